@@ -1,0 +1,49 @@
+//! cloud-init user-data, built as data and serialized. Part of `render`: takes a role's
+//! rendered `bootstrap.sh` and returns a `#cloud-config` document that writes it and
+//! runs it once, on the instance's first boot.
+
+use serde::Serialize;
+
+/// Where the bundle lands on the node.
+pub const BOOTSTRAP_PATH: &str = "/usr/local/lib/kubeprint/bootstrap.sh";
+
+#[derive(Serialize)]
+struct CloudConfig<'a> {
+    write_files: Vec<WriteFile<'a>>,
+    runcmd: Vec<Vec<&'a str>>,
+}
+
+#[derive(Serialize)]
+struct WriteFile<'a> {
+    path: &'a str,
+    owner: &'a str,
+    /// 0700: the control plane's bundle carries the CA key, a worker's the token.
+    permissions: &'a str,
+    content: &'a str,
+}
+
+/// The user-data for one role. `header` lines become YAML comments after the
+/// mandatory `#cloud-config` line.
+pub fn user_data(header: &[String], bootstrap: &str) -> String {
+    let config = CloudConfig {
+        write_files: vec![WriteFile {
+            path: BOOTSTRAP_PATH,
+            owner: "root:root",
+            permissions: "0700",
+            content: bootstrap,
+        }],
+        // runcmd runs once per instance, in cloud-init's final stage (after users and
+        // write_files), which is what a one-shot bootstrap needs.
+        runcmd: vec![vec!["bash", BOOTSTRAP_PATH]],
+    };
+    let body = serde_yaml::to_string(&config).expect("cloud-config serializes");
+    let mut out = String::from("#cloud-config\n");
+    for line in header {
+        debug_assert!(!line.contains('\n'));
+        out.push_str("# ");
+        out.push_str(line);
+        out.push('\n');
+    }
+    out.push_str(&body);
+    out
+}

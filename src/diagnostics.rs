@@ -1,0 +1,144 @@
+//! Diagnostics shared by every stage: a problem tied to a file, a dotted field path
+//! and (when known) a line and column, with a hint saying how to fix it.
+//!
+//! Messages never carry secret values: callers describe what is wrong, not what was there.
+
+use std::fmt;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Diagnostic {
+    pub severity: Severity,
+    /// Dotted path of the field (`kubernetes.pod_subnet`); empty for the whole file.
+    pub path: String,
+    pub message: String,
+    pub help: Option<String>,
+    /// 1-based line and column, when the source location is known.
+    pub location: Option<(usize, usize)>,
+}
+
+impl Diagnostic {
+    pub fn error(path: impl Into<String>, message: impl Into<String>) -> Self {
+        Diagnostic {
+            severity: Severity::Error,
+            path: path.into(),
+            message: message.into(),
+            help: None,
+            location: None,
+        }
+    }
+
+    pub fn warning(path: impl Into<String>, message: impl Into<String>) -> Self {
+        Diagnostic {
+            severity: Severity::Warning,
+            ..Diagnostic::error(path, message)
+        }
+    }
+
+    pub fn help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    pub fn at(mut self, location: Option<(usize, usize)>) -> Self {
+        self.location = location;
+        self
+    }
+
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+
+    /// Formats the diagnostic like a compiler message for `file`.
+    pub fn display<'a>(&'a self, file: &'a str) -> DisplayDiagnostic<'a> {
+        DisplayDiagnostic { diag: self, file }
+    }
+}
+
+pub struct DisplayDiagnostic<'a> {
+    diag: &'a Diagnostic,
+    file: &'a str,
+}
+
+impl fmt::Display for DisplayDiagnostic<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let d = self.diag;
+        let kind = match d.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        writeln!(f, "{kind}: {}", d.message)?;
+        write!(f, "  --> {}", self.file)?;
+        if let Some((line, col)) = d.location {
+            write!(f, ":{line}:{col}")?;
+        }
+        if !d.path.is_empty() {
+            write!(f, " (`{}`)", d.path)?;
+        }
+        if let Some(help) = &d.help {
+            write!(f, "\n  = help: {help}")?;
+        }
+        Ok(())
+    }
+}
+
+/// A whole report: every problem found in one file, errors first.
+#[derive(Debug, Default)]
+pub struct Report {
+    pub file: String,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Report {
+    pub fn new(file: impl Into<String>) -> Self {
+        Report {
+            file: file.into(),
+            diagnostics: Vec::new(),
+        }
+    }
+
+    pub fn push(&mut self, diag: Diagnostic) {
+        self.diagnostics.push(diag);
+    }
+
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(Diagnostic::is_error)
+    }
+
+    pub fn count(&self, severity: Severity) -> usize {
+        self.diagnostics
+            .iter()
+            .filter(|d| d.severity == severity)
+            .count()
+    }
+
+    /// Turns every warning into an error (`--strict`).
+    pub fn make_strict(&mut self) {
+        for d in &mut self.diagnostics {
+            d.severity = Severity::Error;
+        }
+    }
+}
+
+impl fmt::Display for Report {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut sorted: Vec<&Diagnostic> = self.diagnostics.iter().collect();
+        sorted.sort_by_key(|d| (d.severity, d.location.unwrap_or((usize::MAX, 0))));
+        for d in sorted {
+            writeln!(f, "{}", d.display(&self.file))?;
+        }
+        let errors = self.count(Severity::Error);
+        let warnings = self.count(Severity::Warning);
+        if errors > 0 {
+            write!(f, "{}: {errors} error(s), {warnings} warning(s)", self.file)?;
+        } else if warnings > 0 {
+            write!(f, "{}: {warnings} warning(s)", self.file)?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,86 @@
+//! Stage 5, emit: [`Artifacts`] → a directory on disk, all or nothing.
+//!
+//! The tree is written into a temporary directory beside the target and then swapped in
+//! with one atomic rename (`RENAME_EXCHANGE`), so readers see either the old tree or the
+//! new one, and a failed or interrupted render leaves the old one untouched.
+
+use std::fs;
+use std::io::Write;
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
+use std::path::Path;
+
+use rustix::fs::{CWD, RenameFlags, renameat_with};
+
+use crate::render::Artifacts;
+
+/// Kept across renders so a committed, otherwise empty `out/` stays in version control.
+const KEEP_FILE: &str = ".gitkeep";
+
+pub fn emit(artifacts: &Artifacts, target: &Path) -> Result<(), String> {
+    let parent = match target.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    fs::create_dir_all(parent).map_err(|e| format!("cannot create `{}`: {e}", parent.display()))?;
+    let staging = tempfile::Builder::new()
+        .prefix(".kubeprint-staging-")
+        .tempdir_in(parent)
+        .map_err(|e| {
+            format!(
+                "cannot create a staging directory in `{}`: {e}",
+                parent.display()
+            )
+        })?;
+    write_tree(artifacts, staging.path())?;
+    if target.join(KEEP_FILE).exists() {
+        fs::write(staging.path().join(KEEP_FILE), b"")
+            .map_err(|e| format!("cannot write {KEEP_FILE}: {e}"))?;
+    }
+    fs::set_permissions(staging.path(), fs::Permissions::from_mode(0o755))
+        .map_err(|e| format!("cannot set permissions: {e}"))?;
+
+    if target.exists() {
+        if !target.is_dir() {
+            return Err(format!(
+                "`{}` exists and is not a directory",
+                target.display()
+            ));
+        }
+        // Swap atomically; the old tree ends up in the staging path and is removed with it.
+        renameat_with(CWD, staging.path(), CWD, target, RenameFlags::EXCHANGE)
+            .map_err(|e| format!("cannot replace `{}`: {e}", target.display()))?;
+    } else {
+        let path = staging.keep();
+        fs::rename(&path, target).map_err(|e| {
+            let _ = fs::remove_dir_all(&path);
+            format!("cannot create `{}`: {e}", target.display())
+        })?;
+    }
+    Ok(())
+}
+
+fn write_tree(artifacts: &Artifacts, root: &Path) -> Result<(), String> {
+    for (rel, artifact) in artifacts {
+        let path = root.join(rel);
+        if let Some(dir) = path.parent() {
+            fs::DirBuilder::new()
+                .recursive(true)
+                .mode(0o755)
+                .create(dir)
+                .map_err(|e| format!("cannot create `{}`: {e}", dir.display()))?;
+        }
+        // Created with its final mode, so a secret is never briefly world-readable.
+        let mut file = fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(artifact.mode)
+            .open(&path)
+            .map_err(|e| format!("cannot write `{rel}`: {e}"))?;
+        file.write_all(&artifact.bytes)
+            .and_then(|_| file.sync_all())
+            .map_err(|e| format!("cannot write `{rel}`: {e}"))?;
+        fs::set_permissions(&path, fs::Permissions::from_mode(artifact.mode))
+            .map_err(|e| format!("cannot set the mode of `{rel}`: {e}"))?;
+    }
+    Ok(())
+}

@@ -1,0 +1,187 @@
+//! kubeadm configuration documents, built as typed values and serialized (never
+//! assembled from strings). Part of `plan`: which fields exist and their shapes follow
+//! the kubeadm API version chosen by the release matrix.
+
+use serde::Serialize;
+
+use crate::matrix::KubeadmApi;
+
+/// The CRI-O socket kubelet and kubeadm talk to.
+pub const CRIO_SOCKET: &str = "unix:///var/run/crio/crio.sock";
+
+/// Stands in for the node name in per-role bundles; the step replaces it with the
+/// machine's validated hostname at boot, since one bundle serves many machines.
+pub const NODE_NAME_PLACEHOLDER: &str = "KUBEPRINT_NODE_NAME";
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct InitConfiguration<'a> {
+    api_version: &'a str,
+    kind: &'a str,
+    bootstrap_tokens: Vec<BootstrapToken<'a>>,
+    node_registration: NodeRegistration<'a>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct BootstrapToken<'a> {
+    token: &'a str,
+    ttl: String,
+    usages: [&'a str; 2],
+    groups: [&'a str; 1],
+    description: &'a str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct NodeRegistration<'a> {
+    name: &'a str,
+    cri_socket: &'a str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ClusterConfiguration<'a> {
+    api_version: &'a str,
+    kind: &'a str,
+    cluster_name: &'a str,
+    kubernetes_version: String,
+    control_plane_endpoint: &'a str,
+    networking: Networking<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    api_server: Option<ApiServer<'a>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Networking<'a> {
+    pod_subnet: String,
+    service_subnet: String,
+    dns_domain: &'a str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ApiServer<'a> {
+    #[serde(rename = "certSANs")]
+    cert_sans: &'a [String],
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct KubeletConfiguration<'a> {
+    api_version: &'a str,
+    kind: &'a str,
+    cgroup_driver: &'a str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct JoinConfiguration<'a> {
+    api_version: &'a str,
+    kind: &'a str,
+    discovery: Discovery<'a>,
+    node_registration: NodeRegistration<'a>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Discovery<'a> {
+    bootstrap_token: DiscoveryToken<'a>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct DiscoveryToken<'a> {
+    api_server_endpoint: &'a str,
+    token: &'a str,
+    ca_cert_hashes: [&'a str; 1],
+}
+
+/// Inputs shared by the init and join documents.
+pub struct KubeadmInputs<'a> {
+    pub api: KubeadmApi,
+    pub cluster_name: &'a str,
+    pub kubernetes_version: String,
+    pub endpoint: &'a str,
+    pub pod_subnet: String,
+    pub service_subnet: String,
+    pub dns_domain: &'a str,
+    pub cert_sans: &'a [String],
+    pub token: &'a str,
+    pub token_ttl: String,
+    pub ca_cert_hash: &'a str,
+    pub node_name: &'a str,
+}
+
+/// `kubeadm init --config` file: Init, Cluster and Kubelet configuration documents.
+pub fn init_config(i: &KubeadmInputs) -> String {
+    let api = i.api.api_version();
+    let init = InitConfiguration {
+        api_version: api,
+        kind: "InitConfiguration",
+        bootstrap_tokens: vec![BootstrapToken {
+            token: i.token,
+            ttl: i.token_ttl.clone(),
+            usages: ["signing", "authentication"],
+            groups: ["system:bootstrappers:kubeadm:default-node-token"],
+            description: "kubeprint: pre-generated token for joining nodes",
+        }],
+        node_registration: NodeRegistration {
+            name: i.node_name,
+            cri_socket: CRIO_SOCKET,
+        },
+    };
+    let cluster = ClusterConfiguration {
+        api_version: api,
+        kind: "ClusterConfiguration",
+        cluster_name: i.cluster_name,
+        kubernetes_version: i.kubernetes_version.clone(),
+        control_plane_endpoint: i.endpoint,
+        networking: Networking {
+            pod_subnet: i.pod_subnet.clone(),
+            service_subnet: i.service_subnet.clone(),
+            dns_domain: i.dns_domain,
+        },
+        api_server: (!i.cert_sans.is_empty()).then_some(ApiServer {
+            cert_sans: i.cert_sans,
+        }),
+    };
+    // kubeadm only defaults the kubelet to the systemd cgroup driver from 1.22; CRI-O
+    // uses systemd, and a mismatch leaves the kubelet unable to start pods.
+    let kubelet = KubeletConfiguration {
+        api_version: "kubelet.config.k8s.io/v1beta1",
+        kind: "KubeletConfiguration",
+        cgroup_driver: "systemd",
+    };
+    join_documents(&[to_yaml(&init), to_yaml(&cluster), to_yaml(&kubelet)])
+}
+
+/// `kubeadm join --config` file for a worker.
+pub fn join_config(i: &KubeadmInputs) -> String {
+    let join = JoinConfiguration {
+        api_version: i.api.api_version(),
+        kind: "JoinConfiguration",
+        discovery: Discovery {
+            bootstrap_token: DiscoveryToken {
+                api_server_endpoint: i.endpoint,
+                token: i.token,
+                ca_cert_hashes: [i.ca_cert_hash],
+            },
+        },
+        node_registration: NodeRegistration {
+            name: i.node_name,
+            cri_socket: CRIO_SOCKET,
+        },
+    };
+    to_yaml(&join)
+}
+
+fn to_yaml<T: Serialize>(value: &T) -> String {
+    // Serializing these plain structs cannot fail: no maps with non-string keys.
+    serde_yaml::to_string(value).expect("kubeadm documents serialize")
+}
+
+fn join_documents(docs: &[String]) -> String {
+    docs.join("---\n")
+}

@@ -1,0 +1,54 @@
+//! kubeprint compiles a cluster definition into the files that turn plain Ubuntu/Debian
+//! machines into a kubeadm cluster on CRI-O: per-role cloud-init user-data and shell
+//! bundles, rendered ahead of time and reproducible byte for byte.
+//!
+//! The pipeline, one module per stage:
+//!
+//! ```text
+//! cluster.yaml ─config::load─▶ Config ─validate─▶ Cluster
+//! secrets.yaml ─secrets::load | secrets::generate─▶ CheckedSecrets
+//! Cluster + CheckedSecrets + matrix ─plan─▶ Plan
+//! Plan + templates ─render─▶ Artifacts ─emit─▶ out/
+//! ```
+
+pub mod cli;
+pub mod cloudinit;
+pub mod config;
+pub mod diagnostics;
+pub mod emit;
+pub mod kubeadm;
+pub mod matrix;
+pub mod pki;
+pub mod plan;
+pub mod render;
+pub mod secrets;
+pub mod validate;
+
+use config::SourceMap;
+use diagnostics::Report;
+use render::Artifacts;
+use secrets::CheckedSecrets;
+use validate::Cluster;
+
+/// Loads and validates a definition. The report holds every problem found; the cluster
+/// is `None` when any of them is an error (after `--strict`, warnings count too).
+pub fn load_cluster(text: &str, file: &str, strict: bool) -> (Option<Cluster>, Report) {
+    let mut report = Report::new(file);
+    let cluster = match config::load(text) {
+        Err(diag) => {
+            report.push(diag);
+            None
+        }
+        Ok(config) => validate::validate(&config, &SourceMap::new(text), &mut report),
+    };
+    if strict {
+        report.make_strict();
+    }
+    let cluster = cluster.filter(|_| !report.has_errors());
+    (cluster, report)
+}
+
+/// Renders every artifact of a checked cluster in memory.
+pub fn render_cluster(cluster: &Cluster, secrets: &CheckedSecrets) -> Result<Artifacts, String> {
+    render::render(&plan::plan(cluster, secrets))
+}

@@ -1,0 +1,236 @@
+//! Stage 4, render: [`Plan`] + embedded templates → [`Artifacts`] (relative path →
+//! bytes), in memory. Pure: the same plan always gives the same bytes.
+//!
+//! Shell templates are auto-escaped for the shell: every value is shell-quoted unless a
+//! filter proves it safe (`heredoc`, `safe_words`), so no configuration value can break
+//! out of the command it lands in.
+
+use std::collections::BTreeMap;
+
+use minijinja::value::{Serde, Value};
+use minijinja::{AutoEscape, Environment, Error, ErrorKind, State, UndefinedBehavior, context};
+
+use crate::cloudinit;
+use crate::plan::{Plan, RolePlan};
+
+/// A rendered file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Artifact {
+    pub bytes: Vec<u8>,
+    pub mode: u32,
+    /// Carries a private key or the bootstrap token.
+    pub secret: bool,
+}
+
+pub type Artifacts = BTreeMap<String, Artifact>;
+
+/// Terminator of every here-document kubeprint writes; rendered content may never
+/// contain it as a line.
+const HEREDOC_END: &str = "KUBEPRINT_EOF";
+
+macro_rules! templates {
+    ($($name:literal),* $(,)?) => {
+        &[$(($name, include_str!(concat!("../templates/", $name)))),*]
+    };
+}
+
+static TEMPLATES: &[(&str, &str)] = templates![
+    "prelude.sh.j2",
+    "step.sh.j2",
+    "bootstrap.sh.j2",
+    "macros.sh.j2",
+    "steps/swap.sh.j2",
+    "steps/modules.sh.j2",
+    "steps/sysctl.sh.j2",
+    "steps/crio.sh.j2",
+    "steps/kube-packages.sh.j2",
+    "steps/cluster-ca.sh.j2",
+    "steps/kubeadm-init.sh.j2",
+    "steps/admin-kubeconfig.sh.j2",
+    "steps/cni.sh.j2",
+    "steps/wait-for-api.sh.j2",
+    "steps/kubeadm-join.sh.j2",
+];
+
+pub fn environment() -> Environment<'static> {
+    let mut env = Environment::new();
+    env.set_undefined_behavior(UndefinedBehavior::Strict);
+    env.set_syntax(
+        minijinja::syntax::SyntaxConfig::builder()
+            .trim_blocks(true)
+            .lstrip_blocks(true)
+            .keep_trailing_newline(true)
+            .build()
+            .expect("valid syntax config"),
+    );
+    env.set_auto_escape_callback(|name| {
+        if name.ends_with(".sh.j2") {
+            AutoEscape::Custom("shell".into())
+        } else {
+            AutoEscape::None
+        }
+    });
+    env.set_formatter(shell_formatter);
+    env.add_filter("heredoc", heredoc);
+    env.add_filter("safe_words", safe_words);
+    env.add_filter("comment", comment);
+    for (name, source) in TEMPLATES {
+        env.add_template(name, source)
+            .unwrap_or_else(|e| panic!("embedded template {name} is invalid: {e}"));
+    }
+    env
+}
+
+/// Shell auto-escaping: strings are quoted with shlex (left bare when nothing needs
+/// quoting), numbers and booleans are written as is, and anything else is a template
+/// bug, reported instead of rendered.
+fn shell_formatter(
+    out: &mut minijinja::Output,
+    state: &mut State,
+    value: &Value,
+) -> Result<(), Error> {
+    if !matches!(state.auto_escape(), AutoEscape::Custom(name) if name == "shell")
+        || value.is_safe()
+    {
+        return minijinja::escape_formatter(out, &mut *state, value);
+    }
+    let text = match value.kind() {
+        minijinja::value::ValueKind::String => {
+            let s = value.as_str().unwrap_or_default();
+            shlex::try_quote(s)
+                .map_err(|_| {
+                    Error::new(ErrorKind::InvalidOperation, "a value contains a NUL byte")
+                })?
+                .into_owned()
+        }
+        minijinja::value::ValueKind::Number | minijinja::value::ValueKind::Bool => {
+            value.to_string()
+        }
+        kind => {
+            return Err(Error::new(
+                ErrorKind::InvalidOperation,
+                format!("cannot write a {kind} into a shell script"),
+            ));
+        }
+    };
+    out.write_str(&text).map_err(Error::from)
+}
+
+/// Embeds file content in a quoted here-document (`<<'KUBEPRINT_EOF'`): the shell
+/// expands nothing inside it, so only the terminator line needs excluding.
+fn heredoc(value: &str) -> Result<Value, Error> {
+    if value.lines().any(|l| l == HEREDOC_END) {
+        return Err(Error::new(
+            ErrorKind::InvalidOperation,
+            "content contains the here-document terminator",
+        ));
+    }
+    Ok(Value::from_safe_string(
+        value.strip_suffix('\n').unwrap_or(value).to_string(),
+    ))
+}
+
+/// Lets a value into an already double-quoted string or a comment when it consists only
+/// of characters that are inert there (no `$`, backquote, quote, backslash or newline).
+fn safe_words(value: &str) -> Result<Value, Error> {
+    let ok = |c: char| c.is_ascii_alphanumeric() || " ._~:/?#@&+,;=%-[]".contains(c);
+    if value.chars().all(ok) {
+        Ok(Value::from_safe_string(value.to_string()))
+    } else {
+        Err(Error::new(
+            ErrorKind::InvalidOperation,
+            "value is not safe inside quotes",
+        ))
+    }
+}
+
+/// Lets kubeprint's own prose into a `#` comment, where only a line break could escape.
+fn comment(value: &str) -> Result<Value, Error> {
+    if value.contains(['\n', '\r']) {
+        return Err(Error::new(
+            ErrorKind::InvalidOperation,
+            "comment text spans lines",
+        ));
+    }
+    Ok(Value::from_safe_string(value.to_string()))
+}
+
+pub fn render(plan: &Plan) -> Result<Artifacts, String> {
+    let env = environment();
+    let mut artifacts = Artifacts::new();
+    for role in &plan.roles {
+        render_role(&env, role, &mut artifacts)
+            .map_err(|e| format!("rendering {}: {e:#}", role.role.dir()))?;
+    }
+    Ok(artifacts)
+}
+
+fn render_role(env: &Environment, role: &RolePlan, artifacts: &mut Artifacts) -> Result<(), Error> {
+    let dir = role.role.dir();
+    let ctx = Value::from(Serde(&role.context));
+    // Every file of a role with a CA key or token in it is private to root.
+    let secret = true;
+    let mut bodies = Vec::new();
+    for step in &role.steps {
+        let body = env
+            .get_template(&format!("steps/{}.sh.j2", step.template))?
+            .render(ctx.clone())?;
+        let body = body.trim_end_matches('\n').to_string();
+        let carries_secret = step.secret;
+        let file = env.get_template("step.sh.j2")?.render(context! {
+            step => Value::from(Serde(step)),
+            body => Value::from_safe_string(body.clone()),
+            ..ctx.clone()
+        })?;
+        artifacts.insert(
+            format!("{dir}/steps/{}.sh", step.id),
+            Artifact {
+                bytes: file.into_bytes(),
+                mode: if carries_secret { 0o700 } else { 0o755 },
+                secret: carries_secret,
+            },
+        );
+        bodies.push(context! {
+            id => step.id.clone(),
+            fn => step.id.replace('-', "_"),
+            summary => step.summary,
+            stage => Value::from(Serde(step.stage)),
+            body => Value::from_safe_string(body),
+        });
+    }
+    let bootstrap = env.get_template("bootstrap.sh.j2")?.render(context! {
+        steps => bodies,
+        ..ctx.clone()
+    })?;
+    let header = vec![
+        format!(
+            "kubeprint {}: cluster {}, role {dir}",
+            env!("CARGO_PKG_VERSION"),
+            role.context.cluster_name
+        ),
+        format!(
+            "Writes {} and runs it once on first boot.",
+            cloudinit::BOOTSTRAP_PATH
+        ),
+        "Progress: /var/log/kubeprint-bootstrap.log; done when /var/lib/kubeprint/complete exists."
+            .to_string(),
+    ];
+    let user_data = cloudinit::user_data(&header, &bootstrap);
+    artifacts.insert(
+        format!("{dir}/bootstrap.sh"),
+        Artifact {
+            bytes: bootstrap.into_bytes(),
+            mode: 0o700,
+            secret,
+        },
+    );
+    artifacts.insert(
+        format!("{dir}/user-data.yaml"),
+        Artifact {
+            bytes: user_data.into_bytes(),
+            mode: 0o600,
+            secret,
+        },
+    );
+    Ok(())
+}

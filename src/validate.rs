@@ -1,0 +1,566 @@
+//! Stage 1b, validate: [`Config`] → [`Cluster`], typed, checked and with defaults applied.
+//!
+//! Every problem is collected (not just the first) as a [`Diagnostic`] naming the dotted
+//! field path and carrying a fix. Values that reach shell or YAML later are restricted
+//! here to safe, well-formed shapes, so the renderer never sees surprising text.
+
+use std::net::IpAddr;
+
+use ipnet::IpNet;
+
+use crate::config::{Config, Scalar, SourceMap};
+use crate::diagnostics::{Diagnostic, Report};
+use crate::matrix::{self, Os, Release};
+
+/// A checked cluster definition.
+#[derive(Debug, Clone)]
+pub struct Cluster {
+    pub name: String,
+    pub os: &'static Os,
+    pub version: Version,
+    pub release: &'static Release,
+    pub endpoint: Endpoint,
+    pub pod_subnet: IpNet,
+    pub service_subnet: IpNet,
+    pub dns_domain: String,
+    /// Token lifetime in seconds; 0 means it never expires.
+    pub token_ttl_seconds: u64,
+    pub cert_sans: Vec<String>,
+    pub cni: Cni,
+    pub admin_user: String,
+    pub mirrors: Mirrors,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Version {
+    pub major: u32,
+    pub minor: u32,
+    pub patch: u32,
+}
+
+impl std::fmt::Display for Version {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}.{}.{}", self.major, self.minor, self.patch)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Endpoint {
+    pub host: String,
+    pub port: u16,
+    pub ip: Option<IpAddr>,
+}
+
+impl Endpoint {
+    /// `host:port`, with brackets around an IPv6 address.
+    pub fn host_port(&self) -> String {
+        match self.ip {
+            Some(IpAddr::V6(_)) => format!("[{}]:{}", self.host, self.port),
+            _ => format!("{}:{}", self.host, self.port),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CniPlugin {
+    Flannel,
+    Canal,
+    Calico,
+    None,
+}
+
+impl CniPlugin {
+    pub fn name(self) -> &'static str {
+        match self {
+            CniPlugin::Flannel => "flannel",
+            CniPlugin::Canal => "canal",
+            CniPlugin::Calico => "calico",
+            CniPlugin::None => "none",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Cni {
+    pub plugin: CniPlugin,
+    /// User override of the pinned manifest URL.
+    pub manifest: Option<String>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Mirrors {
+    pub kubernetes_repo: Option<String>,
+    pub kubernetes_key: Option<String>,
+    pub crio_repo: Option<String>,
+    pub crio_key: Option<String>,
+}
+
+pub const OS_CHOICES: &str = "ubuntu-20.04, ubuntu-22.04, ubuntu-24.04, debian-11, debian-12";
+const CNI_CHOICES: &str = "flannel, canal, calico, none";
+
+/// Checks `config`; `Ok` carries the cluster and the report (warnings only).
+pub fn validate(config: &Config, source: &SourceMap, report: &mut Report) -> Option<Cluster> {
+    let mut c = Checker { source, report };
+    let k = &config.kubernetes;
+
+    let name = config.name.clone().unwrap_or_else(|| "kubernetes".into());
+    if !is_dns_label(&name) {
+        c.error("name", format!("`{}` is not a valid cluster name", printable(&name)),
+            "use a DNS-1123 label: lowercase letters, digits and `-`, at most 63 characters, starting and ending with a letter or digit");
+    }
+
+    let os_id = config.os.clone().unwrap_or_else(|| "ubuntu-20.04".into());
+    let os = matrix::os(&os_id);
+    if os.is_none() {
+        c.error(
+            "os",
+            format!("unsupported operating system `{}`", printable(&os_id)),
+            format!("choose one of: {OS_CHOICES}"),
+        );
+    }
+
+    let version = c.version(k.version.as_ref());
+    let release = version.and_then(|v| {
+        let r = matrix::release(v.minor);
+        if r.is_none() {
+            let (lo, hi) = matrix::supported_range();
+            c.error(
+                "kubernetes.version",
+                format!("Kubernetes {v} is not supported"),
+                format!("choose a release from 1.{lo} to 1.{hi}; `kubeprint versions` lists them"),
+            );
+        }
+        r
+    });
+    if let Some(r) = release
+        && r.is_end_of_life()
+    {
+        c.warning(
+            "kubernetes.version",
+            format!(
+                "Kubernetes 1.{} reached end of life on {}",
+                r.minor, r.end_of_life
+            ),
+            "it gets no security fixes; prefer a maintained release (`kubeprint versions`)",
+        );
+    }
+
+    if let (Some(v), Some(scalar)) = (version, config.runtime.crio_version.as_ref()) {
+        match scalar.as_text() {
+            Err(hint) => c.error(
+                "runtime.crio_version",
+                "the CRI-O version must be text",
+                hint,
+            ),
+            Ok(text) => {
+                let want = format!("1.{}", v.minor);
+                if text != want {
+                    c.error("runtime.crio_version",
+                        format!("CRI-O `{}` does not match Kubernetes {v}", printable(&text)),
+                        format!("CRI-O's minor must equal Kubernetes' minor: set `crio_version: \"{want}\"` or remove the key"));
+                }
+            }
+        }
+    }
+    if let (Some(os), Some(r)) = (os, release)
+        && r.crio_repo == matrix::CrioRepo::Kubic
+        && !os.in_kubic
+    {
+        c.error(
+            "os",
+            format!("CRI-O 1.{} was never packaged for {}", r.minor, os.id),
+            "pick an older OS for this release, or Kubernetes 1.28 or newer for this OS",
+        );
+    }
+
+    let endpoint = c.endpoint(k.endpoint.as_deref().unwrap_or("172.31.11.193:6443"));
+    let pod_subnet = c.cidr(
+        "kubernetes.pod_subnet",
+        k.pod_subnet.as_deref().unwrap_or("10.244.0.0/16"),
+    );
+    let service_subnet = c.cidr(
+        "kubernetes.service_subnet",
+        k.service_subnet.as_deref().unwrap_or("10.96.0.0/12"),
+    );
+    if let (Some(p), Some(s)) = (pod_subnet, service_subnet)
+        && (p.contains(&s.network()) || s.contains(&p.network()))
+    {
+        c.error(
+            "kubernetes.service_subnet",
+            format!("service subnet {s} overlaps the pod subnet {p}"),
+            "choose disjoint ranges, e.g. pod_subnet 10.244.0.0/16 and service_subnet 10.96.0.0/12",
+        );
+    }
+    if let (Some(e), Some(ip)) = (endpoint.as_ref(), endpoint.as_ref().and_then(|e| e.ip)) {
+        for (field, net) in [
+            ("kubernetes.pod_subnet", pod_subnet),
+            ("kubernetes.service_subnet", service_subnet),
+        ] {
+            if let Some(net) = net
+                && net.contains(&ip)
+            {
+                c.error(
+                    field,
+                    format!("{net} contains the API endpoint {}", e.host),
+                    "node and load-balancer addresses must lie outside the pod and service subnets",
+                );
+            }
+        }
+    }
+
+    let dns_domain = k
+        .dns_domain
+        .clone()
+        .unwrap_or_else(|| "cluster.local".into());
+    if !is_dns_name(&dns_domain) {
+        c.error(
+            "kubernetes.dns_domain",
+            format!("`{}` is not a valid DNS domain", printable(&dns_domain)),
+            "use lowercase DNS labels separated by dots, like `cluster.local`",
+        );
+    }
+
+    let token_ttl_seconds = c.duration(k.token_ttl.as_ref()).unwrap_or(86_400);
+    if token_ttl_seconds == 0 {
+        c.warning("kubernetes.token_ttl", "the bootstrap token never expires",
+            "anyone who reads a worker's user-data can join nodes forever; prefer a TTL like `24h` and create new tokens with `kubeadm token create`");
+    }
+
+    let cert_sans = k.cert_sans.clone().unwrap_or_default();
+    for (i, san) in cert_sans.iter().enumerate() {
+        if san.parse::<IpAddr>().is_err() && !is_dns_name(san.strip_prefix("*.").unwrap_or(san)) {
+            c.error(
+                &format!("kubernetes.cert_sans[{i}]"),
+                format!(
+                    "`{}` is neither an IP address nor a DNS name",
+                    printable(san)
+                ),
+                "list IP addresses or DNS names the API server is reached by",
+            );
+        }
+    }
+
+    let plugin = match config.cni.plugin.as_deref().unwrap_or("canal") {
+        "flannel" => Some(CniPlugin::Flannel),
+        "canal" => Some(CniPlugin::Canal),
+        "calico" => Some(CniPlugin::Calico),
+        "none" => Some(CniPlugin::None),
+        other => {
+            c.error(
+                "cni.plugin",
+                format!("unknown CNI plugin `{}`", printable(other)),
+                format!("choose one of: {CNI_CHOICES}"),
+            );
+            None
+        }
+    };
+    let manifest = config.cni.manifest.clone();
+    if let Some(url) = &manifest {
+        c.url("cni.manifest", url);
+        if plugin == Some(CniPlugin::None) {
+            c.error(
+                "cni.manifest",
+                "a manifest is set but `cni.plugin` is `none`",
+                "remove `cni.manifest`, or choose the plugin the manifest installs",
+            );
+        }
+    }
+
+    let admin_user = config.admin_user.clone().unwrap_or_else(|| "ubuntu".into());
+    if !is_posix_user(&admin_user) {
+        c.error("admin_user", format!("`{}` is not a valid user name", printable(&admin_user)),
+            "use a POSIX user name: lowercase letters, digits, `_` and `-`, starting with a letter or `_`, at most 32 characters");
+    }
+
+    let p = &config.packages;
+    for (field, value) in [
+        ("packages.kubernetes_repo", &p.kubernetes_repo),
+        ("packages.kubernetes_key", &p.kubernetes_key),
+        ("packages.crio_repo", &p.crio_repo),
+        ("packages.crio_key", &p.crio_key),
+    ] {
+        if let Some(url) = value {
+            c.url(field, url);
+        }
+    }
+    if let Some(r) = release
+        && r.upstream_repos_gone()
+        && p.kubernetes_repo.is_none()
+    {
+        c.warning("packages.kubernetes_repo",
+            format!("the upstream packages for Kubernetes 1.{} (apt.kubernetes.io) were removed in March 2024", r.minor),
+            "nodes cannot install kubelet/kubeadm/kubectl from it today: set `packages.kubernetes_repo` to a mirror that keeps them, or use Kubernetes 1.24 or newer");
+    }
+
+    if report.has_errors() {
+        return None;
+    }
+    Some(Cluster {
+        name,
+        os: os?,
+        version: version?,
+        release: release?,
+        endpoint: endpoint?,
+        pod_subnet: pod_subnet?,
+        service_subnet: service_subnet?,
+        dns_domain,
+        token_ttl_seconds,
+        cert_sans,
+        cni: Cni {
+            plugin: plugin?,
+            manifest,
+        },
+        admin_user,
+        mirrors: Mirrors {
+            kubernetes_repo: p.kubernetes_repo.clone(),
+            kubernetes_key: p.kubernetes_key.clone(),
+            crio_repo: p.crio_repo.clone(),
+            crio_key: p.crio_key.clone(),
+        },
+    })
+}
+
+struct Checker<'a> {
+    source: &'a SourceMap,
+    report: &'a mut Report,
+}
+
+impl Checker<'_> {
+    fn error(&mut self, path: &str, message: impl Into<String>, help: impl Into<String>) {
+        let at = self.source.locate(path);
+        self.report
+            .push(Diagnostic::error(path, message).help(help).at(at));
+    }
+
+    fn warning(&mut self, path: &str, message: impl Into<String>, help: impl Into<String>) {
+        let at = self.source.locate(path);
+        self.report
+            .push(Diagnostic::warning(path, message).help(help).at(at));
+    }
+
+    fn version(&mut self, scalar: Option<&Scalar>) -> Option<Version> {
+        const FIELD: &str = "kubernetes.version";
+        let text = match scalar.map(Scalar::as_text) {
+            None => {
+                return Some(Version {
+                    major: 1,
+                    minor: 21,
+                    patch: 3,
+                });
+            }
+            Some(Ok(t)) => t,
+            Some(Err(hint)) => {
+                self.error(FIELD, "the Kubernetes version must be a full X.Y.Z", hint);
+                return None;
+            }
+        };
+        let parts: Vec<Option<u32>> = text
+            .trim_start_matches('v')
+            .split('.')
+            .map(|p| {
+                (!p.is_empty() && p.len() <= 4 && p.bytes().all(|b| b.is_ascii_digit()))
+                    .then(|| p.parse().ok())
+                    .flatten()
+            })
+            .collect();
+        match parts.as_slice() {
+            [Some(1), Some(minor), Some(patch)] => Some(Version {
+                major: 1,
+                minor: *minor,
+                patch: *patch,
+            }),
+            _ => {
+                self.error(
+                    FIELD,
+                    format!("`{}` is not a full Kubernetes version", printable(&text)),
+                    "write the exact release, like `1.30.2` (kubeprint pins packages to it)",
+                );
+                None
+            }
+        }
+    }
+
+    fn endpoint(&mut self, text: &str) -> Option<Endpoint> {
+        const FIELD: &str = "kubernetes.endpoint";
+        if text.contains("://") {
+            self.error(
+                FIELD,
+                format!("`{}` has a URL scheme", printable(text)),
+                "write host or host:port only, like `10.0.0.10:6443` or `api.example.com`",
+            );
+            return None;
+        }
+        let (host, port) = if let Some(rest) = text.strip_prefix('[') {
+            match rest.split_once(']') {
+                Some((h, "")) => (h, None),
+                Some((h, p)) if p.starts_with(':') => (h, Some(&p[1..])),
+                _ => ("", None),
+            }
+        } else if text.matches(':').count() == 1 {
+            let (h, p) = text.split_once(':').unwrap_or((text, ""));
+            (h, Some(p))
+        } else {
+            (text, None)
+        };
+        let port = match port {
+            None => 6443,
+            Some(p) => {
+                match p.parse::<u16>() {
+                    Ok(n) if n > 0 && p.bytes().all(|b| b.is_ascii_digit()) => n,
+                    _ => {
+                        self.error(FIELD, format!("`{}` is not a valid port", printable(p)),
+                        "use a TCP port from 1 to 65535; the API server listens on 6443 by default");
+                        return None;
+                    }
+                }
+            }
+        };
+        let ip = host.parse::<IpAddr>().ok();
+        if ip.is_none() && !is_dns_name(host) {
+            self.error(FIELD, format!("`{}` is not an IP address or DNS name", printable(host)),
+                "write host or host:port, like `10.0.0.10:6443` or `api.example.com:6443` (IPv6 in brackets)");
+            return None;
+        }
+        Some(Endpoint {
+            host: host.to_string(),
+            port,
+            ip,
+        })
+    }
+
+    fn cidr(&mut self, field: &str, text: &str) -> Option<IpNet> {
+        match text.parse::<IpNet>() {
+            Ok(net) if net.trunc() == net => Some(net),
+            Ok(net) => {
+                self.error(
+                    field,
+                    format!("`{text}` has host bits set"),
+                    format!("write the network address: `{}`", net.trunc()),
+                );
+                None
+            }
+            Err(_) => {
+                self.error(
+                    field,
+                    format!("`{}` is not a CIDR range", printable(text)),
+                    "write an address and prefix length, like `10.244.0.0/16`",
+                );
+                None
+            }
+        }
+    }
+
+    /// Go-style durations as kubeadm reads them (`24h`, `1h30m`, `90m`, `0`).
+    fn duration(&mut self, scalar: Option<&Scalar>) -> Option<u64> {
+        const FIELD: &str = "kubernetes.token_ttl";
+        let text = match scalar.map(Scalar::as_text)? {
+            Ok(t) => t,
+            Err(hint) => {
+                self.error(FIELD, "the token TTL must be a duration", hint);
+                return None;
+            }
+        };
+        match parse_duration(&text) {
+            Some(s) => Some(s),
+            None => {
+                self.error(
+                    FIELD,
+                    format!("`{}` is not a duration", printable(&text)),
+                    "write hours, minutes and seconds like `24h`, `1h30m` or `0` (never expires)",
+                );
+                None
+            }
+        }
+    }
+
+    fn url(&mut self, field: &str, url: &str) {
+        let rest = url
+            .strip_prefix("https://")
+            .or_else(|| url.strip_prefix("http://"));
+        let safe = |b: u8| b.is_ascii_alphanumeric() || b"-._~:/?#@!&+,;=%".contains(&b);
+        match rest {
+            Some(r) if !r.is_empty() && r.bytes().all(safe) => {}
+            _ => self.error(
+                field,
+                format!("`{}` is not an http(s) URL", printable(url)),
+                "write an absolute https:// URL without spaces, quotes or shell characters",
+            ),
+        }
+    }
+}
+
+pub fn parse_duration(text: &str) -> Option<u64> {
+    if text == "0" {
+        return Some(0);
+    }
+    let mut total: u64 = 0;
+    let mut number = String::new();
+    let mut seen_unit = false;
+    for ch in text.chars() {
+        if ch.is_ascii_digit() {
+            number.push(ch);
+            continue;
+        }
+        let unit = match ch {
+            'h' => 3600,
+            'm' => 60,
+            's' => 1,
+            _ => return None,
+        };
+        let n: u64 = number.parse().ok()?;
+        total = total.checked_add(n.checked_mul(unit)?)?;
+        number.clear();
+        seen_unit = true;
+    }
+    (number.is_empty() && seen_unit).then_some(total)
+}
+
+/// Go's `time.Duration` string for whole seconds (`24h0m0s`), as kubeadm writes it.
+pub fn go_duration(seconds: u64) -> String {
+    if seconds == 0 {
+        return "0s".into();
+    }
+    let (h, m, s) = (seconds / 3600, seconds % 3600 / 60, seconds % 60);
+    if h > 0 {
+        format!("{h}h{m}m{s}s")
+    } else if m > 0 {
+        format!("{m}m{s}s")
+    } else {
+        format!("{s}s")
+    }
+}
+
+pub fn is_dns_label(s: &str) -> bool {
+    let b = s.as_bytes();
+    !b.is_empty()
+        && b.len() <= 63
+        && b.iter()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
+        && b[0] != b'-'
+        && b[b.len() - 1] != b'-'
+}
+
+pub fn is_dns_name(s: &str) -> bool {
+    s.len() <= 253 && s.split('.').all(is_dns_label)
+}
+
+fn is_posix_user(s: &str) -> bool {
+    let b = s.as_bytes();
+    !b.is_empty()
+        && b.len() <= 32
+        && (b[0].is_ascii_lowercase() || b[0] == b'_')
+        && b.iter()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'_' || *c == b'-')
+}
+
+/// Shows a rejected value safely in a terminal: control characters escaped, long
+/// values shortened.
+fn printable(s: &str) -> String {
+    let escaped: String = s.chars().flat_map(char::escape_debug).collect();
+    let escaped = escaped.replace("\\'", "'").replace("\\\"", "\"");
+    if escaped.chars().count() > 80 {
+        format!("{}…", escaped.chars().take(80).collect::<String>())
+    } else {
+        escaped
+    }
+}

@@ -1,0 +1,162 @@
+//! What the rendered bundles must do, checked on the text: the guide's every step per
+//! role, matching token and CA pin across roles, no key on workers, reproducibility.
+
+mod common;
+
+use kubeprint::pki;
+
+const COMMON_STEPS: &[&str] = &[
+    "swapoff -a",
+    "/etc/fstab",
+    "modprobe overlay",
+    "modprobe br_netfilter",
+    "/etc/modules-load.d/crio.conf",
+    "net.bridge.bridge-nf-call-iptables = 1",
+    "net.bridge.bridge-nf-call-ip6tables = 1",
+    "net.ipv4.ip_forward = 1",
+    "sysctl --system",
+    "devel:/kubic:/libcontainers:/stable/xUbuntu_20.04/",
+    "devel:/kubic:/libcontainers:/stable:/cri-o:/1.21/xUbuntu_20.04/",
+    "apt_get install -y cri-o cri-o-runc",
+    "apt-mark hold cri-o cri-o-runc",
+    "systemctl enable --now crio",
+    "'kubelet=1.21.3-00' 'kubeadm=1.21.3-00' 'kubectl=1.21.3-00'",
+    "apt-mark hold kubelet kubeadm kubectl",
+    "set -Eeuo pipefail",
+];
+
+#[test]
+fn every_guide_step_is_in_each_role() {
+    let a = common::render_default();
+    for role in ["control-plane", "worker"] {
+        let bootstrap = common::text(&a, &format!("{role}/bootstrap.sh"));
+        for needle in COMMON_STEPS {
+            assert!(
+                bootstrap.contains(needle),
+                "{role}/bootstrap.sh lacks `{needle}`"
+            );
+        }
+    }
+    let cp = common::text(&a, "control-plane/bootstrap.sh");
+    for needle in [
+        "/etc/kubernetes/pki/ca.crt 0644",
+        "/etc/kubernetes/pki/ca.key 0600",
+        "apiVersion: kubeadm.k8s.io/v1beta2",
+        "podSubnet: 10.244.0.0/16",
+        "criSocket: unix:///var/run/crio/crio.sock",
+        "cgroupDriver: systemd",
+        "kubeadm init --config /etc/kubeprint/kubeadm-init.yaml",
+        "/etc/kubernetes/admin.conf \"$home/.kube/config\"",
+        "user=ubuntu",
+        "canal.yaml",
+        "kubectl apply -f \"$manifest\"",
+    ] {
+        assert!(cp.contains(needle), "control plane lacks `{needle}`");
+    }
+    let worker = common::text(&a, "worker/bootstrap.sh");
+    for needle in [
+        "https://172.31.11.193:6443/healthz",
+        "kind: JoinConfiguration",
+        "kubeadm join --config",
+    ] {
+        assert!(worker.contains(needle), "worker lacks `{needle}`");
+    }
+}
+
+#[test]
+fn bootstrap_runs_steps_in_order_and_matches_step_files() {
+    let a = common::render_default();
+    for role in ["control-plane", "worker"] {
+        let bootstrap = common::text(&a, &format!("{role}/bootstrap.sh"));
+        let steps: Vec<&String> = a
+            .keys()
+            .filter(|k| k.starts_with(&format!("{role}/steps/")))
+            .collect();
+        let mut last = 0;
+        for step in steps {
+            let id = step.rsplit('/').next().unwrap().trim_end_matches(".sh");
+            let call = format!("\nrun_step {id} ");
+            let pos = bootstrap
+                .find(&call)
+                .unwrap_or_else(|| panic!("{role}: no run_step for {id}"));
+            assert!(pos > last, "{role}: {id} runs out of order");
+            last = pos;
+            // The bootstrap function body is exactly the tail of the step file.
+            let fn_start = format!("\nstep_{}() {{\n", id.replace('-', "_"));
+            let start = bootstrap
+                .find(&fn_start)
+                .unwrap_or_else(|| panic!("{role}: no function for {id}"))
+                + fn_start.len();
+            let len = bootstrap[start..].find("\n}\n\n").unwrap();
+            let body = &bootstrap[start..start + len];
+            let file = common::text(&a, step);
+            assert!(
+                file.ends_with(&format!("\n{body}\n")),
+                "{role}: {id} differs from its bootstrap function"
+            );
+        }
+    }
+}
+
+/// The hash every worker pins equals the hash of the CA the control plane installs,
+/// and both sides use the same token: read back from the rendered text.
+#[test]
+fn worker_pins_the_control_plane_ca_and_token() {
+    let a = common::render_default();
+    let cp = common::text(&a, "control-plane/steps/06-cluster-ca.sh");
+    let start = cp.find("-----BEGIN CERTIFICATE-----").unwrap();
+    let end = cp.find("-----END CERTIFICATE-----").unwrap() + "-----END CERTIFICATE-----".len();
+    let info = pki::inspect_certificate(&cp[start..end]).unwrap();
+    let hash = pki::ca_cert_hash(&info.spki_der);
+
+    let join = common::text(&a, "worker/steps/07-kubeadm-join.sh");
+    assert!(
+        join.contains(&format!("- {hash}")),
+        "worker join does not pin {hash}"
+    );
+
+    let token_line = |text: &str, prefix: &str| -> String {
+        text.lines()
+            .find_map(|l| l.trim().strip_prefix(prefix))
+            .map(str::to_string)
+            .expect("token present")
+    };
+    let init = common::text(&a, "control-plane/steps/07-kubeadm-init.sh");
+    assert_eq!(token_line(&init, "- token: "), token_line(&join, "token: "));
+    assert_eq!(token_line(&join, "token: "), "kbtest.testonly00000000");
+}
+
+#[test]
+fn worker_artifacts_carry_no_private_key() {
+    let a = common::render_default();
+    for (path, artifact) in &a {
+        let text = String::from_utf8_lossy(&artifact.bytes);
+        if path.starts_with("worker/") {
+            assert!(
+                !text.contains("PRIVATE KEY"),
+                "{path} carries a private key"
+            );
+        }
+        let carries = text.contains("PRIVATE KEY") || text.contains("kbtest.testonly00000000");
+        assert_eq!(
+            artifact.secret, carries,
+            "{path}: secret flag disagrees with content"
+        );
+        if artifact.secret {
+            assert_eq!(
+                artifact.mode & 0o077,
+                0,
+                "{path} holds a secret but is readable by others"
+            );
+        }
+    }
+}
+
+#[test]
+fn rendering_is_reproducible() {
+    assert_eq!(common::render_default(), common::render_default());
+    for (path, a) in common::render_default() {
+        assert!(!a.bytes.contains(&b'\r'), "{path} has a CR line ending");
+        assert!(a.bytes.ends_with(b"\n"), "{path} lacks a final newline");
+    }
+}

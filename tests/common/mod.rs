@@ -1,0 +1,65 @@
+//! Helpers shared by the integration tests.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use kubeprint::render::Artifacts;
+use kubeprint::secrets::{self, CheckedSecrets, Secrets};
+
+pub const FIXTURE_SECRETS: &str = "tests/fixtures/test-only-secrets.yaml";
+
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The fixed, test-only secrets every snapshot is rendered with.
+pub fn fixture_secrets() -> CheckedSecrets {
+    let text = std::fs::read_to_string(root().join(FIXTURE_SECRETS)).expect("fixture exists");
+    let parsed: Secrets = serde_yaml::from_str(&text).expect("fixture parses");
+    secrets::check(parsed).expect("fixture is valid")
+}
+
+/// Renders a definition (text) with the fixture secrets; panics with the report on error.
+pub fn render_text(text: &str, name: &str) -> Artifacts {
+    let (cluster, report) = kubeprint::load_cluster(text, name, false);
+    let cluster = cluster.unwrap_or_else(|| panic!("{name} is invalid:\n{report}"));
+    kubeprint::render_cluster(&cluster, &fixture_secrets()).expect("renders")
+}
+
+pub fn render_default() -> Artifacts {
+    render_text(kubeprint::config::DEFAULT_CLUSTER, "default")
+}
+
+pub fn text(artifacts: &Artifacts, path: &str) -> String {
+    let a = artifacts
+        .get(path)
+        .unwrap_or_else(|| panic!("{path} was not rendered"));
+    String::from_utf8(a.bytes.clone()).expect("utf-8")
+}
+
+/// Whether an external validator is on PATH. Under CI (`CI` set) a missing tool is a
+/// failure; locally the test prints a skip notice and passes.
+pub fn require_tool(tool: &str) -> bool {
+    let found = Command::new("sh")
+        .args(["-c", &format!("command -v {tool}")])
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false);
+    if !found {
+        if std::env::var_os("CI").is_some() {
+            panic!("`{tool}` is required when CI is set (.ci/run installs it)");
+        }
+        eprintln!("SKIP: `{tool}` not found; install it to run this check (required under CI)");
+    }
+    found
+}
+
+/// Writes artifacts under `dir` (plain files, no modes) for external tools to read.
+pub fn write_tree(artifacts: &Artifacts, dir: &Path) {
+    for (rel, a) in artifacts {
+        let path = dir.join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, &a.bytes).unwrap();
+    }
+}
