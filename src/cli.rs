@@ -201,16 +201,16 @@ fn cmd_generate(output: &Path, force: bool, key_type: KeyType) -> Result<(), Str
 
 pub fn versions_table() -> String {
     let mut out = format!(
-        "{:<6} {:<8} {:<11} {:<16} {:<12} {:<8} {}\n",
+        "{:<6} {:<8} {:<17} {:<20} {:<8} {:<8} {}\n",
         "minor", "kubeadm", "packages", "cri-o", "calico", "flannel", "end of life"
     );
     for r in matrix::RELEASES {
         let packages = match r.kube_repo {
-            matrix::KubeRepo::Legacy => "apt.k8s.io",
+            matrix::KubeRepo::Legacy => "apt.kubernetes.io",
             matrix::KubeRepo::PkgsK8s => "pkgs.k8s.io",
         };
         let crio = match r.crio_repo {
-            matrix::CrioRepo::Kubic => "kubic",
+            matrix::CrioRepo::Kubic => "opensuse kubic",
             matrix::CrioRepo::PkgsK8sAddons => "pkgs.k8s.io",
             matrix::CrioRepo::Isv => "opensuse isv",
         };
@@ -224,7 +224,7 @@ pub fn versions_table() -> String {
             r.end_of_life.to_string()
         };
         out.push_str(&format!(
-            "1.{:<4} {:<8} {:<11} {:<16} {:<12} {:<8} {}\n",
+            "1.{:<4} {:<8} {:<17} {:<20} {:<8} {:<8} {}\n",
             r.minor,
             api,
             packages,

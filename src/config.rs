@@ -4,6 +4,8 @@
 //! unknown keys are rejected so a typo never silently falls back to a default.
 
 use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use serde_yaml::{Mapping, Value};
 
 use crate::diagnostics::Diagnostic;
 
@@ -80,30 +82,206 @@ impl Scalar {
             Scalar::Text(s) => Ok(s.clone()),
             Scalar::Integer(i) => Ok(i.to_string()),
             Scalar::Float(f) => Err(format!(
-                "YAML reads this unquoted value as the number {f}; quote it, e.g. \"{f}\""
+                "YAML reads this unquoted value as the number {f} (trailing zeros dropped); put the value in quotes exactly as meant"
             )),
         }
     }
 }
 
-/// Parses a definition. YAML syntax errors and wrong types come back as one diagnostic
-/// with the line and column serde_yaml reports.
-pub fn load(text: &str) -> Result<Config, Diagnostic> {
-    if text.trim().is_empty() {
-        return Ok(Config::default());
-    }
-    serde_yaml::from_str(text).map_err(|err| {
+/// A definition as far as it could be read: the fields that failed are left out of
+/// `config` (and listed in `failed`), so validation can still check the rest.
+#[derive(Debug, Default)]
+pub struct Loaded {
+    pub config: Config,
+    pub problems: Vec<Diagnostic>,
+    /// Dotted paths of keys that were unknown or of the wrong type.
+    pub failed: Vec<String>,
+}
+
+/// Parses a definition, reporting every unknown key and wrong type at once (not just
+/// the first), each with its dotted path and position. YAML syntax errors stop parsing
+/// and come back alone, with the line and column the parser reports.
+pub fn load(text: &str, source: &SourceMap) -> Result<Loaded, Vec<Diagnostic>> {
+    let value: Value = serde_yaml::from_str(text).map_err(|err| {
         let location = err.location().map(|l| (l.line(), l.column()));
-        let (path, message) = split_serde_path(&err.to_string());
-        let help = if message.contains("unknown field") {
-            "remove the key or fix its spelling; see the cluster.yaml reference in README"
-        } else {
-            "fix the YAML at this position; see the cluster.yaml reference in README"
+        vec![
+            Diagnostic::error("", strip_location(&err.to_string()))
+                .help("fix the YAML syntax at this position")
+                .at(location),
+        ]
+    })?;
+    let mut root = match value {
+        Value::Null => return Ok(Loaded::default()),
+        Value::Mapping(m) => m,
+        _ => {
+            return Err(vec![
+                Diagnostic::error("", "the cluster definition must be a mapping of keys")
+                    .help("start with keys like `name:` and `kubernetes:`; see the cluster.yaml reference in README"),
+            ]);
+        }
+    };
+
+    let mut problems = Vec::new();
+    let mut failed = Vec::new();
+    root.retain(|key, value| {
+        let Some(name) = key.as_str() else {
+            problems.push(Diagnostic::error("", "keys must be strings").help("quote the key"));
+            return false;
         };
-        Diagnostic::error(path, strip_location(&message))
-            .help(help)
-            .at(location)
+        let before = problems.len();
+        match name {
+            "kubernetes" => {
+                check_section::<KubernetesConfig>(name, value, source, &mut problems, &mut failed)
+            }
+            "runtime" => {
+                check_section::<RuntimeConfig>(name, value, source, &mut problems, &mut failed)
+            }
+            "cni" => check_section::<CniConfig>(name, value, source, &mut problems, &mut failed),
+            "packages" => {
+                check_section::<PackagesConfig>(name, value, source, &mut problems, &mut failed)
+            }
+            _ => {
+                if !check_field::<Config>("", name, value, source, &mut problems) {
+                    failed.push(name.to_string());
+                    return false;
+                }
+            }
+        }
+        // A section that is not a mapping at all is dropped whole.
+        let drop = problems.len() > before && !value.is_mapping() && !value.is_null();
+        if drop {
+            failed.push(name.to_string());
+        }
+        !drop
+    });
+    let config = serde_yaml::from_value(Value::Mapping(root)).unwrap_or_else(|e| {
+        // Every field was checked on its own, so this is not expected; still, report
+        // it rather than lose it.
+        problems.push(Diagnostic::error("", strip_location(&e.to_string())));
+        Config::default()
+    });
+    Ok(Loaded {
+        config,
+        problems,
+        failed,
     })
+}
+
+/// Checks each key of a section separately so every problem in it is reported.
+/// Fields that fail are removed from the section and recorded in `failed`.
+fn check_section<T: DeserializeOwned>(
+    section: &str,
+    value: &mut Value,
+    source: &SourceMap,
+    problems: &mut Vec<Diagnostic>,
+    failed: &mut Vec<String>,
+) {
+    match value {
+        Value::Null => {}
+        Value::Mapping(map) => map.retain(|key, value| match key.as_str() {
+            Some(name) => {
+                let ok = check_field::<T>(section, name, value, source, problems);
+                if !ok {
+                    failed.push(format!("{section}.{name}"));
+                }
+                ok
+            }
+            None => {
+                problems.push(
+                    Diagnostic::error(section, "keys must be strings")
+                        .help("quote the key")
+                        .at(source.locate(section)),
+                );
+                false
+            }
+        }),
+        _ => problems.push(
+            Diagnostic::error(section, format!("`{section}` must be a mapping of keys"))
+                .help(format!(
+                    "write `{section}:` followed by indented `key: value` lines"
+                ))
+                .at(source.locate(section)),
+        ),
+    }
+}
+
+/// Deserializes `{name: value}` into `T` (all of whose fields are optional), so only
+/// this field's problem can surface. Returns whether the field is fine.
+fn check_field<T: DeserializeOwned>(
+    section: &str,
+    name: &str,
+    value: &Value,
+    source: &SourceMap,
+    problems: &mut Vec<Diagnostic>,
+) -> bool {
+    let mut single = Mapping::new();
+    single.insert(Value::String(name.to_string()), value.clone());
+    let Err(err) = serde_yaml::from_value::<T>(Value::Mapping(single)) else {
+        return true;
+    };
+    let path = if section.is_empty() {
+        name.to_string()
+    } else {
+        format!("{section}.{name}")
+    };
+    let message = strip_location(&err.to_string());
+    let (inner, message) = split_serde_path(&message);
+    // serde names nested positions relative to the single-key mapping (`cert_sans[1]`).
+    let full_path = match (inner.is_empty(), section.is_empty()) {
+        (true, _) => path.clone(),
+        (false, true) => inner,
+        (false, false) => format!("{section}.{inner}"),
+    };
+    let diag = if let Some(expected) = unknown_field_choices(&message) {
+        let help = match closest(name, &expected) {
+            Some(best) => format!(
+                "did you mean `{best}`? known keys here: {}",
+                expected.join(", ")
+            ),
+            None => format!("known keys here: {}", expected.join(", ")),
+        };
+        // Point at the key itself: the value of an unknown key is not the problem.
+        Diagnostic::error(&path, format!("unknown key `{name}`"))
+            .help(help)
+            .at(source.locate_key(&path))
+    } else {
+        let help = if message.contains("expected a sequence") {
+            "write a YAML list: one `- item` per line, or `[a, b]`"
+        } else if message.contains("expected a string") {
+            "write a single value here (quote it if it contains `:` or starts with a special character)"
+        } else {
+            "see the cluster.yaml reference in README for this key's type"
+        };
+        Diagnostic::error(&full_path, message)
+            .help(help)
+            .at(source.locate(&full_path))
+    };
+    problems.push(diag);
+    false
+}
+
+/// The known keys serde lists in "unknown field `x`, expected one of `a`, `b`".
+fn unknown_field_choices(message: &str) -> Option<Vec<String>> {
+    let rest = message.strip_prefix("unknown field `")?;
+    let (_, expected) = rest.split_once("`, expected ")?;
+    Some(
+        expected
+            .split('`')
+            .skip(1)
+            .step_by(2)
+            .map(str::to_string)
+            .collect(),
+    )
+}
+
+/// The known key nearest to a typo, when it is near enough to be a likely meaning.
+fn closest(typo: &str, known: &[String]) -> Option<String> {
+    known
+        .iter()
+        .map(|k| (strsim::damerau_levenshtein(typo, k), k))
+        .filter(|(d, k)| *d <= 2.max(k.len() / 3))
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, k)| k.clone())
 }
 
 /// serde_yaml prefixes messages with the dotted path (`kubernetes.pod_subnet: ...`).
@@ -145,31 +323,55 @@ impl SourceMap {
         SourceMap { root: None }
     }
 
-    /// Position of the value at a dotted path such as `kubernetes.cert_sans[1]`; falls
-    /// back to the nearest parent that exists (a missing key points at its section).
+    /// Position of the value at a dotted path such as `kubernetes.cert_sans[1]`. When
+    /// the key is absent (a default applies), points at the nearest enclosing key that
+    /// is present, like `kubernetes:`; at the top level there is nothing to point at.
     pub fn locate(&self, path: &str) -> Option<(usize, usize)> {
         let mut node = self.root.as_ref()?;
-        // A key missing at the top level has no better place to point at than nothing.
-        let mut best = None;
+        let mut enclosing = None;
         for segment in path.split('.').filter(|s| !s.is_empty()) {
             let (key, index) = match segment.split_once('[') {
                 Some((k, rest)) => (k, rest.trim_end_matches(']').parse::<usize>().ok()),
                 None => (segment, None),
             };
-            let Some(next) = node.as_mapping().and_then(|m| m.get_node(key)) else {
-                return best;
+            let mapping = node.as_mapping()?;
+            let Some((key_node, value)) = mapping.iter().find(|(k, _)| k.as_str() == key) else {
+                return enclosing;
             };
-            node = next;
-            best = position(node).or(best);
+            enclosing = key_node.span().start().map(|m| (m.line(), m.column()));
+            node = value;
             if let Some(i) = index {
                 let Some(item) = node.as_sequence().and_then(|s| s.get_node(i)) else {
-                    return best;
+                    return enclosing;
                 };
                 node = item;
-                best = position(node).or(best);
             }
         }
-        best
+        position(node).or(enclosing)
+    }
+}
+
+impl SourceMap {
+    /// Position of the key (not the value) at a dotted path, for "unknown key" errors.
+    pub fn locate_key(&self, path: &str) -> Option<(usize, usize)> {
+        let (parent, key) = match path.rsplit_once('.') {
+            Some((p, k)) => (Some(p), k),
+            None => (None, path),
+        };
+        let root = self.root.as_ref()?;
+        let mut node = root;
+        if let Some(parent) = parent {
+            for segment in parent.split('.') {
+                node = node.as_mapping()?.get_node(segment)?;
+            }
+        }
+        let mapping = node.as_mapping()?;
+        mapping
+            .keys()
+            .find(|k| k.as_str() == key)
+            .and_then(|k| k.span().start())
+            .map(|m| (m.line(), m.column()))
+            .or_else(|| self.locate(path))
     }
 }
 

@@ -34,12 +34,16 @@ use validate::Cluster;
 /// is `None` when any of them is an error (after `--strict`, warnings count too).
 pub fn load_cluster(text: &str, file: &str, strict: bool) -> (Option<Cluster>, Report) {
     let mut report = Report::new(file);
-    let cluster = match config::load(text) {
-        Err(diag) => {
-            report.push(diag);
+    let source = SourceMap::new(text);
+    let cluster = match config::load(text, &source) {
+        Err(problems) => {
+            problems.into_iter().for_each(|d| report.push(d));
             None
         }
-        Ok(config) => validate::validate(&config, &SourceMap::new(text), &mut report),
+        Ok(loaded) => {
+            loaded.problems.into_iter().for_each(|d| report.push(d));
+            validate::validate(&loaded.config, &loaded.failed, &source, &mut report)
+        }
     };
     if strict {
         report.make_strict();

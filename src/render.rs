@@ -74,6 +74,7 @@ pub fn environment() -> Environment<'static> {
     env.add_filter("heredoc", heredoc);
     env.add_filter("safe_words", safe_words);
     env.add_filter("comment", comment);
+    env.add_filter("sq", single_quoted);
     for (name, source) in TEMPLATES {
         env.add_template(name, source)
             .unwrap_or_else(|e| panic!("embedded template {name} is invalid: {e}"));
@@ -142,6 +143,21 @@ fn safe_words(value: &str) -> Result<Value, Error> {
             "value is not safe inside quotes",
         ))
     }
+}
+
+/// Always single-quotes, for assignments: `user='admin'` (bare `user=admin` reads to
+/// shellcheck like running a command).
+fn single_quoted(value: &str) -> Result<Value, Error> {
+    if value.contains('\0') {
+        return Err(Error::new(
+            ErrorKind::InvalidOperation,
+            "a value contains a NUL byte",
+        ));
+    }
+    Ok(Value::from_safe_string(format!(
+        "'{}'",
+        value.replace('\'', r#"'\''"#)
+    )))
 }
 
 /// Lets kubeprint's own prose into a `#` comment, where only a line break could escape.

@@ -99,19 +99,31 @@ pub const OS_CHOICES: &str = "ubuntu-20.04, ubuntu-22.04, ubuntu-24.04, debian-1
 const CNI_CHOICES: &str = "flannel, canal, calico, none";
 
 /// Checks `config`; `Ok` carries the cluster and the report (warnings only).
-pub fn validate(config: &Config, source: &SourceMap, report: &mut Report) -> Option<Cluster> {
-    let mut c = Checker { source, report };
+///
+/// `failed` lists the fields that could not be read at all (already reported): they are
+/// skipped here, so their defaults never cause follow-on errors.
+pub fn validate(
+    config: &Config,
+    failed: &[String],
+    source: &SourceMap,
+    report: &mut Report,
+) -> Option<Cluster> {
+    let mut c = Checker {
+        source,
+        report,
+        failed,
+    };
     let k = &config.kubernetes;
 
     let name = config.name.clone().unwrap_or_else(|| "kubernetes".into());
-    if !is_dns_label(&name) {
+    if c.readable("name") && !is_dns_label(&name) {
         c.error("name", format!("`{}` is not a valid cluster name", printable(&name)),
             "use a DNS-1123 label: lowercase letters, digits and `-`, at most 63 characters, starting and ending with a letter or digit");
     }
 
     let os_id = config.os.clone().unwrap_or_else(|| "ubuntu-20.04".into());
-    let os = matrix::os(&os_id);
-    if os.is_none() {
+    let os = matrix::os(&os_id).filter(|_| c.readable("os"));
+    if os.is_none() && c.readable("os") {
         c.error(
             "os",
             format!("unsupported operating system `{}`", printable(&os_id)),
@@ -119,7 +131,11 @@ pub fn validate(config: &Config, source: &SourceMap, report: &mut Report) -> Opt
         );
     }
 
-    let version = c.version(k.version.as_ref());
+    let version = if c.readable("kubernetes.version") {
+        c.version(k.version.as_ref())
+    } else {
+        None
+    };
     let release = version.and_then(|v| {
         let r = matrix::release(v.minor);
         if r.is_none() {
@@ -182,6 +198,30 @@ pub fn validate(config: &Config, source: &SourceMap, report: &mut Report) -> Opt
         "kubernetes.service_subnet",
         k.service_subnet.as_deref().unwrap_or("10.96.0.0/12"),
     );
+    if let Some(IpNet::V4(s)) = service_subnet
+        && s.prefix_len() < 12
+    {
+        c.error("kubernetes.service_subnet", format!("service subnet {s} is larger than the API server allows"),
+            "the kube-apiserver accepts at most a /12 for IPv4 services: use a prefix of 12 or more, like 10.96.0.0/12");
+    }
+    if let Some(IpNet::V4(p)) = pod_subnet
+        && p.prefix_len() > 23
+    {
+        c.error("kubernetes.pod_subnet", format!("pod subnet {p} is too small"),
+            "each node gets a /24 of the pod subnet: use a prefix of 23 or less (a /16 gives 256 nodes)");
+    }
+    for (field, net) in [
+        ("kubernetes.pod_subnet", pod_subnet),
+        ("kubernetes.service_subnet", service_subnet),
+    ] {
+        if let Some(IpNet::V6(n)) = net {
+            c.error(
+                field,
+                format!("{n} is an IPv6 range"),
+                "kubeprint renders IPv4 single-stack clusters: use an IPv4 range",
+            );
+        }
+    }
     if let (Some(p), Some(s)) = (pod_subnet, service_subnet)
         && (p.contains(&s.network()) || s.contains(&p.network()))
     {
@@ -241,6 +281,7 @@ pub fn validate(config: &Config, source: &SourceMap, report: &mut Report) -> Opt
     }
 
     let plugin = match config.cni.plugin.as_deref().unwrap_or("canal") {
+        _ if !c.readable("cni.plugin") => None,
         "flannel" => Some(CniPlugin::Flannel),
         "canal" => Some(CniPlugin::Canal),
         "calico" => Some(CniPlugin::Calico),
@@ -292,6 +333,15 @@ pub fn validate(config: &Config, source: &SourceMap, report: &mut Report) -> Opt
             "nodes cannot install kubelet/kubeadm/kubectl from it today: set `packages.kubernetes_repo` to a mirror that keeps them, or use Kubernetes 1.24 or newer");
     }
 
+    if let Some(r) = release
+        && r.crio_repo == matrix::CrioRepo::Kubic
+        && p.crio_repo.is_none()
+    {
+        c.warning("packages.crio_repo",
+            format!("CRI-O 1.{} comes from the openSUSE Kubic repositories, which are no longer maintained and may be gone", r.minor),
+            "if nodes cannot install cri-o, set `packages.crio_repo` to a mirror with CRI-O and its dependencies, or use Kubernetes 1.28 or newer");
+    }
+
     if report.has_errors() {
         return None;
     }
@@ -323,9 +373,18 @@ pub fn validate(config: &Config, source: &SourceMap, report: &mut Report) -> Opt
 struct Checker<'a> {
     source: &'a SourceMap,
     report: &'a mut Report,
+    failed: &'a [String],
 }
 
 impl Checker<'_> {
+    /// False when the field (or its section) could not be read and was reported already.
+    fn readable(&self, path: &str) -> bool {
+        !self
+            .failed
+            .iter()
+            .any(|f| path == f || path.starts_with(&format!("{f}.")))
+    }
+
     fn error(&mut self, path: &str, message: impl Into<String>, help: impl Into<String>) {
         let at = self.source.locate(path);
         self.report
@@ -477,7 +536,7 @@ impl Checker<'_> {
         let rest = url
             .strip_prefix("https://")
             .or_else(|| url.strip_prefix("http://"));
-        let safe = |b: u8| b.is_ascii_alphanumeric() || b"-._~:/?#@!&+,;=%".contains(&b);
+        let safe = |b: u8| b.is_ascii_alphanumeric() || b"-._~:/?#@&+,;=%".contains(&b);
         match rest {
             Some(r) if !r.is_empty() && r.bytes().all(safe) => {}
             _ => self.error(

@@ -47,7 +47,7 @@ fn every_guide_step_is_in_each_role() {
         "cgroupDriver: systemd",
         "kubeadm init --config /etc/kubeprint/kubeadm-init.yaml",
         "/etc/kubernetes/admin.conf \"$home/.kube/config\"",
-        "user=ubuntu",
+        "user='ubuntu'",
         "canal.yaml",
         "kubectl apply -f \"$manifest\"",
     ] {

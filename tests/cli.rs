@@ -146,7 +146,7 @@ fn validate_reports_and_sets_exit_code() {
     let typo = kubeprint(dir.path(), &["validate", "-c", "typo.yaml"]);
     assert_eq!(typo.status.code(), Some(1));
     assert!(
-        stderr(&typo).contains("unknown field `pod_subnett`"),
+        stderr(&typo).contains("unknown key `pod_subnett`") && stderr(&typo).contains("did you mean `pod_subnet`?"),
         "{}",
         stderr(&typo)
     );

@@ -28,3 +28,36 @@ fn snapshot_all(scenario: &str, artifacts: &kubeprint::render::Artifacts) {
 fn default_cluster() {
     snapshot_all("default", &common::render_default());
 }
+
+/// `examples/*.yaml` other than the guide (which is the default cluster above).
+pub fn examples() -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = std::fs::read_dir(common::root().join("examples"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+        .map(|p| {
+            (
+                p.file_stem().unwrap().to_string_lossy().into_owned(),
+                std::fs::read_to_string(&p).unwrap(),
+            )
+        })
+        .filter(|(stem, _)| stem != "guide-1.21")
+        .collect();
+    out.sort();
+    out
+}
+
+#[test]
+fn example_clusters() {
+    let examples = examples();
+    assert!(examples.len() >= 3);
+    for (stem, text) in examples {
+        snapshot_all(&stem, &common::render_text(&text, &stem));
+    }
+}
+
+#[test]
+fn guide_example_is_the_embedded_default() {
+    let guide = std::fs::read_to_string(common::root().join("examples/guide-1.21.yaml")).unwrap();
+    assert_eq!(guide, kubeprint::config::DEFAULT_CLUSTER);
+}

@@ -63,3 +63,48 @@ pub fn write_tree(artifacts: &Artifacts, dir: &Path) {
         std::fs::write(&path, &a.bytes).unwrap();
     }
 }
+
+/// Runs `bash -n`, `shellcheck -S warning` and `cloud-init schema` on a rendered tree.
+pub fn validate_tree(artifacts: &Artifacts) {
+    let dir = tempfile::tempdir().unwrap();
+    write_tree(artifacts, dir.path());
+    let files = |suffix: &str| -> Vec<String> {
+        artifacts
+            .keys()
+            .filter(|p| p.ends_with(suffix))
+            .map(|p| dir.path().join(p).display().to_string())
+            .collect()
+    };
+    let scripts = files(".sh");
+    let user_data = files("user-data.yaml");
+    assert!(!scripts.is_empty() && !user_data.is_empty());
+
+    for script in &scripts {
+        run_ok("bash", &["-n", script], dir.path());
+    }
+    if require_tool("shellcheck") {
+        let mut args = vec!["-S", "warning"];
+        args.extend(scripts.iter().map(String::as_str));
+        run_ok("shellcheck", &args, dir.path());
+    }
+    if require_tool("cloud-init") {
+        for file in &user_data {
+            run_ok("cloud-init", &["schema", "--config-file", file], dir.path());
+        }
+    }
+}
+
+pub fn run_ok(tool: &str, args: &[&str], dir: &Path) {
+    let out = Command::new(tool)
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("tool runs");
+    assert!(
+        out.status.success(),
+        "`{tool} {}` failed:\n{}{}",
+        args.join(" "),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
