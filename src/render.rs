@@ -11,7 +11,7 @@ use minijinja::value::{Serde, Value};
 use minijinja::{AutoEscape, Environment, Error, ErrorKind, State, UndefinedBehavior, context};
 
 use crate::cloudinit;
-use crate::plan::{Plan, RolePlan};
+use crate::plan::{Plan, RolePlan, Stage};
 
 /// A rendered file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -20,6 +20,10 @@ pub struct Artifact {
     pub mode: u32,
     /// Carries a private key or the bootstrap token.
     pub secret: bool,
+    /// The role directory it belongs to (`control-plane`, `worker`, ...).
+    pub role: String,
+    /// Whether it may be baked into an image; whole bundles count as boot.
+    pub stage: Stage,
 }
 
 pub type Artifacts = BTreeMap<String, Artifact>;
@@ -204,6 +208,8 @@ fn render_role(env: &Environment, role: &RolePlan, artifacts: &mut Artifacts) ->
                 bytes: file.into_bytes(),
                 mode: if carries_secret { 0o700 } else { 0o755 },
                 secret: carries_secret,
+                role: dir.to_string(),
+                stage: step.stage,
             },
         );
         bodies.push(context! {
@@ -238,6 +244,8 @@ fn render_role(env: &Environment, role: &RolePlan, artifacts: &mut Artifacts) ->
             bytes: bootstrap.into_bytes(),
             mode: 0o700,
             secret,
+            role: dir.to_string(),
+            stage: Stage::Boot,
         },
     );
     artifacts.insert(
@@ -246,6 +254,8 @@ fn render_role(env: &Environment, role: &RolePlan, artifacts: &mut Artifacts) ->
             bytes: user_data.into_bytes(),
             mode: 0o600,
             secret,
+            role: dir.to_string(),
+            stage: Stage::Boot,
         },
     );
     Ok(())
