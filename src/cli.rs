@@ -8,7 +8,6 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use crate::config::{DEFAULT_CLUSTER, DEFAULT_CLUSTER_NAME};
-use crate::diagnostics::Report;
 use crate::pki::KeyType;
 use crate::secrets::{self, CheckedSecrets};
 use crate::{emit, load_cluster, matrix, render_cluster};
@@ -51,24 +50,10 @@ enum Command {
     /// Manage the secrets file (bootstrap token and cluster CA).
     Secrets {
         #[command(subcommand)]
-        command: SecretsCommand,
+        command: crate::secrets_cmd::SecretsCommand,
     },
     /// Print the release matrix: supported Kubernetes minors and what each one uses.
     Versions,
-}
-
-#[derive(Subcommand)]
-enum SecretsCommand {
-    /// Generate a new bootstrap token and cluster CA.
-    Generate {
-        #[arg(short, long, value_name = "FILE", default_value = "secrets.yaml")]
-        output: PathBuf,
-        /// Replace an existing file (the cluster's nodes will no longer match it).
-        #[arg(long)]
-        force: bool,
-        #[arg(long, value_enum, default_value_t = KeyType::Rsa2048)]
-        key_type: KeyType,
-    },
 }
 
 pub fn main() -> ExitCode {
@@ -81,14 +66,7 @@ pub fn main() -> ExitCode {
             strict,
         } => cmd_render(config.as_deref(), &secrets, &output, strict),
         Command::Validate { config, strict } => cmd_validate(config.as_deref(), strict),
-        Command::Secrets {
-            command:
-                SecretsCommand::Generate {
-                    output,
-                    force,
-                    key_type,
-                },
-        } => cmd_generate(&output, force, key_type),
+        Command::Secrets { command } => crate::secrets_cmd::run(command),
         Command::Versions => {
             print!("{}", versions_table());
             Ok(())
@@ -151,6 +129,7 @@ fn cmd_render(
     // Validate fully before touching anything: a bad definition writes no secrets file.
     let cluster = checked_cluster(config, strict)?;
     let secrets = load_or_generate_secrets(secrets_path)?;
+    warn_if_token_expired(&cluster, &secrets);
     let artifacts = render_cluster(&cluster, &secrets).map_err(|e| format!("error: {e}"))?;
     emit::emit(&artifacts, output).map_err(|e| format!("error: {e}"))?;
     eprintln!(
@@ -161,42 +140,50 @@ fn cmd_render(
     Ok(())
 }
 
+/// kubeadm counts the token's TTL from `kubeadm init`, which is after the token was
+/// generated: once the TTL has passed since generation, joins may fail. Only a warning,
+/// since the clock must not change what is rendered.
+fn warn_if_token_expired(cluster: &crate::validate::Cluster, secrets: &CheckedSecrets) {
+    let ttl = cluster.token_ttl_seconds as i64;
+    if let Some(age) = secrets::token_age_seconds(&secrets.secrets)
+        && ttl > 0
+        && age > ttl
+    {
+        eprintln!(
+            "warning: the bootstrap token was generated {}h ago and its TTL is {}h: if the control plane was initialized more than {}h ago it has expired and new nodes cannot join\n  = help: on a control plane run `kubeadm token create <bootstrap_token from secrets.yaml> --ttl {}`, or `kubeprint secrets rotate-token`, render, and register the new one the same way",
+            age / 3600,
+            ttl / 3600,
+            ttl / 3600,
+            crate::validate::go_duration(ttl as u64)
+        );
+    }
+}
+
+/// Loads the secrets file, generating it on first use and completing an older file
+/// with any shared PKI it lacks (the token and existing CAs never change).
 fn load_or_generate_secrets(path: &Path) -> Result<CheckedSecrets, String> {
     let shown = path.display().to_string();
-    if path.exists() {
-        return secrets::load(path).map_err(|diags| secrets_report(&shown, diags));
+    if !path.exists() {
+        let fresh = secrets::generate(KeyType::default()).map_err(|e| format!("error: {e}"))?;
+        let checked = secrets::check(fresh).map_err(|d| crate::secrets_cmd::report(&shown, d))?;
+        secrets::save(path, &checked.secrets, false).map_err(|e| format!("error: {e}"))?;
+        eprintln!(
+            "generated {shown} (bootstrap token and shared PKI, mode 0600): keep it private and reuse it for every render of this cluster"
+        );
+        return Ok(checked);
     }
-    let fresh = secrets::generate(KeyType::default()).map_err(|e| format!("error: {e}"))?;
-    secrets::save(path, &fresh, false).map_err(|e| format!("error: {e}"))?;
-    eprintln!(
-        "generated {shown} (bootstrap token and cluster CA, mode 0600): keep it private and reuse it for every render of this cluster"
-    );
-    secrets::check(fresh).map_err(|diags| secrets_report(&shown, diags))
-}
-
-fn secrets_report(file: &str, diags: Vec<crate::diagnostics::Diagnostic>) -> String {
-    let mut report = Report::new(file);
-    diags.into_iter().for_each(|d| report.push(d));
-    report.to_string()
-}
-
-fn cmd_generate(output: &Path, force: bool, key_type: KeyType) -> Result<(), String> {
-    if output.exists() && !force {
-        return Err(format!(
-            "error: `{}` already exists\n  = help: it holds the CA and token your nodes trust; pass --force to replace it",
-            output.display()
-        ));
+    let mut loaded = secrets::read(path).map_err(|d| crate::secrets_cmd::report(&shown, d))?;
+    let key_type = secrets::key_type_of(&loaded);
+    let added = secrets::complete(&mut loaded, key_type).map_err(|e| format!("error: {e}"))?;
+    let checked = secrets::check(loaded).map_err(|d| crate::secrets_cmd::report(&shown, d))?;
+    if !added.is_empty() {
+        secrets::save(path, &checked.secrets, true).map_err(|e| format!("error: {e}"))?;
+        eprintln!(
+            "added {} to {shown} (token and existing CAs unchanged)",
+            added.join(", ")
+        );
     }
-    let fresh = secrets::generate(key_type).map_err(|e| format!("error: {e}"))?;
-    secrets::save(output, &fresh, force).map_err(|e| format!("error: {e}"))?;
-    let checked = secrets::check(fresh)
-        .map_err(|diags| secrets_report(&output.display().to_string(), diags))?;
-    eprintln!(
-        "wrote {} (mode 0600); CA hash {}",
-        output.display(),
-        checked.ca_cert_hash
-    );
-    Ok(())
+    Ok(checked)
 }
 
 pub fn versions_table() -> String {

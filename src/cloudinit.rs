@@ -9,6 +9,9 @@ pub const BOOTSTRAP_PATH: &str = "/usr/local/lib/kubeprint/bootstrap.sh";
 
 #[derive(Serialize)]
 struct CloudConfig<'a> {
+    /// Inventory nodes are named ahead of time; the kubelet registers under this name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    hostname: Option<&'a str>,
     write_files: Vec<WriteFile<'a>>,
     runcmd: Vec<Vec<&'a str>>,
 }
@@ -24,8 +27,9 @@ struct WriteFile<'a> {
 
 /// The user-data for one role. `header` lines become YAML comments after the
 /// mandatory `#cloud-config` line.
-pub fn user_data(header: &[String], bootstrap: &str) -> String {
+pub fn user_data(header: &[String], hostname: Option<&str>, bootstrap: &str) -> String {
     let config = CloudConfig {
+        hostname,
         write_files: vec![WriteFile {
             path: BOOTSTRAP_PATH,
             owner: "root:root",

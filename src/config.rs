@@ -27,6 +27,28 @@ pub struct Config {
     pub admin_user: Option<String>,
     #[serde(default)]
     pub packages: PackagesConfig,
+    /// Optional inventory: machines known by name and address.
+    pub nodes: Option<Vec<NodeConfig>>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NodeConfig {
+    pub name: Option<String>,
+    pub role: Option<String>,
+    pub address: Option<String>,
+    #[serde(default)]
+    pub labels: std::collections::BTreeMap<String, String>,
+    #[serde(default)]
+    pub taints: Vec<TaintConfig>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TaintConfig {
+    pub key: Option<String>,
+    pub value: Option<String>,
+    pub effect: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -41,6 +63,8 @@ pub struct KubernetesConfig {
     pub dns_domain: Option<String>,
     pub token_ttl: Option<Scalar>,
     pub cert_sans: Option<Vec<String>>,
+    /// How many control planes (default: those in `nodes`, else 1).
+    pub control_planes: Option<u32>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -2,6 +2,8 @@
 //! assembled from strings). Part of `plan`: which fields exist and their shapes follow
 //! the kubeadm API version chosen by the release matrix.
 
+use std::collections::BTreeMap;
+
 use serde::Serialize;
 
 use crate::matrix::KubeadmApi;
@@ -20,6 +22,8 @@ struct InitConfiguration<'a> {
     kind: &'a str,
     bootstrap_tokens: Vec<BootstrapToken<'a>>,
     node_registration: NodeRegistration<'a>,
+    #[serde(rename = "localAPIEndpoint", skip_serializing_if = "Option::is_none")]
+    local_api_endpoint: Option<ApiEndpoint>,
 }
 
 #[derive(Serialize)]
@@ -37,6 +41,60 @@ struct BootstrapToken<'a> {
 struct NodeRegistration<'a> {
     name: &'a str,
     cri_socket: &'a str,
+    /// Absent: kubeadm's default (the control-plane taint on control planes, none on
+    /// workers). Present, even empty, replaces it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    taints: Option<Vec<Taint<'a>>>,
+    #[serde(skip_serializing_if = "ExtraArgs::is_empty")]
+    kubelet_extra_args: ExtraArgs,
+}
+
+#[derive(Serialize)]
+struct Taint<'a> {
+    key: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    value: Option<&'a str>,
+    effect: &'a str,
+}
+
+/// kubelet flags: a map up to v1beta3, a list of `{name, value}` from v1beta4.
+#[derive(Serialize)]
+#[serde(untagged)]
+enum ExtraArgs {
+    Map(BTreeMap<String, String>),
+    List(Vec<NamedArg>),
+}
+
+impl ExtraArgs {
+    fn new(api: KubeadmApi, args: BTreeMap<String, String>) -> Self {
+        match api {
+            KubeadmApi::V1beta4 => ExtraArgs::List(
+                args.into_iter()
+                    .map(|(name, value)| NamedArg { name, value })
+                    .collect(),
+            ),
+            _ => ExtraArgs::Map(args),
+        }
+    }
+    fn is_empty(&self) -> bool {
+        match self {
+            ExtraArgs::Map(m) => m.is_empty(),
+            ExtraArgs::List(l) => l.is_empty(),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct NamedArg {
+    name: String,
+    value: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ApiEndpoint {
+    advertise_address: String,
+    bind_port: u16,
 }
 
 #[derive(Serialize)]
@@ -82,6 +140,17 @@ struct JoinConfiguration<'a> {
     kind: &'a str,
     discovery: Discovery<'a>,
     node_registration: NodeRegistration<'a>,
+    /// Present only for control planes: the shared certificates are already on disk,
+    /// so no `certificateKey` (and no two-hour `--upload-certs` window) is needed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    control_plane: Option<JoinControlPlane>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct JoinControlPlane {
+    #[serde(rename = "localAPIEndpoint", skip_serializing_if = "Option::is_none")]
+    local_api_endpoint: Option<ApiEndpoint>,
 }
 
 #[derive(Serialize)]
@@ -111,11 +180,58 @@ pub struct KubeadmInputs<'a> {
     pub token: &'a str,
     pub token_ttl: String,
     pub ca_cert_hash: &'a str,
-    pub node_name: &'a str,
+}
+
+/// What is known about the machine itself (all of it, for inventory nodes).
+#[derive(Default)]
+pub struct NodeFacts<'a> {
+    /// `None`: the placeholder, replaced by the hostname at boot.
+    pub name: Option<&'a str>,
+    pub address: Option<String>,
+    pub labels: BTreeMap<String, String>,
+    pub taints: Option<Vec<(&'a str, Option<&'a str>, &'a str)>>,
+}
+
+impl NodeFacts<'_> {
+    fn registration<'b>(&'b self, api: KubeadmApi) -> NodeRegistration<'b> {
+        let mut args = BTreeMap::new();
+        if let Some(ip) = &self.address {
+            args.insert("node-ip".to_string(), ip.clone());
+        }
+        if !self.labels.is_empty() {
+            let labels: Vec<String> = self
+                .labels
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect();
+            args.insert("node-labels".to_string(), labels.join(","));
+        }
+        NodeRegistration {
+            name: self.name.unwrap_or(NODE_NAME_PLACEHOLDER),
+            cri_socket: CRIO_SOCKET,
+            taints: self.taints.as_ref().map(|ts| {
+                ts.iter()
+                    .map(|(key, value, effect)| Taint {
+                        key,
+                        value: *value,
+                        effect,
+                    })
+                    .collect()
+            }),
+            kubelet_extra_args: ExtraArgs::new(api, args),
+        }
+    }
+
+    fn api_endpoint(&self) -> Option<ApiEndpoint> {
+        self.address.clone().map(|advertise_address| ApiEndpoint {
+            advertise_address,
+            bind_port: 6443,
+        })
+    }
 }
 
 /// `kubeadm init --config` file: Init, Cluster and Kubelet configuration documents.
-pub fn init_config(i: &KubeadmInputs) -> String {
+pub fn init_config(i: &KubeadmInputs, node: &NodeFacts) -> String {
     let api = i.api.api_version();
     let init = InitConfiguration {
         api_version: api,
@@ -127,10 +243,8 @@ pub fn init_config(i: &KubeadmInputs) -> String {
             groups: ["system:bootstrappers:kubeadm:default-node-token"],
             description: "kubeprint: pre-generated token for joining nodes",
         }],
-        node_registration: NodeRegistration {
-            name: i.node_name,
-            cri_socket: CRIO_SOCKET,
-        },
+        node_registration: node.registration(i.api),
+        local_api_endpoint: node.api_endpoint(),
     };
     let cluster = ClusterConfiguration {
         api_version: api,
@@ -154,11 +268,11 @@ pub fn init_config(i: &KubeadmInputs) -> String {
         kind: "KubeletConfiguration",
         cgroup_driver: "systemd",
     };
-    join_documents(&[to_yaml(&init), to_yaml(&cluster), to_yaml(&kubelet)])
+    [to_yaml(&init), to_yaml(&cluster), to_yaml(&kubelet)].join("---\n")
 }
 
-/// `kubeadm join --config` file for a worker.
-pub fn join_config(i: &KubeadmInputs) -> String {
+/// `kubeadm join --config` file, for a worker or (with `control_plane`) a control plane.
+pub fn join_config(i: &KubeadmInputs, node: &NodeFacts, control_plane: bool) -> String {
     let join = JoinConfiguration {
         api_version: i.api.api_version(),
         kind: "JoinConfiguration",
@@ -169,10 +283,10 @@ pub fn join_config(i: &KubeadmInputs) -> String {
                 ca_cert_hashes: [i.ca_cert_hash],
             },
         },
-        node_registration: NodeRegistration {
-            name: i.node_name,
-            cri_socket: CRIO_SOCKET,
-        },
+        node_registration: node.registration(i.api),
+        control_plane: control_plane.then(|| JoinControlPlane {
+            local_api_endpoint: node.api_endpoint(),
+        }),
     };
     to_yaml(&join)
 }
@@ -180,8 +294,4 @@ pub fn join_config(i: &KubeadmInputs) -> String {
 fn to_yaml<T: Serialize>(value: &T) -> String {
     // Serializing these plain structs cannot fail: no maps with non-string keys.
     serde_yaml::to_string(value).expect("kubeadm documents serialize")
-}
-
-fn join_documents(docs: &[String]) -> String {
-    docs.join("---\n")
 }

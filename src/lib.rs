@@ -11,17 +11,27 @@
 //! Plan + templates ─render─▶ Artifacts ─emit─▶ out/
 //! ```
 
+pub mod check;
 pub mod cli;
 pub mod cloudinit;
+pub mod cni;
 pub mod config;
 pub mod diagnostics;
 pub mod emit;
+pub mod facts;
+pub mod inventory;
 pub mod kubeadm;
+pub mod kubeconfig;
+pub mod manifest;
+pub mod mask;
 pub mod matrix;
+pub mod packages;
 pub mod pki;
 pub mod plan;
 pub mod render;
 pub mod secrets;
+pub mod secrets_cmd;
+pub mod tree;
 pub mod validate;
 
 use config::SourceMap;
@@ -53,6 +63,10 @@ pub fn load_cluster(text: &str, file: &str, strict: bool) -> (Option<Cluster>, R
 }
 
 /// Renders every artifact of a checked cluster in memory.
+/// Ends with `SHA256SUMS` and `manifest.json`, which describe every other artifact.
 pub fn render_cluster(cluster: &Cluster, secrets: &CheckedSecrets) -> Result<Artifacts, String> {
-    render::render(&plan::plan(cluster, secrets))
+    let plan = plan::plan(cluster, secrets);
+    let mut artifacts = render::render(&plan)?;
+    manifest::seal(&mut artifacts, &manifest::Inputs::new(cluster, &plan));
+    Ok(artifacts)
 }

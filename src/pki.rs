@@ -1,14 +1,15 @@
-//! Certificate authority material: generating a kubeadm-compatible cluster CA, checking
-//! a loaded one, and the discovery hash that joining nodes pin.
+//! Key and certificate material for the cluster's shared PKI: generating kubeadm-style
+//! CAs, the service-account key pair and an admin client certificate; reading them back
+//! to check them; and the discovery hash that joining nodes pin.
 
 use rcgen::{
-    BasicConstraints, CertificateParams, DistinguishedName, DnType, IsCa, KeyPair, KeyUsagePurpose,
-    PublicKeyData, SerialNumber,
+    BasicConstraints, CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose, IsCa,
+    Issuer, KeyPair, KeyUsagePurpose, PublicKeyData, SerialNumber,
 };
 use sha2::{Digest, Sha256};
 use time::{Duration, OffsetDateTime};
 
-/// Key algorithm for generated CAs. RSA-2048 is kubeadm's own default.
+/// Key algorithm for generated keys. RSA-2048 is kubeadm's own default.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
 pub enum KeyType {
     #[default]
@@ -18,49 +19,100 @@ pub enum KeyType {
     EcdsaP256,
 }
 
-/// A CA certificate and its private key, both PEM.
-pub struct CaPem {
+/// A certificate and its private key, both PEM.
+pub struct CertPem {
     pub certificate: String,
     pub private_key: String,
 }
 
-/// kubeadm issues its CAs for ten years.
+/// kubeadm issues its CAs for ten years and client certificates for one.
 const CA_VALIDITY_DAYS: i64 = 3650;
+const CLIENT_VALIDITY_DAYS: i64 = 365;
 
-/// Generates a self-signed CA like `kubeadm init` would (CN `common_name`, CA:TRUE,
-/// keyCertSign), with key material from the OS CSPRNG.
-pub fn generate_ca(common_name: &str, key_type: KeyType) -> Result<CaPem, String> {
-    let key = match key_type {
+fn generate_key(key_type: KeyType) -> Result<KeyPair, String> {
+    match key_type {
         KeyType::Rsa2048 => {
             KeyPair::generate_rsa_for(&rcgen::PKCS_RSA_SHA256, rcgen::RsaKeySize::_2048)
         }
         KeyType::EcdsaP256 => KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256),
     }
-    .map_err(|e| format!("cannot generate a CA key: {e}"))?;
+    .map_err(|e| format!("cannot generate a key: {e}"))
+}
 
+fn params(
+    common_name: &str,
+    organization: Option<&str>,
+    days: i64,
+) -> Result<CertificateParams, String> {
     let mut params = CertificateParams::default();
     let mut name = DistinguishedName::new();
+    if let Some(o) = organization {
+        name.push(DnType::OrganizationName, o);
+    }
     name.push(DnType::CommonName, common_name);
     params.distinguished_name = name;
+    let now = OffsetDateTime::now_utc();
+    // Backdated a little so nodes with a slightly slow clock accept it at once.
+    params.not_before = now - Duration::minutes(5);
+    params.not_after = now + Duration::days(days);
+    params.serial_number = Some(SerialNumber::from_slice(&random_serial()?));
+    Ok(params)
+}
+
+/// Generates a self-signed CA like `kubeadm init` would (CN `common_name`, CA:TRUE,
+/// keyCertSign), with key material from the OS CSPRNG.
+pub fn generate_ca(common_name: &str, key_type: KeyType) -> Result<CertPem, String> {
+    let key = generate_key(key_type)?;
+    let mut params = params(common_name, None, CA_VALIDITY_DAYS)?;
     params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
     params.key_usages = vec![
         KeyUsagePurpose::DigitalSignature,
         KeyUsagePurpose::KeyEncipherment,
         KeyUsagePurpose::KeyCertSign,
     ];
-    let now = OffsetDateTime::now_utc();
-    // Backdate a little so nodes with a slightly slow clock accept it at once.
-    params.not_before = now - Duration::minutes(5);
-    params.not_after = now + Duration::days(CA_VALIDITY_DAYS);
-    params.serial_number = Some(SerialNumber::from_slice(&random_serial()?));
-
     let cert = params
         .self_signed(&key)
         .map_err(|e| format!("cannot sign the CA certificate: {e}"))?;
-    Ok(CaPem {
+    Ok(CertPem {
         certificate: cert.pem(),
         private_key: key.serialize_pem(),
     })
+}
+
+/// Generates a client certificate (clientAuth) signed by the CA, as kubeadm does for
+/// `admin.conf`: CN is the user, O the group.
+pub fn generate_client_cert(
+    ca: &CertPem,
+    common_name: &str,
+    organization: &str,
+    key_type: KeyType,
+) -> Result<CertPem, String> {
+    let ca_key = KeyPair::from_pem(&ca.private_key)
+        .map_err(|_| "the CA private key cannot be read".to_string())?;
+    let issuer = Issuer::from_ca_cert_pem(&ca.certificate, ca_key)
+        .map_err(|e| format!("the CA certificate cannot be read: {e}"))?;
+    let key = generate_key(key_type)?;
+    let mut params = params(common_name, Some(organization), CLIENT_VALIDITY_DAYS)?;
+    params.is_ca = IsCa::ExplicitNoCa;
+    params.key_usages = vec![
+        KeyUsagePurpose::DigitalSignature,
+        KeyUsagePurpose::KeyEncipherment,
+    ];
+    params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
+    params.use_authority_key_identifier_extension = true;
+    let cert = params
+        .signed_by(&key, &issuer)
+        .map_err(|e| format!("cannot sign the client certificate: {e}"))?;
+    Ok(CertPem {
+        certificate: cert.pem(),
+        private_key: key.serialize_pem(),
+    })
+}
+
+/// A key pair as PEM: `(public PKIX, private PKCS#8)`, like kubeadm's `sa.pub`/`sa.key`.
+pub fn generate_key_pair(key_type: KeyType) -> Result<(String, String), String> {
+    let key = generate_key(key_type)?;
+    Ok((key.public_key_pem(), key.serialize_pem()))
 }
 
 /// A positive 127-bit serial number.
@@ -72,15 +124,23 @@ fn random_serial() -> Result<[u8; 16], String> {
     Ok(serial)
 }
 
-/// Facts read from a CA certificate.
+/// Facts read from a certificate.
 #[derive(Debug)]
-pub struct CaInfo {
+pub struct CertInfo {
     /// DER SubjectPublicKeyInfo.
     pub spki_der: Vec<u8>,
     pub is_ca: bool,
+    pub subject: String,
+    pub issuer: String,
+    /// RFC 2822-ish expiry as x509-parser prints it.
+    pub not_after: String,
+    /// Seconds since the epoch of `notAfter`.
+    pub not_after_unix: i64,
+    /// SHA-256 over the whole DER certificate, hex with colons (as `openssl x509 -fingerprint -sha256`).
+    pub fingerprint: String,
 }
 
-pub fn inspect_certificate(pem_text: &str) -> Result<CaInfo, String> {
+pub fn inspect_certificate(pem_text: &str) -> Result<CertInfo, String> {
     let (_, pem) = x509_parser::pem::parse_x509_pem(pem_text.as_bytes())
         .map_err(|_| "not a PEM certificate".to_string())?;
     if pem.label != "CERTIFICATE" {
@@ -96,9 +156,19 @@ pub fn inspect_certificate(pem_text: &str) -> Result<CaInfo, String> {
         .ok()
         .flatten()
         .is_some_and(|bc| bc.value.ca);
-    Ok(CaInfo {
+    let fingerprint = Sha256::digest(&pem.contents)
+        .iter()
+        .map(|b| format!("{b:02X}"))
+        .collect::<Vec<_>>()
+        .join(":");
+    Ok(CertInfo {
         spki_der: cert.tbs_certificate.subject_pki.raw.to_vec(),
         is_ca,
+        subject: cert.subject().to_string(),
+        issuer: cert.issuer().to_string(),
+        not_after: cert.validity().not_after.to_string(),
+        not_after_unix: cert.validity().not_after.timestamp(),
+        fingerprint,
     })
 }
 
@@ -107,6 +177,19 @@ pub fn private_key_spki(pem_text: &str) -> Result<Vec<u8>, String> {
     let key =
         KeyPair::from_pem(pem_text).map_err(|_| "not a supported PEM private key".to_string())?;
     Ok(key.subject_public_key_info())
+}
+
+/// DER SubjectPublicKeyInfo of a PEM `PUBLIC KEY`.
+pub fn public_key_spki(pem_text: &str) -> Result<Vec<u8>, String> {
+    let (_, pem) = x509_parser::pem::parse_x509_pem(pem_text.as_bytes())
+        .map_err(|_| "not a PEM public key".to_string())?;
+    if pem.label != "PUBLIC KEY" {
+        return Err(format!(
+            "PEM block is `{}`, expected `PUBLIC KEY`",
+            pem.label
+        ));
+    }
+    Ok(pem.contents)
 }
 
 /// The discovery hash kubeadm pins: `sha256:` + hex SHA-256 of the CA certificate's

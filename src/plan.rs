@@ -1,28 +1,36 @@
-//! Stage 3, plan: [`Cluster`] + [`CheckedSecrets`] + the release matrix → [`Plan`], every
-//! role's ordered steps with the exact values each step template needs.
+//! Stage 3, plan: [`Cluster`] + [`CheckedSecrets`] + the release matrix → [`Plan`]: every
+//! bundle (per role, and per inventory node) with its ordered steps and the exact values
+//! each step template needs.
 //!
-//! All decisions live here, in Rust: repositories, package pins, API versions, which
-//! steps a role runs, which files carry secrets. Templates only loop and branch on what
-//! this module prepares.
+//! All decisions live here and in its helpers (`packages`, `cni`, `kubeadm`), in Rust:
+//! repositories, package pins, API versions, which steps a role runs, which files carry
+//! secrets. Templates only loop and branch on what this module prepares.
 
 use serde::Serialize;
 
-use crate::kubeadm::{self, KubeadmInputs, NODE_NAME_PLACEHOLDER};
-use crate::matrix::{CrioRepo, KubeRepo};
-use crate::secrets::CheckedSecrets;
-use crate::validate::{self, Cluster, CniPlugin};
+use crate::cni::{self, CniPlan};
+use crate::inventory::{Node, NodeRole};
+use crate::kubeadm::{self, KubeadmInputs, NODE_NAME_PLACEHOLDER, NodeFacts};
+use crate::kubeconfig;
+use crate::packages::{self, AptRepo};
+use crate::secrets::{ADMIN_GROUP, ADMIN_USER, CheckedSecrets, LEGACY_ADMIN_GROUP};
+use crate::validate::{self, Cluster};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Role {
+    /// The first control plane: `kubeadm init`.
     ControlPlane,
+    /// Further control planes: `kubeadm join --control-plane` with the shared PKI.
+    ControlPlaneJoin,
     Worker,
 }
 
 impl Role {
-    pub fn dir(self) -> &'static str {
+    pub fn name(self) -> &'static str {
         match self {
             Role::ControlPlane => "control-plane",
+            Role::ControlPlaneJoin => "control-plane-join",
             Role::Worker => "worker",
         }
     }
@@ -50,18 +58,25 @@ pub struct Step {
     pub secret: bool,
 }
 
+/// One bundle: a directory of `user-data.yaml`, `bootstrap.sh` and `steps/`.
 pub struct RolePlan {
+    /// Relative output directory: `control-plane`, `worker`, `nodes/cp-1`, ...
+    pub dir: String,
     pub role: Role,
+    /// Set for inventory nodes: cloud-init sets the machine's hostname to it.
+    pub hostname: Option<String>,
     pub steps: Vec<Step>,
     pub context: Context,
 }
 
 pub struct Plan {
     pub cluster_name: String,
-    pub roles: Vec<RolePlan>,
+    pub bundles: Vec<RolePlan>,
+    /// `admin.conf` for the operator; `None` when the secrets hold no admin credential.
+    pub admin_kubeconfig: Option<String>,
 }
 
-/// Everything a role's templates may read.
+/// Everything a bundle's templates may read.
 #[derive(Debug, Clone, Serialize)]
 pub struct Context {
     pub kubeprint_version: &'static str,
@@ -82,10 +97,16 @@ pub struct Context {
     /// `name=version` arguments for apt-get.
     pub kube_package_pins: Vec<String>,
     pub kube_packages: Vec<&'static str>,
+    /// The node's name when known ahead (inventory); otherwise the hostname at boot
+    /// replaces `node_name_placeholder` in the kubeadm configuration.
+    pub node_name: Option<String>,
     pub node_name_placeholder: &'static str,
     pub endpoint: String,
-    pub control_plane: Option<ControlPlane>,
-    pub worker: Option<Worker>,
+    /// Shared PKI files every control plane installs (secret: control planes only).
+    pub pki_files: Vec<PkiFile>,
+    pub init: Option<Init>,
+    pub join: Option<Join>,
+    pub admin_user: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -95,126 +116,171 @@ pub struct Sysctl {
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct AptRepo {
-    pub name: &'static str,
-    pub key_url: String,
-    pub keyring: String,
-    pub list_file: String,
-    pub source_line: String,
+pub struct PkiFile {
+    pub path: &'static str,
+    pub mode: &'static str,
+    pub content: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct ControlPlane {
-    pub ca_certificate: String,
-    /// Secret: only the control plane's artifacts carry it.
-    pub ca_private_key: String,
+pub struct Init {
     pub kubeadm_config: String,
-    pub admin_user: String,
     pub cni: Option<CniPlan>,
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct Worker {
-    pub join_config: String,
+pub struct Join {
+    pub kubeadm_config: String,
+    pub control_plane: bool,
     pub ca_cert_hash: String,
     pub healthz_url: String,
     pub wait_attempts: u32,
     pub wait_seconds: u32,
 }
 
-#[derive(Debug, Clone, Serialize)]
-pub struct CniPlan {
-    pub plugin: &'static str,
-    pub manifest_url: String,
-    pub manifest_file: String,
-    /// Literal text replacements that make the manifest agree with the pod subnet.
-    pub rewrites: Vec<Rewrite>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct Rewrite {
-    pub from: String,
-    pub to: String,
-}
-
-const KEYRINGS: &str = "/etc/apt/keyrings";
-const OPENSUSE: &str = "https://download.opensuse.org/repositories";
-/// Flannel's and Canal's manifests ship this pod network.
-const FLANNEL_DEFAULT_NETWORK: &str = "10.244.0.0/16";
-
 pub fn plan(cluster: &Cluster, secrets: &CheckedSecrets) -> Plan {
-    let roles = [Role::ControlPlane, Role::Worker]
-        .into_iter()
-        .map(|role| RolePlan {
-            role,
-            steps: steps(role),
-            context: context(cluster, secrets, role),
-        })
-        .collect();
+    let mut bundles = vec![bundle(cluster, secrets, Role::ControlPlane, None)];
+    if cluster.control_planes > 1 {
+        bundles.push(bundle(cluster, secrets, Role::ControlPlaneJoin, None));
+    }
+    bundles.push(bundle(cluster, secrets, Role::Worker, None));
+    let mut first_control_plane = true;
+    for node in &cluster.nodes {
+        let role = match node.role {
+            NodeRole::ControlPlane if first_control_plane => {
+                first_control_plane = false;
+                Role::ControlPlane
+            }
+            NodeRole::ControlPlane => Role::ControlPlaneJoin,
+            NodeRole::Worker => Role::Worker,
+        };
+        bundles.push(bundle(cluster, secrets, role, Some(node)));
+    }
     Plan {
         cluster_name: cluster.name.clone(),
-        roles,
+        bundles,
+        admin_kubeconfig: admin_kubeconfig(cluster, secrets),
     }
 }
 
-fn steps(role: Role) -> Vec<Step> {
-    let mut list: Vec<(&'static str, &'static str, &'static str, Stage)> = vec![
+/// From 1.29 kubeadm's admin.conf uses the `kubeadm:cluster-admins` group (bound to
+/// cluster-admin by `kubeadm init`) instead of the unrevocable `system:masters`.
+fn admin_kubeconfig(cluster: &Cluster, secrets: &CheckedSecrets) -> Option<String> {
+    let group = if cluster.release.minor >= 29 {
+        ADMIN_GROUP
+    } else {
+        LEGACY_ADMIN_GROUP
+    };
+    let credential = secrets.admin_credential(group)?;
+    Some(kubeconfig::admin_kubeconfig(&kubeconfig::AdminInputs {
+        cluster_name: &cluster.name,
+        endpoint: &cluster.endpoint.host_port(),
+        ca_certificate: &secrets.secrets.cluster_ca.certificate,
+        client_certificate: &credential.certificate,
+        client_key: credential.private_key.expose(),
+        user: ADMIN_USER,
+    }))
+}
+
+fn bundle(
+    cluster: &Cluster,
+    secrets: &CheckedSecrets,
+    role: Role,
+    node: Option<&Node>,
+) -> RolePlan {
+    RolePlan {
+        dir: match node {
+            Some(n) => format!("nodes/{}", n.name),
+            None => role.name().to_string(),
+        },
+        role,
+        hostname: node.map(|n| n.name.clone()),
+        steps: steps(role),
+        context: context(cluster, secrets, role, node),
+    }
+}
+
+/// The ordered steps of a role. Pure: `explain` shows them without any secrets.
+pub fn steps(role: Role) -> Vec<Step> {
+    use Stage::{Bake, Boot};
+    let mut list: Vec<(&'static str, &'static str, Stage)> = vec![
         (
             "disable-swap",
-            "swap",
             "turn swap off now and comment it out of /etc/fstab: the kubelet refuses to run with swap",
-            Stage::Bake,
+            Bake,
         ),
         (
             "kernel-modules",
-            "modules",
             "load overlay and br_netfilter now and at every boot (CRI-O storage, bridged pod traffic)",
-            Stage::Bake,
+            Bake,
         ),
         (
             "sysctl",
-            "sysctl",
             "let iptables see bridged traffic and enable IP forwarding, persistently",
-            Stage::Bake,
+            Bake,
         ),
         (
             "cri-o",
-            "crio",
             "install CRI-O from its repository for this Kubernetes minor, hold it and start it",
-            Stage::Bake,
+            Bake,
         ),
         (
             "kube-packages",
-            "kube-packages",
             "install kubelet, kubeadm and kubectl pinned to the cluster version, and hold them",
-            Stage::Bake,
+            Bake,
         ),
     ];
+    let pki = (
+        "pki",
+        "install the pre-generated shared PKI (CAs, service-account keys) so every control plane and the CA hash workers pin are known before boot",
+        Boot,
+    );
+    let wait = (
+        "wait-for-api",
+        "wait, with a bounded retry, until the control plane's API server answers",
+        Boot,
+    );
+    let admin = (
+        "admin-kubeconfig",
+        "give the admin user a kubeconfig (~/.kube/config) owned by that user",
+        Boot,
+    );
     match role {
         Role::ControlPlane => list.extend([
-            ("cluster-ca", "cluster-ca", "install the pre-generated cluster CA so the CA hash workers pin is known before boot", Stage::Boot),
-            ("kubeadm-init", "kubeadm-init", "initialize the control plane with the rendered kubeadm configuration and bootstrap token", Stage::Boot),
-            ("admin-kubeconfig", "admin-kubeconfig", "give the admin user a kubeconfig (~/.kube/config) owned by that user", Stage::Boot),
-            ("cni", "cni", "apply the pinned pod network manifest, matched to the pod subnet", Stage::Boot),
+            pki,
+            ("kubeadm-init", "initialize the control plane with the rendered kubeadm configuration and bootstrap token", Boot),
+            admin,
+            ("cni", "apply the pinned pod network manifest, matched to the pod subnet", Boot),
+        ]),
+        Role::ControlPlaneJoin => list.extend([
+            pki,
+            wait,
+            ("kubeadm-join", "join as a control plane with the bootstrap token and the shared PKI, pinning the cluster CA by its hash", Boot),
+            admin,
         ]),
         Role::Worker => list.extend([
-            ("wait-for-api", "wait-for-api", "wait, with a bounded retry, until the control plane's API server answers", Stage::Boot),
-            ("kubeadm-join", "kubeadm-join", "join the cluster with the bootstrap token, pinning the cluster CA by its hash", Stage::Boot),
+            wait,
+            ("kubeadm-join", "join the cluster with the bootstrap token, pinning the cluster CA by its hash", Boot),
         ]),
     }
     list.into_iter()
         .enumerate()
-        .map(|(i, (name, template, summary, stage))| Step {
+        .map(|(i, (name, summary, stage))| Step {
             id: format!("{:02}-{name}", i + 1),
-            template,
+            template: name,
             summary,
             stage,
-            secret: matches!(name, "cluster-ca" | "kubeadm-init" | "kubeadm-join"),
+            secret: matches!(name, "pki" | "kubeadm-init" | "kubeadm-join"),
         })
         .collect()
 }
 
-fn context(cluster: &Cluster, secrets: &CheckedSecrets, role: Role) -> Context {
+fn context(
+    cluster: &Cluster,
+    secrets: &CheckedSecrets,
+    role: Role,
+    node: Option<&Node>,
+) -> Context {
     let kernel_modules = vec!["overlay", "br_netfilter"];
     let sysctls = vec![
         Sysctl {
@@ -237,7 +303,6 @@ fn context(cluster: &Cluster, secrets: &CheckedSecrets, role: Role) -> Context {
         .collect();
     let endpoint = cluster.endpoint.host_port();
 
-    let ca = &secrets.secrets.cluster_ca;
     let inputs = KubeadmInputs {
         api: cluster.release.kubeadm_api,
         cluster_name: &cluster.name,
@@ -250,32 +315,30 @@ fn context(cluster: &Cluster, secrets: &CheckedSecrets, role: Role) -> Context {
         token: secrets.secrets.bootstrap_token.expose(),
         token_ttl: validate::go_duration(cluster.token_ttl_seconds),
         ca_cert_hash: &secrets.ca_cert_hash,
-        node_name: NODE_NAME_PLACEHOLDER,
     };
-    let (control_plane, worker) = match role {
+    let facts = node_facts(node);
+    let join = |control_plane: bool| Join {
+        kubeadm_config: kubeadm::join_config(&inputs, &facts, control_plane),
+        control_plane,
+        ca_cert_hash: secrets.ca_cert_hash.clone(),
+        healthz_url: format!("https://{endpoint}/healthz"),
+        wait_attempts: 90,
+        wait_seconds: 10,
+    };
+    let (init, join, control_plane) = match role {
         Role::ControlPlane => (
-            Some(ControlPlane {
-                ca_certificate: ca.certificate.clone(),
-                ca_private_key: ca.private_key.expose().to_string(),
-                kubeadm_config: kubeadm::init_config(&inputs),
-                admin_user: cluster.admin_user.clone(),
-                cni: cni_plan(cluster),
+            Some(Init {
+                kubeadm_config: kubeadm::init_config(&inputs, &facts),
+                cni: cni::cni_plan(cluster),
             }),
             None,
+            true,
         ),
-        Role::Worker => (
-            None,
-            Some(Worker {
-                join_config: kubeadm::join_config(&inputs),
-                ca_cert_hash: secrets.ca_cert_hash.clone(),
-                healthz_url: format!("https://{endpoint}/healthz"),
-                wait_attempts: 90,
-                wait_seconds: 10,
-            }),
-        ),
+        Role::ControlPlaneJoin => (None, Some(join(true)), true),
+        Role::Worker => (None, Some(join(false)), false),
     };
 
-    let (crio_repos, crio_packages) = crio_repos(cluster);
+    let (crio_repos, crio_packages) = packages::crio_repos(cluster);
     Context {
         kubeprint_version: env!("CARGO_PKG_VERSION"),
         cluster_name: cluster.name.clone(),
@@ -293,149 +356,94 @@ fn context(cluster: &Cluster, secrets: &CheckedSecrets, role: Role) -> Context {
             "/etc/cni/net.d/100-crio-bridge.conflist",
             "/etc/cni/net.d/10-crio-bridge.conflist",
         ],
-        kube_repos: vec![kube_repo(cluster)],
+        kube_repos: vec![packages::kube_repo(cluster)],
         kube_package_pins: ["kubelet", "kubeadm", "kubectl"]
             .iter()
-            .map(|p| format!("{p}={}", package_version(cluster)))
+            .map(|p| format!("{p}={}", packages::package_version(cluster)))
             .collect(),
         kube_packages: vec!["kubelet", "kubeadm", "kubectl"],
+        node_name: node.map(|n| n.name.clone()),
         node_name_placeholder: NODE_NAME_PLACEHOLDER,
         endpoint,
-        control_plane,
-        worker,
+        pki_files: if control_plane {
+            pki_files(secrets)
+        } else {
+            Vec::new()
+        },
+        init,
+        join,
+        admin_user: control_plane.then(|| cluster.admin_user.clone()),
     }
 }
 
-/// The Debian package version of kubelet/kubeadm/kubectl for the cluster version.
-fn package_version(cluster: &Cluster) -> String {
-    match cluster.release.kube_repo {
-        KubeRepo::Legacy => format!("{}-00", cluster.version),
-        // pkgs.k8s.io appends an OBS revision (`-1.1`, sometimes higher): match any.
-        KubeRepo::PkgsK8s => format!("{}-*", cluster.version),
-    }
-}
-
-fn apt_repo(name: &'static str, url: &str, suite: &str, key_url: String) -> AptRepo {
-    let keyring = format!("{KEYRINGS}/{name}-apt-keyring.gpg");
-    AptRepo {
-        name,
-        source_line: format!("deb [signed-by={keyring}] {url} {suite}"),
-        key_url,
-        keyring,
-        list_file: format!("/etc/apt/sources.list.d/{name}.list"),
-    }
-}
-
-fn kube_repo(cluster: &Cluster) -> AptRepo {
-    let m = &cluster.mirrors;
-    if let Some(url) = &m.kubernetes_repo {
-        let key = m
-            .kubernetes_key
-            .clone()
-            .unwrap_or_else(|| join_url(url, "Release.key"));
-        return apt_repo("kubernetes", url, "/", key);
-    }
-    match cluster.release.kube_repo {
-        KubeRepo::Legacy => apt_repo(
-            "kubernetes",
-            "https://apt.kubernetes.io/",
-            "kubernetes-xenial main",
-            "https://packages.cloud.google.com/apt/doc/apt-key.gpg".into(),
-        ),
-        KubeRepo::PkgsK8s => {
-            let url = format!(
-                "https://pkgs.k8s.io/core:/stable:/v1.{}/deb/",
-                cluster.release.minor
-            );
-            let key = format!("{url}Release.key");
-            apt_repo("kubernetes", &url, "/", key)
-        }
-    }
-}
-
-fn crio_repos(cluster: &Cluster) -> (Vec<AptRepo>, Vec<&'static str>) {
-    let minor = cluster.release.minor;
-    let packages = match cluster.release.crio_repo {
-        // Kubic split runc into its own package; later builds bundle it.
-        CrioRepo::Kubic => vec!["cri-o", "cri-o-runc"],
-        CrioRepo::PkgsK8sAddons | CrioRepo::Isv => vec!["cri-o"],
+fn node_facts(node: Option<&Node>) -> NodeFacts<'_> {
+    let Some(n) = node else {
+        return NodeFacts::default();
     };
-    let m = &cluster.mirrors;
-    if let Some(url) = &m.crio_repo {
-        let key = m
-            .crio_key
-            .clone()
-            .unwrap_or_else(|| join_url(url, "Release.key"));
-        return (vec![apt_repo("cri-o", url, "/", key)], packages);
+    NodeFacts {
+        name: Some(&n.name),
+        address: Some(n.address.to_string()),
+        labels: n.labels.clone(),
+        taints: (!n.taints.is_empty()).then(|| {
+            n.taints
+                .iter()
+                .map(|t| (t.key.as_str(), t.value.as_deref(), t.effect.as_str()))
+                .collect()
+        }),
     }
-    let repos = match cluster.release.crio_repo {
-        CrioRepo::Kubic => {
-            let os = cluster.os.kubic_name;
-            let stable = format!("{OPENSUSE}/devel:/kubic:/libcontainers:/stable/{os}/");
-            let crio =
-                format!("{OPENSUSE}/devel:/kubic:/libcontainers:/stable:/cri-o:/1.{minor}/{os}/");
-            vec![
-                apt_repo(
-                    "libcontainers",
-                    &stable,
-                    "/",
-                    format!("{stable}Release.key"),
-                ),
-                apt_repo("cri-o", &crio, "/", format!("{crio}Release.key")),
-            ]
-        }
-        CrioRepo::PkgsK8sAddons => {
-            let url = format!("https://pkgs.k8s.io/addons:/cri-o:/stable:/v1.{minor}/deb/");
-            vec![apt_repo("cri-o", &url, "/", format!("{url}Release.key"))]
-        }
-        CrioRepo::Isv => {
-            let url = format!("{OPENSUSE}/isv:/cri-o:/stable:/v1.{minor}/deb/");
-            vec![apt_repo("cri-o", &url, "/", format!("{url}Release.key"))]
-        }
-    };
-    (repos, packages)
 }
 
-fn join_url(base: &str, file: &str) -> String {
-    format!("{}/{file}", base.trim_end_matches('/'))
-}
-
-fn cni_plan(cluster: &Cluster) -> Option<CniPlan> {
-    let plugin = cluster.cni.plugin;
-    let release = cluster.release;
-    let pinned = match plugin {
-        CniPlugin::None => return None,
-        CniPlugin::Canal => release.calico.manifest_url("canal.yaml"),
-        CniPlugin::Calico => release.calico.manifest_url("calico.yaml"),
-        CniPlugin::Flannel => format!(
-            "https://github.com/flannel-io/flannel/releases/download/{}/kube-flannel.yml",
-            release.flannel
-        ),
-    };
-    let pod = cluster.pod_subnet.to_string();
-    let rewrites = match plugin {
-        CniPlugin::Flannel | CniPlugin::Canal if pod != FLANNEL_DEFAULT_NETWORK => vec![Rewrite {
-            from: format!("\"Network\": \"{FLANNEL_DEFAULT_NETWORK}\""),
-            to: format!("\"Network\": \"{pod}\""),
-        }],
-        // Calico ships the pool CIDR commented out; enable it with the pod subnet so the
-        // IP pool and kubeadm's podSubnet always agree.
-        CniPlugin::Calico => vec![
-            Rewrite {
-                from: "# - name: CALICO_IPV4POOL_CIDR".into(),
-                to: "- name: CALICO_IPV4POOL_CIDR".into(),
-            },
-            Rewrite {
-                from: "#   value: \"192.168.0.0/16\"".into(),
-                to: format!("  value: \"{pod}\""),
-            },
-        ],
-        _ => vec![],
-    };
-    Some(CniPlan {
-        plugin: plugin.name(),
-        manifest_url: cluster.cni.manifest.clone().unwrap_or(pinned),
-        manifest_file: format!("/etc/kubeprint/cni/{}.yaml", plugin.name()),
-        rewrites,
-    })
+/// kubeadm's shared set: exactly what control planes must have in common (copying
+/// more, such as the API server certificate, would carry the wrong SANs).
+fn pki_files(secrets: &CheckedSecrets) -> Vec<PkiFile> {
+    let s = &secrets.secrets;
+    let mut files = vec![
+        PkiFile {
+            path: "/etc/kubernetes/pki/ca.crt",
+            mode: "0644",
+            content: s.cluster_ca.certificate.clone(),
+        },
+        PkiFile {
+            path: "/etc/kubernetes/pki/ca.key",
+            mode: "0600",
+            content: s.cluster_ca.private_key.expose().to_string(),
+        },
+    ];
+    if let Some(sa) = &s.service_account {
+        files.push(PkiFile {
+            path: "/etc/kubernetes/pki/sa.key",
+            mode: "0600",
+            content: sa.private_key.expose().to_string(),
+        });
+        files.push(PkiFile {
+            path: "/etc/kubernetes/pki/sa.pub",
+            mode: "0644",
+            content: sa.public_key.clone(),
+        });
+    }
+    if let Some(ca) = &s.front_proxy_ca {
+        files.push(PkiFile {
+            path: "/etc/kubernetes/pki/front-proxy-ca.crt",
+            mode: "0644",
+            content: ca.certificate.clone(),
+        });
+        files.push(PkiFile {
+            path: "/etc/kubernetes/pki/front-proxy-ca.key",
+            mode: "0600",
+            content: ca.private_key.expose().to_string(),
+        });
+    }
+    if let Some(ca) = &s.etcd_ca {
+        files.push(PkiFile {
+            path: "/etc/kubernetes/pki/etcd/ca.crt",
+            mode: "0644",
+            content: ca.certificate.clone(),
+        });
+        files.push(PkiFile {
+            path: "/etc/kubernetes/pki/etcd/ca.key",
+            mode: "0600",
+            content: ca.private_key.expose().to_string(),
+        });
+    }
+    files
 }

@@ -43,12 +43,14 @@ static TEMPLATES: &[(&str, &str)] = templates![
     "step.sh.j2",
     "bootstrap.sh.j2",
     "macros.sh.j2",
-    "steps/swap.sh.j2",
-    "steps/modules.sh.j2",
+    "steps/disable-swap.sh.j2",
+    "steps/kernel-modules.sh.j2",
     "steps/sysctl.sh.j2",
-    "steps/crio.sh.j2",
+    "steps/cri-o.sh.j2",
     "steps/kube-packages.sh.j2",
-    "steps/cluster-ca.sh.j2",
+    "steps/pki.sh.j2",
+    "steps/node-name.sh.j2",
+    "steps/kubeadm-config.sh.j2",
     "steps/kubeadm-init.sh.j2",
     "steps/admin-kubeconfig.sh.j2",
     "steps/cni.sh.j2",
@@ -178,15 +180,27 @@ fn comment(value: &str) -> Result<Value, Error> {
 pub fn render(plan: &Plan) -> Result<Artifacts, String> {
     let env = environment();
     let mut artifacts = Artifacts::new();
-    for role in &plan.roles {
+    if let Some(config) = &plan.admin_kubeconfig {
+        artifacts.insert(
+            "admin.conf".to_string(),
+            Artifact {
+                bytes: config.clone().into_bytes(),
+                mode: 0o600,
+                secret: true,
+                role: "operator".to_string(),
+                stage: Stage::Boot,
+            },
+        );
+    }
+    for role in &plan.bundles {
         render_role(&env, role, &mut artifacts)
-            .map_err(|e| format!("rendering {}: {e:#}", role.role.dir()))?;
+            .map_err(|e| format!("rendering {}: {e:#}", role.dir))?;
     }
     Ok(artifacts)
 }
 
 fn render_role(env: &Environment, role: &RolePlan, artifacts: &mut Artifacts) -> Result<(), Error> {
-    let dir = role.role.dir();
+    let dir = role.dir.as_str();
     let ctx = Value::from(Serde(&role.context));
     // Every file of a role with a CA key or token in it is private to root.
     let secret = true;
@@ -226,9 +240,10 @@ fn render_role(env: &Environment, role: &RolePlan, artifacts: &mut Artifacts) ->
     })?;
     let header = vec![
         format!(
-            "kubeprint {}: cluster {}, role {dir}",
+            "kubeprint {}: cluster {}, role {}",
             env!("CARGO_PKG_VERSION"),
-            role.context.cluster_name
+            role.context.cluster_name,
+            role.role.name()
         ),
         format!(
             "Writes {} and runs it once on first boot.",
@@ -237,7 +252,7 @@ fn render_role(env: &Environment, role: &RolePlan, artifacts: &mut Artifacts) ->
         "Progress: /var/log/kubeprint-bootstrap.log; done when /var/lib/kubeprint/complete exists."
             .to_string(),
     ];
-    let user_data = cloudinit::user_data(&header, &bootstrap);
+    let user_data = cloudinit::user_data(&header, role.hostname.as_deref(), &bootstrap);
     artifacts.insert(
         format!("{dir}/bootstrap.sh"),
         Artifact {

@@ -1,7 +1,9 @@
-//! Stage 2, secrets: `secrets.yaml` ⇄ [`Secrets`] (bootstrap token and cluster CA).
+//! Stage 2, secrets: `secrets.yaml` ⇄ [`Secrets`]: the bootstrap token and the cluster's
+//! shared PKI (cluster, front-proxy and etcd CAs, service-account keys, admin client
+//! certificates).
 //!
 //! The file is created once (mode 0600) and reused, so every render of a cluster pins the
-//! same CA and token. Secret values live in [`Secret`], whose `Debug` and `Display`
+//! same CAs and token. Secret values live in [`Secret`], whose `Debug` and `Display`
 //! never show them; they leave this module only for rendering into node artifacts.
 
 use std::fmt;
@@ -11,9 +13,11 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
 
 use crate::diagnostics::Diagnostic;
-use crate::pki::{self, KeyType};
+use crate::pki::{self, CertPem, KeyType};
 
 /// A value that must never be printed. Serializes transparently (for the secrets file
 /// and node artifacts only).
@@ -44,33 +48,100 @@ impl fmt::Display for Secret {
 }
 
 const HEADER: &str = "\
-# kubeprint secrets: the bootstrap token and cluster CA every node of this cluster trusts.
+# kubeprint secrets: the bootstrap token and shared PKI every node of this cluster trusts.
 # Keep this file private (mode 0600) and out of version control; back it up: losing it
 # means new nodes can no longer be rendered for the existing cluster.
 ";
 
-/// On-disk format of `secrets.yaml`.
+/// The admin group kubeadm binds to cluster-admin from Kubernetes 1.29 on; before that
+/// `admin.conf` used the all-powerful `system:masters`.
+pub const ADMIN_GROUP: &str = "kubeadm:cluster-admins";
+pub const LEGACY_ADMIN_GROUP: &str = "system:masters";
+pub const ADMIN_USER: &str = "kubernetes-admin";
+
+/// On-disk format of `secrets.yaml`. Everything after the cluster CA is optional when
+/// reading, so files written before those parts existed still load; `complete` adds them.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Secrets {
     pub bootstrap_token: Secret,
-    pub cluster_ca: CaPair,
+    /// When the token was generated (RFC 3339, UTC).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token_created: Option<String>,
+    pub cluster_ca: CertPair,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub front_proxy_ca: Option<CertPair>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub etcd_ca: Option<CertPair>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service_account: Option<KeyPairPem>,
+    /// Client certificates for `admin.conf`, one per admin group.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub admin: Vec<AdminCredential>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct CaPair {
-    /// Public: ends up on every control plane and in the CA hash.
+pub struct CertPair {
+    /// Public.
     pub certificate: String,
     pub private_key: Secret,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KeyPairPem {
+    pub public_key: String,
+    pub private_key: Secret,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AdminCredential {
+    pub organization: String,
+    pub certificate: String,
+    pub private_key: Secret,
+}
+
+impl From<CertPem> for CertPair {
+    fn from(c: CertPem) -> Self {
+        CertPair {
+            certificate: c.certificate,
+            private_key: Secret(c.private_key),
+        }
+    }
+}
+
+impl CertPair {
+    fn as_pem(&self) -> CertPem {
+        CertPem {
+            certificate: self.certificate.clone(),
+            private_key: self.private_key.expose().to_string(),
+        }
+    }
 }
 
 /// What the rest of the pipeline needs, checked.
 #[derive(Debug, Clone)]
 pub struct CheckedSecrets {
     pub secrets: Secrets,
-    /// `sha256:<hex>` of the CA's SubjectPublicKeyInfo.
+    /// `sha256:<hex>` of the cluster CA's SubjectPublicKeyInfo.
     pub ca_cert_hash: String,
+}
+
+impl CheckedSecrets {
+    /// Whether the file holds the whole set kubeadm shares between control planes.
+    pub fn has_shared_pki(&self) -> bool {
+        let s = &self.secrets;
+        s.front_proxy_ca.is_some() && s.etcd_ca.is_some() && s.service_account.is_some()
+    }
+
+    pub fn admin_credential(&self, organization: &str) -> Option<&AdminCredential> {
+        self.secrets
+            .admin
+            .iter()
+            .find(|a| a.organization == organization)
+    }
 }
 
 /// `^[a-z0-9]{6}\.[a-z0-9]{16}$`, kubeadm's bootstrap token format.
@@ -104,15 +175,91 @@ pub fn generate_token() -> Result<Secret, String> {
     Ok(Secret(out))
 }
 
+fn now_rfc3339() -> String {
+    OffsetDateTime::now_utc()
+        .replace_nanosecond(0)
+        .ok()
+        .and_then(|t| t.format(&Rfc3339).ok())
+        .unwrap_or_default()
+}
+
+/// A complete new set: token and the whole shared PKI.
 pub fn generate(key_type: KeyType) -> Result<Secrets, String> {
-    let ca = pki::generate_ca("kubernetes", key_type)?;
-    Ok(Secrets {
+    let mut secrets = Secrets {
         bootstrap_token: generate_token()?,
-        cluster_ca: CaPair {
-            certificate: ca.certificate,
-            private_key: Secret(ca.private_key),
-        },
-    })
+        token_created: Some(now_rfc3339()),
+        cluster_ca: pki::generate_ca("kubernetes", key_type)?.into(),
+        front_proxy_ca: None,
+        etcd_ca: None,
+        service_account: None,
+        admin: Vec::new(),
+    };
+    complete(&mut secrets, key_type)?;
+    Ok(secrets)
+}
+
+/// Adds whatever an older file lacks (front-proxy and etcd CAs, service-account keys,
+/// admin certificates), never touching the token or an existing CA. Returns the names
+/// of what was added.
+pub fn complete(secrets: &mut Secrets, key_type: KeyType) -> Result<Vec<&'static str>, String> {
+    let mut added = Vec::new();
+    if secrets.front_proxy_ca.is_none() {
+        secrets.front_proxy_ca = Some(pki::generate_ca("front-proxy-ca", key_type)?.into());
+        added.push("front_proxy_ca");
+    }
+    if secrets.etcd_ca.is_none() {
+        secrets.etcd_ca = Some(pki::generate_ca("etcd-ca", key_type)?.into());
+        added.push("etcd_ca");
+    }
+    if secrets.service_account.is_none() {
+        let (public_key, private_key) = pki::generate_key_pair(key_type)?;
+        secrets.service_account = Some(KeyPairPem {
+            public_key,
+            private_key: Secret(private_key),
+        });
+        added.push("service_account");
+    }
+    for group in [ADMIN_GROUP, LEGACY_ADMIN_GROUP] {
+        if !secrets.admin.iter().any(|a| a.organization == group) {
+            let cert = pki::generate_client_cert(
+                &secrets.cluster_ca.as_pem(),
+                ADMIN_USER,
+                group,
+                key_type,
+            )?;
+            secrets.admin.push(AdminCredential {
+                organization: group.to_string(),
+                certificate: cert.certificate,
+                private_key: Secret(cert.private_key),
+            });
+            added.push("admin");
+        }
+    }
+    added.dedup();
+    Ok(added)
+}
+
+/// The key type of the cluster CA, so completed parts match it.
+pub fn key_type_of(secrets: &Secrets) -> KeyType {
+    if secrets
+        .cluster_ca
+        .private_key
+        .expose()
+        .contains("EC PRIVATE KEY")
+        || rcgen::KeyPair::from_pem(secrets.cluster_ca.private_key.expose())
+            .is_ok_and(|k| k.algorithm() == &rcgen::PKCS_ECDSA_P256_SHA256)
+    {
+        KeyType::EcdsaP256
+    } else {
+        KeyType::Rsa2048
+    }
+}
+
+/// Replaces only the bootstrap token.
+pub fn rotate_token(secrets: &mut Secrets) -> Result<(), String> {
+    secrets.bootstrap_token = generate_token()?;
+    secrets.token_created = Some(now_rfc3339());
+    Ok(())
 }
 
 /// Checks a loaded secrets file field by field. Messages never include the values.
@@ -121,51 +268,174 @@ pub fn check(secrets: Secrets) -> Result<CheckedSecrets, Vec<Diagnostic>> {
     if !is_valid_token(secrets.bootstrap_token.expose()) {
         problems.push(
             Diagnostic::error("bootstrap_token", "the bootstrap token is malformed")
-                .help("a token is 6 and 16 characters of [a-z0-9] joined by `.`; `kubeprint secrets generate --force` makes a new one"),
+                .help("a token is 6 and 16 characters of [a-z0-9] joined by `.`; `kubeprint secrets rotate-token` makes a new one"),
         );
     }
-    let mut hash = String::new();
-    match pki::inspect_certificate(&secrets.cluster_ca.certificate) {
-        Err(e) => problems.push(
-            Diagnostic::error(
-                "cluster_ca.certificate",
-                format!("the CA certificate cannot be read: {e}"),
-            )
-            .help("paste the PEM certificate (-----BEGIN CERTIFICATE-----) of the cluster CA"),
-        ),
-        Ok(info) => {
-            if !info.is_ca {
-                problems.push(
-                    Diagnostic::error("cluster_ca.certificate", "the certificate is not a CA (basicConstraints CA:TRUE missing)")
-                        .help("use the cluster CA (kubeadm's /etc/kubernetes/pki/ca.crt), not a leaf certificate"),
-                );
-            }
-            match pki::private_key_spki(secrets.cluster_ca.private_key.expose()) {
-                Err(e) => problems.push(
-                    Diagnostic::error("cluster_ca.private_key", format!("the CA private key cannot be read: {e}"))
-                        .help("paste the PEM private key of the cluster CA (kubeadm's /etc/kubernetes/pki/ca.key)"),
-                ),
-                Ok(spki) if spki != info.spki_der => problems.push(
-                    Diagnostic::error("cluster_ca.private_key", "the private key does not belong to the CA certificate")
-                        .help("use the key and certificate of the same CA"),
-                ),
-                Ok(_) => {}
-            }
-            hash = pki::ca_cert_hash(&info.spki_der);
+    if let Some(created) = &secrets.token_created
+        && OffsetDateTime::parse(created, &Rfc3339).is_err()
+    {
+        problems.push(
+            Diagnostic::error("token_created", "not an RFC 3339 time")
+                .help("write it like 2026-01-31T12:00:00Z, or remove the key"),
+        );
+    }
+    let ca = check_ca("cluster_ca", &secrets.cluster_ca, &mut problems);
+    if let Some(pair) = &secrets.front_proxy_ca {
+        check_ca("front_proxy_ca", pair, &mut problems);
+    }
+    if let Some(pair) = &secrets.etcd_ca {
+        check_ca("etcd_ca", pair, &mut problems);
+    }
+    if let Some(sa) = &secrets.service_account {
+        match (
+            pki::public_key_spki(&sa.public_key),
+            pki::private_key_spki(sa.private_key.expose()),
+        ) {
+            (Ok(public), Ok(private)) if public == private => {}
+            (Ok(_), Ok(_)) => problems.push(
+                Diagnostic::error(
+                    "service_account.private_key",
+                    "the private key does not belong to the public key",
+                )
+                .help("use kubeadm's sa.key and sa.pub from the same cluster"),
+            ),
+            (Err(e), _) => problems.push(
+                Diagnostic::error(
+                    "service_account.public_key",
+                    format!("the public key cannot be read: {e}"),
+                )
+                .help("paste the PEM public key (-----BEGIN PUBLIC KEY-----), kubeadm's sa.pub"),
+            ),
+            (_, Err(e)) => problems.push(
+                Diagnostic::error(
+                    "service_account.private_key",
+                    format!("the private key cannot be read: {e}"),
+                )
+                .help("paste the PEM private key, kubeadm's sa.key"),
+            ),
         }
     }
-    if problems.is_empty() {
-        Ok(CheckedSecrets {
-            secrets,
-            ca_cert_hash: hash,
-        })
-    } else {
-        Err(problems)
+    for (i, admin) in secrets.admin.iter().enumerate() {
+        let path = format!("admin[{i}]");
+        match pki::inspect_certificate(&admin.certificate) {
+            Err(e) => problems.push(
+                Diagnostic::error(
+                    format!("{path}.certificate"),
+                    format!("the certificate cannot be read: {e}"),
+                )
+                .help("remove the entry; the next render generates a new one"),
+            ),
+            Ok(info) => {
+                if ca.as_ref().is_some_and(|ca| ca.subject != info.issuer) {
+                    problems.push(
+                        Diagnostic::error(
+                            format!("{path}.certificate"),
+                            "the admin certificate was not issued by the cluster CA",
+                        )
+                        .help("remove the entry; the next render generates a new one"),
+                    );
+                }
+                if pki::private_key_spki(admin.private_key.expose())
+                    .ok()
+                    .as_deref()
+                    != Some(info.spki_der.as_slice())
+                {
+                    problems.push(
+                        Diagnostic::error(
+                            format!("{path}.private_key"),
+                            "the private key does not belong to the admin certificate",
+                        )
+                        .help("remove the entry; the next render generates a new one"),
+                    );
+                }
+            }
+        }
     }
+    match (problems.is_empty(), ca) {
+        (true, Some(ca)) => Ok(CheckedSecrets {
+            secrets,
+            ca_cert_hash: pki::ca_cert_hash(&ca.spki_der),
+        }),
+        _ => Err(problems),
+    }
+}
+
+fn check_ca(path: &str, pair: &CertPair, problems: &mut Vec<Diagnostic>) -> Option<pki::CertInfo> {
+    let info = match pki::inspect_certificate(&pair.certificate) {
+        Ok(info) => info,
+        Err(e) => {
+            problems.push(
+                Diagnostic::error(
+                    format!("{path}.certificate"),
+                    format!("the CA certificate cannot be read: {e}"),
+                )
+                .help("paste the PEM certificate (-----BEGIN CERTIFICATE-----) of this CA"),
+            );
+            return None;
+        }
+    };
+    if !info.is_ca {
+        problems.push(
+            Diagnostic::error(format!("{path}.certificate"), "the certificate is not a CA (basicConstraints CA:TRUE missing)")
+                .help("use the CA certificate (like kubeadm's /etc/kubernetes/pki/ca.crt), not a leaf certificate"),
+        );
+    }
+    match pki::private_key_spki(pair.private_key.expose()) {
+        Err(e) => problems.push(
+            Diagnostic::error(
+                format!("{path}.private_key"),
+                format!("the CA private key cannot be read: {e}"),
+            )
+            .help(
+                "paste the PEM private key of this CA (like kubeadm's /etc/kubernetes/pki/ca.key)",
+            ),
+        ),
+        Ok(spki) if spki != info.spki_der => problems.push(
+            Diagnostic::error(
+                format!("{path}.private_key"),
+                "the private key does not belong to the CA certificate",
+            )
+            .help("use the key and certificate of the same CA"),
+        ),
+        Ok(_) => {}
+    }
+    Some(info)
+}
+
+/// Parses secrets text. Parse errors keep only their location and the names of keys,
+/// since serde would otherwise quote the offending (secret) value.
+pub fn parse(text: &str) -> Result<Secrets, Vec<Diagnostic>> {
+    serde_yaml::from_str(text).map_err(|e| {
+        let location = e.location().map(|l| (l.line(), l.column()));
+        let message = e.to_string();
+        let safe = ["missing field `", "unknown field `"]
+            .iter()
+            .find(|p| message.contains(*p))
+            .and_then(|p| message.split(p).nth(1))
+            .and_then(|rest| rest.split('`').next())
+            .map(|field| {
+                if message.contains("missing field") {
+                    format!("the key `{field}` is missing")
+                } else {
+                    format!("unknown key `{field}`")
+                }
+            })
+            .unwrap_or_else(|| "a value has the wrong type or the YAML is malformed".to_string());
+        vec![
+            Diagnostic::error("", safe)
+                .help("expected `bootstrap_token`, `cluster_ca` (`certificate`, `private_key`) and optionally the rest of the shared PKI; `kubeprint secrets generate` writes a fresh file")
+                .at(location),
+        ]
+    })
 }
 
 /// Reads and checks `path`, refusing a file that others can read.
 pub fn load(path: &Path) -> Result<CheckedSecrets, Vec<Diagnostic>> {
+    check(read(path)?)
+}
+
+/// Reads `path` without checking it.
+pub fn read(path: &Path) -> Result<Secrets, Vec<Diagnostic>> {
     let meta = fs::metadata(path).map_err(|e| {
         vec![Diagnostic::error(
             "",
@@ -188,17 +458,7 @@ pub fn load(path: &Path) -> Result<CheckedSecrets, Vec<Diagnostic>> {
             format!("cannot read the secrets file: {e}"),
         )]
     })?;
-    let secrets: Secrets = serde_yaml::from_str(&text).map_err(|e| {
-        // serde_yaml quotes offending values in some messages; keep only the location and
-        // the shape of the problem so no secret leaks into the terminal.
-        let location = e.location().map(|l| (l.line(), l.column()));
-        vec![
-            Diagnostic::error("", "the secrets file is not valid kubeprint secrets YAML")
-                .help("expected keys `bootstrap_token` and `cluster_ca` (`certificate`, `private_key`); `kubeprint secrets generate` writes a fresh one")
-                .at(location),
-        ]
-    })?;
-    check(secrets)
+    parse(&text)
 }
 
 /// Writes `secrets` to `path` with mode 0600 from the start (never briefly readable).
@@ -226,4 +486,11 @@ pub fn save(path: &Path, secrets: &Secrets, overwrite: bool) -> Result<(), Strin
             .map_err(|e| format!("cannot write `{}`: {}", path.display(), e.error))?;
     }
     Ok(())
+}
+
+/// Seconds since the token was created, when recorded (for expiry warnings only:
+/// rendering itself never reads the clock).
+pub fn token_age_seconds(secrets: &Secrets) -> Option<i64> {
+    let created = OffsetDateTime::parse(secrets.token_created.as_deref()?, &Rfc3339).ok()?;
+    Some((OffsetDateTime::now_utc() - created).whole_seconds())
 }

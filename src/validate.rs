@@ -10,6 +10,7 @@ use ipnet::IpNet;
 
 use crate::config::{Config, Scalar, SourceMap};
 use crate::diagnostics::{Diagnostic, Report};
+use crate::inventory;
 use crate::matrix::{self, Os, Release};
 
 /// A checked cluster definition.
@@ -29,6 +30,10 @@ pub struct Cluster {
     pub cni: Cni,
     pub admin_user: String,
     pub mirrors: Mirrors,
+    /// Number of control planes; more than one adds the `control-plane-join` role.
+    pub control_planes: u32,
+    /// The optional inventory, first control plane first.
+    pub nodes: Vec<inventory::Node>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -342,6 +347,51 @@ pub fn validate(
             "if nodes cannot install cri-o, set `packages.crio_repo` to a mirror with CRI-O and its dependencies, or use Kubernetes 1.28 or newer");
     }
 
+    let nodes = match &config.nodes {
+        Some(list) if c.readable("nodes") => {
+            inventory::validate_nodes(list, pod_subnet, service_subnet, &mut c)
+        }
+        _ => Vec::new(),
+    };
+    let inventory_control_planes = nodes
+        .iter()
+        .filter(|n| n.role == inventory::NodeRole::ControlPlane)
+        .count() as u32;
+    let control_planes = match k.control_planes {
+        Some(0) => {
+            c.error(
+                "kubernetes.control_planes",
+                "a cluster needs at least one control plane",
+                "set `control_planes: 1` or more (3 for high availability)",
+            );
+            1
+        }
+        Some(n) if !nodes.is_empty() && n != inventory_control_planes => {
+            c.error("kubernetes.control_planes",
+                format!("`control_planes` is {n} but `nodes` lists {inventory_control_planes} control plane(s)"),
+                "remove `control_planes` (the inventory decides) or make them agree");
+            n
+        }
+        Some(n) => n,
+        None if inventory_control_planes > 0 => inventory_control_planes,
+        None => 1,
+    };
+    if control_planes == 2 {
+        c.warning(
+            "kubernetes.control_planes",
+            "two control planes tolerate no more failures than one",
+            "etcd needs a majority: use 3 (tolerates one failure) or 5",
+        );
+    }
+    if control_planes > 1
+        && let Some(e) = &endpoint
+        && e.ip.is_some()
+    {
+        c.warning("kubernetes.endpoint",
+            format!("the endpoint {} is an IP address but the cluster has {control_planes} control planes", e.host),
+            "point the endpoint at a load balancer or a DNS name that follows the healthy control planes; a single node's IP makes that node a single point of failure");
+    }
+
     if report.has_errors() {
         return None;
     }
@@ -367,10 +417,12 @@ pub fn validate(
             crio_repo: p.crio_repo.clone(),
             crio_key: p.crio_key.clone(),
         },
+        control_planes,
+        nodes,
     })
 }
 
-struct Checker<'a> {
+pub(crate) struct Checker<'a> {
     source: &'a SourceMap,
     report: &'a mut Report,
     failed: &'a [String],
@@ -378,20 +430,30 @@ struct Checker<'a> {
 
 impl Checker<'_> {
     /// False when the field (or its section) could not be read and was reported already.
-    fn readable(&self, path: &str) -> bool {
+    pub(crate) fn readable(&self, path: &str) -> bool {
         !self
             .failed
             .iter()
             .any(|f| path == f || path.starts_with(&format!("{f}.")))
     }
 
-    fn error(&mut self, path: &str, message: impl Into<String>, help: impl Into<String>) {
+    pub(crate) fn error(
+        &mut self,
+        path: &str,
+        message: impl Into<String>,
+        help: impl Into<String>,
+    ) {
         let at = self.source.locate(path);
         self.report
             .push(Diagnostic::error(path, message).help(help).at(at));
     }
 
-    fn warning(&mut self, path: &str, message: impl Into<String>, help: impl Into<String>) {
+    pub(crate) fn warning(
+        &mut self,
+        path: &str,
+        message: impl Into<String>,
+        help: impl Into<String>,
+    ) {
         let at = self.source.locate(path);
         self.report
             .push(Diagnostic::warning(path, message).help(help).at(at));
@@ -614,7 +676,7 @@ fn is_posix_user(s: &str) -> bool {
 
 /// Shows a rejected value safely in a terminal: control characters escaped, long
 /// values shortened.
-fn printable(s: &str) -> String {
+pub(crate) fn printable(s: &str) -> String {
     let escaped: String = s.chars().flat_map(char::escape_debug).collect();
     let escaped = escaped.replace("\\'", "'").replace("\\\"", "\"");
     if escaped.chars().count() > 80 {

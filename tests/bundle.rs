@@ -103,7 +103,7 @@ fn bootstrap_runs_steps_in_order_and_matches_step_files() {
 #[test]
 fn worker_pins_the_control_plane_ca_and_token() {
     let a = common::render_default();
-    let cp = common::text(&a, "control-plane/steps/06-cluster-ca.sh");
+    let cp = common::text(&a, "control-plane/steps/06-pki.sh");
     let start = cp.find("-----BEGIN CERTIFICATE-----").unwrap();
     let end = cp.find("-----END CERTIFICATE-----").unwrap() + "-----END CERTIFICATE-----".len();
     let info = pki::inspect_certificate(&cp[start..end]).unwrap();
@@ -137,7 +137,9 @@ fn worker_artifacts_carry_no_private_key() {
                 "{path} carries a private key"
             );
         }
-        let carries = text.contains("PRIVATE KEY") || text.contains("kbtest.testonly00000000");
+        let carries = text.contains("PRIVATE KEY")
+            || text.contains("client-key-data")
+            || text.contains("kbtest.testonly00000000");
         assert_eq!(
             artifact.secret, carries,
             "{path}: secret flag disagrees with content"

@@ -53,7 +53,11 @@ fn first_render_generates_private_secrets_and_second_render_is_identical() {
         0o600
     );
     let tree = read_tree(&dir.path().join("out"));
-    assert_eq!(tree.len(), 20);
+    assert_eq!(
+        tree.len(),
+        23,
+        "18 bundle files, admin.conf, SHA256SUMS, manifest.json"
+    );
 
     let second = kubeprint(dir.path(), &["render"]);
     assert!(second.status.success(), "{}", stderr(&second));
@@ -146,7 +150,8 @@ fn validate_reports_and_sets_exit_code() {
     let typo = kubeprint(dir.path(), &["validate", "-c", "typo.yaml"]);
     assert_eq!(typo.status.code(), Some(1));
     assert!(
-        stderr(&typo).contains("unknown key `pod_subnett`") && stderr(&typo).contains("did you mean `pod_subnet`?"),
+        stderr(&typo).contains("unknown key `pod_subnett`")
+            && stderr(&typo).contains("did you mean `pod_subnet`?"),
         "{}",
         stderr(&typo)
     );

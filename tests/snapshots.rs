@@ -18,7 +18,10 @@ fn snapshot_name(scenario: &str, path: &str) -> String {
 
 fn snapshot_all(scenario: &str, artifacts: &kubeprint::render::Artifacts) {
     settings().bind(|| {
-        for path in artifacts.keys() {
+        // An inventory node's user-data embeds its whole bootstrap.sh, whose functions
+        // are its step files: one golden file per node is enough to review.
+        let redundant = |p: &str| p.starts_with("nodes/") && !p.ends_with("/user-data.yaml");
+        for path in artifacts.keys().filter(|p| !redundant(p)) {
             insta::assert_snapshot!(snapshot_name(scenario, path), common::text(artifacts, path));
         }
     });

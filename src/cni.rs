@@ -1,0 +1,64 @@
+//! Part of stage 3 (plan): the pod network. Which manifest to apply (pinned per plugin
+//! and Kubernetes minor, or the user's) and the edits that make it match the pod subnet.
+
+use serde::Serialize;
+
+use crate::validate::{Cluster, CniPlugin};
+
+/// Flannel's and Canal's manifests ship this pod network.
+const FLANNEL_DEFAULT_NETWORK: &str = "10.244.0.0/16";
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CniPlan {
+    pub plugin: &'static str,
+    pub manifest_url: String,
+    pub manifest_file: String,
+    /// Literal text replacements that make the manifest agree with the pod subnet.
+    pub rewrites: Vec<Rewrite>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Rewrite {
+    pub from: String,
+    pub to: String,
+}
+
+pub fn cni_plan(cluster: &Cluster) -> Option<CniPlan> {
+    let plugin = cluster.cni.plugin;
+    let release = cluster.release;
+    let pinned = match plugin {
+        CniPlugin::None => return None,
+        CniPlugin::Canal => release.calico.manifest_url("canal.yaml"),
+        CniPlugin::Calico => release.calico.manifest_url("calico.yaml"),
+        CniPlugin::Flannel => format!(
+            "https://github.com/flannel-io/flannel/releases/download/{}/kube-flannel.yml",
+            release.flannel
+        ),
+    };
+    let pod = cluster.pod_subnet.to_string();
+    let rewrites = match plugin {
+        CniPlugin::Flannel | CniPlugin::Canal if pod != FLANNEL_DEFAULT_NETWORK => vec![Rewrite {
+            from: format!("\"Network\": \"{FLANNEL_DEFAULT_NETWORK}\""),
+            to: format!("\"Network\": \"{pod}\""),
+        }],
+        // Calico ships the pool CIDR commented out; enable it with the pod subnet so the
+        // IP pool and kubeadm's podSubnet always agree.
+        CniPlugin::Calico => vec![
+            Rewrite {
+                from: "# - name: CALICO_IPV4POOL_CIDR".into(),
+                to: "- name: CALICO_IPV4POOL_CIDR".into(),
+            },
+            Rewrite {
+                from: "#   value: \"192.168.0.0/16\"".into(),
+                to: format!("  value: \"{pod}\""),
+            },
+        ],
+        _ => vec![],
+    };
+    Some(CniPlan {
+        plugin: plugin.name(),
+        manifest_url: cluster.cni.manifest.clone().unwrap_or(pinned),
+        manifest_file: format!("/etc/kubeprint/cni/{}.yaml", plugin.name()),
+        rewrites,
+    })
+}

@@ -1,0 +1,108 @@
+//! Part of stage 4, render: seals [`Artifacts`] with `SHA256SUMS` and `manifest.json`,
+//! added after every other artifact exists.
+//!
+//! `SHA256SUMS` is `sha256sum -c` input (`cd out && sha256sum -c SHA256SUMS`);
+//! `manifest.json` says what each file is (role, stage, mode, secret) and what it was
+//! rendered from, for reviewers and tools. Neither lists itself or the other, and
+//! neither carries a secret: only hashes of files, never their content.
+
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::plan::{Plan, Stage};
+use crate::render::{Artifact, Artifacts};
+use crate::validate::Cluster;
+
+pub const SHA256SUMS: &str = "SHA256SUMS";
+pub const MANIFEST: &str = "manifest.json";
+
+/// What a tree was rendered from (no secrets).
+#[derive(Debug, Clone, Serialize)]
+pub struct Inputs {
+    pub kubeprint_version: String,
+    pub cluster_name: String,
+    pub kubernetes_version: String,
+    pub crio_version: String,
+    pub kubeadm_api_version: String,
+    pub cni_plugin: String,
+    /// `None` with `cni.plugin: none`.
+    pub cni_manifest_url: Option<String>,
+}
+
+impl Inputs {
+    pub fn new(cluster: &Cluster, plan: &Plan) -> Inputs {
+        let _ = plan;
+        let cni_manifest_url = crate::cni::cni_plan(cluster).map(|cni| cni.manifest_url);
+        Inputs {
+            kubeprint_version: env!("CARGO_PKG_VERSION").to_string(),
+            cluster_name: cluster.name.clone(),
+            kubernetes_version: cluster.version.to_string(),
+            // validate guarantees the CRI-O minor equals the Kubernetes minor.
+            crio_version: format!("{}.{}", cluster.version.major, cluster.release.minor),
+            kubeadm_api_version: cluster.release.kubeadm_api.api_version().to_string(),
+            cni_plugin: cluster.cni.plugin.name().to_string(),
+            cni_manifest_url,
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct Manifest<'a> {
+    inputs: &'a Inputs,
+    files: Vec<FileEntry<'a>>,
+}
+
+#[derive(Serialize)]
+struct FileEntry<'a> {
+    path: &'a str,
+    role: &'a str,
+    stage: Stage,
+    size: usize,
+    sha256: String,
+    secret: bool,
+    /// Octal, like `0600`.
+    mode: String,
+}
+
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Adds (or replaces) `SHA256SUMS` and `manifest.json`, describing every other
+/// artifact. Call it again after changing any artifact (as redaction would).
+pub fn seal(artifacts: &mut Artifacts, inputs: &Inputs) {
+    artifacts.remove(SHA256SUMS);
+    artifacts.remove(MANIFEST);
+    let mut sums = String::new();
+    let mut files = Vec::new();
+    // BTreeMap order: sorted by path, so the output is stable.
+    for (path, a) in artifacts.iter() {
+        let sha256 = sha256_hex(&a.bytes);
+        sums.push_str(&format!("{sha256}  {path}\n"));
+        files.push(FileEntry {
+            path,
+            role: &a.role,
+            stage: a.stage,
+            size: a.bytes.len(),
+            sha256,
+            secret: a.secret,
+            mode: format!("{:04o}", a.mode),
+        });
+    }
+    let manifest = Manifest { inputs, files };
+    let mut json = serde_json::to_string_pretty(&manifest).expect("manifest serializes");
+    json.push('\n');
+    let public = |bytes: Vec<u8>| Artifact {
+        bytes,
+        mode: 0o644,
+        secret: false,
+        role: String::new(),
+        // Describes the whole tree; nothing to bake.
+        stage: Stage::Boot,
+    };
+    artifacts.insert(MANIFEST.to_string(), public(json.into_bytes()));
+    artifacts.insert(SHA256SUMS.to_string(), public(sums.into_bytes()));
+}

@@ -1,0 +1,151 @@
+//! Review tooling, output side: keeps secrets out of what `check`, `verify` and `diff`
+//! print. Lines of a PEM private key block become `<redacted>`, and bootstrap tokens,
+//! whether known from the secrets file or merely token-shaped, are replaced wherever
+//! they appear (an old tree may carry a previous secrets file's token).
+
+use crate::secrets::CheckedSecrets;
+
+pub const REDACTED: &str = "<redacted>";
+
+#[derive(Debug, Default, Clone)]
+pub struct Masker {
+    /// Exact values replaced anywhere in a line.
+    values: Vec<String>,
+    /// Lines of known private keys: a line containing one is dropped whole.
+    key_lines: Vec<String>,
+}
+
+impl Masker {
+    pub fn new() -> Masker {
+        Masker::default()
+    }
+
+    /// Knows this cluster's token and CA key, on top of the shape-based masking.
+    pub fn from_secrets(secrets: &CheckedSecrets) -> Masker {
+        let token = secrets.secrets.bootstrap_token.expose();
+        let mut values = vec![token.to_string()];
+        if let Some((_, secret_half)) = token.split_once('.') {
+            values.push(secret_half.to_string());
+        }
+        let key_lines = secrets
+            .secrets
+            .cluster_ca
+            .private_key
+            .expose()
+            .lines()
+            .map(str::trim)
+            .filter(|l| l.len() >= 16 && !l.starts_with("-----"))
+            .map(str::to_string)
+            .collect();
+        Masker { values, key_lines }
+    }
+
+    /// Masks every line of `text`; PEM blocks are recognised across the whole text.
+    pub fn text(&self, text: &str) -> String {
+        let flags = private_key_lines(text);
+        let mut out = String::new();
+        for (line, in_key) in text.split_inclusive('\n').zip(flags) {
+            let (body, end) = match line.strip_suffix('\n') {
+                Some(b) => (b, "\n"),
+                None => (line, ""),
+            };
+            out.push_str(&self.line(body, in_key));
+            out.push_str(end);
+        }
+        out
+    }
+
+    /// One line, where `in_key` says whether it lies in a private key block of its file
+    /// (see [`private_key_lines`]).
+    pub fn line(&self, line: &str, in_key: bool) -> String {
+        if in_key || self.key_lines.iter().any(|k| line.contains(k.as_str())) {
+            return REDACTED.to_string();
+        }
+        let mut out = line.to_string();
+        for v in &self.values {
+            out = out.replace(v.as_str(), REDACTED);
+        }
+        mask_token_shapes(&out)
+    }
+}
+
+/// Per line of `text` (split like [`str::lines`]): whether it belongs to a PEM private
+/// key block, from its `-----BEGIN … PRIVATE KEY-----` line to its `-----END` line.
+pub fn private_key_lines(text: &str) -> Vec<bool> {
+    let mut inside = false;
+    text.lines()
+        .map(|line| {
+            if line.contains("-----BEGIN") && line.contains("PRIVATE KEY-----") {
+                inside = true;
+            }
+            let flag = inside;
+            if line.contains("-----END") && line.contains("PRIVATE KEY-----") {
+                inside = false;
+            }
+            flag
+        })
+        .collect()
+}
+
+/// Whether `text` contains a PEM private key.
+pub fn has_private_key(text: &str) -> bool {
+    text.contains("PRIVATE KEY-----")
+}
+
+/// Byte ranges of bootstrap-token-shaped words (`[a-z0-9]{6}.[a-z0-9]{16}`).
+pub fn token_shapes(text: &str) -> Vec<std::ops::Range<usize>> {
+    let b = text.as_bytes();
+    let word = |c: u8| c.is_ascii_lowercase() || c.is_ascii_digit();
+    let mut found = Vec::new();
+    let mut i = 0;
+    while i + 23 <= b.len() {
+        let bounded_before = i == 0 || !(word(b[i - 1]) || b[i - 1] == b'.');
+        let bounded_after = i + 23 == b.len() || !(word(b[i + 23]) || b[i + 23] == b'.');
+        if bounded_before
+            && bounded_after
+            && b[i..i + 6].iter().all(|&c| word(c))
+            && b[i + 6] == b'.'
+            && b[i + 7..i + 23].iter().all(|&c| word(c))
+        {
+            found.push(i..i + 23);
+            i += 23;
+        } else {
+            i += 1;
+        }
+    }
+    found
+}
+
+fn mask_token_shapes(line: &str) -> String {
+    let ranges = token_shapes(line);
+    if ranges.is_empty() {
+        return line.to_string();
+    }
+    let mut out = String::new();
+    let mut last = 0;
+    for r in ranges {
+        out.push_str(&line[last..r.start]);
+        out.push_str(REDACTED);
+        last = r.end;
+    }
+    out.push_str(&line[last..]);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn masks_keys_and_tokens() {
+        let text = "a\n-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n  token: abcdef.0123456789abcdef\nb";
+        let masked = Masker::new().text(text);
+        assert_eq!(
+            masked,
+            "a\n<redacted>\n<redacted>\n<redacted>\n  token: <redacted>\nb"
+        );
+        // Not token-shaped: too long, or part of a longer dotted name.
+        assert!(token_shapes("abcdef.0123456789abcdefg").is_empty());
+        assert!(token_shapes("x.abcdef.0123456789abcdef").is_empty());
+    }
+}

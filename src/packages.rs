@@ -1,0 +1,113 @@
+//! Part of stage 3 (plan): where a node gets its packages. apt repositories (upstream
+//! per the release matrix, or the user's mirrors) and the exact package pins.
+
+use serde::Serialize;
+
+use crate::matrix::{CrioRepo, KubeRepo};
+use crate::validate::Cluster;
+
+const KEYRINGS: &str = "/etc/apt/keyrings";
+const OPENSUSE: &str = "https://download.opensuse.org/repositories";
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AptRepo {
+    pub name: &'static str,
+    pub key_url: String,
+    pub keyring: String,
+    pub list_file: String,
+    pub source_line: String,
+}
+
+/// The Debian package version of kubelet/kubeadm/kubectl for the cluster version.
+pub fn package_version(cluster: &Cluster) -> String {
+    match cluster.release.kube_repo {
+        KubeRepo::Legacy => format!("{}-00", cluster.version),
+        // pkgs.k8s.io appends an OBS revision (`-1.1`, sometimes higher): match any.
+        KubeRepo::PkgsK8s => format!("{}-*", cluster.version),
+    }
+}
+
+fn apt_repo(name: &'static str, url: &str, suite: &str, key_url: String) -> AptRepo {
+    let keyring = format!("{KEYRINGS}/{name}-apt-keyring.gpg");
+    AptRepo {
+        name,
+        source_line: format!("deb [signed-by={keyring}] {url} {suite}"),
+        key_url,
+        keyring,
+        list_file: format!("/etc/apt/sources.list.d/{name}.list"),
+    }
+}
+
+pub fn kube_repo(cluster: &Cluster) -> AptRepo {
+    let m = &cluster.mirrors;
+    if let Some(url) = &m.kubernetes_repo {
+        let key = m
+            .kubernetes_key
+            .clone()
+            .unwrap_or_else(|| join_url(url, "Release.key"));
+        return apt_repo("kubernetes", url, "/", key);
+    }
+    match cluster.release.kube_repo {
+        KubeRepo::Legacy => apt_repo(
+            "kubernetes",
+            "https://apt.kubernetes.io/",
+            "kubernetes-xenial main",
+            "https://packages.cloud.google.com/apt/doc/apt-key.gpg".into(),
+        ),
+        KubeRepo::PkgsK8s => {
+            let url = format!(
+                "https://pkgs.k8s.io/core:/stable:/v1.{}/deb/",
+                cluster.release.minor
+            );
+            let key = format!("{url}Release.key");
+            apt_repo("kubernetes", &url, "/", key)
+        }
+    }
+}
+
+pub fn crio_repos(cluster: &Cluster) -> (Vec<AptRepo>, Vec<&'static str>) {
+    let minor = cluster.release.minor;
+    let packages = match cluster.release.crio_repo {
+        // Kubic split runc into its own package; later builds bundle it.
+        CrioRepo::Kubic => vec!["cri-o", "cri-o-runc"],
+        CrioRepo::PkgsK8sAddons | CrioRepo::Isv => vec!["cri-o"],
+    };
+    let m = &cluster.mirrors;
+    if let Some(url) = &m.crio_repo {
+        let key = m
+            .crio_key
+            .clone()
+            .unwrap_or_else(|| join_url(url, "Release.key"));
+        return (vec![apt_repo("cri-o", url, "/", key)], packages);
+    }
+    let repos = match cluster.release.crio_repo {
+        CrioRepo::Kubic => {
+            let os = cluster.os.kubic_name;
+            let stable = format!("{OPENSUSE}/devel:/kubic:/libcontainers:/stable/{os}/");
+            let crio =
+                format!("{OPENSUSE}/devel:/kubic:/libcontainers:/stable:/cri-o:/1.{minor}/{os}/");
+            vec![
+                apt_repo(
+                    "libcontainers",
+                    &stable,
+                    "/",
+                    format!("{stable}Release.key"),
+                ),
+                apt_repo("cri-o", &crio, "/", format!("{crio}Release.key")),
+            ]
+        }
+        CrioRepo::PkgsK8sAddons => {
+            let url = format!("https://pkgs.k8s.io/addons:/cri-o:/stable:/v1.{minor}/deb/");
+            vec![apt_repo("cri-o", &url, "/", format!("{url}Release.key"))]
+        }
+        CrioRepo::Isv => {
+            let url = format!("{OPENSUSE}/isv:/cri-o:/stable:/v1.{minor}/deb/");
+            vec![apt_repo("cri-o", &url, "/", format!("{url}Release.key"))]
+        }
+    };
+    (repos, packages)
+}
+
+fn join_url(base: &str, file: &str) -> String {
+    format!("{}/{file}", base.trim_end_matches('/'))
+}

@@ -1,0 +1,220 @@
+//! `kubeprint secrets ...`: generate, import, show and rotate the secrets file. Part of
+//! the command line; prints public facts only, never a secret value.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use clap::Subcommand;
+
+use crate::diagnostics::{Diagnostic, Report};
+use crate::pki::{self, KeyType};
+use crate::secrets::{self, CertPair, CheckedSecrets, KeyPairPem, Secret, Secrets};
+
+#[derive(Subcommand)]
+pub enum SecretsCommand {
+    /// Generate a new bootstrap token and shared PKI (CAs, service-account keys, admin certificates).
+    Generate {
+        #[arg(short, long, value_name = "FILE", default_value = "secrets.yaml")]
+        output: PathBuf,
+        /// Replace an existing file (the cluster's nodes will no longer match it).
+        #[arg(long)]
+        force: bool,
+        #[arg(long, value_enum, default_value_t = KeyType::Rsa2048)]
+        key_type: KeyType,
+    },
+    /// Import an existing kubeadm PKI directory (at least ca.crt and ca.key), to render
+    /// joins for a cluster kubeprint did not create. The token is new: register it on
+    /// the cluster with `kubeadm token create`.
+    Import {
+        #[arg(long, value_name = "DIR")]
+        pki_dir: PathBuf,
+        #[arg(short, long, value_name = "FILE", default_value = "secrets.yaml")]
+        output: PathBuf,
+        #[arg(long)]
+        force: bool,
+    },
+    /// Print public facts: CA hash, fingerprints, expiry dates, token id and age.
+    Show {
+        #[arg(short, long, value_name = "FILE", default_value = "secrets.yaml")]
+        secrets: PathBuf,
+    },
+    /// Replace only the bootstrap token (CAs and keys stay).
+    RotateToken {
+        #[arg(short, long, value_name = "FILE", default_value = "secrets.yaml")]
+        secrets: PathBuf,
+    },
+}
+
+pub fn run(command: SecretsCommand) -> Result<(), String> {
+    match command {
+        SecretsCommand::Generate {
+            output,
+            force,
+            key_type,
+        } => generate(&output, force, key_type),
+        SecretsCommand::Import {
+            pki_dir,
+            output,
+            force,
+        } => import(&pki_dir, &output, force),
+        SecretsCommand::Show { secrets } => show(&secrets),
+        SecretsCommand::RotateToken { secrets } => rotate(&secrets),
+    }
+}
+
+pub fn report(file: &str, diags: Vec<Diagnostic>) -> String {
+    let mut report = Report::new(file);
+    diags.into_iter().for_each(|d| report.push(d));
+    report.to_string()
+}
+
+fn refuse_overwrite(output: &Path, force: bool) -> Result<(), String> {
+    if output.exists() && !force {
+        return Err(format!(
+            "error: `{}` already exists\n  = help: it holds the CA and token your nodes trust; pass --force to replace it",
+            output.display()
+        ));
+    }
+    Ok(())
+}
+
+fn generate(output: &Path, force: bool, key_type: KeyType) -> Result<(), String> {
+    refuse_overwrite(output, force)?;
+    let fresh = secrets::generate(key_type).map_err(|e| format!("error: {e}"))?;
+    let checked = secrets::check(fresh).map_err(|d| report(&output.display().to_string(), d))?;
+    secrets::save(output, &checked.secrets, force).map_err(|e| format!("error: {e}"))?;
+    eprintln!(
+        "wrote {} (mode 0600); CA hash {}",
+        output.display(),
+        checked.ca_cert_hash
+    );
+    Ok(())
+}
+
+fn import(dir: &Path, output: &Path, force: bool) -> Result<(), String> {
+    refuse_overwrite(output, force)?;
+    let read = |name: &str| fs::read_to_string(dir.join(name)).ok();
+    let pair = |crt: &str, key: &str| -> Option<CertPair> {
+        Some(CertPair {
+            certificate: read(crt)?,
+            private_key: Secret::new(read(key)?),
+        })
+    };
+    let cluster_ca = pair("ca.crt", "ca.key").ok_or_else(|| {
+        format!(
+            "error: `{}` lacks ca.crt or ca.key\n  = help: point --pki-dir at a control plane's /etc/kubernetes/pki (copied securely)",
+            dir.display()
+        )
+    })?;
+    let mut imported = Secrets {
+        bootstrap_token: secrets::generate_token().map_err(|e| format!("error: {e}"))?,
+        token_created: None,
+        cluster_ca,
+        front_proxy_ca: pair("front-proxy-ca.crt", "front-proxy-ca.key"),
+        etcd_ca: pair("etcd/ca.crt", "etcd/ca.key"),
+        service_account: match (read("sa.pub"), read("sa.key")) {
+            (Some(public_key), Some(private_key)) => Some(KeyPairPem {
+                public_key,
+                private_key: Secret::new(private_key),
+            }),
+            _ => None,
+        },
+        admin: Vec::new(),
+    };
+    secrets::rotate_token(&mut imported).map_err(|e| format!("error: {e}"))?;
+    // What the directory lacks is made fresh; only the admin certificates are always new.
+    let key_type = secrets::key_type_of(&imported);
+    let missing = secrets::complete(&mut imported, key_type).map_err(|e| format!("error: {e}"))?;
+    let checked = secrets::check(imported).map_err(|d| report(&dir.display().to_string(), d))?;
+    secrets::save(output, &checked.secrets, force).map_err(|e| format!("error: {e}"))?;
+    eprintln!(
+        "imported {} into {} (mode 0600); CA hash {}",
+        dir.display(),
+        output.display(),
+        checked.ca_cert_hash
+    );
+    let generated: Vec<&str> = missing.into_iter().filter(|m| *m != "admin").collect();
+    if !generated.is_empty() {
+        eprintln!(
+            "warning: {} not found in {} and generated; joining control planes need the cluster's own copies",
+            generated.join(", "),
+            dir.display()
+        );
+    }
+    eprintln!(
+        "register the new bootstrap token on a control plane: `kubeadm token create <bootstrap_token from {}>`",
+        output.display()
+    );
+    Ok(())
+}
+
+fn load(path: &Path) -> Result<CheckedSecrets, String> {
+    secrets::load(path).map_err(|d| report(&path.display().to_string(), d))
+}
+
+fn show(path: &Path) -> Result<(), String> {
+    let checked = load(path)?;
+    let s = &checked.secrets;
+    let token = s.bootstrap_token.expose();
+    println!("secrets file:   {}", path.display());
+    println!("CA hash:        {}", checked.ca_cert_hash);
+    match secrets::token_age_seconds(s) {
+        Some(age) => println!(
+            "token id:       {} (created {}, {} ago)",
+            &token[..6],
+            s.token_created.as_deref().unwrap_or(""),
+            human(age)
+        ),
+        None => println!(
+            "token id:       {} (creation time not recorded)",
+            &token[..6]
+        ),
+    }
+    let mut certs: Vec<(String, &str)> =
+        vec![("cluster CA".into(), s.cluster_ca.certificate.as_str())];
+    if let Some(c) = &s.front_proxy_ca {
+        certs.push(("front-proxy CA".into(), &c.certificate));
+    }
+    if let Some(c) = &s.etcd_ca {
+        certs.push(("etcd CA".into(), &c.certificate));
+    }
+    for a in &s.admin {
+        certs.push((format!("admin ({})", a.organization), &a.certificate));
+    }
+    for (name, pem) in certs {
+        if let Ok(info) = pki::inspect_certificate(pem) {
+            println!("{name}:");
+            println!("  subject:      {}", info.subject);
+            println!("  expires:      {}", info.not_after);
+            println!("  sha256:       {}", info.fingerprint);
+        }
+    }
+    println!(
+        "service-account key: {}",
+        if s.service_account.is_some() {
+            "present"
+        } else {
+            "absent (added on next render)"
+        }
+    );
+    Ok(())
+}
+
+fn human(seconds: i64) -> String {
+    match seconds {
+        s if s < 3600 => format!("{}m", s / 60),
+        s if s < 86_400 => format!("{}h", s / 3600),
+        s => format!("{}d", s / 86_400),
+    }
+}
+
+fn rotate(path: &Path) -> Result<(), String> {
+    let mut s = load(path)?.secrets;
+    secrets::rotate_token(&mut s).map_err(|e| format!("error: {e}"))?;
+    secrets::save(path, &s, true).map_err(|e| format!("error: {e}"))?;
+    eprintln!(
+        "replaced the bootstrap token in {} (CAs unchanged); render again, and register it on a running cluster with `kubeadm token create <bootstrap_token>` on a control plane",
+        path.display()
+    );
+    Ok(())
+}
