@@ -39,6 +39,11 @@ enum Command {
         /// Treat warnings as errors.
         #[arg(long)]
         strict: bool,
+        /// Replace every secret (private keys, the token) with a stable placeholder, so
+        /// the tree can be committed and reviewed; public material (CA certificates,
+        /// hashes) stays. The result cannot bootstrap nodes.
+        #[arg(long)]
+        redact: bool,
     },
     /// Check a cluster definition and print every problem found.
     Validate {
@@ -64,7 +69,8 @@ pub fn main() -> ExitCode {
             secrets,
             output,
             strict,
-        } => cmd_render(config.as_deref(), &secrets, &output, strict),
+            redact,
+        } => cmd_render(config.as_deref(), &secrets, &output, strict, redact),
         Command::Validate { config, strict } => cmd_validate(config.as_deref(), strict),
         Command::Secrets { command } => crate::secrets_cmd::run(command),
         Command::Versions => {
@@ -125,11 +131,15 @@ fn cmd_render(
     secrets_path: &Path,
     output: &Path,
     strict: bool,
+    redact: bool,
 ) -> Result<(), String> {
     // Validate fully before touching anything: a bad definition writes no secrets file.
     let cluster = checked_cluster(config, strict)?;
-    let secrets = load_or_generate_secrets(secrets_path)?;
+    let mut secrets = load_or_generate_secrets(secrets_path)?;
     warn_if_token_expired(&cluster, &secrets);
+    if redact {
+        secrets = secrets.redacted();
+    }
     let artifacts = render_cluster(&cluster, &secrets).map_err(|e| format!("error: {e}"))?;
     emit::emit(&artifacts, output).map_err(|e| format!("error: {e}"))?;
     eprintln!(

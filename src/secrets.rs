@@ -129,7 +129,46 @@ pub struct CheckedSecrets {
     pub ca_cert_hash: String,
 }
 
+/// Stand-ins for `--redact`: shaped like the real thing, so redacted trees still pass
+/// the validators, and obviously fake.
+pub const REDACTED_TOKEN: &str = "redact.redactedredacted";
+pub const REDACTED_KEY: &str = "-----BEGIN PRIVATE KEY-----\nREDACTED by kubeprint render --redact\n-----END PRIVATE KEY-----\n";
+
 impl CheckedSecrets {
+    /// The same secrets with every private key and the token replaced by placeholders;
+    /// certificates and the CA hash stay, since reviewers need them.
+    pub fn redacted(&self) -> CheckedSecrets {
+        let key = || Secret(REDACTED_KEY.to_string());
+        let pair = |p: &CertPair| CertPair {
+            certificate: p.certificate.clone(),
+            private_key: key(),
+        };
+        let s = &self.secrets;
+        CheckedSecrets {
+            secrets: Secrets {
+                bootstrap_token: Secret(REDACTED_TOKEN.to_string()),
+                token_created: s.token_created.clone(),
+                cluster_ca: pair(&s.cluster_ca),
+                front_proxy_ca: s.front_proxy_ca.as_ref().map(pair),
+                etcd_ca: s.etcd_ca.as_ref().map(pair),
+                service_account: s.service_account.as_ref().map(|k| KeyPairPem {
+                    public_key: k.public_key.clone(),
+                    private_key: key(),
+                }),
+                admin: s
+                    .admin
+                    .iter()
+                    .map(|a| AdminCredential {
+                        organization: a.organization.clone(),
+                        certificate: a.certificate.clone(),
+                        private_key: key(),
+                    })
+                    .collect(),
+            },
+            ca_cert_hash: self.ca_cert_hash.clone(),
+        }
+    }
+
     /// Whether the file holds the whole set kubeadm shares between control planes.
     pub fn has_shared_pki(&self) -> bool {
         let s = &self.secrets;
