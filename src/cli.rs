@@ -10,7 +10,7 @@ use clap::{Parser, Subcommand};
 use crate::config::{DEFAULT_CLUSTER, DEFAULT_CLUSTER_NAME};
 use crate::pki::KeyType;
 use crate::secrets::{self, CheckedSecrets};
-use crate::{emit, load_cluster, matrix, render_cluster};
+use crate::{emit, load_cluster, matrix};
 
 #[derive(Parser)]
 #[command(
@@ -44,6 +44,10 @@ enum Command {
         /// hashes) stays. The result cannot bootstrap nodes.
         #[arg(long)]
         redact: bool,
+        /// `mime` also writes each user-data as a MIME multipart message
+        /// (`user-data.mime`), to combine with your own cloud-config parts.
+        #[arg(long, value_enum, default_value_t = Format::Yaml)]
+        format: Format,
     },
     /// Check a cluster definition and print every problem found.
     Validate {
@@ -61,6 +65,12 @@ enum Command {
     Versions,
 }
 
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Format {
+    Yaml,
+    Mime,
+}
+
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
@@ -70,7 +80,8 @@ pub fn main() -> ExitCode {
             output,
             strict,
             redact,
-        } => cmd_render(config.as_deref(), &secrets, &output, strict, redact),
+            format,
+        } => cmd_render(config.as_deref(), &secrets, &output, strict, redact, format),
         Command::Validate { config, strict } => cmd_validate(config.as_deref(), strict),
         Command::Secrets { command } => crate::secrets_cmd::run(command),
         Command::Versions => {
@@ -132,6 +143,7 @@ fn cmd_render(
     output: &Path,
     strict: bool,
     redact: bool,
+    format: Format,
 ) -> Result<(), String> {
     // Validate fully before touching anything: a bad definition writes no secrets file.
     let cluster = checked_cluster(config, strict)?;
@@ -140,8 +152,20 @@ fn cmd_render(
     if redact {
         secrets = secrets.redacted();
     }
-    let artifacts = render_cluster(&cluster, &secrets).map_err(|e| format!("error: {e}"))?;
+    let options = crate::RenderOptions {
+        mime: format == Format::Mime,
+    };
+    let artifacts = crate::render_cluster_with(&cluster, &secrets, options)
+        .map_err(|e| format!("error: {e}"))?;
     emit::emit(&artifacts, output).map_err(|e| format!("error: {e}"))?;
+    let rows = crate::budget::rows(&artifacts);
+    eprint!("{}", crate::budget::table(&rows));
+    for r in rows.iter().filter(|r| r.gzip_size.is_some()) {
+        eprintln!(
+            "note: {} is over the EC2 limit; pass {}.gz instead (cloud-init reads gzip), or bake an image and use user-data.baked.yaml",
+            r.path, r.path
+        );
+    }
     eprintln!(
         "rendered {} files into {}",
         artifacts.len(),

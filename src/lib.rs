@@ -11,6 +11,8 @@
 //! Plan + templates ─render─▶ Artifacts ─emit─▶ out/
 //! ```
 
+pub mod budget;
+pub mod bundle;
 pub mod check;
 pub mod cli;
 pub mod cloudinit;
@@ -19,13 +21,16 @@ pub mod config;
 pub mod diagnostics;
 pub mod emit;
 pub mod facts;
+pub mod image;
 pub mod inventory;
 pub mod kubeadm;
 pub mod kubeconfig;
 pub mod manifest;
 pub mod mask;
 pub mod matrix;
+pub mod mime;
 pub mod packages;
+pub mod packer;
 pub mod pki;
 pub mod plan;
 pub mod render;
@@ -62,11 +67,41 @@ pub fn load_cluster(text: &str, file: &str, strict: bool) -> (Option<Cluster>, R
     (cluster, report)
 }
 
+/// Output choices beyond the default tree.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RenderOptions {
+    /// Also write each user-data as a MIME multipart message (`user-data*.mime`).
+    pub mime: bool,
+}
+
 /// Renders every artifact of a checked cluster in memory.
 /// Ends with `SHA256SUMS` and `manifest.json`, which describe every other artifact.
 pub fn render_cluster(cluster: &Cluster, secrets: &CheckedSecrets) -> Result<Artifacts, String> {
+    render_cluster_with(cluster, secrets, RenderOptions::default())
+}
+
+pub fn render_cluster_with(
+    cluster: &Cluster,
+    secrets: &CheckedSecrets,
+    options: RenderOptions,
+) -> Result<Artifacts, String> {
     let plan = plan::plan(cluster, secrets);
     let mut artifacts = render::render(&plan)?;
+    if options.mime {
+        let parts: Vec<(String, render::Artifact)> = artifacts
+            .iter()
+            .filter(|(p, _)| p.ends_with(".yaml") && p.contains("user-data"))
+            .map(|(p, a)| {
+                let text = String::from_utf8_lossy(&a.bytes).into_owned();
+                let mime = render::Artifact {
+                    bytes: mime::multipart(&text).into_bytes(),
+                    ..a.clone()
+                };
+                (p.replace(".yaml", ".mime"), mime)
+            })
+            .collect();
+        artifacts.extend(parts);
+    }
     manifest::seal(&mut artifacts, &manifest::Inputs::new(cluster, &plan));
     Ok(artifacts)
 }

@@ -20,19 +20,22 @@ impl Masker {
         Masker::default()
     }
 
-    /// Knows this cluster's token and CA key, on top of the shape-based masking.
+    /// Knows this cluster's token and every private key in its secrets file, on top of
+    /// the shape-based masking.
     pub fn from_secrets(secrets: &CheckedSecrets) -> Masker {
         let token = secrets.secrets.bootstrap_token.expose();
         let mut values = vec![token.to_string()];
         if let Some((_, secret_half)) = token.split_once('.') {
             values.push(secret_half.to_string());
         }
-        let key_lines = secrets
-            .secrets
-            .cluster_ca
-            .private_key
-            .expose()
-            .lines()
+        // Walk the whole file rather than naming fields, so keys added later are masked too.
+        let mut keys = Vec::new();
+        if let Ok(tree) = serde_yaml::to_value(&secrets.secrets) {
+            collect_private_keys(&tree, &mut keys);
+        }
+        let key_lines = keys
+            .iter()
+            .flat_map(|k| k.lines())
             .map(str::trim)
             .filter(|l| l.len() >= 16 && !l.starts_with("-----"))
             .map(str::to_string)
@@ -58,7 +61,11 @@ impl Masker {
     /// One line, where `in_key` says whether it lies in a private key block of its file
     /// (see [`private_key_lines`]).
     pub fn line(&self, line: &str, in_key: bool) -> String {
-        if in_key || self.key_lines.iter().any(|k| line.contains(k.as_str())) {
+        // kubeconfig's `client-key-data:` is a base64 PEM key on one line.
+        if in_key
+            || line.contains("key-data:")
+            || self.key_lines.iter().any(|k| line.contains(k.as_str()))
+        {
             return REDACTED.to_string();
         }
         let mut out = line.to_string();
@@ -66,6 +73,17 @@ impl Masker {
             out = out.replace(v.as_str(), REDACTED);
         }
         mask_token_shapes(&out)
+    }
+}
+
+fn collect_private_keys(value: &serde_yaml::Value, out: &mut Vec<String>) {
+    match value {
+        serde_yaml::Value::String(s) if has_private_key(s) => out.push(s.clone()),
+        serde_yaml::Value::Sequence(items) => {
+            items.iter().for_each(|v| collect_private_keys(v, out))
+        }
+        serde_yaml::Value::Mapping(map) => map.values().for_each(|v| collect_private_keys(v, out)),
+        _ => {}
     }
 }
 

@@ -82,6 +82,8 @@ pub struct Context {
     pub kubeprint_version: &'static str,
     pub cluster_name: String,
     pub role: Role,
+    /// Operating system id (`ubuntu-20.04`, ...).
+    pub os: &'static str,
     pub kubernetes_version: String,
     pub kernel_modules: Vec<&'static str>,
     pub modules_file: String,
@@ -107,6 +109,20 @@ pub struct Context {
     pub init: Option<Init>,
     pub join: Option<Join>,
     pub admin_user: Option<String>,
+}
+
+impl Context {
+    /// What bake steps may see: no PKI, token or kubeadm configuration, so a template
+    /// that reached for a secret in a bake step fails to render instead of baking it
+    /// into an image.
+    pub fn for_bake(&self) -> Context {
+        Context {
+            pki_files: Vec::new(),
+            init: None,
+            join: None,
+            ..self.clone()
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -343,6 +359,7 @@ fn context(
         kubeprint_version: env!("CARGO_PKG_VERSION"),
         cluster_name: cluster.name.clone(),
         role,
+        os: cluster.os.id,
         kubernetes_version: cluster.version.to_string(),
         kernel_modules,
         modules_file,

@@ -7,11 +7,11 @@
 
 use std::collections::BTreeMap;
 
-use minijinja::value::{Serde, Value};
-use minijinja::{AutoEscape, Environment, Error, ErrorKind, State, UndefinedBehavior, context};
+use minijinja::value::Value;
+use minijinja::{AutoEscape, Environment, Error, ErrorKind, State, UndefinedBehavior};
 
-use crate::cloudinit;
-use crate::plan::{Plan, RolePlan, Stage};
+use crate::plan::{Plan, Stage};
+use crate::{budget, bundle, image};
 
 /// A rendered file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,6 +56,10 @@ static TEMPLATES: &[(&str, &str)] = templates![
     "steps/cni.sh.j2",
     "steps/wait-for-api.sh.j2",
     "steps/kubeadm-join.sh.j2",
+    "steps/image-check.sh.j2",
+    "image/pull-images.sh.j2",
+    "image/record-bake.sh.j2",
+    "image/sysprep.sh.j2",
 ];
 
 pub fn environment() -> Environment<'static> {
@@ -177,6 +181,9 @@ fn comment(value: &str) -> Result<Value, Error> {
     Ok(Value::from_safe_string(value.to_string()))
 }
 
+/// Where user-data has to fit: EC2 takes at most 16384 bytes (before base64).
+pub const USER_DATA_LIMIT: usize = 16384;
+
 pub fn render(plan: &Plan) -> Result<Artifacts, String> {
     let env = environment();
     let mut artifacts = Artifacts::new();
@@ -192,86 +199,32 @@ pub fn render(plan: &Plan) -> Result<Artifacts, String> {
             },
         );
     }
+    let mut bake_fingerprint = None;
     for role in &plan.bundles {
-        render_role(&env, role, &mut artifacts)
+        let rendered = bundle::render_bundle(&env, role)
             .map_err(|e| format!("rendering {}: {e:#}", role.dir))?;
+        // Every role bakes the same image: the bake steps must not differ between them.
+        match &bake_fingerprint {
+            None => bake_fingerprint = Some(rendered.bake_fingerprint.clone()),
+            Some(f) if *f != rendered.bake_fingerprint => {
+                return Err(format!(
+                    "internal: bake steps of {} differ from the first bundle's",
+                    role.dir
+                ));
+            }
+            Some(_) => {}
+        }
+        artifacts.extend(rendered.artifacts);
     }
+    if let (Some(first), Some(fingerprint)) = (plan.bundles.first(), bake_fingerprint) {
+        let image = image::render_image(
+            &env,
+            first,
+            &bundle::bake_record(&first.context, &fingerprint),
+        )
+        .map_err(|e| format!("rendering packer: {e:#}"))?;
+        artifacts.extend(image);
+    }
+    budget::add_gzip_twins(&mut artifacts)?;
     Ok(artifacts)
-}
-
-fn render_role(env: &Environment, role: &RolePlan, artifacts: &mut Artifacts) -> Result<(), Error> {
-    let dir = role.dir.as_str();
-    let ctx = Value::from(Serde(&role.context));
-    // Every file of a role with a CA key or token in it is private to root.
-    let secret = true;
-    let mut bodies = Vec::new();
-    for step in &role.steps {
-        let body = env
-            .get_template(&format!("steps/{}.sh.j2", step.template))?
-            .render(ctx.clone())?;
-        let body = body.trim_end_matches('\n').to_string();
-        let carries_secret = step.secret;
-        let file = env.get_template("step.sh.j2")?.render(context! {
-            step => Value::from(Serde(step)),
-            body => Value::from_safe_string(body.clone()),
-            ..ctx.clone()
-        })?;
-        artifacts.insert(
-            format!("{dir}/steps/{}.sh", step.id),
-            Artifact {
-                bytes: file.into_bytes(),
-                mode: if carries_secret { 0o700 } else { 0o755 },
-                secret: carries_secret,
-                role: dir.to_string(),
-                stage: step.stage,
-            },
-        );
-        bodies.push(context! {
-            id => step.id.clone(),
-            fn => step.id.replace('-', "_"),
-            summary => step.summary,
-            stage => Value::from(Serde(step.stage)),
-            body => Value::from_safe_string(body),
-        });
-    }
-    let bootstrap = env.get_template("bootstrap.sh.j2")?.render(context! {
-        steps => bodies,
-        ..ctx.clone()
-    })?;
-    let header = vec![
-        format!(
-            "kubeprint {}: cluster {}, role {}",
-            env!("CARGO_PKG_VERSION"),
-            role.context.cluster_name,
-            role.role.name()
-        ),
-        format!(
-            "Writes {} and runs it once on first boot.",
-            cloudinit::BOOTSTRAP_PATH
-        ),
-        "Progress: /var/log/kubeprint-bootstrap.log; done when /var/lib/kubeprint/complete exists."
-            .to_string(),
-    ];
-    let user_data = cloudinit::user_data(&header, role.hostname.as_deref(), &bootstrap);
-    artifacts.insert(
-        format!("{dir}/bootstrap.sh"),
-        Artifact {
-            bytes: bootstrap.into_bytes(),
-            mode: 0o700,
-            secret,
-            role: dir.to_string(),
-            stage: Stage::Boot,
-        },
-    );
-    artifacts.insert(
-        format!("{dir}/user-data.yaml"),
-        Artifact {
-            bytes: user_data.into_bytes(),
-            mode: 0o600,
-            secret,
-            role: dir.to_string(),
-            stage: Stage::Boot,
-        },
-    );
-    Ok(())
 }

@@ -39,16 +39,16 @@ fn redacted_tree_holds_no_secret_and_still_validates() {
     let cluster = cluster.unwrap();
     let redacted = kubeprint::render_cluster(&cluster, &real.redacted()).unwrap();
     let plain = kubeprint::render_cluster(&cluster, &real).unwrap();
-    assert_eq!(
-        redacted.keys().collect::<Vec<_>>(),
-        plain.keys().collect::<Vec<_>>(),
-        "same files"
-    );
+    // Placeholders are shorter than keys, so a gzip twin may no longer be needed.
+    let names = |a: &kubeprint::render::Artifacts| -> Vec<String> {
+        a.keys().filter(|k| !k.ends_with(".gz")).cloned().collect()
+    };
+    assert_eq!(names(&redacted), names(&plain), "same files");
 
     let lines = secret_lines(&real.secrets);
     let token = real.secrets.bootstrap_token.expose();
     for (path, a) in &redacted {
-        let text = String::from_utf8_lossy(&a.bytes);
+        let text = common::plain_text(path, &a.bytes);
         assert!(!text.contains(token), "{path} carries the token");
         for l in &lines {
             assert!(
@@ -115,7 +115,10 @@ fn cli_render_redact_writes_a_tree_without_secrets() {
     let token = secrets.bootstrap_token.expose().to_string();
     let lines = secret_lines(&secrets);
     for entry in walk(&dir.path().join("redacted")) {
-        let text = std::fs::read_to_string(&entry).unwrap();
+        let text = common::plain_text(
+            &entry.display().to_string(),
+            &std::fs::read(&entry).unwrap(),
+        );
         assert!(!text.contains(&token), "{}", entry.display());
         assert!(
             lines.iter().all(|l| !text.contains(l.as_str())),

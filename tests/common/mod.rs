@@ -68,13 +68,6 @@ pub fn write_tree(artifacts: &Artifacts, dir: &Path) {
 pub fn validate_tree(artifacts: &Artifacts) {
     let dir = tempfile::tempdir().unwrap();
     write_tree(artifacts, dir.path());
-    let files = |suffix: &str| -> Vec<String> {
-        artifacts
-            .keys()
-            .filter(|p| p.ends_with(suffix))
-            .map(|p| dir.path().join(p).display().to_string())
-            .collect()
-    };
     // Identical scripts (inventory nodes share most steps with the role bundles) need
     // checking once: shellcheck is the slow part of the suite.
     let mut seen = std::collections::BTreeSet::new();
@@ -83,7 +76,15 @@ pub fn validate_tree(artifacts: &Artifacts) {
         .filter(|(p, a)| p.ends_with(".sh") && seen.insert(a.bytes.clone()))
         .map(|(p, _)| dir.path().join(p).display().to_string())
         .collect();
-    let user_data = files("user-data.yaml");
+    let user_data: Vec<String> = artifacts
+        .keys()
+        .filter(|p| {
+            p.rsplit('/')
+                .next()
+                .is_some_and(|f| f.starts_with("user-data") && f.ends_with(".yaml"))
+        })
+        .map(|p| dir.path().join(p).display().to_string())
+        .collect();
     assert!(!scripts.is_empty() && !user_data.is_empty());
 
     for script in &scripts {
@@ -133,4 +134,16 @@ pub fn run_ok(tool: &str, args: &[&str], dir: &Path) {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+/// A file's text, decompressing gzip twins.
+pub fn plain_text(path: &str, bytes: &[u8]) -> String {
+    if path.ends_with(".gz") {
+        let mut out = String::new();
+        std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(bytes), &mut out)
+            .expect("gzip");
+        out
+    } else {
+        String::from_utf8_lossy(bytes).into_owned()
+    }
 }

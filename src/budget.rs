@@ -1,0 +1,134 @@
+//! Part of stage 4 (render): the user-data size budget. EC2 accepts at most 16384 bytes
+//! of user-data; cloud-init also reads gzip-compressed user-data. A user-data over the
+//! limit gets a `.gz` twin; one that does not fit even compressed fails the render.
+
+use std::io::Write;
+
+use flate2::Compression;
+use flate2::GzBuilder;
+
+use crate::render::{Artifact, Artifacts, USER_DATA_LIMIT};
+
+/// Deterministic gzip: no file name, mtime 0, fixed level, so twins are reproducible.
+pub fn gzip(bytes: &[u8]) -> Vec<u8> {
+    let mut encoder = GzBuilder::new()
+        .mtime(0)
+        .write(Vec::new(), Compression::best());
+    encoder.write_all(bytes).expect("writing to memory");
+    encoder.finish().expect("writing to memory")
+}
+
+/// One user-data file's size and what makes it up.
+#[derive(Debug, Clone)]
+pub struct Row {
+    pub path: String,
+    pub size: usize,
+    pub gzip_size: Option<usize>,
+    pub certificates: usize,
+    pub configs: usize,
+}
+
+impl Row {
+    pub fn fits(&self) -> bool {
+        self.size <= USER_DATA_LIMIT || self.gzip_size.is_some_and(|g| g <= USER_DATA_LIMIT)
+    }
+}
+
+/// Sizes of every user-data artifact: PEM blocks count as certificates and keys,
+/// kubeadm documents as configs, the rest is script.
+pub fn rows(artifacts: &Artifacts) -> Vec<Row> {
+    artifacts
+        .iter()
+        .filter(|(p, _)| {
+            p.ends_with(".yaml")
+                && p.rsplit('/')
+                    .next()
+                    .is_some_and(|f| f.starts_with("user-data"))
+        })
+        .map(|(path, a)| {
+            let text = String::from_utf8_lossy(&a.bytes);
+            let (mut certificates, mut configs, mut in_pem, mut in_config) = (0, 0, false, false);
+            for line in text.lines() {
+                let t = line.trim_start();
+                if t.starts_with("-----BEGIN ") {
+                    in_pem = true;
+                }
+                if t.starts_with("apiVersion: kubeadm.k8s.io")
+                    || t.starts_with("apiVersion: kubelet.config")
+                {
+                    in_config = true;
+                }
+                if in_pem {
+                    certificates += line.len() + 1;
+                } else if in_config {
+                    configs += line.len() + 1;
+                }
+                if t.starts_with("-----END ") {
+                    in_pem = false;
+                }
+                if t == "KUBEPRINT_EOF" {
+                    in_config = false;
+                }
+            }
+            let gzip_size = artifacts.get(&format!("{path}.gz")).map(|g| g.bytes.len());
+            Row {
+                path: path.clone(),
+                size: a.bytes.len(),
+                gzip_size,
+                certificates,
+                configs,
+            }
+        })
+        .collect()
+}
+
+/// Adds `user-data*.yaml.gz` for each user-data over the limit; fails when even the
+/// compressed form does not fit.
+pub fn add_gzip_twins(artifacts: &mut Artifacts) -> Result<(), String> {
+    let over: Vec<(String, Artifact)> = artifacts
+        .iter()
+        .filter(|(p, a)| {
+            p.ends_with(".yaml") && p.contains("user-data") && a.bytes.len() > USER_DATA_LIMIT
+        })
+        .map(|(p, a)| (p.clone(), a.clone()))
+        .collect();
+    for (path, artifact) in over {
+        let gz = gzip(&artifact.bytes);
+        if gz.len() > USER_DATA_LIMIT {
+            return Err(format!(
+                "`{path}` is {} bytes, and {} compressed, over the {USER_DATA_LIMIT}-byte EC2 user-data limit\n  = help: bake an image (out/packer) and use user-data.baked.yaml, or move files out of user-data (fewer inventory labels, no extra certificate SANs)",
+                artifact.bytes.len(),
+                gz.len()
+            ));
+        }
+        artifacts.insert(
+            format!("{path}.gz"),
+            Artifact {
+                bytes: gz,
+                ..artifact
+            },
+        );
+    }
+    Ok(())
+}
+
+/// The table `render` prints.
+pub fn table(rows: &[Row]) -> String {
+    let mut out = format!(
+        "{:<44} {:>7} {:>7} {:>7} {:>7}  {}\n",
+        "user-data (EC2 limit 16384 bytes)", "bytes", "certs", "configs", "gzip", "fits"
+    );
+    for r in rows {
+        let gz = r.gzip_size.map_or("-".to_string(), |g| g.to_string());
+        let fits = match (r.size <= USER_DATA_LIMIT, r.fits()) {
+            (true, _) => "yes",
+            (false, true) => "as .gz",
+            (false, false) => "NO",
+        };
+        out.push_str(&format!(
+            "{:<44} {:>7} {:>7} {:>7} {:>7}  {fits}\n",
+            r.path, r.size, r.certificates, r.configs, gz
+        ));
+    }
+    out
+}

@@ -1,0 +1,39 @@
+//! Part of stage 4 (render), on request (`--format mime`): each user-data as a MIME
+//! multipart message, for users who combine kubeprint's cloud-config with their own
+//! parts. Deterministic: the boundary derives from the content.
+
+use sha2::{Digest, Sha256};
+
+/// Wraps a `#cloud-config` document as the single part of a multipart message. The
+/// part asks cloud-init to append its lists (write_files, runcmd) to those of parts
+/// before it and to leave their other keys alone, so put kubeprint's part last.
+pub fn multipart(cloud_config: &str) -> String {
+    let digest = Sha256::digest(cloud_config.as_bytes());
+    let boundary: String = format!(
+        "==kubeprint-{}==",
+        digest[..12]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>()
+    );
+    debug_assert!(!cloud_config.contains(&boundary));
+    let encoding = if cloud_config.is_ascii() {
+        "7bit"
+    } else {
+        "8bit"
+    };
+    format!(
+        "Content-Type: multipart/mixed; boundary=\"{boundary}\"\n\
+         MIME-Version: 1.0\n\
+         \n\
+         --{boundary}\n\
+         Content-Type: text/cloud-config; charset=\"utf-8\"\n\
+         MIME-Version: 1.0\n\
+         Content-Transfer-Encoding: {encoding}\n\
+         Content-Disposition: attachment; filename=\"kubeprint.yaml\"\n\
+         Merge-Type: list(append)+dict(no_replace,recurse_list)+str()\n\
+         \n\
+         {cloud_config}\
+         --{boundary}--\n"
+    )
+}
