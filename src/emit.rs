@@ -15,6 +15,7 @@ use crate::render::Artifacts;
 
 /// Kept across renders so a committed, otherwise empty `out/` stays in version control.
 const KEEP_FILE: &str = ".gitkeep";
+const STAGING_PREFIX: &str = ".kubeprint-staging-";
 
 pub fn emit(artifacts: &Artifacts, target: &Path) -> Result<(), String> {
     let parent = match target.parent() {
@@ -22,8 +23,9 @@ pub fn emit(artifacts: &Artifacts, target: &Path) -> Result<(), String> {
         _ => Path::new("."),
     };
     fs::create_dir_all(parent).map_err(|e| format!("cannot create `{}`: {e}", parent.display()))?;
+    remove_stale_staging(parent);
     let staging = tempfile::Builder::new()
-        .prefix(".kubeprint-staging-")
+        .prefix(STAGING_PREFIX)
         .tempdir_in(parent)
         .map_err(|e| {
             format!(
@@ -57,6 +59,25 @@ pub fn emit(artifacts: &Artifacts, target: &Path) -> Result<(), String> {
         })?;
     }
     Ok(())
+}
+
+/// A render killed mid-write (Ctrl-C, crash) leaves its hidden staging directory behind,
+/// never a partial target. Clear such leftovers once they are clearly abandoned, so a
+/// concurrent render's staging is never touched.
+fn remove_stale_staging(parent: &Path) {
+    let Ok(entries) = fs::read_dir(parent) else { return };
+    for entry in entries.flatten() {
+        let stale = entry.file_name().to_string_lossy().starts_with(STAGING_PREFIX)
+            && entry
+                .metadata()
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|t| t.elapsed().ok())
+                .is_some_and(|age| age.as_secs() > 3600);
+        if stale {
+            let _ = fs::remove_dir_all(entry.path());
+        }
+    }
 }
 
 fn write_tree(artifacts: &Artifacts, root: &Path) -> Result<(), String> {

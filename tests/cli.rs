@@ -28,7 +28,7 @@ fn read_tree(dir: &Path) -> Vec<(String, Vec<u8>, u32)> {
             if p.is_dir() {
                 stack.push(p);
             } else {
-                let mode = fs::metadata(&p).unwrap().permissions().mode() & 0o777;
+                let mode = common::mode(&p);
                 out.push((
                     p.strip_prefix(dir).unwrap().display().to_string(),
                     fs::read(&p).unwrap(),
@@ -48,10 +48,7 @@ fn first_render_generates_private_secrets_and_second_render_is_identical() {
     assert!(first.status.success(), "{}", stderr(&first));
     assert!(stderr(&first).contains("generated secrets.yaml"));
     let secrets = dir.path().join("secrets.yaml");
-    assert_eq!(
-        fs::metadata(&secrets).unwrap().permissions().mode() & 0o777,
-        0o600
-    );
+    assert_eq!(common::mode(&secrets), 0o600);
     let tree = read_tree(&dir.path().join("out"));
     assert_eq!(
         tree.len(),
@@ -164,10 +161,7 @@ fn secrets_generate_refuses_to_overwrite_without_force() {
     assert!(first.status.success(), "{}", stderr(&first));
     let path = dir.path().join("s.yaml");
     let original = fs::read(&path).unwrap();
-    assert_eq!(
-        fs::metadata(&path).unwrap().permissions().mode() & 0o777,
-        0o600
-    );
+    assert_eq!(common::mode(&path), 0o600);
 
     let again = kubeprint(dir.path(), &["secrets", "generate", "-o", "s.yaml"]);
     assert_eq!(again.status.code(), Some(1));
@@ -188,10 +182,7 @@ fn secrets_generate_refuses_to_overwrite_without_force() {
     );
     assert!(forced.status.success(), "{}", stderr(&forced));
     assert_ne!(fs::read(&path).unwrap(), original);
-    assert_eq!(
-        fs::metadata(&path).unwrap().permissions().mode() & 0o777,
-        0o600
-    );
+    assert_eq!(common::mode(&path), 0o600);
 }
 
 #[test]

@@ -70,7 +70,7 @@ fn rendering_an_invalid_definition_writes_nothing() {
         .unwrap();
     assert!(ok.status.success());
     let snapshot = |p: &Path| -> Vec<(String, Vec<u8>)> {
-        let mut v: Vec<_> = walk(p)
+        let mut v: Vec<_> = common::walk(p)
             .into_iter()
             .map(|f| (f.display().to_string(), fs::read(&f).unwrap()))
             .collect();
@@ -107,17 +107,4 @@ fn rendering_an_invalid_definition_writes_nothing() {
             "{name}: changed out/"
         );
     }
-}
-
-fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
-    let mut out = Vec::new();
-    for e in fs::read_dir(dir).unwrap() {
-        let p = e.unwrap().path();
-        if p.is_dir() {
-            out.extend(walk(&p));
-        } else {
-            out.push(p);
-        }
-    }
-    out
 }

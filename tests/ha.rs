@@ -4,7 +4,6 @@ mod common;
 
 use std::collections::BTreeSet;
 use std::fs;
-use std::os::unix::fs::PermissionsExt;
 use std::process::Command;
 
 use base64::Engine;
@@ -286,14 +285,7 @@ fn importing_an_openssl_ca_pins_that_ca() {
         "{}",
         String::from_utf8_lossy(&import.stderr)
     );
-    assert_eq!(
-        fs::metadata(dir.path().join("s.yaml"))
-            .unwrap()
-            .permissions()
-            .mode()
-            & 0o777,
-        0o600
-    );
+    assert_eq!(common::mode(&dir.path().join("s.yaml")), 0o600);
 
     let pubkey = Command::new("sh").arg("-c").arg("openssl x509 -pubkey -noout -in pki/ca.crt | openssl pkey -pubin -outform der | sha256sum").current_dir(dir.path()).output().unwrap();
     let hash = format!(
@@ -356,14 +348,7 @@ fn show_prints_public_facts_and_rotate_changes_only_the_token() {
     assert_ne!(after.bootstrap_token, before.bootstrap_token);
     assert_eq!(after.cluster_ca.certificate, before.cluster_ca.certificate);
     assert_eq!(after.cluster_ca.private_key, before.cluster_ca.private_key);
-    assert_eq!(
-        fs::metadata(dir.path().join("s.yaml"))
-            .unwrap()
-            .permissions()
-            .mode()
-            & 0o777,
-        0o600
-    );
+    assert_eq!(common::mode(&dir.path().join("s.yaml")), 0o600);
 }
 
 #[test]

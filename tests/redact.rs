@@ -114,7 +114,7 @@ fn cli_render_redact_writes_a_tree_without_secrets() {
             .unwrap();
     let token = secrets.bootstrap_token.expose().to_string();
     let lines = secret_lines(&secrets);
-    for entry in walk(&dir.path().join("redacted")) {
+    for entry in common::walk(&dir.path().join("redacted")) {
         let text = common::plain_text(
             &entry.display().to_string(),
             &std::fs::read(&entry).unwrap(),
@@ -126,17 +126,4 @@ fn cli_render_redact_writes_a_tree_without_secrets() {
             entry.display()
         );
     }
-}
-
-fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
-    let mut out = Vec::new();
-    for e in std::fs::read_dir(dir).unwrap() {
-        let p = e.unwrap().path();
-        if p.is_dir() {
-            out.extend(walk(&p));
-        } else {
-            out.push(p);
-        }
-    }
-    out
 }
