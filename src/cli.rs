@@ -63,6 +63,35 @@ enum Command {
     },
     /// Print the release matrix: supported Kubernetes minors and what each one uses.
     Versions,
+    /// Render in memory and compare with a rendered directory; exit 1 with diffs when
+    /// it differs (for CI on pull requests). Never writes anything.
+    Check {
+        #[arg(short, long, value_name = "FILE")]
+        config: Option<PathBuf>,
+        /// Secrets file the directory was rendered with; must exist.
+        #[arg(short, long, value_name = "FILE", default_value = "secrets.yaml")]
+        secrets: PathBuf,
+        #[arg(short, long, value_name = "DIR", default_value = "out")]
+        output: PathBuf,
+    },
+    /// Cross-check a rendered directory's files against each other (token, CA pin,
+    /// endpoint, pod subnet, versions, secret placement, SHA256SUMS); no secrets file.
+    Verify {
+        #[arg(value_name = "DIR")]
+        dir: PathBuf,
+    },
+    /// Print each role's steps in order, with their purpose and stage (bake/boot).
+    Explain {
+        #[arg(short, long, value_name = "FILE")]
+        config: Option<PathBuf>,
+    },
+    /// Compare two rendered directories and flag what matters operationally.
+    Diff {
+        #[arg(value_name = "OLD_DIR")]
+        old: PathBuf,
+        #[arg(value_name = "NEW_DIR")]
+        new: PathBuf,
+    },
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -84,6 +113,17 @@ pub fn main() -> ExitCode {
         } => cmd_render(config.as_deref(), &secrets, &output, strict, redact, format),
         Command::Validate { config, strict } => cmd_validate(config.as_deref(), strict),
         Command::Secrets { command } => crate::secrets_cmd::run(command),
+        Command::Check {
+            config,
+            secrets,
+            output,
+        } => checked_cluster(config.as_deref(), false).and_then(|cluster| {
+            crate::review_cmd::cmd_check(config.as_deref(), &secrets, &output, cluster)
+        }),
+        Command::Verify { dir } => crate::review_cmd::cmd_verify(&dir),
+        Command::Explain { config } => checked_cluster(config.as_deref(), false)
+            .and_then(|cluster| crate::review_cmd::cmd_explain(&cluster)),
+        Command::Diff { old, new } => crate::review_cmd::cmd_diff(&old, &new),
         Command::Versions => {
             print!("{}", versions_table());
             Ok(())

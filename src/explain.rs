@@ -1,0 +1,82 @@
+//! Review tooling, `kubeprint explain`: a checked [`Cluster`] → a terminal-readable
+//! account of each role's ordered steps, their purpose and stage. Needs no secrets:
+//! the step lists come from [`plan::steps`], which is pure.
+
+use std::fmt::Write;
+
+use crate::inventory::NodeRole;
+use crate::plan::{self, Role, Stage};
+use crate::validate::Cluster;
+
+pub fn explain(cluster: &Cluster) -> String {
+    let mut out = String::new();
+    let cni = cluster.cni.plugin.name();
+    let _ = writeln!(
+        out,
+        "cluster {}: Kubernetes {} on {}, CRI-O 1.{}, CNI {cni}, endpoint {}",
+        cluster.name,
+        cluster.version,
+        cluster.os.id,
+        cluster.release.minor,
+        cluster.endpoint.host_port()
+    );
+    let mut roles = vec![Role::ControlPlane];
+    if cluster.control_planes > 1 {
+        roles.push(Role::ControlPlaneJoin);
+    }
+    roles.push(Role::Worker);
+    let width = roles
+        .iter()
+        .flat_map(|r| plan::steps(*r))
+        .map(|s| s.id.len())
+        .max()
+        .unwrap_or(0);
+    for role in roles {
+        let steps = plan::steps(role);
+        let _ = writeln!(
+            out,
+            "\n{}/ ({}, {} steps)",
+            role.name(),
+            purpose(role),
+            steps.len()
+        );
+        for step in steps {
+            let stage = match step.stage {
+                Stage::Bake => "bake",
+                Stage::Boot => "boot",
+            };
+            let _ = writeln!(out, "  {:<width$}  {stage}  {}", step.id, step.summary);
+        }
+    }
+    if !cluster.nodes.is_empty() {
+        let _ = writeln!(
+            out,
+            "\nnodes/ (inventory: one bundle per machine, same steps as its role)"
+        );
+        let mut first = true;
+        for node in &cluster.nodes {
+            let role = match node.role {
+                NodeRole::ControlPlane if first => {
+                    first = false;
+                    Role::ControlPlane
+                }
+                NodeRole::ControlPlane => Role::ControlPlaneJoin,
+                NodeRole::Worker => Role::Worker,
+            };
+            let _ = writeln!(out, "  nodes/{}/  {}", node.name, role.name());
+        }
+    }
+    let _ = writeln!(
+        out,
+        "\nbake: no secret and no cluster identity, may be baked into an image (Packer)\nboot: runs on the node at first boot; may carry the token or keys"
+    );
+    out
+}
+
+fn purpose(role: Role) -> &'static str {
+    match role {
+        Role::ControlPlane => "the first control plane: kubeadm init",
+        Role::ControlPlaneJoin => "further control planes: kubeadm join --control-plane",
+        Role::Worker => "workers: kubeadm join",
+    }
+}

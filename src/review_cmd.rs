@@ -1,0 +1,119 @@
+//! The review commands (`check`, `verify`, `explain`, `diff`): argument handling,
+//! printing and exit outcomes around [`check`](crate::check), [`verify`](crate::verify),
+//! [`explain`](crate::explain) and [`treediff`](crate::treediff).
+//!
+//! Reports go to stdout, errors and verdicts to stderr; `Err` means exit code 1.
+
+use std::path::Path;
+
+use crate::mask::Masker;
+use crate::secrets::{self, CheckedSecrets};
+use crate::{check, explain, render_cluster, tree, treediff, verify};
+
+/// `kubeprint check`: render in memory and compare with `output`.
+pub fn cmd_check(
+    config: Option<&Path>,
+    secrets_path: &Path,
+    output: &Path,
+    cluster: crate::validate::Cluster,
+) -> Result<(), String> {
+    let secrets = load_existing_secrets(secrets_path)?;
+    let artifacts = render_cluster(&cluster, &secrets).map_err(|e| format!("error: {e}"))?;
+    let dir = output.display().to_string();
+    let regenerate = regenerate_command(config, secrets_path, output);
+    if !output.exists() {
+        return Err(format!(
+            "error: `{dir}` does not exist\n  = help: render it with `{regenerate}`"
+        ));
+    }
+    let on_disk = tree::read(output).map_err(|e| format!("error: {e}"))?;
+    let outcome = check::compare(&artifacts, &on_disk, &dir, &Masker::from_secrets(&secrets));
+    if outcome.is_clean() {
+        eprintln!(
+            "ok: `{dir}` matches the rendered output ({} files)",
+            artifacts.len()
+        );
+        return Ok(());
+    }
+    print!("{}", outcome.report);
+    Err(format!(
+        "error: `{dir}` is not what the definition and secrets render ({})\n  = help: regenerate it with `{regenerate}`",
+        outcome.summary()
+    ))
+}
+
+/// Check never writes: the secrets file must exist and be complete.
+fn load_existing_secrets(path: &Path) -> Result<CheckedSecrets, String> {
+    let shown = path.display().to_string();
+    if !path.exists() {
+        return Err(format!(
+            "error: the secrets file `{shown}` does not exist\n  = help: check compares with a tree rendered from existing secrets; pass the file it was rendered with (`-s FILE`)"
+        ));
+    }
+    let loaded = secrets::read(path).map_err(|d| crate::secrets_cmd::report(&shown, d))?;
+    let mut completed = loaded.clone();
+    let added = secrets::complete(&mut completed, secrets::key_type_of(&loaded))
+        .map_err(|e| format!("error: {e}"))?;
+    if !added.is_empty() {
+        return Err(format!(
+            "error: the secrets file `{shown}` lacks {}\n  = help: `kubeprint render` completes it once; check never changes it",
+            added.join(", ")
+        ));
+    }
+    secrets::check(loaded).map_err(|d| crate::secrets_cmd::report(&shown, d))
+}
+
+/// `kubeprint render -c … -s … -o …`, shell-quoted.
+fn regenerate_command(config: Option<&Path>, secrets_path: &Path, output: &Path) -> String {
+    let quote = |p: &Path| {
+        let s = p.display().to_string();
+        shlex::try_quote(&s).map(|q| q.into_owned()).unwrap_or(s)
+    };
+    let mut cmd = String::from("kubeprint render");
+    if let Some(c) = config {
+        cmd.push_str(&format!(" -c {}", quote(c)));
+    }
+    cmd.push_str(&format!(" -s {} -o {}", quote(secrets_path), quote(output)));
+    cmd
+}
+
+/// `kubeprint verify DIR`: cross-check a rendered tree without the secrets file.
+pub fn cmd_verify(dir: &Path) -> Result<(), String> {
+    let shown = dir.display().to_string();
+    let on_disk = tree::read(dir).map_err(|e| format!("error: {e}"))?;
+    let outcome = verify::verify(&on_disk);
+    if outcome.problems.is_empty() {
+        let mut msg = format!("ok: `{shown}` is consistent");
+        for line in &outcome.summary {
+            msg.push_str(&format!("\n  {line}"));
+        }
+        eprintln!("{msg}");
+        return Ok(());
+    }
+    for p in &outcome.problems {
+        eprintln!("error: {p}");
+    }
+    Err(format!(
+        "error: `{shown}` has {} inconsistenc{}",
+        outcome.problems.len(),
+        if outcome.problems.len() == 1 {
+            "y"
+        } else {
+            "ies"
+        }
+    ))
+}
+
+/// `kubeprint explain`: each role's steps.
+pub fn cmd_explain(cluster: &crate::validate::Cluster) -> Result<(), String> {
+    print!("{}", explain::explain(cluster));
+    Ok(())
+}
+
+/// `kubeprint diff OLD NEW`: what changed, operationally.
+pub fn cmd_diff(old: &Path, new: &Path) -> Result<(), String> {
+    let a = tree::read(old).map_err(|e| format!("error: {e}"))?;
+    let b = tree::read(new).map_err(|e| format!("error: {e}"))?;
+    print!("{}", treediff::diff(&a, &b));
+    Ok(())
+}
