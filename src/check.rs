@@ -41,7 +41,7 @@ impl Outcome {
 }
 
 /// Compares what render would write (`expected`) with what `dir` holds (`actual`):
-/// bytes and file modes. `dir` only labels the diff headers.
+/// bytes and whether each file is executable. `dir` only labels the diff headers.
 pub fn compare(expected: &Artifacts, actual: &Tree, dir: &str, masker: &Masker) -> Outcome {
     let mut out = Outcome::default();
     let mut report = String::new();
@@ -52,7 +52,9 @@ pub fn compare(expected: &Artifacts, actual: &Tree, dir: &str, masker: &Masker) 
             continue;
         };
         let same_bytes = have.bytes == want.bytes;
-        let same_mode = have.mode == want.mode;
+        // Git keeps only the executable bit (a checkout writes 0644/0755), so compare
+        // that: a committed golden tree must still check clean.
+        let same_mode = (have.mode & 0o111 != 0) == (want.mode & 0o111 != 0);
         if same_bytes && same_mode {
             continue;
         }

@@ -73,6 +73,9 @@ enum Command {
         secrets: PathBuf,
         #[arg(short, long, value_name = "DIR", default_value = "out")]
         output: PathBuf,
+        /// Compare with a tree written by `render --redact`.
+        #[arg(long)]
+        redact: bool,
     },
     /// Cross-check a rendered directory's files against each other (token, CA pin,
     /// endpoint, pod subnet, versions, secret placement, SHA256SUMS); no secrets file.
@@ -117,8 +120,9 @@ pub fn main() -> ExitCode {
             config,
             secrets,
             output,
+            redact,
         } => checked_cluster(config.as_deref(), false).and_then(|cluster| {
-            crate::review_cmd::cmd_check(config.as_deref(), &secrets, &output, cluster)
+            crate::review_cmd::cmd_check(config.as_deref(), &secrets, &output, cluster, redact)
         }),
         Command::Verify { dir } => crate::review_cmd::cmd_verify(&dir),
         Command::Explain { config } => checked_cluster(config.as_deref(), false)

@@ -4,7 +4,6 @@
 
 use std::fmt::Write;
 
-use crate::inventory::NodeRole;
 use crate::plan::{self, Role, Stage};
 use crate::validate::Cluster;
 
@@ -20,11 +19,12 @@ pub fn explain(cluster: &Cluster) -> String {
         cluster.release.minor,
         cluster.endpoint.host_port()
     );
-    let mut roles = vec![Role::ControlPlane];
-    if cluster.control_planes > 1 {
-        roles.push(Role::ControlPlaneJoin);
-    }
-    roles.push(Role::Worker);
+    let bundles = plan::bundle_roles(cluster);
+    let roles: Vec<Role> = bundles
+        .iter()
+        .filter(|(_, node)| node.is_none())
+        .map(|(r, _)| *r)
+        .collect();
     let width = roles
         .iter()
         .flat_map(|r| plan::steps(*r))
@@ -53,16 +53,7 @@ pub fn explain(cluster: &Cluster) -> String {
             out,
             "\nnodes/ (inventory: one bundle per machine, same steps as its role)"
         );
-        let mut first = true;
-        for node in &cluster.nodes {
-            let role = match node.role {
-                NodeRole::ControlPlane if first => {
-                    first = false;
-                    Role::ControlPlane
-                }
-                NodeRole::ControlPlane => Role::ControlPlaneJoin,
-                NodeRole::Worker => Role::Worker,
-            };
+        for (role, node) in bundles.iter().filter_map(|(r, n)| n.map(|n| (r, n))) {
             let _ = writeln!(out, "  nodes/{}/  {}", node.name, role.name());
         }
     }

@@ -155,11 +155,26 @@ pub struct Join {
 }
 
 pub fn plan(cluster: &Cluster, secrets: &CheckedSecrets) -> Plan {
-    let mut bundles = vec![bundle(cluster, secrets, Role::ControlPlane, None)];
-    if cluster.control_planes > 1 {
-        bundles.push(bundle(cluster, secrets, Role::ControlPlaneJoin, None));
+    let bundles = bundle_roles(cluster)
+        .into_iter()
+        .map(|(role, node)| bundle(cluster, secrets, role, node))
+        .collect();
+    Plan {
+        cluster_name: cluster.name.clone(),
+        bundles,
+        admin_kubeconfig: admin_kubeconfig(cluster, secrets),
     }
-    bundles.push(bundle(cluster, secrets, Role::Worker, None));
+}
+
+/// Which bundles a cluster gets, in order: the per-role ones (a control-plane-join role
+/// only with several control planes), then one per inventory node, where the first
+/// control plane listed runs `kubeadm init` and the others join. Pure: `explain` uses it.
+pub fn bundle_roles(cluster: &Cluster) -> Vec<(Role, Option<&Node>)> {
+    let mut roles = vec![(Role::ControlPlane, None)];
+    if cluster.control_planes > 1 {
+        roles.push((Role::ControlPlaneJoin, None));
+    }
+    roles.push((Role::Worker, None));
     let mut first_control_plane = true;
     for node in &cluster.nodes {
         let role = match node.role {
@@ -170,13 +185,9 @@ pub fn plan(cluster: &Cluster, secrets: &CheckedSecrets) -> Plan {
             NodeRole::ControlPlane => Role::ControlPlaneJoin,
             NodeRole::Worker => Role::Worker,
         };
-        bundles.push(bundle(cluster, secrets, role, Some(node)));
+        roles.push((role, Some(node)));
     }
-    Plan {
-        cluster_name: cluster.name.clone(),
-        bundles,
-        admin_kubeconfig: admin_kubeconfig(cluster, secrets),
-    }
+    roles
 }
 
 /// From 1.29 kubeadm's admin.conf uses the `kubeadm:cluster-admins` group (bound to

@@ -16,11 +16,18 @@ pub fn cmd_check(
     secrets_path: &Path,
     output: &Path,
     cluster: crate::validate::Cluster,
+    redact: bool,
 ) -> Result<(), String> {
-    let secrets = load_existing_secrets(secrets_path)?;
+    let mut secrets = load_existing_secrets(secrets_path)?;
+    if redact {
+        secrets = secrets.redacted();
+    }
     let artifacts = render_cluster(&cluster, &secrets).map_err(|e| format!("error: {e}"))?;
     let dir = output.display().to_string();
-    let regenerate = regenerate_command(config, secrets_path, output);
+    let mut regenerate = regenerate_command(config, secrets_path, output);
+    if redact {
+        regenerate.push_str(" --redact");
+    }
     if !output.exists() {
         return Err(format!(
             "error: `{dir}` does not exist\n  = help: render it with `{regenerate}`"

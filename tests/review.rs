@@ -133,7 +133,7 @@ fn extra_missing_and_mode_changes_are_reported() {
     fs::remove_file(out_dir.join("worker/steps/03-sysctl.sh")).unwrap();
     fs::set_permissions(
         out_dir.join("worker/bootstrap.sh"),
-        fs::Permissions::from_mode(0o755),
+        fs::Permissions::from_mode(0o644),
     )
     .unwrap();
     let o = check(dir.path());
@@ -142,7 +142,7 @@ fn extra_missing_and_mode_changes_are_reported() {
     assert!(out.contains("extra: worker/notes.txt"), "{out}");
     assert!(out.contains("missing: worker/steps/03-sysctl.sh"), "{out}");
     assert!(out.contains("changed: worker/bootstrap.sh"), "{out}");
-    assert!(out.contains("mode 0755 on disk, 0700 rendered"), "{out}");
+    assert!(out.contains("mode 0644 on disk, 0700 rendered"), "{out}");
     assert!(out.contains("1 changed, 1 missing, 1 extra"), "{out}");
     assert_no_secret(&out);
 }
@@ -315,4 +315,39 @@ fn diff_flags_a_version_upgrade() {
         "{out}"
     );
     assert!(!out.contains("CA changed"), "{out}");
+}
+
+/// A tree committed to git comes back 0644/0755: only the executable bit survives, and
+/// that is all `check` compares.
+#[test]
+fn a_checked_out_tree_with_git_modes_passes_check() {
+    let dir = rendered();
+    for file in common::walk(&dir.path().join("out")) {
+        let mode = if common::mode(&file) & 0o100 != 0 {
+            0o755
+        } else {
+            0o644
+        };
+        fs::set_permissions(&file, fs::Permissions::from_mode(mode)).unwrap();
+    }
+    let o = check(dir.path());
+    assert!(o.status.success(), "{}", all(&o));
+}
+
+#[test]
+fn check_redact_compares_with_a_redacted_tree() {
+    let dir = rendered();
+    let o = kubeprint(dir.path(), &["render", "--redact", "-o", "redacted"]);
+    assert!(o.status.success(), "{}", all(&o));
+    let plain = kubeprint(dir.path(), &["check", "-o", "redacted"]);
+    assert_eq!(
+        plain.status.code(),
+        Some(1),
+        "a redacted tree is not the real one"
+    );
+    assert_no_secret(&all(&plain));
+    let redacted = kubeprint(dir.path(), &["check", "--redact", "-o", "redacted"]);
+    assert!(redacted.status.success(), "{}", all(&redacted));
+    let verify = kubeprint(dir.path(), &["verify", "redacted"]);
+    assert!(verify.status.success(), "{}", all(&verify));
 }
