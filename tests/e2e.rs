@@ -1,0 +1,1066 @@
+//! End-to-end: boot a real Debian bookworm VM (real kernel, systemd and cloud-init) with
+//! kubeprint's rendered user-data, unmodified, as its NoCloud seed, and check what the
+//! bundle did to the machine by reading the guest disk afterwards.
+//!
+//! Needs root, `debootstrap`, `qemu-system-x86_64`, `mkfs.ext4`/`debugfs` (e2fsprogs),
+//! `mkswap` and `useradd`, and the Debian mirror apt uses on this machine. `.ci/run`
+//! installs them. Run with:
+//!
+//! ```sh
+//! cargo test --release --test e2e -- --ignored
+//! ```
+//!
+//! The VM has no network. Test doubles in `/usr/local/sbin` (ahead of `/usr/bin` on the
+//! PATH systemd gives cloud-init) stand in for apt-get, apt-mark, curl, gpg, kubeadm,
+//! kubectl and crio, record every call in `/var/log/e2e/transcript.log` and succeed;
+//! everything else is real: swapoff on a real swap file, modprobe of the kernel's modules,
+//! `sysctl --system`, write_files with modes, systemd units, the bundle's runner. The
+//! harness files live in `tests/e2e/`:
+//!
+//! - `double.sh`: the multi-call test double (dispatches on its name).
+//! - `crio.service`, `kubelet.service`: stand-in units so `systemctl enable --now` works.
+//! - `e2e-boot.service` + `boot.sh`: counts boots and marks each in the transcript.
+//! - `e2e-finish.service` + `finish.sh`: after cloud-final.service, optionally resumes a
+//!   failed bundle by hand, writes lsmod/sysctl/swap/unit state, then powers off.
+//! - `90-e2e.cfg`: `datasource_list: [NoCloud, None]` (cloud.cfg.d, not user-data).
+//!
+//! Environment: `KUBEPRINT_E2E_MIRROR` overrides the Debian mirror, `KUBEPRINT_E2E_ACCEL`
+//! the QEMU accelerator (default `tcg`: a KVM guest hung on the machines this was
+//! written on).
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::fs;
+use std::io::Write;
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::{Condvar, Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+use kubeprint::render::Artifacts;
+
+const SUITE: &str = "bookworm";
+const PACKAGES: &str = "systemd-sysv,cloud-init,python3-cffi-backend,kmod,udev,\
+                        linux-image-cloud-amd64,initramfs-tools,procps";
+/// Hard limit for one boot; a boot takes about 70 s under TCG.
+const QEMU_TIMEOUT: Duration = Duration::from_secs(600);
+/// At most this many VMs at a time (the CI machine has 2 cores).
+const MAX_PARALLEL_BOOTS: usize = 2;
+/// The admin user of every scenario's cluster (`admin_user`), created in the image.
+const ADMIN_USER: &str = "ubuntu";
+const FAIL_TRIGGER: &str = "/etc/e2e-fail-kubeadm";
+
+const DOUBLE: &str = include_str!("e2e/double.sh");
+const DOUBLES: [&str; 7] = [
+    "apt-get", "apt-mark", "curl", "gpg", "kubeadm", "kubectl", "crio",
+];
+const BOOT_SH: &str = include_str!("e2e/boot.sh");
+const FINISH_SH: &str = include_str!("e2e/finish.sh");
+const BOOT_UNIT: &str = include_str!("e2e/e2e-boot.service");
+const FINISH_UNIT: &str = include_str!("e2e/e2e-finish.service");
+const CRIO_UNIT: &str = include_str!("e2e/crio.service");
+const KUBELET_UNIT: &str = include_str!("e2e/kubelet.service");
+const CLOUD_CFG: &str = include_str!("e2e/90-e2e.cfg");
+const FSTAB: &str = "/dev/vda / ext4 rw,errors=remount-ro 0 0\n/swapfile none swap sw 0 0\n";
+
+fn cache_dir() -> PathBuf {
+    common::root().join("target/e2e-cache")
+}
+
+// ---------------------------------------------------------------------------------------
+// Host commands
+
+fn run(cmd: &mut Command) -> String {
+    let out = cmd
+        .stdin(Stdio::null())
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e} (is it installed? see .ci/run)"));
+    if !out.status.success() {
+        panic!(
+            "{cmd:?} failed ({}):\n{}{}",
+            out.status,
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn write(path: &Path, contents: &str, mode: u32) {
+    fs::create_dir_all(path.parent().unwrap()).unwrap();
+    fs::write(path, contents).unwrap_or_else(|e| panic!("write {}: {e}", path.display()));
+    fs::set_permissions(path, fs::Permissions::from_mode(mode)).unwrap();
+}
+
+// ---------------------------------------------------------------------------------------
+// The base root filesystem, built once with debootstrap and cached between runs.
+
+struct Base {
+    root: PathBuf,
+    kernel: PathBuf,
+    initrd: PathBuf,
+}
+
+/// The Debian mirror apt on this machine uses for the main suite (one-line `.list` files
+/// and deb822 `.sources` files), or `KUBEPRINT_E2E_MIRROR`.
+fn debian_mirror() -> String {
+    if let Ok(m) = std::env::var("KUBEPRINT_E2E_MIRROR") {
+        return m;
+    }
+    let mut files = vec![PathBuf::from("/etc/apt/sources.list")];
+    if let Ok(dir) = fs::read_dir("/etc/apt/sources.list.d") {
+        let mut more: Vec<PathBuf> = dir.map(|e| e.unwrap().path()).collect();
+        more.sort();
+        files.extend(more);
+    }
+    for file in files {
+        let name = file.to_string_lossy().into_owned();
+        let Ok(text) = fs::read_to_string(&file) else {
+            continue;
+        };
+        if name.ends_with(".sources") {
+            for stanza in text.split("\n\n") {
+                let field = |key: &str| {
+                    stanza.lines().find_map(|l| {
+                        let (k, v) = l.split_once(':')?;
+                        k.trim()
+                            .eq_ignore_ascii_case(key)
+                            .then(|| v.trim().to_string())
+                    })
+                };
+                let enabled = field("Enabled").is_none_or(|v| v != "no");
+                let deb = field("Types").is_some_and(|t| t.split_whitespace().any(|t| t == "deb"));
+                let suite =
+                    field("Suites").is_some_and(|s| s.split_whitespace().any(|s| s == SUITE));
+                if enabled && deb && suite {
+                    if let Some(uri) =
+                        field("URIs").and_then(|u| u.split_whitespace().next().map(String::from))
+                    {
+                        return uri;
+                    }
+                }
+            }
+        } else if name.ends_with(".list") || name.ends_with("sources.list") {
+            for line in text.lines() {
+                let words: Vec<&str> = line
+                    .split_whitespace()
+                    .filter(|w| !w.starts_with('['))
+                    .collect();
+                // deb [options] URI SUITE COMPONENTS...
+                if words.len() >= 3 && words[0] == "deb" && words[2] == SUITE {
+                    return words[1].to_string();
+                }
+            }
+        }
+    }
+    "http://deb.debian.org/debian".to_string()
+}
+
+fn base() -> &'static Base {
+    static BASE: OnceLock<Base> = OnceLock::new();
+    BASE.get_or_init(build_base)
+}
+
+fn build_base() -> Base {
+    let cache = cache_dir();
+    fs::create_dir_all(&cache).unwrap();
+    // Several test processes may share the cache: one builds, the others wait.
+    let lock = fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(cache.join("rootfs.lock"))
+        .unwrap();
+    rustix::fs::flock(&lock, rustix::fs::FlockOperation::LockExclusive).unwrap();
+
+    let root = cache.join(format!("rootfs-{SUITE}"));
+    let stamp = cache.join(format!("rootfs-{SUITE}.stamp"));
+    let mirror = debian_mirror();
+    let args: Vec<String> = vec![
+        "--variant=minbase".into(),
+        format!("--include={PACKAGES}"),
+        SUITE.into(),
+        root.to_string_lossy().into_owned(),
+        mirror.clone(),
+    ];
+    let key = format!("debootstrap {}\n", args.join(" "));
+    if fs::read_to_string(&stamp).ok().as_deref() != Some(&key) {
+        eprintln!(
+            "e2e: building the {SUITE} root filesystem with debootstrap from {mirror} (about 2 minutes)"
+        );
+        let started = Instant::now();
+        let _ = fs::remove_file(&stamp);
+        if root.exists() {
+            run(Command::new("rm").arg("-rf").arg(&root));
+        }
+        let log = cache.join("debootstrap.log");
+        let out = Command::new("debootstrap")
+            .args(&args)
+            .stdin(Stdio::null())
+            .stdout(fs::File::create(&log).unwrap())
+            .stderr(fs::File::create(cache.join("debootstrap.err")).unwrap())
+            .status()
+            .expect("cannot run debootstrap (is it installed? see .ci/run)");
+        if !out.success() {
+            let tail = tail_file(&log, 40) + &tail_file(&cache.join("debootstrap.err"), 40);
+            panic!("debootstrap failed ({out}); last lines of its log:\n{tail}");
+        }
+        fs::write(&stamp, &key).unwrap();
+        eprintln!(
+            "e2e: root filesystem built in {} s",
+            started.elapsed().as_secs()
+        );
+    }
+
+    let boot = root.join("boot");
+    let find = |prefix: &str| {
+        let mut found: Vec<PathBuf> = fs::read_dir(&boot)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.file_name().unwrap().to_string_lossy().starts_with(prefix))
+            .collect();
+        found.sort();
+        found
+            .pop()
+            .unwrap_or_else(|| panic!("no {prefix}* in {}", boot.display()))
+    };
+    let kernel = find("vmlinuz-");
+    let initrd = find("initrd.img-");
+    // The modules of the booted kernel must be in the image (modprobe overlay/br_netfilter).
+    let version = kernel.file_name().unwrap().to_string_lossy()["vmlinuz-".len()..].to_string();
+    for module in [
+        "kernel/fs/overlayfs/overlay.ko",
+        "kernel/net/bridge/br_netfilter.ko",
+    ] {
+        let path = root.join("lib/modules").join(&version).join(module);
+        assert!(
+            path.exists(),
+            "{} is missing from the image",
+            path.display()
+        );
+    }
+    Base {
+        root,
+        kernel,
+        initrd,
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Scenarios: a per-scenario image built from the base root filesystem.
+
+struct Scenario {
+    /// Snapshot and directory name, e.g. `default-control-plane`.
+    name: &'static str,
+    artifacts: Artifacts,
+    /// `control-plane` or `worker`.
+    role: &'static str,
+    hostname: &'static str,
+    /// Make the kubeadm double fail until the test removes the trigger from the disk, and
+    /// let the harness re-run the bundle by hand on the next boot.
+    fail_kubeadm: bool,
+    /// The rendered file seeded as user-data, e.g. `user-data.yaml` or its gzip twin
+    /// `user-data.yaml.gz` (what EC2 gets when the text is over its 16 KiB limit).
+    user_data_file: &'static str,
+}
+
+struct Vm {
+    name: &'static str,
+    dir: PathBuf,
+    disk: PathBuf,
+    boots: u32,
+}
+
+fn settings() -> insta::Settings {
+    let mut s = insta::Settings::clone_current();
+    s.set_snapshot_path(common::root().join("snapshots"));
+    s.set_prepend_module_to_snapshot(false);
+    s.set_omit_expression(true);
+    s
+}
+
+impl Scenario {
+    fn user_data(&self) -> Vec<u8> {
+        let path = format!("{}/{}", self.role, self.user_data_file);
+        let artifact = self
+            .artifacts
+            .get(&path)
+            .unwrap_or_else(|| panic!("{path} was not rendered"));
+        artifact.bytes.clone()
+    }
+
+    /// Step ids (`01-disable-swap`, ...) in order, from the rendered `steps/` files.
+    fn steps(&self) -> Vec<String> {
+        let prefix = format!("{}/steps/", self.role);
+        self.artifacts
+            .keys()
+            .filter_map(|k| {
+                k.strip_prefix(&prefix)?
+                    .strip_suffix(".sh")
+                    .map(String::from)
+            })
+            .collect()
+    }
+
+    /// Copies the base root filesystem, installs the harness and the seed, and makes the
+    /// disk image with `mkfs.ext4 -d` (no loop mounts).
+    fn build_image(&self) -> Vm {
+        let base = base();
+        let dir = cache_dir().join("runs").join(self.name);
+        if dir.exists() {
+            run(Command::new("rm").arg("-rf").arg(&dir));
+        }
+        fs::create_dir_all(&dir).unwrap();
+        let root = dir.join("root");
+        run(Command::new("cp").arg("-a").arg(&base.root).arg(&root));
+
+        // Test doubles, first on PATH (systemd's default PATH starts with /usr/local/sbin).
+        for name in DOUBLES {
+            write(&root.join("usr/local/sbin").join(name), DOUBLE, 0o755);
+        }
+        write(&root.join("usr/local/lib/e2e/boot.sh"), BOOT_SH, 0o755);
+        write(&root.join("usr/local/lib/e2e/finish.sh"), FINISH_SH, 0o755);
+        // Stand-in units where packages would install theirs.
+        write(
+            &root.join("usr/local/lib/systemd/system/crio.service"),
+            CRIO_UNIT,
+            0o644,
+        );
+        write(
+            &root.join("usr/local/lib/systemd/system/kubelet.service"),
+            KUBELET_UNIT,
+            0o644,
+        );
+        // Harness units, enabled by hand (what `systemctl enable` would link).
+        let units = root.join("etc/systemd/system");
+        write(&units.join("e2e-boot.service"), BOOT_UNIT, 0o644);
+        write(&units.join("e2e-finish.service"), FINISH_UNIT, 0o644);
+        for (wants, unit) in [
+            ("sysinit.target.wants", "e2e-boot.service"),
+            ("cloud-final.service.wants", "e2e-finish.service"),
+        ] {
+            fs::create_dir_all(units.join(wants)).unwrap();
+            std::os::unix::fs::symlink(
+                format!("/etc/systemd/system/{unit}"),
+                units.join(wants).join(unit),
+            )
+            .unwrap();
+        }
+        write(
+            &root.join("etc/cloud/cloud.cfg.d/90-e2e.cfg"),
+            CLOUD_CFG,
+            0o644,
+        );
+
+        // NoCloud seed: kubeprint's user-data, byte for byte.
+        let seed = root.join("var/lib/cloud/seed/nocloud");
+        fs::create_dir_all(&seed).unwrap();
+        fs::write(seed.join("user-data"), self.user_data()).unwrap();
+        let meta = format!(
+            "instance-id: e2e-{}\nlocal-hostname: {}\n",
+            self.name, self.hostname
+        );
+        write(&seed.join("meta-data"), &meta, 0o600);
+
+        // A real swap file that systemd activates from fstab at boot. Not zeros: mkfs.ext4
+        // -d turns zero blocks into holes, and swapon refuses files with holes.
+        write(&root.join("etc/fstab"), FSTAB, 0o644);
+        let mut swap = fs::OpenOptions::new()
+            .create(true)
+            .truncate(true)
+            .write(true)
+            .mode(0o600)
+            .open(root.join("swapfile"))
+            .unwrap();
+        swap.write_all(&vec![0xa5u8; 32 << 20]).unwrap();
+        drop(swap);
+        run(Command::new("mkswap").arg(root.join("swapfile")));
+
+        // The cluster's admin_user, as the cloud image's login user would be.
+        run(Command::new("useradd").arg("--root").arg(&root).args([
+            "-m",
+            "-s",
+            "/bin/bash",
+            ADMIN_USER,
+        ]));
+
+        if self.fail_kubeadm {
+            write(&root.join(FAIL_TRIGGER.trim_start_matches('/')), "", 0o644);
+            write(&root.join("etc/e2e-resume-on-boot"), "", 0o644);
+        }
+
+        let disk = dir.join("disk.img");
+        run(Command::new("truncate").args(["-s", "3G"]).arg(&disk));
+        run(Command::new("mkfs.ext4")
+            .args(["-q", "-d"])
+            .arg(&root)
+            .arg(&disk));
+        run(Command::new("rm").arg("-rf").arg(&root));
+        Vm {
+            name: self.name,
+            dir,
+            disk,
+            boots: 0,
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Booting
+
+/// A counting semaphore: at most MAX_PARALLEL_BOOTS VMs at a time, however many test
+/// threads run.
+struct Slots(Mutex<usize>, Condvar);
+
+fn boot_slots() -> &'static Slots {
+    static SLOTS: Slots = Slots(Mutex::new(0), Condvar::new());
+    &SLOTS
+}
+
+fn tail_file(path: &Path, lines: usize) -> String {
+    let text = fs::read(path)
+        .map(|b| String::from_utf8_lossy(&b).into_owned())
+        .unwrap_or_default();
+    let all: Vec<&str> = text.lines().collect();
+    all[all.len().saturating_sub(lines)..].join("\n") + "\n"
+}
+
+impl Vm {
+    fn console(&self) -> PathBuf {
+        self.dir.join(format!("console-{}.log", self.boots))
+    }
+
+    fn console_tail(&self) -> String {
+        format!(
+            "--- last 80 lines of the serial console ({}) ---\n{}",
+            self.console().display(),
+            tail_file(&self.console(), 80)
+        )
+    }
+
+    /// Boots the disk until the harness powers the VM off (or QEMU_TIMEOUT).
+    fn boot(&mut self) {
+        let base = base();
+        self.boots += 1;
+        let accel = std::env::var("KUBEPRINT_E2E_ACCEL").unwrap_or_else(|_| "tcg".into());
+        let slots = boot_slots();
+        let mut used = slots.0.lock().unwrap();
+        while *used >= MAX_PARALLEL_BOOTS {
+            used = slots.1.wait(used).unwrap();
+        }
+        *used += 1;
+        drop(used);
+
+        let console = fs::File::create(self.console()).unwrap();
+        let started = Instant::now();
+        let mut child = Command::new("qemu-system-x86_64")
+            .args([
+                "-accel",
+                &accel,
+                "-m",
+                "1536",
+                "-smp",
+                "2",
+                "-nographic",
+                "-no-reboot",
+                "-nic",
+                "none",
+            ])
+            .arg("-kernel")
+            .arg(&base.kernel)
+            .arg("-initrd")
+            .arg(&base.initrd)
+            .args(["-append", "root=/dev/vda rw console=ttyS0 panic=-1"])
+            .arg("-drive")
+            .arg(format!("file={},if=virtio,format=raw", self.disk.display()))
+            .stdin(Stdio::null())
+            .stdout(console.try_clone().unwrap())
+            .stderr(console)
+            .spawn()
+            .expect("cannot run qemu-system-x86_64 (is it installed? see .ci/run)");
+        let status = loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                break Some(status);
+            }
+            if started.elapsed() > QEMU_TIMEOUT {
+                let _ = child.kill();
+                let _ = child.wait();
+                break None;
+            }
+            std::thread::sleep(Duration::from_millis(500));
+        };
+        let secs = started.elapsed().as_secs();
+        *slots.0.lock().unwrap() -= 1;
+        slots.1.notify_one();
+
+        match status {
+            None => panic!(
+                "{} boot {}: no poweroff within {} s\n{}",
+                self.name,
+                self.boots,
+                QEMU_TIMEOUT.as_secs(),
+                self.console_tail()
+            ),
+            Some(s) if !s.success() => {
+                panic!(
+                    "{} boot {}: qemu exited with {s}\n{}",
+                    self.name,
+                    self.boots,
+                    self.console_tail()
+                )
+            }
+            Some(_) => eprintln!("e2e: {} boot {} ({accel}): {secs} s", self.name, self.boots),
+        }
+        // -no-reboot also ends QEMU on a panic or reboot: the harness's state file proves
+        // that this boot reached the end of cloud-init and powered off on purpose.
+        let state = self.state();
+        let expected = format!("## boot {}\n", self.boots);
+        self.check(
+            state.starts_with(&expected),
+            &format!("the harness did not finish boot {}", self.boots),
+        );
+    }
+
+    /// Panics with the console tail unless `ok`.
+    fn check(&self, ok: bool, what: &str) {
+        if !ok {
+            panic!("{}: {what}\n{}", self.name, self.console_tail());
+        }
+    }
+
+    // -- reading the guest disk with debugfs (no mounts) --
+
+    fn debugfs(&self, request: &str) -> (String, String) {
+        let out = Command::new("debugfs")
+            .args(["-R", request])
+            .arg(&self.disk)
+            .stdin(Stdio::null())
+            .output()
+            .expect("cannot run debugfs (e2fsprogs)");
+        (
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    }
+
+    fn exists(&self, path: &str) -> bool {
+        let (out, err) = self.debugfs(&format!("stat {path}"));
+        !err.contains("File not found") && out.contains("Inode:")
+    }
+
+    fn read(&self, path: &str) -> String {
+        self.check(
+            self.exists(path),
+            &format!("{path} does not exist on the guest disk"),
+        );
+        self.debugfs(&format!("cat {path}")).0
+    }
+
+    /// (mode & 0o7777, uid, gid) of a file on the guest disk.
+    fn stat(&self, path: &str) -> (u32, u32, u32) {
+        self.check(
+            self.exists(path),
+            &format!("{path} does not exist on the guest disk"),
+        );
+        let (out, _) = self.debugfs(&format!("stat {path}"));
+        let field = |name: &str| -> u32 {
+            let rest = &out[out
+                .find(name)
+                .unwrap_or_else(|| panic!("no {name} in {out}"))
+                + name.len()..];
+            let word = rest.split_whitespace().next().unwrap();
+            if name == "Mode:" {
+                u32::from_str_radix(word, 8).unwrap()
+            } else {
+                word.parse().unwrap()
+            }
+        };
+        (field("Mode:") & 0o7777, field("User:"), field("Group:"))
+    }
+
+    /// Names in a directory on the guest disk (without `.` and `..`).
+    fn list(&self, dir: &str) -> BTreeSet<String> {
+        let (out, _) = self.debugfs(&format!("ls -p {dir}"));
+        // /inode/mode/uid/gid/name/size/
+        out.lines()
+            .filter_map(|l| l.split('/').nth(5).map(String::from))
+            .filter(|n| !n.is_empty() && n != "." && n != "..")
+            .collect()
+    }
+
+    fn remove(&self, path: &str) {
+        let out = Command::new("debugfs")
+            .args(["-w", "-R", &format!("rm {path}")])
+            .arg(&self.disk)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "debugfs rm {path}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(!self.exists(path), "{path} is still on the disk");
+    }
+
+    fn state(&self) -> String {
+        if !self.exists("/var/log/e2e/state.txt") {
+            return String::new();
+        }
+        self.read("/var/log/e2e/state.txt")
+    }
+
+    /// The section `## NAME` of the harness's state file.
+    fn state_section(&self, name: &str) -> String {
+        let state = self.state();
+        let start = state
+            .find(&format!("## {name}\n"))
+            .unwrap_or_else(|| panic!("no section {name} in state:\n{state}"));
+        let body = &state[start + name.len() + 4..];
+        body[..body.find("## ").unwrap_or(body.len())].to_string()
+    }
+
+    /// The transcript of every double called, with mktemp names made stable.
+    fn transcript(&self) -> String {
+        normalize_tmp(&self.read("/var/log/e2e/transcript.log"))
+    }
+
+    /// Keeps the console log and removes the disk image (it is large) once a test passed.
+    fn cleanup(self) {
+        let _ = fs::remove_file(&self.disk);
+    }
+}
+
+/// `/tmp/tmp.XKl5Hzwccq` (mktemp) → `/tmp/tmp.XXXXXXXXXX`.
+fn normalize_tmp(text: &str) -> String {
+    const PREFIX: &str = "/tmp/tmp.";
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(i) = rest.find(PREFIX) {
+        out.push_str(&rest[..i + PREFIX.len()]);
+        rest = &rest[i + PREFIX.len()..];
+        let n = rest
+            .bytes()
+            .take_while(|b| b.is_ascii_alphanumeric())
+            .count();
+        out.push_str(&"X".repeat(n));
+        rest = &rest[n..];
+    }
+    out.push_str(rest);
+    out
+}
+
+// ---------------------------------------------------------------------------------------
+// Assertions
+
+fn assert_cloud_init_ok(vm: &Vm) {
+    let result = vm.read("/var/lib/cloud/data/result.json");
+    let result: serde_yaml::Value = serde_yaml::from_str(&result).expect("result.json parses");
+    let errors = &result["v1"]["errors"];
+    vm.check(
+        errors.as_sequence().is_some_and(|e| e.is_empty()),
+        &format!("cloud-init reported errors in result.json: {errors:?}"),
+    );
+    let status = vm.read("/var/lib/cloud/data/status.json");
+    let status: serde_yaml::Value = serde_yaml::from_str(&status).expect("status.json parses");
+    for (stage, value) in status["v1"].as_mapping().expect("status.json has v1") {
+        if let Some(errors) = value.get("errors") {
+            vm.check(
+                errors.as_sequence().is_some_and(|e| e.is_empty()),
+                &format!("cloud-init stage {stage:?} reported errors: {errors:?}"),
+            );
+        }
+    }
+    let state = vm.state_section("cloud-init");
+    vm.check(
+        state.contains("status: done"),
+        &format!("cloud-init status is not done:\n{state}"),
+    );
+}
+
+/// The bundle finished: every step marked, `complete` there, no `failed`.
+fn assert_bundle_complete(vm: &Vm, scenario: &Scenario) {
+    let steps: BTreeSet<String> = scenario.steps().into_iter().collect();
+    assert!(steps.len() >= 7, "too few steps rendered: {steps:?}");
+    let done = vm.list("/var/lib/kubeprint/done");
+    vm.check(
+        done == steps,
+        &format!("done markers {done:?}, expected {steps:?}"),
+    );
+    vm.check(
+        vm.exists("/var/lib/kubeprint/complete"),
+        "/var/lib/kubeprint/complete is missing",
+    );
+    vm.check(
+        !vm.exists("/var/lib/kubeprint/failed"),
+        "/var/lib/kubeprint/failed exists",
+    );
+    assert_eq!(
+        vm.stat("/var/lib/kubeprint").0,
+        0o700,
+        "state directory mode"
+    );
+}
+
+/// Swap, kernel modules, sysctls and the stand-in units, as the node ends its boot.
+fn assert_node_prepared(vm: &Vm) {
+    let modules = vm.state_section("lsmod");
+    for module in ["overlay", "br_netfilter"] {
+        vm.check(
+            modules.lines().any(|l| l == module),
+            &format!("module {module} not loaded:\n{modules}"),
+        );
+    }
+    let loaded_at_boot = vm.read("/etc/modules-load.d/crio.conf");
+    assert!(
+        loaded_at_boot.lines().any(|l| l == "overlay")
+            && loaded_at_boot.lines().any(|l| l == "br_netfilter")
+    );
+    let sysctls = vm.state_section("sysctl");
+    for key in [
+        "net.bridge.bridge-nf-call-iptables",
+        "net.bridge.bridge-nf-call-ip6tables",
+        "net.ipv4.ip_forward",
+    ] {
+        vm.check(
+            sysctls.contains(&format!("{key} = 1\n")),
+            &format!("{key} is not 1:\n{sysctls}"),
+        );
+    }
+    let swaps = vm.state_section("swaps");
+    vm.check(
+        swaps.trim().is_empty(),
+        &format!("swap is still active:\n{swaps}"),
+    );
+    let fstab = vm.read("/etc/fstab");
+    assert!(
+        fstab.lines().any(|l| l == "#/swapfile none swap sw 0 0"),
+        "swap not commented out:\n{fstab}"
+    );
+    assert!(
+        !fstab
+            .lines()
+            .any(|l| !l.trim_start().starts_with('#') && l.contains(" swap ")),
+        "an active swap line is left in /etc/fstab:\n{fstab}"
+    );
+    assert_eq!(
+        vm.read("/etc/fstab.kubeprint.orig"),
+        FSTAB,
+        "the original fstab is kept"
+    );
+    let units = vm.state_section("units");
+    vm.check(
+        units.contains("crio enabled active\n"),
+        &format!("crio is not enabled and running:\n{units}"),
+    );
+    vm.check(
+        units.contains("kubelet enabled "),
+        &format!("kubelet is not enabled:\n{units}"),
+    );
+    for keyring in ["cri-o-apt-keyring.gpg", "kubernetes-apt-keyring.gpg"] {
+        assert_eq!(vm.stat(&format!("/etc/apt/keyrings/{keyring}")).0, 0o644);
+    }
+}
+
+fn assert_control_plane(vm: &Vm, scenario: &Scenario) {
+    let secrets = common::fixture_secrets();
+    let (mode, uid, _) = vm.stat("/etc/kubernetes/pki/ca.key");
+    assert_eq!((mode, uid), (0o600, 0), "ca.key mode/owner");
+    // Every private key the bundle placed (CAs, service-account key) is root-only.
+    for dir in ["/etc/kubernetes/pki", "/etc/kubernetes/pki/etcd"] {
+        for name in vm.list(dir).iter().filter(|n| n.ends_with(".key")) {
+            let path = format!("{dir}/{name}");
+            assert_eq!(vm.stat(&path), (0o600, 0, 0), "{path} mode/owner");
+        }
+    }
+    assert_eq!(
+        vm.read("/etc/kubernetes/pki/ca.crt").trim(),
+        secrets.secrets.cluster_ca.certificate.trim()
+    );
+    assert_eq!(vm.stat("/etc/kubernetes/pki/ca.crt").0, 0o644);
+    assert_eq!(
+        vm.stat("/etc/kubeprint/kubeadm-init.yaml").0,
+        0o600,
+        "kubeadm-init.yaml mode"
+    );
+    let config = vm.read("/etc/kubeprint/kubeadm-init.yaml");
+    assert_eq!(
+        vm.read("/var/log/e2e/recorded/kubeadm-init.yaml"),
+        config,
+        "kubeadm init got this config"
+    );
+    assert!(
+        config.contains(secrets.secrets.bootstrap_token.expose()),
+        "token in:\n{config}"
+    );
+    assert!(
+        config.contains(&format!("name: {}\n", scenario.hostname)),
+        "node name in:\n{config}"
+    );
+    assert!(!config.contains("KUBEPRINT_NODE_NAME"));
+    // The admin user's kubeconfig, owned by that user.
+    let passwd = vm.read("/etc/passwd");
+    let uid: u32 = passwd
+        .lines()
+        .find(|l| l.starts_with(&format!("{ADMIN_USER}:")))
+        .and_then(|l| l.split(':').nth(2)?.parse().ok())
+        .expect("admin user in /etc/passwd");
+    let home = format!("/home/{ADMIN_USER}");
+    assert_eq!(vm.stat(&format!("{home}/.kube")), (0o700, uid, uid));
+    assert_eq!(vm.stat(&format!("{home}/.kube/config")), (0o600, uid, uid));
+    // The CNI manifest kubectl applied.
+    let applied = vm.read("/var/log/e2e/recorded/kubectl-applied.yaml");
+    assert!(applied.contains("e2e stand-in for https://"), "{applied}");
+}
+
+fn assert_worker(vm: &Vm) {
+    let secrets = common::fixture_secrets();
+    assert!(
+        !vm.exists("/etc/kubernetes/pki/ca.key"),
+        "a worker must never get the CA key"
+    );
+    assert_eq!(
+        vm.stat("/etc/kubeprint/kubeadm-join.yaml").0,
+        0o600,
+        "kubeadm-join.yaml mode"
+    );
+    let config = vm.read("/var/log/e2e/recorded/kubeadm-join.yaml");
+    assert_eq!(config, vm.read("/etc/kubeprint/kubeadm-join.yaml"));
+    assert!(
+        config.contains(&format!(
+            "token: {}\n",
+            secrets.secrets.bootstrap_token.expose()
+        )),
+        "{config}"
+    );
+    assert!(secrets.ca_cert_hash.starts_with("sha256:") && secrets.ca_cert_hash.len() == 7 + 64);
+    assert!(
+        config.contains(&format!("- {}\n", secrets.ca_cert_hash)),
+        "CA hash in:\n{config}"
+    );
+    assert!(vm.exists("/etc/kubernetes/kubelet.conf"));
+}
+
+fn assert_transcript(vm: &Vm, scenario: &str) -> String {
+    let transcript = vm.transcript();
+    settings().bind(|| insta::assert_snapshot!(format!("e2e__{scenario}__transcript"), transcript));
+    transcript
+}
+
+fn count(transcript: &str, prefix: &str) -> usize {
+    transcript.lines().filter(|l| l.starts_with(prefix)).count()
+}
+
+/// Boots a fresh node of `scenario` once and checks everything a finished node shows.
+fn boot_finished_node(scenario: &Scenario) -> Vm {
+    let mut vm = scenario.build_image();
+    vm.boot();
+    assert_cloud_init_ok(&vm);
+    assert_bundle_complete(&vm, scenario);
+    assert_node_prepared(&vm);
+    if scenario.role == "control-plane" {
+        assert_control_plane(&vm, scenario);
+    } else {
+        assert_worker(&vm);
+    }
+    vm
+}
+
+fn default_scenario(name: &'static str, role: &'static str, hostname: &'static str) -> Scenario {
+    Scenario {
+        name,
+        artifacts: common::render_default(),
+        role,
+        hostname,
+        fail_kubeadm: false,
+        user_data_file: "user-data.yaml",
+    }
+}
+
+fn calico_scenario(
+    name: &'static str,
+    role: &'static str,
+    hostname: &'static str,
+    user_data_file: &'static str,
+) -> Scenario {
+    let path = "examples/ubuntu-24.04-1.36-calico.yaml";
+    let text = fs::read_to_string(common::root().join(path)).unwrap();
+    Scenario {
+        name,
+        artifacts: common::render_text(&text, path),
+        role,
+        hostname,
+        fail_kubeadm: false,
+        user_data_file,
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Tests
+
+/// The default cluster's control plane: the whole bundle on first boot; a second boot of
+/// the same disk runs nothing again (runcmd is per instance).
+#[test]
+#[ignore = "boots VMs: cargo test --release --test e2e -- --ignored"]
+fn default_control_plane() {
+    let scenario = default_scenario("default-control-plane", "control-plane", "e2e-cp");
+    let mut vm = boot_finished_node(&scenario);
+    let first = vm.transcript();
+    assert_eq!(count(&first, "kubeadm init "), 1);
+
+    vm.boot();
+    assert_cloud_init_ok(&vm);
+    assert_bundle_complete(&vm, &scenario);
+    let second = assert_transcript(&vm, scenario.name);
+    assert_eq!(
+        second,
+        format!("{first}# boot 2\n"),
+        "the second boot called no double"
+    );
+    // Swap stays off after a reboot: the commented fstab line is not activated again.
+    let swaps = vm.state_section("swaps");
+    assert!(
+        swaps.trim().is_empty(),
+        "swap is active after reboot:\n{swaps}"
+    );
+    let modules = vm.state_section("lsmod");
+    assert!(
+        modules.lines().any(|l| l == "br_netfilter"),
+        "modules-load.d loads br_netfilter at boot"
+    );
+    vm.cleanup();
+}
+
+#[test]
+#[ignore = "boots VMs: cargo test --release --test e2e -- --ignored"]
+fn default_worker() {
+    let scenario = default_scenario("default-worker", "worker", "e2e-worker-1");
+    let vm = boot_finished_node(&scenario);
+    let transcript = assert_transcript(&vm, scenario.name);
+    assert!(
+        transcript
+            .contains("curl -ksf --max-time 5 -o /dev/null https://172.31.11.193:6443/healthz\n")
+    );
+    assert_eq!(count(&transcript, "kubeadm join "), 1);
+    vm.cleanup();
+}
+
+#[test]
+#[ignore = "boots VMs: cargo test --release --test e2e -- --ignored"]
+fn calico_control_plane() {
+    // Over EC2's 16 KiB user-data limit: seed the gzip twin, which cloud-init unpacks.
+    let scenario = calico_scenario(
+        "calico-control-plane",
+        "control-plane",
+        "e2e-cp",
+        "user-data.yaml.gz",
+    );
+    assert!(scenario.user_data().starts_with(&[0x1f, 0x8b]), "gzip");
+    let vm = boot_finished_node(&scenario);
+    assert_transcript(&vm, scenario.name);
+    // The calico manifest's IP pool was set to the pod subnet before kubectl applied it.
+    let applied = vm.read("/var/log/e2e/recorded/kubectl-applied.yaml");
+    assert!(
+        applied.contains("\n            - name: CALICO_IPV4POOL_CIDR\n"),
+        "{applied}"
+    );
+    assert!(
+        applied.contains("\n              value: \"172.20.0.0/16\"\n"),
+        "{applied}"
+    );
+    assert!(!applied.contains("192.168.0.0/16"), "{applied}");
+    assert_eq!(vm.read("/etc/kubeprint/cni/calico.yaml"), applied);
+    vm.cleanup();
+}
+
+#[test]
+#[ignore = "boots VMs: cargo test --release --test e2e -- --ignored"]
+fn calico_worker() {
+    let scenario = calico_scenario("calico-worker", "worker", "e2e-worker-1", "user-data.yaml");
+    let vm = boot_finished_node(&scenario);
+    let transcript = assert_transcript(&vm, scenario.name);
+    assert!(transcript.contains("/dev/null https://k8s-api.example.internal:6443/healthz\n"));
+    vm.cleanup();
+}
+
+/// kubeadm init fails on first boot: the bundle stops there and says so. After the cause
+/// is removed, running bootstrap.sh by hand resumes at the failed step.
+#[test]
+#[ignore = "boots VMs: cargo test --release --test e2e -- --ignored"]
+fn failed_step_then_resume() {
+    let scenario = Scenario {
+        fail_kubeadm: true,
+        ..default_scenario(
+            "default-control-plane-failed-resume",
+            "control-plane",
+            "e2e-cp",
+        )
+    };
+    let mut vm = scenario.build_image();
+    vm.boot();
+    assert_eq!(
+        vm.read("/var/lib/kubeprint/failed"),
+        "step=07-kubeadm-init\nexit=1\n"
+    );
+    let done = vm.list("/var/lib/kubeprint/done");
+    let expected: BTreeSet<String> = scenario
+        .steps()
+        .into_iter()
+        .filter(|s| s.as_str() < "07")
+        .collect();
+    vm.check(
+        done == expected,
+        &format!("done markers after the failure: {done:?}"),
+    );
+    vm.check(
+        !vm.exists("/var/lib/kubeprint/complete"),
+        "complete exists after a failure",
+    );
+    vm.check(
+        !vm.exists("/etc/kubernetes/admin.conf"),
+        "admin.conf exists after a failed init",
+    );
+    let log = vm.read("/var/log/kubeprint-bootstrap.log");
+    assert!(
+        log.contains("step 07-kubeadm-init: FAILED with exit code 1"),
+        "{log}"
+    );
+    assert!(!log.contains("step 08-admin-kubeconfig: starting"), "{log}");
+    let first = vm.transcript();
+    assert_eq!(count(&first, "kubeadm init "), 1);
+    assert_eq!(
+        count(&first, "apt-get -o DPkg::Lock::Timeout=600 install "),
+        4
+    );
+
+    // The operator fixes the cause; the harness re-runs bootstrap.sh on the next boot.
+    vm.remove(FAIL_TRIGGER);
+    vm.boot();
+    vm.check(
+        vm.read("/var/log/e2e/resume-exit") == "0\n",
+        "the resumed bootstrap.sh failed",
+    );
+    assert_bundle_complete(&vm, &scenario);
+    assert_node_prepared(&vm);
+    assert_control_plane(&vm, &scenario);
+    let log = vm.read("/var/log/kubeprint-bootstrap.log");
+    for step in &expected {
+        assert!(
+            log.contains(&format!("step {step}: already done, skipping")),
+            "{log}"
+        );
+    }
+    let transcript = assert_transcript(&vm, scenario.name);
+    let resumed = &transcript[transcript
+        .find("# harness:")
+        .expect("the harness re-ran the bundle")..];
+    assert_eq!(
+        count(resumed, "apt-get "),
+        0,
+        "earlier steps ran again:\n{resumed}"
+    );
+    assert_eq!(count(resumed, "kubeadm init "), 1, "{resumed}");
+    assert_eq!(count(&transcript, "kubeadm init "), 2);
+    vm.cleanup();
+}

@@ -1,0 +1,104 @@
+#!/bin/bash
+# kubeprint e2e test double, installed as apt-get, apt-mark, curl, gpg, kubeadm, kubectl
+# and crio in /usr/local/sbin (ahead of /usr/bin on systemd's and cloud-init's PATH).
+# Each call appends `name args...` to the transcript and succeeds, doing what the real
+# tool does on success where a later step depends on it. The VM has no network.
+set -u
+name=$(basename "$0")
+transcript=/var/log/e2e/transcript.log
+recorded=/var/log/e2e/recorded
+mkdir -p "$recorded"
+printf '%s\n' "$name $*" >>"$transcript"
+
+# The value following FLAG in the arguments, if any.
+arg_after() {
+  local flag=$1 prev=
+  shift
+  for a in "$@"; do
+    [ "$prev" = "$flag" ] && { printf '%s' "$a"; return 0; }
+    prev=$a
+  done
+  return 1
+}
+
+case $name in
+apt-get | apt-mark)
+  exit 0
+  ;;
+curl)
+  url=${*: -1}
+  out=$(arg_after -o "$@") || out=
+  case $url in
+  */healthz) body=ok ;;
+  *.gpg) body=$(printf 'e2e-binary-keyring-for %s' "$url") ;;
+  *Release.key | *.key | *.asc)
+    body=$(printf -- '-----BEGIN PGP PUBLIC KEY BLOCK-----\n\ne2e placeholder for %s\n-----END PGP PUBLIC KEY BLOCK-----' "$url") ;;
+  *.yaml | *.yml)
+    # Carries the lines kubeprint's cni step rewrites: flannel's/canal's net-conf and
+    # calico's commented-out IP pool.
+    body=$(cat <<YAML
+# e2e stand-in for $url
+kind: ConfigMap
+data:
+  net-conf.json: |
+    {
+      "Network": "10.244.0.0/16",
+      "Backend": {
+        "Type": "vxlan"
+      }
+    }
+---
+kind: DaemonSet
+spec:
+  containers:
+    env:
+            # - name: CALICO_IPV4POOL_CIDR
+            #   value: "192.168.0.0/16"
+YAML
+) ;;
+  *) body="e2e stand-in for $url" ;;
+  esac
+  if [ -n "$out" ]; then
+    printf '%s\n' "$body" >"$out"
+  else
+    printf '%s\n' "$body"
+  fi
+  ;;
+gpg)
+  # gpg --dearmor: binary keyring on stdout.
+  cat >/dev/null
+  printf '\x99\x01\x0de2e-dearmored-keyring'
+  ;;
+kubeadm)
+  case ${1:-} in
+  version) echo v0.0.0-e2e-double ;;
+  init | join)
+    config=$(arg_after --config "$@") || { echo "kubeadm $1: no --config" >&2; exit 2; }
+    cp "$config" "$recorded/kubeadm-$1.yaml"
+    if [ -e /etc/e2e-fail-kubeadm ]; then
+      echo "e2e: kubeadm $1 fails on purpose (/etc/e2e-fail-kubeadm exists)" >&2
+      exit 1
+    fi
+    mkdir -p /etc/kubernetes
+    if [ "$1" = init ]; then
+      conf=/etc/kubernetes/admin.conf
+    else
+      conf=/etc/kubernetes/kubelet.conf
+    fi
+    printf 'apiVersion: v1\nkind: Config\n# e2e stand-in written by the kubeadm double\n' >"$conf"
+    chmod 0600 "$conf"
+    ;;
+  esac
+  ;;
+kubectl)
+  file=$(arg_after -f "$@") && cp "$file" "$recorded/kubectl-applied.yaml"
+  ;;
+crio)
+  [ "${1:-}" = --version ] && printf 'crio version 0.0.0-e2e\nVersion:        0.0.0-e2e\n'
+  ;;
+*)
+  echo "e2e double: unknown name $name" >&2
+  exit 2
+  ;;
+esac
+exit 0
