@@ -112,23 +112,42 @@ pub fn add_gzip_twins(artifacts: &mut Artifacts) -> Result<(), String> {
     Ok(())
 }
 
-/// The table `render` prints.
+/// The table `render` prints. Inventory nodes repeat their role's sizes, so they are
+/// summarized unless one of them needs its gzip twin or does not fit.
 pub fn table(rows: &[Row]) -> String {
     let mut out = format!(
         "{:<44} {:>7} {:>7} {:>7} {:>7}  {}\n",
         "user-data (EC2 limit 16384 bytes)", "bytes", "certs", "configs", "gzip", "fits"
     );
-    for r in rows {
-        let gz = r.gzip_size.map_or("-".to_string(), |g| g.to_string());
-        let fits = match (r.size <= USER_DATA_LIMIT, r.fits()) {
-            (true, _) => "yes",
-            (false, true) => "as .gz",
-            (false, false) => "NO",
-        };
+    let (nodes, roles): (Vec<&Row>, Vec<&Row>) =
+        rows.iter().partition(|r| r.path.starts_with("nodes/"));
+    for r in roles {
+        out.push_str(&line(r));
+    }
+    if !nodes.is_empty() {
+        let direct = nodes.iter().filter(|r| r.size <= USER_DATA_LIMIT).count();
+        let twins = nodes
+            .iter()
+            .filter(|r| r.size > USER_DATA_LIMIT && r.fits())
+            .count();
+        let largest = nodes.iter().map(|r| r.size).max().unwrap_or(0);
         out.push_str(&format!(
-            "{:<44} {:>7} {:>7} {:>7} {:>7}  {fits}\n",
-            r.path, r.size, r.certificates, r.configs, gz
+            "nodes/*: {} user-data files, {direct} fit as they are, {twins} as .gz; the largest is {largest} bytes\n",
+            nodes.len()
         ));
     }
     out
+}
+
+fn line(r: &Row) -> String {
+    let gz = r.gzip_size.map_or("-".to_string(), |g| g.to_string());
+    let fits = match (r.size <= USER_DATA_LIMIT, r.fits()) {
+        (true, _) => "yes",
+        (false, true) => "as .gz",
+        (false, false) => "NO",
+    };
+    format!(
+        "{:<44} {:>7} {:>7} {:>7} {:>7}  {fits}\n",
+        r.path, r.size, r.certificates, r.configs, gz
+    )
 }

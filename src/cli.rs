@@ -204,10 +204,9 @@ fn cmd_render(
     emit::emit(&artifacts, output).map_err(|e| format!("error: {e}"))?;
     let rows = crate::budget::rows(&artifacts);
     eprint!("{}", crate::budget::table(&rows));
-    for r in rows.iter().filter(|r| r.gzip_size.is_some()) {
+    if rows.iter().any(|r| r.gzip_size.is_some()) {
         eprintln!(
-            "note: {} is over the EC2 limit; pass {}.gz instead (cloud-init reads gzip), or bake an image and use user-data.baked.yaml",
-            r.path, r.path
+            "note: for user-data over the EC2 limit pass its .gz twin instead (cloud-init reads gzip)"
         );
     }
     eprintln!(
