@@ -199,3 +199,75 @@ pub fn ca_cert_hash(spki_der: &[u8]) -> String {
     let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
     format!("sha256:{hex}")
 }
+
+/// Whether a PEM private key belongs to a public key (DER SubjectPublicKeyInfo).
+///
+/// RSA keys are compared by modulus and exponent read straight from their PKCS#8 or
+/// PKCS#1 structure: loading an RSA key fully (aws-lc validates all of it) costs about
+/// a millisecond, and every render checks half a dozen keys. Other keys are loaded.
+pub fn key_matches(private_pem: &str, spki_der: &[u8]) -> Result<bool, String> {
+    use x509_parser::prelude::FromDer;
+    use x509_parser::public_key::PublicKey;
+    use x509_parser::x509::SubjectPublicKeyInfo;
+    if let Some((n, e)) = rsa_public_numbers(private_pem) {
+        let (_, spki) =
+            SubjectPublicKeyInfo::from_der(spki_der).map_err(|_| "not a public key".to_string())?;
+        let trim = |b: &[u8]| -> Vec<u8> { b.iter().copied().skip_while(|&x| x == 0).collect() };
+        return Ok(match spki.parsed() {
+            Ok(PublicKey::RSA(k)) => trim(k.modulus) == trim(&n) && trim(k.exponent) == trim(&e),
+            _ => false,
+        });
+    }
+    Ok(private_key_spki(private_pem)? == spki_der)
+}
+
+const RSA_ENCRYPTION: &str = "1.2.840.113549.1.1.1";
+
+/// The DER of the key inside a PEM private key, and its algorithm OID when PKCS#8.
+fn private_key_der(pem_text: &str) -> Option<(Vec<u8>, Option<String>)> {
+    use x509_parser::der_parser::der::parse_der;
+    let (_, pem) = x509_parser::pem::parse_x509_pem(pem_text.as_bytes()).ok()?;
+    match pem.label.as_str() {
+        "RSA PRIVATE KEY" => Some((pem.contents, Some(RSA_ENCRYPTION.to_string()))),
+        "EC PRIVATE KEY" => Some((pem.contents, None)),
+        "PRIVATE KEY" => {
+            // PrivateKeyInfo ::= SEQUENCE { version, AlgorithmIdentifier, OCTET STRING }
+            let (_, info) = parse_der(&pem.contents).ok()?;
+            let fields = info.as_sequence().ok()?;
+            let oid = fields
+                .get(1)?
+                .as_sequence()
+                .ok()?
+                .first()?
+                .as_oid()
+                .ok()?
+                .to_id_string();
+            Some((fields.get(2)?.as_slice().ok()?.to_vec(), Some(oid)))
+        }
+        _ => None,
+    }
+}
+
+/// `(modulus, publicExponent)` of an RSA private key, without loading it.
+fn rsa_public_numbers(pem_text: &str) -> Option<(Vec<u8>, Vec<u8>)> {
+    use x509_parser::der_parser::der::parse_der;
+    let (der, oid) = private_key_der(pem_text)?;
+    if oid.as_deref() != Some(RSA_ENCRYPTION) {
+        return None;
+    }
+    // RSAPrivateKey ::= SEQUENCE { version, modulus, publicExponent, ... }
+    let (_, key) = parse_der(&der).ok()?;
+    let fields = key.as_sequence().ok()?;
+    Some((
+        fields.get(1)?.as_slice().ok()?.to_vec(),
+        fields.get(2)?.as_slice().ok()?.to_vec(),
+    ))
+}
+
+/// The algorithm of a PEM private key, read from its structure.
+pub fn key_type(pem_text: &str) -> Option<KeyType> {
+    match private_key_der(pem_text)?.1.as_deref() {
+        Some(RSA_ENCRYPTION) => Some(KeyType::Rsa2048),
+        _ => Some(KeyType::EcdsaP256),
+    }
+}

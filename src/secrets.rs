@@ -280,18 +280,7 @@ pub fn complete(secrets: &mut Secrets, key_type: KeyType) -> Result<Vec<&'static
 
 /// The key type of the cluster CA, so completed parts match it.
 pub fn key_type_of(secrets: &Secrets) -> KeyType {
-    if secrets
-        .cluster_ca
-        .private_key
-        .expose()
-        .contains("EC PRIVATE KEY")
-        || rcgen::KeyPair::from_pem(secrets.cluster_ca.private_key.expose())
-            .is_ok_and(|k| k.algorithm() == &rcgen::PKCS_ECDSA_P256_SHA256)
-    {
-        KeyType::EcdsaP256
-    } else {
-        KeyType::Rsa2048
-    }
+    pki::key_type(secrets.cluster_ca.private_key.expose()).unwrap_or_default()
 }
 
 /// Replaces only the bootstrap token.
@@ -326,26 +315,25 @@ pub fn check(secrets: Secrets) -> Result<CheckedSecrets, Vec<Diagnostic>> {
         check_ca("etcd_ca", pair, &mut problems);
     }
     if let Some(sa) = &secrets.service_account {
-        match (
-            pki::public_key_spki(&sa.public_key),
-            pki::private_key_spki(sa.private_key.expose()),
-        ) {
-            (Ok(public), Ok(private)) if public == private => {}
-            (Ok(_), Ok(_)) => problems.push(
+        match pki::public_key_spki(&sa.public_key)
+            .map(|public| pki::key_matches(sa.private_key.expose(), &public))
+        {
+            Ok(Ok(true)) => {}
+            Ok(Ok(false)) => problems.push(
                 Diagnostic::error(
                     "service_account.private_key",
                     "the private key does not belong to the public key",
                 )
                 .help("use kubeadm's sa.key and sa.pub from the same cluster"),
             ),
-            (Err(e), _) => problems.push(
+            Err(e) => problems.push(
                 Diagnostic::error(
                     "service_account.public_key",
                     format!("the public key cannot be read: {e}"),
                 )
                 .help("paste the PEM public key (-----BEGIN PUBLIC KEY-----), kubeadm's sa.pub"),
             ),
-            (_, Err(e)) => problems.push(
+            Ok(Err(e)) => problems.push(
                 Diagnostic::error(
                     "service_account.private_key",
                     format!("the private key cannot be read: {e}"),
@@ -374,11 +362,7 @@ pub fn check(secrets: Secrets) -> Result<CheckedSecrets, Vec<Diagnostic>> {
                         .help("remove the entry; the next render generates a new one"),
                     );
                 }
-                if pki::private_key_spki(admin.private_key.expose())
-                    .ok()
-                    .as_deref()
-                    != Some(info.spki_der.as_slice())
-                {
+                if !pki::key_matches(admin.private_key.expose(), &info.spki_der).unwrap_or(false) {
                     problems.push(
                         Diagnostic::error(
                             format!("{path}.private_key"),
@@ -419,7 +403,7 @@ fn check_ca(path: &str, pair: &CertPair, problems: &mut Vec<Diagnostic>) -> Opti
                 .help("use the CA certificate (like kubeadm's /etc/kubernetes/pki/ca.crt), not a leaf certificate"),
         );
     }
-    match pki::private_key_spki(pair.private_key.expose()) {
+    match pki::key_matches(pair.private_key.expose(), &info.spki_der) {
         Err(e) => problems.push(
             Diagnostic::error(
                 format!("{path}.private_key"),
@@ -429,7 +413,7 @@ fn check_ca(path: &str, pair: &CertPair, problems: &mut Vec<Diagnostic>) -> Opti
                 "paste the PEM private key of this CA (like kubeadm's /etc/kubernetes/pki/ca.key)",
             ),
         ),
-        Ok(spki) if spki != info.spki_der => problems.push(
+        Ok(false) => problems.push(
             Diagnostic::error(
                 format!("{path}.private_key"),
                 "the private key does not belong to the CA certificate",
