@@ -134,12 +134,13 @@ fn debian_mirror() -> String {
                 let deb = field("Types").is_some_and(|t| t.split_whitespace().any(|t| t == "deb"));
                 let suite =
                     field("Suites").is_some_and(|s| s.split_whitespace().any(|s| s == SUITE));
-                if enabled && deb && suite {
-                    if let Some(uri) =
+                if enabled
+                    && deb
+                    && suite
+                    && let Some(uri) =
                         field("URIs").and_then(|u| u.split_whitespace().next().map(String::from))
-                    {
-                        return uri;
-                    }
+                {
+                    return uri;
                 }
             }
         } else if name.ends_with(".list") || name.ends_with("sources.list") {
