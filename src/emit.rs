@@ -90,16 +90,21 @@ fn remove_stale_staging(parent: &Path) {
 }
 
 fn write_tree(artifacts: &Artifacts, root: &Path) -> Result<(), String> {
+    // Each directory once: a large inventory has thousands of files in hundreds of them.
+    let mut made = std::collections::BTreeSet::new();
     for (rel, artifact) in artifacts {
         let path = root.join(rel);
-        if let Some(dir) = path.parent() {
+        if let Some(dir) = path.parent()
+            && made.insert(dir.to_path_buf())
+        {
             fs::DirBuilder::new()
                 .recursive(true)
                 .mode(0o755)
                 .create(dir)
                 .map_err(|e| format!("cannot create `{}`: {e}", dir.display()))?;
         }
-        // Created with its final mode, so a secret is never briefly world-readable.
+        // Created with its final mode, so a secret is never briefly world-readable; set
+        // again on the open file since the umask may have narrowed it.
         let mut file = fs::OpenOptions::new()
             .write(true)
             .create_new(true)
@@ -107,9 +112,8 @@ fn write_tree(artifacts: &Artifacts, root: &Path) -> Result<(), String> {
             .open(&path)
             .map_err(|e| format!("cannot write `{rel}`: {e}"))?;
         file.write_all(&artifact.bytes)
+            .and_then(|_| file.set_permissions(fs::Permissions::from_mode(artifact.mode)))
             .map_err(|e| format!("cannot write `{rel}`: {e}"))?;
-        fs::set_permissions(&path, fs::Permissions::from_mode(artifact.mode))
-            .map_err(|e| format!("cannot set the mode of `{rel}`: {e}"))?;
     }
     Ok(())
 }
