@@ -30,19 +30,7 @@ fn readme_definitions_render_and_verify() {
         let cluster = cluster.unwrap_or_else(|| panic!("{report}"));
         let artifacts = kubeprint::render_cluster(&cluster, &common::fixture_secrets()).unwrap();
         common::validate_tree(&artifacts);
-        let dir = tempfile::tempdir().unwrap();
-        kubeprint::emit::emit(&artifacts, &dir.path().join("out")).unwrap();
-        let verify = std::process::Command::new(env!("CARGO_BIN_EXE_kubeprint"))
-            .args(["verify", "out"])
-            .current_dir(dir.path())
-            .output()
-            .unwrap();
-        assert!(
-            verify.status.success(),
-            "{name}: {}{}",
-            String::from_utf8_lossy(&verify.stdout),
-            String::from_utf8_lossy(&verify.stderr)
-        );
+        assert_verifies(&name, &artifacts);
     }
 }
 
@@ -50,20 +38,20 @@ fn readme_definitions_render_and_verify() {
 fn every_example_verifies() {
     for path in common::walk(&common::root().join("examples")) {
         let text = std::fs::read_to_string(&path).unwrap();
-        let artifacts = common::render_text(&text, &path.display().to_string());
-        let dir = tempfile::tempdir().unwrap();
-        kubeprint::emit::emit(&artifacts, &dir.path().join("out")).unwrap();
-        let verify = std::process::Command::new(env!("CARGO_BIN_EXE_kubeprint"))
-            .args(["verify", "out"])
-            .current_dir(dir.path())
-            .output()
-            .unwrap();
-        assert!(
-            verify.status.success(),
-            "{}: {}{}",
-            path.display(),
-            String::from_utf8_lossy(&verify.stdout),
-            String::from_utf8_lossy(&verify.stderr)
-        );
+        let name = path.display().to_string();
+        assert_verifies(&name, &common::render_text(&text, &name));
     }
+}
+
+/// Writes the tree and runs `kubeprint verify` on it.
+fn assert_verifies(name: &str, artifacts: &kubeprint::render::Artifacts) {
+    let dir = tempfile::tempdir().unwrap();
+    kubeprint::emit::emit(artifacts, &dir.path().join("out")).unwrap();
+    let verify = common::kubeprint(dir.path(), &["verify", "out"]);
+    assert!(
+        verify.status.success(),
+        "{name}: {}{}",
+        String::from_utf8_lossy(&verify.stdout),
+        String::from_utf8_lossy(&verify.stderr)
+    );
 }

@@ -2,6 +2,8 @@
 
 mod common;
 
+use common::kubeprint;
+
 use std::collections::BTreeSet;
 use std::fs;
 use std::process::Command;
@@ -228,14 +230,6 @@ fn admin_conf_verifies_against_the_ca_with_the_right_group() {
             );
         }
     }
-}
-
-fn kubeprint(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_kubeprint"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap()
 }
 
 #[test]

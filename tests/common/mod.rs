@@ -171,3 +171,12 @@ pub fn walk(dir: &Path) -> Vec<PathBuf> {
     }
     out
 }
+
+/// Runs the kubeprint binary in `dir`.
+pub fn kubeprint(dir: &Path, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_kubeprint"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("kubeprint runs")
+}
