@@ -22,6 +22,7 @@ pub mod diagnostics;
 pub mod emit;
 pub mod explain;
 pub mod facts;
+pub mod fields;
 pub mod image;
 pub mod inventory;
 pub mod kubeadm;

@@ -8,8 +8,10 @@ use std::net::IpAddr;
 
 use ipnet::IpNet;
 
-use crate::config::{Config, Scalar, SourceMap};
-use crate::diagnostics::{Diagnostic, Report};
+use crate::config::{Config, SourceMap};
+use crate::diagnostics::Report;
+use crate::fields::{Checker, is_posix_user, printable};
+pub use crate::fields::{go_duration, is_dns_label, is_dns_name, parse_duration};
 use crate::inventory;
 use crate::matrix::{self, Os, Release};
 
@@ -113,11 +115,7 @@ pub fn validate(
     source: &SourceMap,
     report: &mut Report,
 ) -> Option<Cluster> {
-    let mut c = Checker {
-        source,
-        report,
-        failed,
-    };
+    let mut c = Checker::new(source, report, failed);
     let k = &config.kubernetes;
 
     let name = config.name.clone().unwrap_or_else(|| "kubernetes".into());
@@ -392,7 +390,7 @@ pub fn validate(
             "point the endpoint at a load balancer or a DNS name that follows the healthy control planes; a single node's IP makes that node a single point of failure");
     }
 
-    if report.has_errors() {
+    if c.has_errors() {
         return None;
     }
     Some(Cluster {
@@ -420,268 +418,4 @@ pub fn validate(
         control_planes,
         nodes,
     })
-}
-
-pub(crate) struct Checker<'a> {
-    source: &'a SourceMap,
-    report: &'a mut Report,
-    failed: &'a [String],
-}
-
-impl Checker<'_> {
-    /// False when the field (or its section) could not be read and was reported already.
-    pub(crate) fn readable(&self, path: &str) -> bool {
-        !self
-            .failed
-            .iter()
-            .any(|f| path == f || path.starts_with(&format!("{f}.")))
-    }
-
-    pub(crate) fn error(
-        &mut self,
-        path: &str,
-        message: impl Into<String>,
-        help: impl Into<String>,
-    ) {
-        let at = self.source.locate(path);
-        self.report
-            .push(Diagnostic::error(path, message).help(help).at(at));
-    }
-
-    pub(crate) fn warning(
-        &mut self,
-        path: &str,
-        message: impl Into<String>,
-        help: impl Into<String>,
-    ) {
-        let at = self.source.locate(path);
-        self.report
-            .push(Diagnostic::warning(path, message).help(help).at(at));
-    }
-
-    fn version(&mut self, scalar: Option<&Scalar>) -> Option<Version> {
-        const FIELD: &str = "kubernetes.version";
-        let text = match scalar.map(Scalar::as_text) {
-            None => {
-                return Some(Version {
-                    major: 1,
-                    minor: 21,
-                    patch: 3,
-                });
-            }
-            Some(Ok(t)) => t,
-            Some(Err(hint)) => {
-                self.error(FIELD, "the Kubernetes version must be a full X.Y.Z", hint);
-                return None;
-            }
-        };
-        let parts: Vec<Option<u32>> = text
-            .trim_start_matches('v')
-            .split('.')
-            .map(|p| {
-                (!p.is_empty() && p.len() <= 4 && p.bytes().all(|b| b.is_ascii_digit()))
-                    .then(|| p.parse().ok())
-                    .flatten()
-            })
-            .collect();
-        match parts.as_slice() {
-            [Some(1), Some(minor), Some(patch)] => Some(Version {
-                major: 1,
-                minor: *minor,
-                patch: *patch,
-            }),
-            _ => {
-                self.error(
-                    FIELD,
-                    format!("`{}` is not a full Kubernetes version", printable(&text)),
-                    "write the exact release, like `1.30.2` (kubeprint pins packages to it)",
-                );
-                None
-            }
-        }
-    }
-
-    fn endpoint(&mut self, text: &str) -> Option<Endpoint> {
-        const FIELD: &str = "kubernetes.endpoint";
-        if text.contains("://") {
-            self.error(
-                FIELD,
-                format!("`{}` has a URL scheme", printable(text)),
-                "write host or host:port only, like `10.0.0.10:6443` or `api.example.com`",
-            );
-            return None;
-        }
-        let (host, port) = if let Some(rest) = text.strip_prefix('[') {
-            match rest.split_once(']') {
-                Some((h, "")) => (h, None),
-                Some((h, p)) if p.starts_with(':') => (h, Some(&p[1..])),
-                _ => ("", None),
-            }
-        } else if text.matches(':').count() == 1 {
-            let (h, p) = text.split_once(':').unwrap_or((text, ""));
-            (h, Some(p))
-        } else {
-            (text, None)
-        };
-        let port = match port {
-            None => 6443,
-            Some(p) => {
-                match p.parse::<u16>() {
-                    Ok(n) if n > 0 && p.bytes().all(|b| b.is_ascii_digit()) => n,
-                    _ => {
-                        self.error(FIELD, format!("`{}` is not a valid port", printable(p)),
-                        "use a TCP port from 1 to 65535; the API server listens on 6443 by default");
-                        return None;
-                    }
-                }
-            }
-        };
-        let ip = host.parse::<IpAddr>().ok();
-        if ip.is_none() && !is_dns_name(host) {
-            self.error(FIELD, format!("`{}` is not an IP address or DNS name", printable(host)),
-                "write host or host:port, like `10.0.0.10:6443` or `api.example.com:6443` (IPv6 in brackets)");
-            return None;
-        }
-        Some(Endpoint {
-            host: host.to_string(),
-            port,
-            ip,
-        })
-    }
-
-    fn cidr(&mut self, field: &str, text: &str) -> Option<IpNet> {
-        match text.parse::<IpNet>() {
-            Ok(net) if net.trunc() == net => Some(net),
-            Ok(net) => {
-                self.error(
-                    field,
-                    format!("`{text}` has host bits set"),
-                    format!("write the network address: `{}`", net.trunc()),
-                );
-                None
-            }
-            Err(_) => {
-                self.error(
-                    field,
-                    format!("`{}` is not a CIDR range", printable(text)),
-                    "write an address and prefix length, like `10.244.0.0/16`",
-                );
-                None
-            }
-        }
-    }
-
-    /// Go-style durations as kubeadm reads them (`24h`, `1h30m`, `90m`, `0`).
-    fn duration(&mut self, scalar: Option<&Scalar>) -> Option<u64> {
-        const FIELD: &str = "kubernetes.token_ttl";
-        let text = match scalar.map(Scalar::as_text)? {
-            Ok(t) => t,
-            Err(hint) => {
-                self.error(FIELD, "the token TTL must be a duration", hint);
-                return None;
-            }
-        };
-        match parse_duration(&text) {
-            Some(s) => Some(s),
-            None => {
-                self.error(
-                    FIELD,
-                    format!("`{}` is not a duration", printable(&text)),
-                    "write hours, minutes and seconds like `24h`, `1h30m` or `0` (never expires)",
-                );
-                None
-            }
-        }
-    }
-
-    fn url(&mut self, field: &str, url: &str) {
-        let rest = url
-            .strip_prefix("https://")
-            .or_else(|| url.strip_prefix("http://"));
-        let safe = |b: u8| b.is_ascii_alphanumeric() || b"-._~:/?#@&+,;=%".contains(&b);
-        match rest {
-            Some(r) if !r.is_empty() && r.bytes().all(safe) => {}
-            _ => self.error(
-                field,
-                format!("`{}` is not an http(s) URL", printable(url)),
-                "write an absolute https:// URL without spaces, quotes or shell characters",
-            ),
-        }
-    }
-}
-
-pub fn parse_duration(text: &str) -> Option<u64> {
-    if text == "0" {
-        return Some(0);
-    }
-    let mut total: u64 = 0;
-    let mut number = String::new();
-    let mut seen_unit = false;
-    for ch in text.chars() {
-        if ch.is_ascii_digit() {
-            number.push(ch);
-            continue;
-        }
-        let unit = match ch {
-            'h' => 3600,
-            'm' => 60,
-            's' => 1,
-            _ => return None,
-        };
-        let n: u64 = number.parse().ok()?;
-        total = total.checked_add(n.checked_mul(unit)?)?;
-        number.clear();
-        seen_unit = true;
-    }
-    (number.is_empty() && seen_unit).then_some(total)
-}
-
-/// Go's `time.Duration` string for whole seconds (`24h0m0s`), as kubeadm writes it.
-pub fn go_duration(seconds: u64) -> String {
-    if seconds == 0 {
-        return "0s".into();
-    }
-    let (h, m, s) = (seconds / 3600, seconds % 3600 / 60, seconds % 60);
-    if h > 0 {
-        format!("{h}h{m}m{s}s")
-    } else if m > 0 {
-        format!("{m}m{s}s")
-    } else {
-        format!("{s}s")
-    }
-}
-
-pub fn is_dns_label(s: &str) -> bool {
-    let b = s.as_bytes();
-    !b.is_empty()
-        && b.len() <= 63
-        && b.iter()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
-        && b[0] != b'-'
-        && b[b.len() - 1] != b'-'
-}
-
-pub fn is_dns_name(s: &str) -> bool {
-    s.len() <= 253 && s.split('.').all(is_dns_label)
-}
-
-fn is_posix_user(s: &str) -> bool {
-    let b = s.as_bytes();
-    !b.is_empty()
-        && b.len() <= 32
-        && (b[0].is_ascii_lowercase() || b[0] == b'_')
-        && b.iter()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'_' || *c == b'-')
-}
-
-/// Shows a rejected value safely in a terminal: control characters escaped, long
-/// values shortened.
-pub(crate) fn printable(s: &str) -> String {
-    let escaped: String = s.chars().flat_map(char::escape_debug).collect();
-    let escaped = escaped.replace("\\'", "'").replace("\\\"", "\"");
-    if escaped.chars().count() > 80 {
-        format!("{}…", escaped.chars().take(80).collect::<String>())
-    } else {
-        escaped
-    }
 }
