@@ -93,20 +93,8 @@ pub fn render_cluster_with(
     let plan = plan::plan(cluster, secrets);
     let mut artifacts = render::render(&plan)?;
     if options.mime {
-        let parts: Vec<(String, render::Artifact)> = artifacts
-            .iter()
-            .filter(|(p, _)| p.ends_with(".yaml") && p.contains("user-data"))
-            .map(|(p, a)| {
-                let text = String::from_utf8_lossy(&a.bytes).into_owned();
-                let mime = render::Artifact {
-                    bytes: mime::multipart(&text).into_bytes(),
-                    ..a.clone()
-                };
-                (p.replace(".yaml", ".mime"), mime)
-            })
-            .collect();
-        artifacts.extend(parts);
+        mime::add_multipart_twins(&mut artifacts);
     }
-    manifest::seal(&mut artifacts, &manifest::Inputs::new(cluster, &plan));
+    manifest::seal(&mut artifacts, &manifest::Inputs::new(cluster));
     Ok(artifacts)
 }

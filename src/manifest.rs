@@ -9,7 +9,7 @@
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use crate::plan::{Plan, Stage};
+use crate::plan::Stage;
 use crate::render::{Artifact, Artifacts};
 use crate::validate::Cluster;
 
@@ -30,8 +30,7 @@ pub struct Inputs {
 }
 
 impl Inputs {
-    pub fn new(cluster: &Cluster, plan: &Plan) -> Inputs {
-        let _ = plan;
+    pub fn new(cluster: &Cluster) -> Inputs {
         let cni_manifest_url = crate::cni::cni_plan(cluster).map(|cni| cni.manifest_url);
         Inputs {
             kubeprint_version: env!("CARGO_PKG_VERSION").to_string(),

@@ -4,6 +4,8 @@
 
 use sha2::{Digest, Sha256};
 
+use crate::render::{Artifact, Artifacts};
+
 /// Wraps a `#cloud-config` document as the single part of a multipart message. The
 /// part asks cloud-init to append its lists (write_files, runcmd) to those of parts
 /// before it and to leave their other keys alone, so put kubeprint's part last.
@@ -36,4 +38,18 @@ pub fn multipart(cloud_config: &str) -> String {
          {cloud_config}\
          --{boundary}--\n"
     )
+}
+
+/// Adds `user-data*.mime` beside each `user-data*.yaml`.
+pub fn add_multipart_twins(artifacts: &mut Artifacts) {
+    let twins: Vec<(String, Artifact)> = artifacts
+        .iter()
+        .filter(|(p, _)| p.ends_with(".yaml") && p.contains("user-data"))
+        .map(|(p, a)| {
+            let text = String::from_utf8_lossy(&a.bytes);
+            let bytes = multipart(&text).into_bytes();
+            (p.replace(".yaml", ".mime"), Artifact { bytes, ..a.clone() })
+        })
+        .collect();
+    artifacts.extend(twins);
 }
