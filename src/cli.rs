@@ -56,7 +56,7 @@ enum Command {
         #[arg(long)]
         strict: bool,
     },
-    /// Manage the secrets file (bootstrap token and cluster CA).
+    /// Manage the secrets file (bootstrap token, shared PKI, admin certificates).
     Secrets {
         #[command(subcommand)]
         command: crate::secrets_cmd::SecretsCommand,
