@@ -343,10 +343,6 @@ impl SourceMap {
         }
     }
 
-    pub fn empty() -> Self {
-        SourceMap { root: None }
-    }
-
     /// Position of the value at a dotted path such as `kubernetes.cert_sans[1]`. When
     /// the key is absent (a default applies), points at the nearest enclosing key that
     /// is present, like `kubernetes:`; at the top level there is nothing to point at.

@@ -134,8 +134,6 @@ pub struct CertInfo {
     pub issuer: String,
     /// RFC 2822-ish expiry as x509-parser prints it.
     pub not_after: String,
-    /// Seconds since the epoch of `notAfter`.
-    pub not_after_unix: i64,
     /// SHA-256 over the whole DER certificate, hex with colons (as `openssl x509 -fingerprint -sha256`).
     pub fingerprint: String,
 }
@@ -167,7 +165,6 @@ pub fn inspect_certificate(pem_text: &str) -> Result<CertInfo, String> {
         subject: cert.subject().to_string(),
         issuer: cert.issuer().to_string(),
         not_after: cert.validity().not_after.to_string(),
-        not_after_unix: cert.validity().not_after.timestamp(),
         fingerprint,
     })
 }

@@ -169,12 +169,6 @@ impl CheckedSecrets {
         }
     }
 
-    /// Whether the file holds the whole set kubeadm shares between control planes.
-    pub fn has_shared_pki(&self) -> bool {
-        let s = &self.secrets;
-        s.front_proxy_ca.is_some() && s.etcd_ca.is_some() && s.service_account.is_some()
-    }
-
     pub fn admin_credential(&self, organization: &str) -> Option<&AdminCredential> {
         self.secrets
             .admin
