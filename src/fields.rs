@@ -44,9 +44,7 @@ impl<'a> Checker<'a> {
         message: impl Into<String>,
         help: impl Into<String>,
     ) {
-        let at = self.source.locate(path);
-        self.report
-            .push(Diagnostic::error(path, message).help(help).at(at));
+        self.push(Diagnostic::error(path, message), help);
     }
 
     pub(crate) fn warning(
@@ -55,9 +53,13 @@ impl<'a> Checker<'a> {
         message: impl Into<String>,
         help: impl Into<String>,
     ) {
-        let at = self.source.locate(path);
-        self.report
-            .push(Diagnostic::warning(path, message).help(help).at(at));
+        self.push(Diagnostic::warning(path, message), help);
+    }
+
+    /// Adds the hint and the field's source position.
+    fn push(&mut self, diag: Diagnostic, help: impl Into<String>) {
+        let at = self.source.locate(&diag.path);
+        self.report.push(diag.help(help).at(at));
     }
 
     pub(crate) fn version(&mut self, scalar: Option<&Scalar>) -> Option<Version> {

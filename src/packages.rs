@@ -38,14 +38,17 @@ fn apt_repo(name: &'static str, url: &str, suite: &str, key_url: String) -> AptR
     }
 }
 
+/// A user's mirror: a flat repository (`deb URL /`), signed by `key` or by the
+/// `Release.key` beside it, as the upstream repositories publish theirs.
+fn mirror_repo(name: &'static str, url: &str, key: Option<&str>) -> AptRepo {
+    let key = key.map_or_else(|| join_url(url, "Release.key"), str::to_string);
+    apt_repo(name, url, "/", key)
+}
+
 pub fn kube_repo(cluster: &Cluster) -> AptRepo {
     let m = &cluster.mirrors;
     if let Some(url) = &m.kubernetes_repo {
-        let key = m
-            .kubernetes_key
-            .clone()
-            .unwrap_or_else(|| join_url(url, "Release.key"));
-        return apt_repo("kubernetes", url, "/", key);
+        return mirror_repo("kubernetes", url, m.kubernetes_key.as_deref());
     }
     match cluster.release.kube_repo {
         KubeRepo::Legacy => apt_repo(
@@ -74,11 +77,10 @@ pub fn crio_repos(cluster: &Cluster) -> (Vec<AptRepo>, Vec<&'static str>) {
     };
     let m = &cluster.mirrors;
     if let Some(url) = &m.crio_repo {
-        let key = m
-            .crio_key
-            .clone()
-            .unwrap_or_else(|| join_url(url, "Release.key"));
-        return (vec![apt_repo("cri-o", url, "/", key)], packages);
+        return (
+            vec![mirror_repo("cri-o", url, m.crio_key.as_deref())],
+            packages,
+        );
     }
     let repos = match cluster.release.crio_repo {
         CrioRepo::Kubic => {
