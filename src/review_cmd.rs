@@ -58,9 +58,7 @@ fn load_existing_secrets(path: &Path) -> Result<CheckedSecrets, String> {
         ));
     }
     let loaded = secrets::read(path).map_err(|d| crate::secrets_cmd::report(&shown, d))?;
-    let mut completed = loaded.clone();
-    let added = secrets::complete(&mut completed, secrets::key_type_of(&loaded))
-        .map_err(|e| format!("error: {e}"))?;
+    let added = secrets::missing(&loaded);
     if !added.is_empty() {
         return Err(format!(
             "error: the secrets file `{shown}` lacks {}\n  = help: `kubeprint render` completes it once; check never changes it",

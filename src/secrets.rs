@@ -231,6 +231,27 @@ pub fn generate(key_type: KeyType) -> Result<Secrets, String> {
     Ok(secrets)
 }
 
+/// The parts `complete` would add, by key name, without generating anything.
+pub fn missing(secrets: &Secrets) -> Vec<&'static str> {
+    let mut missing = Vec::new();
+    if secrets.front_proxy_ca.is_none() {
+        missing.push("front_proxy_ca");
+    }
+    if secrets.etcd_ca.is_none() {
+        missing.push("etcd_ca");
+    }
+    if secrets.service_account.is_none() {
+        missing.push("service_account");
+    }
+    if [ADMIN_GROUP, LEGACY_ADMIN_GROUP]
+        .iter()
+        .any(|g| !secrets.admin.iter().any(|a| a.organization == *g))
+    {
+        missing.push("admin");
+    }
+    missing
+}
+
 /// Adds whatever an older file lacks (front-proxy and etcd CAs, service-account keys,
 /// admin certificates), never touching the token or an existing CA. Returns the names
 /// of what was added.

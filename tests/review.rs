@@ -345,3 +345,26 @@ fn check_redact_compares_with_a_redacted_tree() {
     let verify = kubeprint(dir.path(), &["verify", "redacted"]);
     assert!(verify.status.success(), "{}", all(&verify));
 }
+
+#[test]
+fn check_refuses_an_incomplete_secrets_file_without_changing_it() {
+    let dir = rendered();
+    let full = common::fixture_secrets().secrets;
+    let old = kubeprint::secrets::Secrets {
+        etcd_ca: None,
+        admin: Vec::new(),
+        ..full
+    };
+    let path = dir.path().join("old.yaml");
+    kubeprint::secrets::save(&path, &old, false).unwrap();
+    let before = fs::read(&path).unwrap();
+    let o = kubeprint(dir.path(), &["check", "-s", "old.yaml"]);
+    let out = all(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    assert!(out.contains("lacks etcd_ca, admin"), "{out}");
+    assert_eq!(
+        fs::read(&path).unwrap(),
+        before,
+        "check changed the secrets file"
+    );
+}
