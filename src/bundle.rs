@@ -97,10 +97,7 @@ pub fn render_bundle(env: &Environment, bundle: &RolePlan) -> Result<RenderedBun
         hasher.update(body.as_bytes());
         hasher.update(b"\n");
     }
-    let bake_fingerprint: String = hasher.finalize()[..8]
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
+    let bake_fingerprint = crate::pki::hex(&hasher.finalize()[..8]);
 
     let header = |what: &str| {
         vec![

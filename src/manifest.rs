@@ -64,10 +64,7 @@ struct FileEntry<'a> {
 }
 
 pub fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    crate::pki::hex(&Sha256::digest(bytes))
 }
 
 /// Adds (or replaces) `SHA256SUMS` and `manifest.json`, describing every other
