@@ -51,10 +51,8 @@ pub fn render_image(
     let mut artifacts = Artifacts::new();
     let mut names = Vec::new();
     for step in &steps {
-        let body = if step.template == "pull-images"
-            || step.template == "record-bake"
-            || step.template == "sysprep"
-        {
+        // The image-only scripts live in templates/image/; the rest are bundle steps.
+        let body = if extra.iter().any(|(name, _)| *name == step.template) {
             let body = env
                 .get_template(&format!("image/{}.sh.j2", step.template))?
                 .render(image_ctx.clone())?;
