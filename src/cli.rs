@@ -10,7 +10,7 @@ use clap::{Parser, Subcommand};
 use crate::config::{DEFAULT_CLUSTER, DEFAULT_CLUSTER_NAME};
 use crate::pki::KeyType;
 use crate::secrets::{self, CheckedSecrets};
-use crate::{emit, load_cluster, matrix};
+use crate::{emit, load_cluster, matrix, outdir};
 
 #[derive(Parser)]
 #[command(
@@ -145,7 +145,10 @@ pub fn main() -> ExitCode {
 }
 
 /// Reads the definition (or the embedded default) and validates it, printing the report.
-fn checked_cluster(path: Option<&Path>, strict: bool) -> Result<crate::validate::Cluster, String> {
+pub(crate) fn checked_cluster(
+    path: Option<&Path>,
+    strict: bool,
+) -> Result<crate::validate::Cluster, String> {
     let (text, name) = match path {
         None => (
             DEFAULT_CLUSTER.to_string(),
@@ -189,9 +192,21 @@ fn cmd_render(
     redact: bool,
     format: Format,
 ) -> Result<(), String> {
-    // Validate fully before touching anything: a bad definition writes no secrets file.
+    // Validate fully before touching anything: a bad definition or an output directory
+    // that holds someone else's files writes no secrets file and replaces nothing.
     let cluster = checked_cluster(config, strict)?;
-    let mut secrets = load_or_generate_secrets(secrets_path)?;
+    let mut inputs = vec![outdir::Input {
+        what: "the secrets file",
+        path: secrets_path,
+    }];
+    if let Some(path) = config {
+        inputs.push(outdir::Input {
+            what: "the cluster file",
+            path,
+        });
+    }
+    let target = outdir::claim(output, &inputs)?;
+    let mut secrets = load_or_generate_secrets(secrets_path, &cluster.name)?;
     warn_if_token_expired(&cluster, &secrets);
     if redact {
         secrets = secrets.redacted();
@@ -201,7 +216,7 @@ fn cmd_render(
     };
     let artifacts = crate::render_cluster_with(&cluster, &secrets, options)
         .map_err(|e| format!("error: {e}"))?;
-    emit::emit(&artifacts, output).map_err(|e| format!("error: {e}"))?;
+    emit::emit(&artifacts, &target).map_err(|e| format!("error: {e}"))?;
     let rows = crate::budget::rows(&artifacts);
     eprint!("{}", crate::budget::table(&rows));
     if rows.iter().any(|r| r.gzip_size.is_some()) {
@@ -237,22 +252,32 @@ fn warn_if_token_expired(cluster: &crate::validate::Cluster, secrets: &CheckedSe
 }
 
 /// Loads the secrets file, generating it on first use and completing an older file
-/// with any shared PKI it lacks (the token and existing CAs never change).
-fn load_or_generate_secrets(path: &Path) -> Result<CheckedSecrets, String> {
+/// with any shared PKI it lacks (the token and existing CAs never change). A file that
+/// belongs to another cluster is refused before anything is written.
+fn load_or_generate_secrets(path: &Path, cluster: &str) -> Result<CheckedSecrets, String> {
     let shown = path.display().to_string();
+    let problems = |d| crate::secrets_cmd::report(&shown, d);
     if !path.exists() {
-        let fresh = secrets::generate(KeyType::default()).map_err(|e| format!("error: {e}"))?;
-        let checked = secrets::check(fresh).map_err(|d| crate::secrets_cmd::report(&shown, d))?;
+        let fresh =
+            secrets::generate(cluster, KeyType::default()).map_err(|e| format!("error: {e}"))?;
+        let checked = secrets::check(fresh).map_err(problems)?;
         secrets::save(path, &checked.secrets, false).map_err(|e| format!("error: {e}"))?;
         eprintln!(
-            "generated {shown} (bootstrap token and shared PKI, mode 0600): keep it private and reuse it for every render of this cluster"
+            "generated {shown} for cluster `{cluster}` (bootstrap token and shared PKI, mode 0600): keep it private and reuse it for every render of this cluster"
         );
         return Ok(checked);
     }
-    let mut loaded = secrets::read(path).map_err(|d| crate::secrets_cmd::report(&shown, d))?;
+    let mut loaded = secrets::read(path).map_err(problems)?;
+    if let Some(warning) = secrets::binding_message(&loaded, cluster, &shown)? {
+        eprintln!("{warning}");
+    }
+    // Check what is there before building on it, so a damaged key is reported with its
+    // file and field rather than as a failure to complete the file.
+    secrets::check(loaded.clone()).map_err(problems)?;
     let key_type = secrets::key_type_of(&loaded);
-    let added = secrets::complete(&mut loaded, key_type).map_err(|e| format!("error: {e}"))?;
-    let checked = secrets::check(loaded).map_err(|d| crate::secrets_cmd::report(&shown, d))?;
+    let added = secrets::complete(&mut loaded, key_type)
+        .map_err(|e| format!("error: cannot complete `{shown}`: {e}"))?;
+    let checked = secrets::check(loaded).map_err(problems)?;
     if !added.is_empty() {
         secrets::save(path, &checked.secrets, true).map_err(|e| format!("error: {e}"))?;
         eprintln!(

@@ -2,7 +2,10 @@
 //!
 //! The tree is written into a temporary directory beside the target and then swapped in
 //! with one atomic rename (`RENAME_EXCHANGE`), so readers see either the old tree or the
-//! new one, and a failed or interrupted render leaves the old one untouched.
+//! new one, and a failed or interrupted render leaves the old one untouched. Only a
+//! directory [`outdir::claim`](crate::outdir::claim) accepted is replaced, and the old
+//! tree is checked once more after the swap: if something foreign appeared in it
+//! meanwhile, the swap is undone and nothing is deleted.
 //!
 //! Files are not fsynced: the output is reproducible from its inputs, and flushing
 //! thousands of files (a large inventory) multiplied render time several times over. After
@@ -15,13 +18,13 @@ use std::path::Path;
 
 use rustix::fs::{CWD, RenameFlags, renameat_with};
 
+use crate::outdir::{self, KEEP_FILE, OutputDir};
 use crate::render::Artifacts;
 
-/// Kept across renders so a committed, otherwise empty `out/` stays in version control.
-const KEEP_FILE: &str = ".gitkeep";
 const STAGING_PREFIX: &str = ".kubeprint-staging-";
 
-pub fn emit(artifacts: &Artifacts, target: &Path) -> Result<(), String> {
+pub fn emit(artifacts: &Artifacts, output: &OutputDir) -> Result<(), String> {
+    let target = output.path.as_path();
     let parent = match target.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
@@ -54,12 +57,31 @@ pub fn emit(artifacts: &Artifacts, target: &Path) -> Result<(), String> {
         }
         // Swap atomically; the old tree ends up in the staging path and is removed with it.
         renameat_with(CWD, staging.path(), CWD, target, RenameFlags::EXCHANGE)
-            .map_err(|e| format!("cannot replace `{}`: {e}", target.display()))?;
+            .map_err(|e| format!("cannot replace `{}`: {e}", output.shown))?;
+        let foreign = outdir::foreign_entries(staging.path()).unwrap_or_else(|e| vec![e]);
+        if !foreign.is_empty() {
+            // Written into after it was claimed: put it back as it was.
+            renameat_with(CWD, staging.path(), CWD, target, RenameFlags::EXCHANGE).map_err(
+                |e| {
+                    let kept = staging.keep();
+                    format!(
+                        "cannot restore `{}` ({e}); its previous contents are in `{}`",
+                        output.shown,
+                        kept.display()
+                    )
+                },
+            )?;
+            return Err(format!(
+                "`{}` changed during the render and now holds files kubeprint did not write ({}); it was left as it was",
+                output.shown,
+                foreign.join(", ")
+            ));
+        }
     } else {
         let path = staging.keep();
         fs::rename(&path, target).map_err(|e| {
             let _ = fs::remove_dir_all(&path);
-            format!("cannot create `{}`: {e}", target.display())
+            format!("cannot create `{}`: {e}", output.shown)
         })?;
     }
     Ok(())

@@ -16,6 +16,10 @@ pub(crate) struct Checker<'a> {
     failed: &'a [String],
 }
 
+/// The keys whose guide values would be wrong for anyone else's cluster.
+pub(crate) const REQUIRED_KEYS: &str =
+    "`name`, `os`, `kubernetes.version` and `kubernetes.endpoint`";
+
 impl<'a> Checker<'a> {
     /// `failed` lists fields that could not be read at all (already reported).
     pub(crate) fn new(source: &'a SourceMap, report: &'a mut Report, failed: &'a [String]) -> Self {
@@ -62,18 +66,37 @@ impl<'a> Checker<'a> {
         self.report.push(diag.help(help).at(at));
     }
 
-    pub(crate) fn version(&mut self, scalar: Option<&Scalar>) -> Option<Version> {
+    /// A key every user definition must state. Absent: an error pointing at the
+    /// enclosing section (or the top of the file) with a line to add; `None` then, so
+    /// no check runs on a value that was never written.
+    pub(crate) fn required<T>(&mut self, path: &str, value: Option<T>, example: &str) -> Option<T> {
+        if value.is_none() && self.readable(path) {
+            let (section, key) = match path.rsplit_once('.') {
+                Some((section, key)) => (Some(section), key),
+                None => (None, path),
+            };
+            let place = match section {
+                Some(section) => format!(" under `{section}:`"),
+                None => String::new(),
+            };
+            let at = self.source.locate(path).or(Some((1, 1)));
+            self.report.push(
+                Diagnostic::error(path, format!("missing required key `{key}`"))
+                    .help(format!(
+                        "add `{example}`{place}; every cluster.yaml states {}",
+                        REQUIRED_KEYS
+                    ))
+                    .at(at),
+            );
+        }
+        value
+    }
+
+    pub(crate) fn version(&mut self, scalar: &Scalar) -> Option<Version> {
         const FIELD: &str = "kubernetes.version";
-        let text = match scalar.map(Scalar::as_text) {
-            None => {
-                return Some(Version {
-                    major: 1,
-                    minor: 21,
-                    patch: 3,
-                });
-            }
-            Some(Ok(t)) => t,
-            Some(Err(hint)) => {
+        let text = match scalar.as_text() {
+            Ok(t) => t,
+            Err(hint) => {
                 self.error(FIELD, "the Kubernetes version must be a full X.Y.Z", hint);
                 return None;
             }

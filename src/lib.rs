@@ -31,6 +31,7 @@ pub mod manifest;
 pub mod mask;
 pub mod matrix;
 pub mod mime;
+pub mod outdir;
 pub mod packages;
 pub mod packer;
 pub mod pki;

@@ -171,8 +171,13 @@ impl Release {
 #[derive(Clone, Debug)]
 pub struct Os {
     pub id: &'static str,
-    /// Distribution family (`ubuntu`, `debian`): decides the default admin user hint.
+    /// Distribution family (`ubuntu`, `debian`).
     pub family: &'static str,
+    /// The user the distribution's official cloud images (EC2 AMIs) log in as: the
+    /// default `admin_user` and the Packer template's SSH user. Ubuntu's images use
+    /// `ubuntu`; Debian's official AMIs use `admin` (Debian wiki, Cloud/AmazonEC2Image:
+    /// "the default user name is admin").
+    pub login_user: &'static str,
     /// Name in openSUSE Kubic repository paths.
     pub kubic_name: &'static str,
     /// Whether Kubic published CRI-O for this OS (it never built Ubuntu 24.04).
@@ -183,30 +188,35 @@ pub static OPERATING_SYSTEMS: &[Os] = &[
     Os {
         id: "ubuntu-20.04",
         family: "ubuntu",
+        login_user: "ubuntu",
         kubic_name: "xUbuntu_20.04",
         in_kubic: true,
     },
     Os {
         id: "ubuntu-22.04",
         family: "ubuntu",
+        login_user: "ubuntu",
         kubic_name: "xUbuntu_22.04",
         in_kubic: true,
     },
     Os {
         id: "ubuntu-24.04",
         family: "ubuntu",
+        login_user: "ubuntu",
         kubic_name: "xUbuntu_24.04",
         in_kubic: false,
     },
     Os {
         id: "debian-11",
         family: "debian",
+        login_user: "admin",
         kubic_name: "Debian_11",
         in_kubic: true,
     },
     Os {
         id: "debian-12",
         family: "debian",
+        login_user: "admin",
         kubic_name: "Debian_12",
         in_kubic: true,
     },

@@ -9,35 +9,32 @@ use hcl::{Attribute, Block, Body};
 struct AmiSource {
     name_filter: &'static str,
     owner: &'static str,
-    ssh_username: &'static str,
 }
 
 fn ami_source(os: &str) -> AmiSource {
     // Canonical (099720109477) and Debian (136693071363) publish these images.
-    let (name_filter, owner, ssh_username) = match os {
+    let (name_filter, owner) = match os {
         "ubuntu-20.04" => (
             "ubuntu/images/hvm-ssd/ubuntu-focal-20.04-amd64-server-*",
             "099720109477",
-            "ubuntu",
         ),
         "ubuntu-22.04" => (
             "ubuntu/images/hvm-ssd/ubuntu-jammy-22.04-amd64-server-*",
             "099720109477",
-            "ubuntu",
         ),
         "ubuntu-24.04" => (
             "ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-amd64-server-*",
             "099720109477",
-            "ubuntu",
         ),
-        "debian-11" => ("debian-11-amd64-*", "136693071363", "admin"),
-        _ => ("debian-12-amd64-*", "136693071363", "admin"),
+        "debian-11" => ("debian-11-amd64-*", "136693071363"),
+        _ => ("debian-12-amd64-*", "136693071363"),
     };
-    AmiSource {
-        name_filter,
-        owner,
-        ssh_username,
-    }
+    AmiSource { name_filter, owner }
+}
+
+/// The image's own login user (the cluster's `admin_user` may not exist on it).
+fn login_user(os: &str) -> &'static str {
+    crate::matrix::os(os).map_or("ubuntu", |o| o.login_user)
 }
 
 pub struct PackerInputs<'a> {
@@ -101,7 +98,7 @@ pub fn template_hcl(i: &PackerInputs) -> String {
         .add_attribute(("region", var("region")))
         .add_attribute(("instance_type", var("instance_type")))
         .add_attribute(("subnet_id", var("subnet_id")))
-        .add_attribute(("ssh_username", ami.ssh_username))
+        .add_attribute(("ssh_username", login_user(i.os)))
         .add_attribute((
             "ami_name",
             template(format!(

@@ -18,7 +18,7 @@ pub fn cmd_check(
     cluster: crate::validate::Cluster,
     redact: bool,
 ) -> Result<(), String> {
-    let mut secrets = load_existing_secrets(secrets_path)?;
+    let mut secrets = load_existing_secrets(secrets_path, &cluster.name)?;
     if redact {
         secrets = secrets.redacted();
     }
@@ -34,6 +34,12 @@ pub fn cmd_check(
         ));
     }
     let on_disk = tree::read(output).map_err(|e| format!("error: {e}"))?;
+    refuse_other_ca(
+        &on_disk,
+        &secrets,
+        &dir,
+        &secrets_path.display().to_string(),
+    )?;
     let outcome = check::compare(&artifacts, &on_disk, &dir, &Masker::from_secrets(&secrets));
     if outcome.is_clean() {
         eprintln!(
@@ -49,8 +55,28 @@ pub fn cmd_check(
     ))
 }
 
+/// A tree rendered with another CA differs in every certificate; say that once instead
+/// of diffing them, and never suggest rendering over a reviewed tree with foreign keys.
+fn refuse_other_ca(
+    on_disk: &tree::Tree,
+    secrets: &CheckedSecrets,
+    dir: &str,
+    secrets_file: &str,
+) -> Result<(), String> {
+    let in_tree = treediff::ca_hashes(on_disk);
+    if in_tree.is_empty() || in_tree.contains(&secrets.ca_cert_hash) {
+        return Ok(());
+    }
+    let tree_cas: Vec<&str> = in_tree.iter().map(String::as_str).collect();
+    Err(format!(
+        "error: `{dir}` was rendered with another cluster CA than `{secrets_file}` holds\n  = tree CA: {}\n  = secrets CA: {}\n  = help: pass the secrets file this tree was rendered with (`-s FILE`); rendering over the tree with these secrets would give its nodes a new CA (a new cluster)",
+        tree_cas.join(", "),
+        secrets.ca_cert_hash
+    ))
+}
+
 /// Check never writes: the secrets file must exist and be complete.
-fn load_existing_secrets(path: &Path) -> Result<CheckedSecrets, String> {
+fn load_existing_secrets(path: &Path, cluster: &str) -> Result<CheckedSecrets, String> {
     let shown = path.display().to_string();
     if !path.exists() {
         return Err(format!(
@@ -58,6 +84,9 @@ fn load_existing_secrets(path: &Path) -> Result<CheckedSecrets, String> {
         ));
     }
     let loaded = secrets::read(path).map_err(|d| crate::secrets_cmd::report(&shown, d))?;
+    if let Some(warning) = secrets::binding_message(&loaded, cluster, &shown)? {
+        eprintln!("{warning}");
+    }
     let added = secrets::missing(&loaded);
     if !added.is_empty() {
         return Err(format!(

@@ -64,6 +64,11 @@ pub const ADMIN_USER: &str = "kubernetes-admin";
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Secrets {
+    /// The cluster these secrets belong to (its `name` when they were generated or
+    /// imported), so one cluster's CA and token are never rendered into another's
+    /// nodes. Files written before it existed lack it; they load with a warning.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cluster: Option<String>,
     pub bootstrap_token: Secret,
     /// When the token was generated (RFC 3339, UTC).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -146,6 +151,7 @@ impl CheckedSecrets {
         let s = &self.secrets;
         CheckedSecrets {
             secrets: Secrets {
+                cluster: s.cluster.clone(),
                 bootstrap_token: Secret(REDACTED_TOKEN.to_string()),
                 token_created: s.token_created.clone(),
                 cluster_ca: pair(&s.cluster_ca),
@@ -216,9 +222,10 @@ fn now_rfc3339() -> String {
         .unwrap_or_default()
 }
 
-/// A complete new set: token and the whole shared PKI.
-pub fn generate(key_type: KeyType) -> Result<Secrets, String> {
+/// A complete new set for `cluster`: token and the whole shared PKI.
+pub fn generate(cluster: &str, key_type: KeyType) -> Result<Secrets, String> {
     let mut secrets = Secrets {
+        cluster: Some(cluster.to_string()),
         bootstrap_token: generate_token()?,
         token_created: Some(now_rfc3339()),
         cluster_ca: pki::generate_ca("kubernetes", key_type)?.into(),
@@ -524,6 +531,43 @@ pub fn save(path: &Path, secrets: &Secrets, overwrite: bool) -> Result<(), Strin
             .map_err(|e| format!("cannot write `{}`: {}", path.display(), e.error))?;
     }
     Ok(())
+}
+
+/// Whether a secrets file may be used for a cluster.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Binding {
+    /// The file records this cluster.
+    Same,
+    /// The file predates cluster binding: usable, with a warning.
+    Unrecorded,
+    /// The file belongs to the named other cluster.
+    Other(String),
+}
+
+pub fn binding(secrets: &Secrets, cluster: &str) -> Binding {
+    match &secrets.cluster {
+        None => Binding::Unrecorded,
+        Some(name) if name == cluster => Binding::Same,
+        Some(name) => Binding::Other(name.clone()),
+    }
+}
+
+/// The error (`Err`) or warning (`Ok(Some)`) for using the secrets file `file` with
+/// `cluster`, in the CLI's format; `Ok(None)` when the file belongs to that cluster.
+pub fn binding_message(
+    secrets: &Secrets,
+    cluster: &str,
+    file: &str,
+) -> Result<Option<String>, String> {
+    match binding(secrets, cluster) {
+        Binding::Same => Ok(None),
+        Binding::Unrecorded => Ok(Some(format!(
+            "warning: the secrets file `{file}` does not record which cluster it belongs to\n  --> {file} (`cluster`)\n  = help: if it is `{cluster}`'s, add the line `cluster: {cluster}` at the top of `{file}`; kubeprint then refuses it for any other cluster"
+        ))),
+        Binding::Other(other) => Err(format!(
+            "error: the secrets file `{file}` belongs to cluster `{other}`, not `{cluster}`\n  --> {file} (`cluster`)\n  = help: two clusters must never share a CA and a bootstrap token: pass `{cluster}`'s own secrets file with `-s`, or a path that does not exist yet (render generates a new one there), such as `-s {cluster}-secrets.yaml`"
+        )),
+    }
 }
 
 /// Seconds since the token was created, when recorded (for expiry warnings only:

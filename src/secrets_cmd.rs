@@ -14,6 +14,10 @@ use crate::secrets::{self, CertPair, CheckedSecrets, KeyPairPem, Secret, Secrets
 pub enum SecretsCommand {
     /// Generate a new bootstrap token and shared PKI (CAs, service-account keys, admin certificates).
     Generate {
+        /// Cluster definition the secrets are for (its `name` is recorded in the file);
+        /// the embedded default cluster when absent.
+        #[arg(short, long, value_name = "FILE")]
+        config: Option<PathBuf>,
         #[arg(short, long, value_name = "FILE", default_value = "secrets.yaml")]
         output: PathBuf,
         /// Replace an existing file (the cluster's nodes will no longer match it).
@@ -28,6 +32,10 @@ pub enum SecretsCommand {
     Import {
         #[arg(long, value_name = "DIR")]
         pki_dir: PathBuf,
+        /// Cluster definition of the cluster whose PKI this is (its `name` is recorded
+        /// in the file); the embedded default cluster when absent.
+        #[arg(short, long, value_name = "FILE")]
+        config: Option<PathBuf>,
         #[arg(short, long, value_name = "FILE", default_value = "secrets.yaml")]
         output: PathBuf,
         #[arg(long)]
@@ -48,15 +56,23 @@ pub enum SecretsCommand {
 pub fn run(command: SecretsCommand) -> Result<(), String> {
     match command {
         SecretsCommand::Generate {
+            config,
             output,
             force,
             key_type,
-        } => generate(&output, force, key_type),
+        } => {
+            let cluster = crate::cli::checked_cluster(config.as_deref(), false)?;
+            generate(&cluster.name, &output, force, key_type)
+        }
         SecretsCommand::Import {
             pki_dir,
+            config,
             output,
             force,
-        } => import(&pki_dir, &output, force),
+        } => {
+            let cluster = crate::cli::checked_cluster(config.as_deref(), false)?;
+            import(&cluster.name, &pki_dir, &output, force)
+        }
         SecretsCommand::Show { secrets } => show(&secrets),
         SecretsCommand::RotateToken { secrets } => rotate(&secrets),
     }
@@ -78,20 +94,20 @@ fn refuse_overwrite(output: &Path, force: bool) -> Result<(), String> {
     Ok(())
 }
 
-fn generate(output: &Path, force: bool, key_type: KeyType) -> Result<(), String> {
+fn generate(cluster: &str, output: &Path, force: bool, key_type: KeyType) -> Result<(), String> {
     refuse_overwrite(output, force)?;
-    let fresh = secrets::generate(key_type).map_err(|e| format!("error: {e}"))?;
+    let fresh = secrets::generate(cluster, key_type).map_err(|e| format!("error: {e}"))?;
     let checked = secrets::check(fresh).map_err(|d| report(&output.display().to_string(), d))?;
     secrets::save(output, &checked.secrets, force).map_err(|e| format!("error: {e}"))?;
     eprintln!(
-        "wrote {} (mode 0600); CA hash {}",
+        "wrote {} for cluster `{cluster}` (mode 0600); CA hash {}",
         output.display(),
         checked.ca_cert_hash
     );
     Ok(())
 }
 
-fn import(dir: &Path, output: &Path, force: bool) -> Result<(), String> {
+fn import(cluster: &str, dir: &Path, output: &Path, force: bool) -> Result<(), String> {
     refuse_overwrite(output, force)?;
     let read = |name: &str| fs::read_to_string(dir.join(name)).ok();
     let pair = |crt: &str, key: &str| -> Option<CertPair> {
@@ -107,6 +123,7 @@ fn import(dir: &Path, output: &Path, force: bool) -> Result<(), String> {
         )
     })?;
     let mut imported = Secrets {
+        cluster: Some(cluster.to_string()),
         bootstrap_token: secrets::generate_token().map_err(|e| format!("error: {e}"))?,
         token_created: None,
         cluster_ca,
@@ -128,7 +145,7 @@ fn import(dir: &Path, output: &Path, force: bool) -> Result<(), String> {
     let checked = secrets::check(imported).map_err(|d| report(&dir.display().to_string(), d))?;
     secrets::save(output, &checked.secrets, force).map_err(|e| format!("error: {e}"))?;
     eprintln!(
-        "imported {} into {} (mode 0600); CA hash {}",
+        "imported {} into {} for cluster `{cluster}` (mode 0600); CA hash {}",
         dir.display(),
         output.display(),
         checked.ca_cert_hash
@@ -157,6 +174,10 @@ fn show(path: &Path) -> Result<(), String> {
     let s = &checked.secrets;
     let token = s.bootstrap_token.expose();
     println!("secrets file:   {}", path.display());
+    match &s.cluster {
+        Some(name) => println!("cluster:        {name}"),
+        None => println!("cluster:        (not recorded; add `cluster: NAME` to the file)"),
+    }
     println!("CA hash:        {}", checked.ca_cert_hash);
     match secrets::token_age_seconds(s) {
         Some(age) => println!(

@@ -123,6 +123,11 @@ fn set_change(old: &BTreeSet<String>, new: &BTreeSet<String>) -> Option<String> 
     Some(format!("{} → {}", show(&removed), show(&added)))
 }
 
+/// The `sha256:` hashes of every cluster CA a tree carries or pins.
+pub fn ca_hashes(tree: &Tree) -> BTreeSet<String> {
+    summarize(&facts::bundles(tree)).ca_hashes
+}
+
 /// The report for `kubeprint diff`, for stdout.
 pub fn diff(old: &Tree, new: &Tree) -> String {
     let (a, b) = (

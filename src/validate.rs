@@ -118,15 +118,21 @@ pub fn validate(
     let mut c = Checker::new(source, report, failed);
     let k = &config.kubernetes;
 
-    let name = config.name.clone().unwrap_or_else(|| "kubernetes".into());
-    if c.readable("name") && !is_dns_label(&name) {
-        c.error("name", format!("`{}` is not a valid cluster name", printable(&name)),
+    // A user's definition states who it is, where it runs and what it installs: the
+    // guide's values are defaults only for the embedded cluster (which states them too).
+    let name = c.required("name", config.name.clone(), "name: prod");
+    if let Some(name) = &name
+        && c.readable("name")
+        && !is_dns_label(name)
+    {
+        c.error("name", format!("`{}` is not a valid cluster name", printable(name)),
             "use a DNS-1123 label: lowercase letters, digits and `-`, at most 63 characters, starting and ending with a letter or digit");
     }
 
-    let os_id = config.os.clone().unwrap_or_else(|| "ubuntu-20.04".into());
+    let os_id = c.required("os", config.os.clone(), "os: ubuntu-24.04");
+    let os_id = os_id.unwrap_or_default();
     let os = matrix::os(&os_id).filter(|_| c.readable("os"));
-    if os.is_none() && c.readable("os") {
+    if os.is_none() && c.readable("os") && config.os.is_some() {
         c.error(
             "os",
             format!("unsupported operating system `{}`", printable(&os_id)),
@@ -134,8 +140,13 @@ pub fn validate(
         );
     }
 
-    let version = if c.readable("kubernetes.version") {
-        c.version(k.version.as_ref())
+    let stated_version = c.required(
+        "kubernetes.version",
+        k.version.clone(),
+        "version: \"1.35.2\"",
+    );
+    let version = if let Some(scalar) = stated_version {
+        c.version(&scalar)
     } else {
         None
     };
@@ -192,7 +203,13 @@ pub fn validate(
         );
     }
 
-    let endpoint = c.endpoint(k.endpoint.as_deref().unwrap_or("172.31.11.193:6443"));
+    let endpoint = c
+        .required(
+            "kubernetes.endpoint",
+            k.endpoint.clone(),
+            "endpoint: 10.0.1.10:6443",
+        )
+        .and_then(|text| c.endpoint(&text));
     let pod_subnet = c.cidr(
         "kubernetes.pod_subnet",
         k.pod_subnet.as_deref().unwrap_or("10.244.0.0/16"),
@@ -310,7 +327,12 @@ pub fn validate(
         }
     }
 
-    let admin_user = config.admin_user.clone().unwrap_or_else(|| "ubuntu".into());
+    // Default: the user the OS's official cloud image logs in as, which is also the Packer
+    // template's SSH user, so the kubeconfig lands in a home that exists.
+    let admin_user = config
+        .admin_user
+        .clone()
+        .unwrap_or_else(|| os.map_or("ubuntu", |o| o.login_user).into());
     if !is_posix_user(&admin_user) {
         c.error("admin_user", format!("`{}` is not a valid user name", printable(&admin_user)),
             "use a POSIX user name: lowercase letters, digits, `_` and `-`, starting with a letter or `_`, at most 32 characters");
@@ -394,7 +416,7 @@ pub fn validate(
         return None;
     }
     Some(Cluster {
-        name,
+        name: name?,
         os: os?,
         version: version?,
         release: release?,

@@ -46,7 +46,8 @@ fn every_example_verifies() {
 /// Writes the tree and runs `kubeprint verify` on it.
 fn assert_verifies(name: &str, artifacts: &kubeprint::render::Artifacts) {
     let dir = tempfile::tempdir().unwrap();
-    kubeprint::emit::emit(artifacts, &dir.path().join("out")).unwrap();
+    let out = kubeprint::outdir::claim(&dir.path().join("out"), &[]).unwrap();
+    kubeprint::emit::emit(artifacts, &out).unwrap();
     let verify = common::kubeprint(dir.path(), &["verify", "out"]);
     assert!(
         verify.status.success(),

@@ -350,6 +350,7 @@ fn an_older_secrets_file_is_completed_without_changing_ca_or_token() {
     let dir = tempfile::tempdir().unwrap();
     let full = common::fixture_secrets().secrets;
     let old = kubeprint::secrets::Secrets {
+        cluster: None,
         front_proxy_ca: None,
         etcd_ca: None,
         service_account: None,

@@ -351,6 +351,7 @@ fn check_refuses_an_incomplete_secrets_file_without_changing_it() {
     let dir = rendered();
     let full = common::fixture_secrets().secrets;
     let old = kubeprint::secrets::Secrets {
+        cluster: None,
         etcd_ca: None,
         admin: Vec::new(),
         ..full

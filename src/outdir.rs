@@ -1,0 +1,224 @@
+//! Stage 5, emit (its guard): decides whether an output directory may be replaced.
+//!
+//! `emit` swaps a whole directory in, so it must never be pointed at anything holding
+//! files kubeprint did not write. A directory qualifies only when it is absent, empty,
+//! or a tree kubeprint rendered: its `manifest.json` lists every file in it (`.gitkeep`
+//! aside). Everything else, and every place a user keeps their work (`/`, the home
+//! directory, the working directory or one of its ancestors, a folder holding the
+//! cluster or secrets file), is refused before anything is written.
+
+use std::collections::BTreeSet;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use crate::manifest::{MANIFEST, SHA256SUMS};
+
+/// Kept across renders so a committed, otherwise empty `out/` stays in version control.
+pub const KEEP_FILE: &str = ".gitkeep";
+
+/// At most this many foreign entries are named in an error; the rest are counted.
+const SHOWN_ENTRIES: usize = 12;
+
+/// An output directory checked for replacement. `path` is the real directory (a
+/// symlink given as `-o` is resolved, so the link itself stays a link).
+#[derive(Debug, Clone)]
+pub struct OutputDir {
+    pub path: PathBuf,
+    /// As the user wrote it, for messages.
+    pub shown: String,
+}
+
+/// A file the render reads, which must not live inside the output directory.
+pub struct Input<'a> {
+    /// What it is, for messages: "the secrets file", "the cluster file".
+    pub what: &'a str,
+    pub path: &'a Path,
+}
+
+/// Checks that `output` may be replaced by a render reading `inputs`. Writes nothing.
+pub fn claim(output: &Path, inputs: &[Input]) -> Result<OutputDir, String> {
+    let shown = output.display().to_string();
+    let path = real_path(output)?;
+    refuse_protected(&path, &shown)?;
+    for input in inputs {
+        let input_path = real_path(input.path)?;
+        if input_path.starts_with(&path) {
+            return Err(format!(
+                "error: {} `{}` is inside the output directory `{shown}`\n  = help: kubeprint replaces the output directory as a whole; keep {} outside it and pass another `-o` (for example `-o {}`)",
+                input.what,
+                input.path.display(),
+                input.what,
+                suggestion(output)
+            ));
+        }
+    }
+    if path.exists() && !path.is_dir() {
+        return Err(format!(
+            "error: the output directory `{shown}` exists and is not a directory\n  = help: pass a directory, such as `-o out`"
+        ));
+    }
+    if path.exists() {
+        let foreign = foreign_entries(&path)?;
+        if !foreign.is_empty() {
+            return Err(in_the_way(&shown, &foreign));
+        }
+    }
+    Ok(OutputDir { path, shown })
+}
+
+/// The entries of `dir` that no kubeprint manifest in it accounts for, as relative
+/// paths (directories end in `/`). Empty: the directory may be replaced.
+pub fn foreign_entries(dir: &Path) -> Result<Vec<String>, String> {
+    let listed = match fs::read(dir.join(MANIFEST)) {
+        Ok(bytes) => listed_files(&bytes).unwrap_or_default(),
+        Err(_) => BTreeSet::new(),
+    };
+    let mut allowed = listed.clone();
+    if !listed.is_empty() {
+        allowed.insert(MANIFEST.to_string());
+        allowed.insert(SHA256SUMS.to_string());
+    }
+    allowed.insert(KEEP_FILE.to_string());
+    let parents: BTreeSet<String> = allowed
+        .iter()
+        .flat_map(|p| {
+            p.match_indices('/')
+                .map(|(i, _)| p[..i].to_string())
+                .collect::<Vec<_>>()
+        })
+        .collect();
+
+    let mut foreign = Vec::new();
+    let mut stack = vec![String::new()];
+    while let Some(rel) = stack.pop() {
+        let here = dir.join(&rel);
+        let entries = fs::read_dir(&here)
+            .map_err(|e| format!("error: cannot read `{}`: {e}", here.display()))?;
+        for entry in entries {
+            let entry =
+                entry.map_err(|e| format!("error: cannot read `{}`: {e}", here.display()))?;
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let child = if rel.is_empty() {
+                name
+            } else {
+                format!("{rel}/{name}")
+            };
+            // Not followed: kubeprint writes no links, so any link is someone else's.
+            let kind = entry
+                .file_type()
+                .map_err(|e| format!("error: cannot read `{}`: {e}", entry.path().display()))?;
+            if kind.is_dir() {
+                if parents.contains(&child) {
+                    stack.push(child);
+                } else {
+                    foreign.push(format!("{child}/"));
+                }
+            } else if !(kind.is_file() && allowed.contains(&child)) {
+                foreign.push(child);
+            }
+        }
+    }
+    foreign.sort();
+    Ok(foreign)
+}
+
+/// The paths a kubeprint `manifest.json` lists; `None` when the bytes are not one
+/// (any JSON file of that name would otherwise vouch for a foreign directory).
+fn listed_files(bytes: &[u8]) -> Option<BTreeSet<String>> {
+    let manifest: serde_json::Value = serde_json::from_slice(bytes).ok()?;
+    manifest["inputs"]["kubeprint_version"].as_str()?;
+    manifest["files"]
+        .as_array()?
+        .iter()
+        .map(|f| {
+            let path = f["path"].as_str()?;
+            // A listed path must stay inside the directory.
+            let clean = !path.is_empty()
+                && !path.starts_with('/')
+                && path
+                    .split('/')
+                    .all(|s| !s.is_empty() && s != "." && s != "..");
+            clean.then(|| path.to_string())
+        })
+        .collect()
+}
+
+/// The directory `output` names, with symlinks resolved: the path itself when it
+/// exists, otherwise its (real) parent joined with its name.
+fn real_path(path: &Path) -> Result<PathBuf, String> {
+    if fs::symlink_metadata(path).is_ok() {
+        let real = fs::canonicalize(path).map_err(|e| {
+            format!(
+                "error: `{}` cannot be resolved: {e}\n  = help: a symbolic link must point at an existing directory",
+                path.display()
+            )
+        })?;
+        return Ok(real);
+    }
+    let name = path
+        .file_name()
+        .ok_or_else(|| format!("error: `{}` does not name a directory", path.display()))?;
+    let parent = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let parent = match fs::canonicalize(parent) {
+        Ok(real) => real,
+        // Not there yet: `emit` creates it. Resolve what exists above it.
+        Err(_) => real_path(parent)?,
+    };
+    Ok(parent.join(name))
+}
+
+/// `/`, the home directory and the working directory (or any directory holding it)
+/// are where people keep their work, never a render target.
+fn refuse_protected(path: &Path, shown: &str) -> Result<(), String> {
+    let help = "pass a directory of its own, such as `-o out`";
+    if path.parent().is_none() {
+        return Err(format!(
+            "error: the output directory `{shown}` is the root directory\n  = help: {help}"
+        ));
+    }
+    let home = std::env::var_os("HOME").and_then(|h| fs::canonicalize(h).ok());
+    if home.as_deref() == Some(path) {
+        return Err(format!(
+            "error: the output directory `{shown}` is your home directory\n  = help: {help}"
+        ));
+    }
+    if let Ok(cwd) = std::env::current_dir().and_then(fs::canonicalize)
+        && cwd.starts_with(path)
+    {
+        let what = if cwd == path {
+            "is the working directory"
+        } else {
+            "holds the working directory"
+        };
+        return Err(format!(
+            "error: the output directory `{shown}` {what}\n  = help: {help}"
+        ));
+    }
+    Ok(())
+}
+
+fn in_the_way(shown: &str, foreign: &[String]) -> String {
+    let mut names: Vec<String> = foreign
+        .iter()
+        .take(SHOWN_ENTRIES)
+        .map(|f| format!("`{f}`"))
+        .collect();
+    if foreign.len() > SHOWN_ENTRIES {
+        names.push(format!("and {} more", foreign.len() - SHOWN_ENTRIES));
+    }
+    format!(
+        "error: the output directory `{shown}` holds files kubeprint did not write: {}\n  = help: kubeprint replaces only a directory that is absent, empty, or a tree it rendered (listed in its manifest.json); pass another `-o` (a new or empty directory), or move those entries out of `{shown}` yourself",
+        names.join(", ")
+    )
+}
+
+/// `DIR/out`, or `out` for the working directory.
+fn suggestion(output: &Path) -> String {
+    let joined = output.join("out");
+    let text = joined.display().to_string();
+    let text = text.strip_prefix("./").unwrap_or(&text).to_string();
+    shlex::try_quote(&text).map_or(text.clone(), |q| q.into_owned())
+}
