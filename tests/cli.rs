@@ -203,3 +203,403 @@ fn readable_secrets_file_is_refused_with_the_fix() {
         );
     }
 }
+
+// ---- The output directory: kubeprint never deletes, moves or rewrites what it did not write.
+
+/// A project folder as users keep one: definition, secrets (bound to the default
+/// cluster, `kubernetes`) and version control.
+fn project(dir: &Path) {
+    let fixture = fs::read_to_string(common::root().join(common::FIXTURE_SECRETS)).unwrap();
+    let secrets = dir.join("secrets.yaml");
+    fs::write(&secrets, format!("cluster: kubernetes\n{fixture}")).unwrap();
+    fs::set_permissions(&secrets, fs::Permissions::from_mode(0o600)).unwrap();
+    fs::write(dir.join("cluster.yaml"), kubeprint::config::DEFAULT_CLUSTER).unwrap();
+    fs::create_dir_all(dir.join(".git/refs")).unwrap();
+    fs::write(dir.join(".git/HEAD"), "ref: refs/heads/main\n").unwrap();
+}
+
+/// Every file and directory under `dir` with its bytes and mode (links as their target).
+fn snapshot(dir: &Path) -> Vec<(String, Vec<u8>, u32)> {
+    let mut out = Vec::new();
+    for path in common::walk(dir) {
+        let rel = path.strip_prefix(dir).unwrap().display().to_string();
+        let meta = fs::symlink_metadata(&path).unwrap();
+        let bytes = if meta.file_type().is_symlink() {
+            fs::read_link(&path)
+                .unwrap()
+                .display()
+                .to_string()
+                .into_bytes()
+        } else if meta.is_file() {
+            fs::read(&path).unwrap()
+        } else {
+            Vec::new()
+        };
+        out.push((rel, bytes, meta.permissions().mode()));
+    }
+    out.sort();
+    out
+}
+
+/// Renders with `args` in `dir`, expecting a refusal that names `expect`, and checks
+/// that nothing under `dir` changed (no secrets file written either).
+fn assert_refused(dir: &Path, args: &[&str], expect: &str) {
+    let before = snapshot(dir);
+    let o = kubeprint(dir, args);
+    assert_eq!(o.status.code(), Some(1), "{args:?}: {}", stderr(&o));
+    assert!(stderr(&o).contains(expect), "{args:?}: {}", stderr(&o));
+    assert!(stderr(&o).contains("help:"), "{args:?}: {}", stderr(&o));
+    assert_eq!(snapshot(dir), before, "{args:?} changed the directory");
+}
+
+#[test]
+fn a_directory_with_foreign_files_is_never_replaced() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    project(d);
+    // The reported data loss: the project folder itself as the output.
+    assert_refused(
+        d,
+        &[
+            "render",
+            "-c",
+            "cluster.yaml",
+            "-s",
+            "secrets.yaml",
+            "-o",
+            ".",
+        ],
+        "is the working directory",
+    );
+    fs::create_dir(d.join("proj")).unwrap();
+    project(&d.join("proj"));
+    let proj = [
+        "render",
+        "-c",
+        "proj/cluster.yaml",
+        "-s",
+        "proj/secrets.yaml",
+        "-o",
+        "proj",
+    ];
+    assert_refused(d, &proj, "is inside the output directory `proj`");
+    // The cluster file alone inside it is refused too.
+    assert_refused(
+        d,
+        &[
+            "render",
+            "-c",
+            "proj/cluster.yaml",
+            "-s",
+            "secrets.yaml",
+            "-o",
+            "proj",
+        ],
+        "the cluster file `proj/cluster.yaml` is inside",
+    );
+    // Only foreign entries: a `.git`, a note, a folder.
+    fs::create_dir_all(d.join("mine/.git")).unwrap();
+    fs::write(d.join("mine/notes.txt"), "keep me").unwrap();
+    fs::create_dir(d.join("mine/docs")).unwrap();
+    assert_refused(
+        d,
+        &["render", "-s", "secrets.yaml", "-o", "mine"],
+        "`.git/`, `docs/`, `notes.txt`",
+    );
+    // Every writer follows the same rules.
+    for extra in [&["--redact"][..], &["--format", "mime"]] {
+        let mut args = vec!["render", "-s", "secrets.yaml", "-o", "mine"];
+        args.extend_from_slice(extra);
+        assert_refused(d, &args, "holds files kubeprint did not write");
+    }
+    // A foreign file inside a rendered tree is foreign too, and so is a manifest.json
+    // that is not kubeprint's.
+    let ok = kubeprint(d, &["render", "-s", "secrets.yaml", "-o", "out"]);
+    assert!(ok.status.success(), "{}", stderr(&ok));
+    fs::write(d.join("out/worker/my-edit.sh"), "echo mine\n").unwrap();
+    assert_refused(
+        d,
+        &["render", "-s", "secrets.yaml", "-o", "out"],
+        "`worker/my-edit.sh`",
+    );
+    fs::create_dir(d.join("other")).unwrap();
+    fs::write(d.join("other/manifest.json"), r#"{"files": []}"#).unwrap();
+    assert_refused(
+        d,
+        &["render", "-s", "secrets.yaml", "-o", "other"],
+        "`manifest.json`",
+    );
+    // A plain file is not a directory; `..` holds the working directory.
+    fs::write(d.join("file"), "x").unwrap();
+    assert_refused(
+        d,
+        &["render", "-s", "secrets.yaml", "-o", "file"],
+        "is not a directory",
+    );
+    let sub = d.join("proj");
+    assert_refused(
+        &sub,
+        &["render", "-s", "secrets.yaml", "-o", ".."],
+        "holds the working directory",
+    );
+}
+
+#[test]
+fn absent_empty_and_previously_rendered_directories_are_filled_or_replaced() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    project(d);
+    let render = |args: &[&str]| {
+        let mut all = vec!["render", "-s", "secrets.yaml"];
+        all.extend_from_slice(args);
+        let o = kubeprint(d, &all);
+        assert!(o.status.success(), "{all:?}: {}", stderr(&o));
+    };
+    // Absent, nested.
+    render(&["-o", "a/b/out"]);
+    assert!(d.join("a/b/out/manifest.json").is_file());
+    // Empty, and empty but for `.gitkeep`, which is kept.
+    fs::create_dir(d.join("empty")).unwrap();
+    render(&["-o", "empty"]);
+    assert!(d.join("empty/control-plane/user-data.yaml").is_file());
+    fs::create_dir(d.join("kept")).unwrap();
+    fs::write(d.join("kept/.gitkeep"), "").unwrap();
+    render(&["-o", "kept"]);
+    assert!(d.join("kept/.gitkeep").is_file() && d.join("kept/manifest.json").is_file());
+    // A previous tree is replaced as a whole: files only the old manifest listed go.
+    fs::write(
+        d.join("ha.yaml"),
+        fs::read_to_string(common::root().join("examples/ha-ubuntu-22.04-1.35.yaml")).unwrap(),
+    )
+    .unwrap();
+    let ha_secrets = [
+        "render",
+        "-c",
+        "ha.yaml",
+        "-s",
+        "ha-secrets.yaml",
+        "-o",
+        "kept",
+    ];
+    let o = kubeprint(d, &ha_secrets);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(d.join("kept/control-plane-join").is_dir());
+    render(&["-o", "kept"]);
+    assert!(!d.join("kept/control-plane-join").exists());
+    assert!(d.join("kept/.gitkeep").is_file());
+    // The project folder's own files were never touched.
+    assert!(d.join(".git/HEAD").is_file() && d.join("cluster.yaml").is_file());
+}
+
+#[test]
+fn a_symlinked_output_renders_into_its_target_and_stays_a_link() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    project(d);
+    fs::create_dir(d.join("real")).unwrap();
+    std::os::unix::fs::symlink("real", d.join("link")).unwrap();
+    for _ in 0..2 {
+        let o = kubeprint(d, &["render", "-s", "secrets.yaml", "-o", "link"]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        assert!(
+            fs::symlink_metadata(d.join("link"))
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+        assert_eq!(fs::read_link(d.join("link")).unwrap(), Path::new("real"));
+        assert!(d.join("real/manifest.json").is_file());
+    }
+    // The rules apply to the target: a foreign file there is refused.
+    fs::write(d.join("real/notes.txt"), "keep me").unwrap();
+    assert_refused(
+        d,
+        &["render", "-s", "secrets.yaml", "-o", "link"],
+        "`notes.txt`",
+    );
+    // A link to the project folder is the project folder.
+    std::os::unix::fs::symlink(".", d.join("here")).unwrap();
+    assert_refused(
+        d,
+        &["render", "-s", "secrets.yaml", "-o", "here"],
+        "is the working directory",
+    );
+}
+
+// ---- Secrets belong to one cluster.
+
+#[test]
+fn another_clusters_secrets_are_refused_and_old_files_load_with_a_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    project(d);
+    let lab =
+        fs::read_to_string(common::root().join("examples/debian-12-1.30-flannel.yaml")).unwrap();
+    fs::write(d.join("lab.yaml"), &lab).unwrap();
+    // secrets.yaml is the default cluster's (`kubernetes`); lab.yaml is `lab`.
+    for command in ["render", "check"] {
+        assert_refused(
+            d,
+            &[command, "-c", "lab.yaml", "-s", "secrets.yaml", "-o", "out"],
+            "the secrets file `secrets.yaml` belongs to cluster `kubernetes`, not `lab`",
+        );
+    }
+    // A new cluster gets its own file, which records its name.
+    let o = kubeprint(
+        d,
+        &[
+            "render",
+            "-c",
+            "lab.yaml",
+            "-s",
+            "lab-secrets.yaml",
+            "-o",
+            "lab-out",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).contains("for cluster `lab`"), "{}", stderr(&o));
+    let lab_secrets = fs::read_to_string(d.join("lab-secrets.yaml")).unwrap();
+    assert!(
+        lab_secrets.lines().any(|l| l == "cluster: lab"),
+        "{lab_secrets}"
+    );
+    let show = kubeprint(d, &["secrets", "show", "-s", "lab-secrets.yaml"]);
+    assert!(String::from_utf8_lossy(&show.stdout).contains("cluster:        lab"));
+    // `secrets generate -c` records the definition's name.
+    let o = kubeprint(
+        d,
+        &["secrets", "generate", "-c", "lab.yaml", "-o", "gen.yaml"],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        fs::read_to_string(d.join("gen.yaml"))
+            .unwrap()
+            .contains("\ncluster: lab\n")
+    );
+
+    // A file from before binding: accepted, one warning with the line to add, unchanged.
+    let old = d.join("old-secrets.yaml");
+    fs::copy(common::root().join(common::FIXTURE_SECRETS), &old).unwrap();
+    fs::set_permissions(&old, fs::Permissions::from_mode(0o600)).unwrap();
+    let before = fs::read(&old).unwrap();
+    for command in ["render", "check"] {
+        let o = kubeprint(d, &[command, "-s", "old-secrets.yaml", "-o", "old-out"]);
+        assert!(o.status.success(), "{command}: {}", stderr(&o));
+        let err = stderr(&o);
+        assert_eq!(
+            err.matches("does not record which cluster").count(),
+            1,
+            "{err}"
+        );
+        assert!(err.contains("add the line `cluster: kubernetes`"), "{err}");
+    }
+    assert_eq!(
+        fs::read(&old).unwrap(),
+        before,
+        "a secrets file was rewritten"
+    );
+}
+
+#[test]
+fn check_with_another_ca_says_so_instead_of_diffing_certificates() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    project(d);
+    let o = kubeprint(d, &["render", "-s", "secrets.yaml", "-o", "out"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = kubeprint(d, &["secrets", "generate", "-o", "fresh.yaml"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = kubeprint(d, &["check", "-s", "fresh.yaml", "-o", "out"]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(
+        err.contains("was rendered with another cluster CA than `fresh.yaml` holds"),
+        "{err}"
+    );
+    assert!(
+        o.stdout.is_empty(),
+        "no certificate diff: {}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+    assert!(!err.contains("regenerate it with"), "{err}");
+}
+
+#[test]
+fn a_damaged_secrets_file_is_named_with_its_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    project(d);
+    // Drop ten lines from the middle of the CA private key, as a bad copy would: still
+    // valid YAML, no longer a key.
+    let text = fs::read_to_string(d.join("secrets.yaml")).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    let key = lines
+        .iter()
+        .position(|l| l.starts_with("  private_key: |"))
+        .unwrap();
+    let damaged: Vec<&str> = lines[..key + 5]
+        .iter()
+        .chain(&lines[key + 15..])
+        .copied()
+        .collect();
+    fs::write(d.join("secrets.yaml"), damaged.join("\n") + "\n").unwrap();
+    let o = kubeprint(d, &["render", "-s", "secrets.yaml", "-o", "out"]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(
+        err.contains("secrets.yaml") && err.contains("(`cluster_ca.private_key`)"),
+        "{err}"
+    );
+    assert!(!d.join("out").exists());
+}
+
+// ---- No guide defaults in a user's cluster.
+
+#[test]
+fn a_users_definition_states_its_identity_and_debian_defaults_to_admin() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    fs::write(d.join("empty.yaml"), "").unwrap();
+    let o = kubeprint(d, &["render", "-c", "empty.yaml"]);
+    assert_eq!(o.status.code(), Some(1));
+    for key in ["`name`", "`os`", "`version`", "`endpoint`"] {
+        assert!(
+            stderr(&o).contains(&format!("missing required key {key}")),
+            "{}",
+            stderr(&o)
+        );
+    }
+    assert!(!d.join("secrets.yaml").exists() && !d.join("out").exists());
+    // Without an endpoint even a complete-looking file is refused, under --strict or not.
+    fs::write(
+        d.join("no-endpoint.yaml"),
+        "name: lab\nos: debian-12\nkubernetes:\n  version: \"1.35.2\"\n",
+    )
+    .unwrap();
+    let o = kubeprint(d, &["validate", "-c", "no-endpoint.yaml"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("no-endpoint.yaml:3:1 (`kubernetes.endpoint`)"),
+        "{}",
+        stderr(&o)
+    );
+
+    // Debian's official images log in as `admin`: the kubeconfig step and the Packer
+    // template agree on it when `admin_user` is left out.
+    let debian = "name: lab\nos: debian-12\nkubernetes:\n  version: \"1.35.2\"\n  endpoint: 10.0.1.10:6443\n";
+    let artifacts = common::render_text(debian, "debian.yaml");
+    let step = common::text(&artifacts, "control-plane/steps/08-admin-kubeconfig.sh");
+    assert!(step.contains("user='admin'\n"), "{step}");
+    let packer = common::text(&artifacts, "packer/kubeprint.pkr.hcl");
+    assert!(packer.contains("ssh_username = \"admin\""), "{packer}");
+    let ubuntu = debian.replace("debian-12", "ubuntu-24.04");
+    let artifacts = common::render_text(&ubuntu, "ubuntu.yaml");
+    assert!(
+        common::text(&artifacts, "control-plane/steps/08-admin-kubeconfig.sh")
+            .contains("user='ubuntu'\n")
+    );
+    assert!(
+        common::text(&artifacts, "packer/kubeprint.pkr.hcl").contains("ssh_username = \"ubuntu\"")
+    );
+}
