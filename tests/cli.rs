@@ -329,6 +329,19 @@ fn a_directory_with_foreign_files_is_never_replaced() {
         &["render", "-s", "secrets.yaml", "-o", "other"],
         "`manifest.json`",
     );
+    // The home directory.
+    fs::create_dir(d.join("home")).unwrap();
+    fs::write(d.join("home/.bashrc"), "# mine\n").unwrap();
+    let before = snapshot(d);
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_kubeprint"))
+        .args(["render", "-s", "secrets.yaml", "-o", "home"])
+        .env("HOME", d.join("home"))
+        .current_dir(d)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("is your home directory"), "{}", stderr(&o));
+    assert_eq!(snapshot(d), before);
     // A plain file is not a directory; `..` holds the working directory.
     fs::write(d.join("file"), "x").unwrap();
     assert_refused(
