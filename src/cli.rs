@@ -300,7 +300,6 @@ pub fn versions_table() -> String {
         };
         let crio = match r.crio_repo {
             matrix::CrioRepo::Kubic => "opensuse kubic",
-            matrix::CrioRepo::PkgsK8sAddons => "pkgs.k8s.io",
             matrix::CrioRepo::Isv => "opensuse isv",
         };
         let api = r
@@ -318,8 +317,8 @@ pub fn versions_table() -> String {
             api,
             packages,
             format!("{crio} 1.{}", r.minor),
-            r.calico.version(),
-            r.flannel,
+            r.calico.tag,
+            r.flannel.tag,
             eol
         ));
     }

@@ -12,6 +12,8 @@ const FLANNEL_DEFAULT_NETWORK: &str = "10.244.0.0/16";
 pub struct CniPlan {
     pub plugin: &'static str,
     pub manifest_url: String,
+    /// sha256 of the manifest as downloaded; the node refuses other bytes.
+    pub manifest_sha256: String,
     pub manifest_file: String,
     /// Literal text replacements that make the manifest agree with the pod subnet.
     pub rewrites: Vec<Rewrite>,
@@ -28,12 +30,13 @@ pub fn cni_plan(cluster: &Cluster) -> Option<CniPlan> {
     let release = cluster.release;
     let pinned = match plugin {
         CniPlugin::None => return None,
-        CniPlugin::Canal => release.calico.manifest_url("canal.yaml"),
-        CniPlugin::Calico => release.calico.manifest_url("calico.yaml"),
-        CniPlugin::Flannel => format!(
-            "https://github.com/flannel-io/flannel/releases/download/{}/kube-flannel.yml",
-            release.flannel
-        ),
+        CniPlugin::Canal => release.calico.manifest(true),
+        CniPlugin::Calico => release.calico.manifest(false),
+        CniPlugin::Flannel => release.flannel.manifest(),
+    };
+    let (manifest_url, manifest_sha256) = match &cluster.cni.manifest {
+        Some((url, sha256)) => (url.clone(), sha256.clone()),
+        None => (pinned.0, pinned.1.to_string()),
     };
     let pod = cluster.pod_subnet.to_string();
     let rewrites = match plugin {
@@ -57,7 +60,8 @@ pub fn cni_plan(cluster: &Cluster) -> Option<CniPlan> {
     };
     Some(CniPlan {
         plugin: plugin.name(),
-        manifest_url: cluster.cni.manifest.clone().unwrap_or(pinned),
+        manifest_url,
+        manifest_sha256,
         manifest_file: format!("/etc/kubeprint/cni/{}.yaml", plugin.name()),
         rewrites,
     })

@@ -29,6 +29,14 @@ pub struct Config {
     pub packages: PackagesConfig,
     /// Optional inventory: machines known by name and address.
     pub nodes: Option<Vec<NodeConfig>>,
+    #[serde(default)]
+    pub image: ImageConfig,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ImageConfig {
+    pub arch: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -78,6 +86,7 @@ pub struct RuntimeConfig {
 pub struct CniConfig {
     pub plugin: Option<String>,
     pub manifest: Option<String>,
+    pub manifest_sha256: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -163,6 +172,9 @@ pub fn load(text: &str, source: &SourceMap) -> Result<Loaded, Vec<Diagnostic>> {
             "cni" => check_section::<CniConfig>(name, value, source, &mut problems, &mut failed),
             "packages" => {
                 check_section::<PackagesConfig>(name, value, source, &mut problems, &mut failed)
+            }
+            "image" => {
+                check_section::<ImageConfig>(name, value, source, &mut problems, &mut failed)
             }
             _ => {
                 if !check_field::<Config>("", name, value, source, &mut problems) {

@@ -76,6 +76,7 @@ pub fn render_image(
     let template = packer::template_hcl(&PackerInputs {
         cluster_name: &bundle.context.cluster_name,
         os: bundle.context.os,
+        arch: bundle.context.arch,
         kubernetes_version: &bundle.context.kubernetes_version,
         scripts: &names,
     });

@@ -40,6 +40,7 @@ pub mod render;
 pub mod review_cmd;
 pub mod secrets;
 pub mod secrets_cmd;
+pub mod support;
 pub mod tree;
 pub mod treediff;
 pub mod validate;

@@ -73,7 +73,7 @@ pub fn crio_repos(cluster: &Cluster) -> (Vec<AptRepo>, Vec<&'static str>) {
     let packages = match cluster.release.crio_repo {
         // Kubic split runc into its own package; later builds bundle it.
         CrioRepo::Kubic => vec!["cri-o", "cri-o-runc"],
-        CrioRepo::PkgsK8sAddons | CrioRepo::Isv => vec!["cri-o"],
+        CrioRepo::Isv => vec!["cri-o"],
     };
     let m = &cluster.mirrors;
     if let Some(url) = &m.crio_repo {
@@ -84,7 +84,8 @@ pub fn crio_repos(cluster: &Cluster) -> (Vec<AptRepo>, Vec<&'static str>) {
     }
     let repos = match cluster.release.crio_repo {
         CrioRepo::Kubic => {
-            let os = cluster.os.kubic_name;
+            // validate admits a Kubic release only for an OS Kubic built.
+            let os = cluster.os.kubic.map_or("", |(name, _)| name);
             let stable = format!("{OPENSUSE}/devel:/kubic:/libcontainers:/stable/{os}/");
             let crio =
                 format!("{OPENSUSE}/devel:/kubic:/libcontainers:/stable:/cri-o:/1.{minor}/{os}/");
@@ -97,10 +98,6 @@ pub fn crio_repos(cluster: &Cluster) -> (Vec<AptRepo>, Vec<&'static str>) {
                 ),
                 apt_repo("cri-o", &crio, "/", format!("{crio}Release.key")),
             ]
-        }
-        CrioRepo::PkgsK8sAddons => {
-            let url = format!("https://pkgs.k8s.io/addons:/cri-o:/stable:/v1.{minor}/deb/");
-            vec![apt_repo("cri-o", &url, "/", format!("{url}Release.key"))]
         }
         CrioRepo::Isv => {
             let url = format!("{OPENSUSE}/isv:/cri-o:/stable:/v1.{minor}/deb/");

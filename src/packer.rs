@@ -5,41 +5,11 @@
 use hcl::expr::{Expression, FuncCall, TemplateExpr, Traversal, Variable};
 use hcl::{Attribute, Block, Body};
 
-/// Where each OS's official AMIs come from.
-struct AmiSource {
-    name_filter: &'static str,
-    owner: &'static str,
-}
-
-fn ami_source(os: &str) -> AmiSource {
-    // Canonical (099720109477) and Debian (136693071363) publish these images.
-    let (name_filter, owner) = match os {
-        "ubuntu-20.04" => (
-            "ubuntu/images/hvm-ssd/ubuntu-focal-20.04-amd64-server-*",
-            "099720109477",
-        ),
-        "ubuntu-22.04" => (
-            "ubuntu/images/hvm-ssd/ubuntu-jammy-22.04-amd64-server-*",
-            "099720109477",
-        ),
-        "ubuntu-24.04" => (
-            "ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-amd64-server-*",
-            "099720109477",
-        ),
-        "debian-11" => ("debian-11-amd64-*", "136693071363"),
-        _ => ("debian-12-amd64-*", "136693071363"),
-    };
-    AmiSource { name_filter, owner }
-}
-
-/// The image's own login user (the cluster's `admin_user` may not exist on it).
-fn login_user(os: &str) -> &'static str {
-    crate::matrix::os(os).map_or("ubuntu", |o| o.login_user)
-}
-
 pub struct PackerInputs<'a> {
     pub cluster_name: &'a str,
     pub os: &'a str,
+    /// `amd64` or `arm64`.
+    pub arch: &'a str,
     pub kubernetes_version: &'a str,
     /// Script file names under `scripts/`, in order.
     pub scripts: &'a [String],
@@ -69,7 +39,14 @@ fn variable(name: &str, default: &str, description: &str) -> Block {
 }
 
 pub fn template_hcl(i: &PackerInputs) -> String {
-    let ami = ami_source(i.os);
+    // validate admits only operating systems in the matrix.
+    let os = crate::matrix::os(i.os).expect("a known operating system");
+    // EC2 names the architectures differently from Debian; burstable 2-vCPU types of
+    // each, enough for kubeadm's image pull.
+    let (ec2_arch, instance_type) = match i.arch {
+        "arm64" => ("arm64", "t4g.medium"),
+        _ => ("x86_64", "t3.medium"),
+    };
     let plugins = Block::builder("packer")
         .add_block(
             Block::builder("required_plugins")
@@ -98,7 +75,8 @@ pub fn template_hcl(i: &PackerInputs) -> String {
         .add_attribute(("region", var("region")))
         .add_attribute(("instance_type", var("instance_type")))
         .add_attribute(("subnet_id", var("subnet_id")))
-        .add_attribute(("ssh_username", login_user(i.os)))
+        // The image's own login user (the cluster's `admin_user` may not exist on it).
+        .add_attribute(("ssh_username", os.login_user))
         .add_attribute((
             "ami_name",
             template(format!(
@@ -112,6 +90,7 @@ pub fn template_hcl(i: &PackerInputs) -> String {
                 ("kubeprint-cluster", i.cluster_name.to_string()),
                 ("kubernetes-version", i.kubernetes_version.to_string()),
                 ("os", i.os.to_string()),
+                ("arch", i.arch.to_string()),
             ]),
         ))
         .add_block(
@@ -119,12 +98,13 @@ pub fn template_hcl(i: &PackerInputs) -> String {
                 .add_attribute((
                     "filters",
                     Expression::from_iter([
-                        ("name", ami.name_filter),
+                        ("name", os.ami_name(i.arch).as_str()),
+                        ("architecture", ec2_arch),
                         ("root-device-type", "ebs"),
                         ("virtualization-type", "hvm"),
                     ]),
                 ))
-                .add_attribute(("owners", Expression::from(vec![ami.owner])))
+                .add_attribute(("owners", Expression::from(vec![os.ami_owner])))
                 .add_attribute(("most_recent", true))
                 .build(),
         )
@@ -150,7 +130,7 @@ pub fn template_hcl(i: &PackerInputs) -> String {
         .add_block(variable("region", "eu-west-1", "AWS region to build in"))
         .add_block(variable(
             "instance_type",
-            "t3.medium",
+            instance_type,
             "builder instance type (2 vCPUs for kubeadm's image pull)",
         ))
         .add_block(variable(

@@ -84,6 +84,7 @@ pub struct Context {
     pub role: Role,
     /// Operating system id (`ubuntu-20.04`, ...).
     pub os: &'static str,
+    pub arch: &'static str,
     pub kubernetes_version: String,
     pub kernel_modules: Vec<&'static str>,
     pub modules_file: String,
@@ -371,12 +372,15 @@ fn context(
         cluster_name: cluster.name.clone(),
         role,
         os: cluster.os.id,
+        arch: cluster.arch,
         kubernetes_version: cluster.version.to_string(),
         kernel_modules,
         modules_file,
         sysctl_file,
         sysctls,
-        apt_prerequisites: vec!["apt-transport-https", "ca-certificates", "curl", "gpg"],
+        // apt speaks https itself since 1.5 (every supported OS has 2.0 or newer);
+        // `apt-transport-https` is at most a dummy package there, so it is not asked for.
+        apt_prerequisites: vec!["ca-certificates", "curl", "gpg"],
         crio_repos,
         crio_packages,
         crio_bridge_configs: vec![

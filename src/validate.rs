@@ -12,8 +12,8 @@ use crate::config::{Config, SourceMap};
 use crate::diagnostics::Report;
 use crate::fields::{Checker, is_posix_user, printable};
 pub use crate::fields::{go_duration, is_dns_label, is_dns_name, parse_duration};
-use crate::inventory;
 use crate::matrix::{self, Os, Release};
+use crate::{inventory, support};
 
 /// A checked cluster definition.
 #[derive(Debug, Clone)]
@@ -34,6 +34,8 @@ pub struct Cluster {
     pub mirrors: Mirrors,
     /// Number of control planes; more than one adds the `control-plane-join` role.
     pub control_planes: u32,
+    /// CPU architecture of the nodes (`amd64`, `arm64`): picks the official AMI to bake.
+    pub arch: &'static str,
     /// The optional inventory, first control plane first.
     pub nodes: Vec<inventory::Node>,
 }
@@ -90,8 +92,8 @@ impl CniPlugin {
 #[derive(Debug, Clone)]
 pub struct Cni {
     pub plugin: CniPlugin,
-    /// User override of the pinned manifest URL.
-    pub manifest: Option<String>,
+    /// The user's manifest instead of the pinned one: URL and sha256.
+    pub manifest: Option<(String, String)>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -102,7 +104,6 @@ pub struct Mirrors {
     pub crio_key: Option<String>,
 }
 
-pub const OS_CHOICES: &str = "ubuntu-20.04, ubuntu-22.04, ubuntu-24.04, debian-11, debian-12";
 const CNI_CHOICES: &str = "flannel, canal, calico, none";
 
 /// Checks `config`; `Ok` carries the cluster and the report (warnings only).
@@ -136,7 +137,7 @@ pub fn validate(
         c.error(
             "os",
             format!("unsupported operating system `{}`", printable(&os_id)),
-            format!("choose one of: {OS_CHOICES}"),
+            format!("choose one of: {}", matrix::os_choices()),
         );
     }
 
@@ -191,16 +192,6 @@ pub fn validate(
                 }
             }
         }
-    }
-    if let (Some(os), Some(r)) = (os, release)
-        && r.crio_repo == matrix::CrioRepo::Kubic
-        && !os.in_kubic
-    {
-        c.error(
-            "os",
-            format!("CRI-O 1.{} was never packaged for {}", r.minor, os.id),
-            "pick an older OS for this release, or Kubernetes 1.28 or newer for this OS",
-        );
     }
 
     let endpoint = c
@@ -316,6 +307,8 @@ pub fn validate(
         }
     };
     let manifest = config.cni.manifest.clone();
+    let manifest_sha256 = config.cni.manifest_sha256.clone();
+    support::check_manifest_pin(&mut c, manifest.as_deref(), manifest_sha256.as_deref());
     if let Some(url) = &manifest {
         c.url("cni.manifest", url);
         if plugin == Some(CniPlugin::None) {
@@ -338,6 +331,21 @@ pub fn validate(
             "use a POSIX user name: lowercase letters, digits, `_` and `-`, starting with a letter or `_`, at most 32 characters");
     }
 
+    let arch = match config.image.arch.as_deref() {
+        None | Some("amd64") => Some("amd64"),
+        Some("arm64") => Some("arm64"),
+        Some(other) => {
+            if c.readable("image.arch") {
+                c.error(
+                    "image.arch",
+                    format!("unknown architecture `{}`", printable(other)),
+                    "choose amd64 or arm64 (Debian's names, as in the AMI names)",
+                );
+            }
+            None
+        }
+    };
+
     let p = &config.packages;
     for (field, value) in [
         ("packages.kubernetes_repo", &p.kubernetes_repo),
@@ -347,6 +355,14 @@ pub fn validate(
     ] {
         if let Some(url) = value {
             c.url(field, url);
+        }
+    }
+    if let (Some(os), Some(r)) = (os, release) {
+        support::check_os_release(&mut c, os, r, &config.packages);
+        if let Some(plugin) = plugin
+            && manifest.is_none()
+        {
+            support::check_cni_release(&mut c, plugin, r);
         }
     }
     if let Some(r) = release
@@ -428,7 +444,7 @@ pub fn validate(
         cert_sans,
         cni: Cni {
             plugin: plugin?,
-            manifest,
+            manifest: manifest.zip(manifest_sha256),
         },
         admin_user,
         mirrors: Mirrors {
@@ -438,6 +454,7 @@ pub fn validate(
             crio_key: p.crio_key.clone(),
         },
         control_planes,
+        arch: arch?,
         nodes,
     })
 }

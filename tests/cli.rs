@@ -340,7 +340,11 @@ fn a_directory_with_foreign_files_is_never_replaced() {
         .output()
         .unwrap();
     assert_eq!(o.status.code(), Some(1));
-    assert!(stderr(&o).contains("is your home directory"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("is your home directory"),
+        "{}",
+        stderr(&o)
+    );
     assert_eq!(snapshot(d), before);
     // A plain file is not a directory; `..` holds the working directory.
     fs::write(d.join("file"), "x").unwrap();
