@@ -47,8 +47,8 @@ pub struct NodeConfig {
     pub address: Option<String>,
     #[serde(default)]
     pub labels: std::collections::BTreeMap<String, String>,
-    #[serde(default)]
-    pub taints: Vec<TaintConfig>,
+    /// Absent: kubeadm's default taints; present, even empty: exactly these.
+    pub taints: Option<Vec<TaintConfig>>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -73,6 +73,9 @@ pub struct KubernetesConfig {
     pub cert_sans: Option<Vec<String>>,
     /// How many control planes (default: those in `nodes`, else 1).
     pub control_planes: Option<u32>,
+    /// The port the API servers bind (default 6443); the endpoint's port may differ
+    /// behind a load balancer.
+    pub api_server_port: Option<u16>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -22,7 +22,9 @@ pub struct Node {
     pub role: NodeRole,
     pub address: IpAddr,
     pub labels: BTreeMap<String, String>,
-    pub taints: Vec<Taint>,
+    /// `None`: kubeadm's default (the control-plane taint on control planes); `Some`,
+    /// even empty, replaces it.
+    pub taints: Option<Vec<Taint>>,
 }
 
 #[derive(Debug, Clone)]
@@ -141,7 +143,7 @@ pub(crate) fn validate_nodes(
         }
 
         let mut taints = Vec::new();
-        for (t, taint) in n.taints.iter().enumerate() {
+        for (t, taint) in n.taints.iter().flatten().enumerate() {
             let path = format!("nodes[{i}].taints[{t}]");
             let key = taint.key.clone().unwrap_or_default();
             if !is_qualified_name(&key) {
@@ -181,7 +183,7 @@ pub(crate) fn validate_nodes(
                 role,
                 address,
                 labels: n.labels.clone(),
-                taints,
+                taints: n.taints.is_some().then_some(taints),
             });
         }
     }

@@ -93,9 +93,15 @@ struct NamedArg {
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct ApiEndpoint {
-    advertise_address: String,
+    /// Absent: kubeadm picks the address of the default route's interface.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    advertise_address: Option<String>,
     bind_port: u16,
 }
+
+/// kubeadm's default API server port, written only where the node is known or the
+/// port differs.
+pub const DEFAULT_API_SERVER_PORT: u16 = 6443;
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -170,6 +176,8 @@ struct DiscoveryToken<'a> {
 /// Inputs shared by the init and join documents.
 pub struct KubeadmInputs<'a> {
     pub api: KubeadmApi,
+    /// The port control planes' API servers bind (`localAPIEndpoint.bindPort`).
+    pub api_server_port: u16,
     pub cluster_name: &'a str,
     pub kubernetes_version: String,
     pub endpoint: &'a str,
@@ -222,10 +230,10 @@ impl NodeFacts<'_> {
         }
     }
 
-    fn api_endpoint(&self) -> Option<ApiEndpoint> {
-        self.address.clone().map(|advertise_address| ApiEndpoint {
-            advertise_address,
-            bind_port: 6443,
+    fn api_endpoint(&self, bind_port: u16) -> Option<ApiEndpoint> {
+        (self.address.is_some() || bind_port != DEFAULT_API_SERVER_PORT).then(|| ApiEndpoint {
+            advertise_address: self.address.clone(),
+            bind_port,
         })
     }
 }
@@ -244,7 +252,7 @@ pub fn init_config(i: &KubeadmInputs, node: &NodeFacts) -> String {
             description: "kubeprint: pre-generated token for joining nodes",
         }],
         node_registration: node.registration(i.api),
-        local_api_endpoint: node.api_endpoint(),
+        local_api_endpoint: node.api_endpoint(i.api_server_port),
     };
     let cluster = ClusterConfiguration {
         api_version: api,
@@ -285,7 +293,7 @@ pub fn join_config(i: &KubeadmInputs, node: &NodeFacts, control_plane: bool) -> 
         },
         node_registration: node.registration(i.api),
         control_plane: control_plane.then(|| JoinControlPlane {
-            local_api_endpoint: node.api_endpoint(),
+            local_api_endpoint: node.api_endpoint(i.api_server_port),
         }),
     };
     to_yaml(&join)

@@ -333,6 +333,7 @@ fn context(
 
     let inputs = KubeadmInputs {
         api: cluster.release.kubeadm_api,
+        api_server_port: cluster.api_server_port,
         cluster_name: &cluster.name,
         kubernetes_version: format!("v{}", cluster.version),
         endpoint: &endpoint,
@@ -416,8 +417,8 @@ fn node_facts(node: Option<&Node>) -> NodeFacts<'_> {
         name: Some(&n.name),
         address: Some(n.address.to_string()),
         labels: n.labels.clone(),
-        taints: (!n.taints.is_empty()).then(|| {
-            n.taints
+        taints: n.taints.as_ref().map(|taints| {
+            taints
                 .iter()
                 .map(|t| (t.key.as_str(), t.value.as_deref(), t.effect.as_str()))
                 .collect()

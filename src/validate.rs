@@ -34,6 +34,7 @@ pub struct Cluster {
     pub mirrors: Mirrors,
     /// Number of control planes; more than one adds the `control-plane-join` role.
     pub control_planes: u32,
+    pub api_server_port: u16,
     /// CPU architecture of the nodes (`amd64`, `arm64`): picks the official AMI to bake.
     pub arch: &'static str,
     /// The optional inventory, first control plane first.
@@ -331,6 +332,17 @@ pub fn validate(
             "use a POSIX user name: lowercase letters, digits, `_` and `-`, starting with a letter or `_`, at most 32 characters");
     }
 
+    let api_server_port = k
+        .api_server_port
+        .unwrap_or(crate::kubeadm::DEFAULT_API_SERVER_PORT);
+    if api_server_port == 0 {
+        c.error(
+            "kubernetes.api_server_port",
+            "port 0 is not a port the API server can bind",
+            "use a TCP port from 1 to 65535, like 6443 (the default)",
+        );
+    }
+
     let arch = match config.image.arch.as_deref() {
         None | Some("amd64") => Some("amd64"),
         Some("arm64") => Some("arm64"),
@@ -428,6 +440,10 @@ pub fn validate(
             "point the endpoint at a load balancer or a DNS name that follows the healthy control planes; a single node's IP makes that node a single point of failure");
     }
 
+    if let Some(e) = &endpoint {
+        check_endpoint_port(&mut c, e, api_server_port, &nodes);
+    }
+
     if c.has_errors() {
         return None;
     }
@@ -454,7 +470,45 @@ pub fn validate(
             crio_key: p.crio_key.clone(),
         },
         control_planes,
+        api_server_port,
         arch: arch?,
         nodes,
     })
+}
+
+/// Nodes reach the API server at the endpoint. When the endpoint is a control plane's
+/// own address nothing translates ports, so its port must be the one the API server
+/// binds; elsewhere (a load balancer, a DNS name) a different port is worth a warning.
+fn check_endpoint_port(c: &mut Checker, e: &Endpoint, bind_port: u16, nodes: &[inventory::Node]) {
+    if e.port == bind_port {
+        return;
+    }
+    let own = nodes
+        .iter()
+        .find(|n| n.role == inventory::NodeRole::ControlPlane && Some(n.address) == e.ip);
+    match own {
+        Some(node) => c.error(
+            "kubernetes.endpoint",
+            format!(
+                "the endpoint {} is control plane `{}`'s own address, but its API server listens on {bind_port}",
+                e.host_port(),
+                node.name
+            ),
+            format!(
+                "write `endpoint: {}:{bind_port}`, or set `api_server_port: {}` to make the API server listen there",
+                e.host, e.port
+            ),
+        ),
+        None => c.warning(
+            "kubernetes.endpoint",
+            format!(
+                "the endpoint's port {} is not the port the API servers listen on ({bind_port})",
+                e.port
+            ),
+            format!(
+                "make sure the load balancer at {} forwards port {} to {bind_port} on the control planes, or set `api_server_port: {}`",
+                e.host, e.port, e.port
+            ),
+        ),
+    }
 }

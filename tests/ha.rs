@@ -379,3 +379,90 @@ fn an_older_secrets_file_is_completed_without_changing_ca_or_token() {
             && now.admin.len() == 2
     );
 }
+
+/// The kubeadm documents in a rendered file (the heredoc the kubeadm-config step writes).
+fn kubeadm_docs(artifacts: &kubeprint::render::Artifacts, path: &str) -> Vec<serde_yaml::Value> {
+    let text = common::text(artifacts, path);
+    let start = text
+        .find("apiVersion: kubeadm.k8s.io")
+        .expect("a kubeadm document");
+    let end = text[start..]
+        .find("\nKUBEPRINT_")
+        .map_or(text.len(), |e| start + e + 1);
+    kubeprint::facts::yaml_documents(&text[start..end]).unwrap()
+}
+
+fn registration<'a>(docs: &'a [serde_yaml::Value], kind: &str) -> &'a serde_yaml::Value {
+    let doc = docs
+        .iter()
+        .find(|d| d["kind"].as_str() == Some(kind))
+        .unwrap_or_else(|| panic!("no {kind}"));
+    &doc["nodeRegistration"]
+}
+
+const SMALL_FLEET: &str = "name: small\nos: ubuntu-24.04\nkubernetes:\n  version: \"1.36.4\"\n  endpoint: ENDPOINT\nnodes:\n  - {name: cp-1, role: control-plane, address: 10.0.1.11TAINTS}\n  - {name: w-1, role: worker, address: 10.0.2.21}\n";
+
+fn small_fleet(endpoint: &str, taints: &str) -> String {
+    SMALL_FLEET
+        .replace("ENDPOINT", endpoint)
+        .replace("TAINTS", taints)
+}
+
+#[test]
+fn empty_taints_replace_kubeadms_default_and_absent_taints_keep_it() {
+    let with = common::render_text(&small_fleet("10.0.1.11:6443", ", taints: []"), "empty");
+    let docs = kubeadm_docs(&with, "nodes/cp-1/steps/07-kubeadm-init.sh");
+    let taints = &registration(&docs, "InitConfiguration")["taints"];
+    assert_eq!(taints.as_sequence().map(Vec::len), Some(0), "{taints:?}");
+    assert!(
+        common::text(&with, "nodes/cp-1/steps/07-kubeadm-init.sh").contains("\n  taints: []\n")
+    );
+
+    let without = common::render_text(&small_fleet("10.0.1.11:6443", ""), "absent");
+    let docs = kubeadm_docs(&without, "nodes/cp-1/steps/07-kubeadm-init.sh");
+    assert!(registration(&docs, "InitConfiguration")["taints"].is_null());
+}
+
+#[test]
+fn the_endpoint_port_must_be_one_the_api_server_listens_on() {
+    // A control plane's own address on a port its API server does not bind: nothing
+    // would answer there.
+    let (cluster, report) =
+        kubeprint::load_cluster(&small_fleet("10.0.1.11:8443", ""), "port.yaml", false);
+    assert!(cluster.is_none());
+    let report = report.to_string();
+    assert!(
+        report.contains("the endpoint 10.0.1.11:8443 is control plane `cp-1`'s own address, but its API server listens on 6443"),
+        "{report}"
+    );
+    // Binding the API server there makes it right, and kubeadm is told so.
+    let text = small_fleet("10.0.1.11:8443", "")
+        .replace("  endpoint:", "  api_server_port: 8443\n  endpoint:");
+    let artifacts = common::render_text(&text, "bound");
+    let docs = kubeadm_docs(&artifacts, "nodes/cp-1/steps/07-kubeadm-init.sh");
+    let init = docs
+        .iter()
+        .find(|d| d["kind"] == "InitConfiguration")
+        .unwrap();
+    assert_eq!(init["localAPIEndpoint"]["bindPort"].as_u64(), Some(8443));
+    assert_eq!(
+        init["localAPIEndpoint"]["advertiseAddress"].as_str(),
+        Some("10.0.1.11")
+    );
+    // Per-role bundles know no address, but still bind the port.
+    let docs = kubeadm_docs(&artifacts, "control-plane/steps/07-kubeadm-init.sh");
+    let init = docs
+        .iter()
+        .find(|d| d["kind"] == "InitConfiguration")
+        .unwrap();
+    assert_eq!(init["localAPIEndpoint"]["bindPort"].as_u64(), Some(8443));
+    assert!(init["localAPIEndpoint"]["advertiseAddress"].is_null());
+    // A load balancer may translate ports: a warning, not an error.
+    let (cluster, report) =
+        kubeprint::load_cluster(&small_fleet("lb.example.com:443", ""), "lb.yaml", false);
+    assert!(cluster.is_some(), "{report}");
+    assert!(
+        report.to_string().contains("forwards port 443 to 6443"),
+        "{report}"
+    );
+}
