@@ -337,3 +337,87 @@ fn running_as_root() -> bool {
     }
     root
 }
+
+/// Every kubeadm and kubelet document kubeprint renders, for every minor it claims
+/// (single control plane, HA, inventory) and every example, decodes as that minor's
+/// kubeadm decodes it: YAML 1.1, strict fields against the upstream API types, the API
+/// versions the minor accepts (`tests/conformance/`, sources in its README).
+#[test]
+fn every_rendered_kubeadm_document_decodes_as_kubeadm_would() {
+    if !common::require_tool("python3") || !python_has_yaml() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let mut trees = Vec::new();
+    let mut render = |name: String, text: &str| {
+        let path = dir.path().join(&name);
+        common::write_tree(&common::render_text(text, &name), &path);
+        trees.push(path.display().to_string());
+    };
+    for r in matrix::RELEASES {
+        let os = if r.minor < 28 {
+            "ubuntu-20.04"
+        } else {
+            "ubuntu-24.04"
+        };
+        let version = format!("1.{}.3", r.minor);
+        render(
+            format!("1.{}-single", r.minor),
+            &definition(os, &version, ""),
+        );
+        let ha = definition(os, &version, "").replace(
+            "endpoint: 10.0.1.10:6443",
+            "endpoint: api.example.internal:6443\n  control_planes: 3\n  cert_sans: [api2.example.internal, 10.0.0.5]",
+        );
+        render(format!("1.{}-ha", r.minor), &ha);
+        let inventory = definition(os, &version, INVENTORY).replace(
+            "endpoint: 10.0.1.10:6443",
+            "endpoint: api.example.internal:6443",
+        );
+        render(format!("1.{}-inventory", r.minor), &inventory);
+    }
+    for entry in std::fs::read_dir(common::root().join("examples")).unwrap() {
+        let path = entry.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap();
+        render(
+            path.file_stem().unwrap().to_string_lossy().into_owned(),
+            &text,
+        );
+    }
+    let tool = common::root().join("tests/conformance/check_kubeadm.py");
+    let out = std::process::Command::new("python3")
+        .arg(&tool)
+        .args(&trees)
+        .output()
+        .unwrap();
+    let report =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{report}");
+    assert!(!report.contains("ERROR"), "{report}");
+}
+
+const INVENTORY: &str = "nodes:
+  - {name: cp-1, role: control-plane, address: 10.0.1.11, taints: []}
+  - {name: cp-2, role: control-plane, address: 10.0.1.12}
+  - {name: cp-3, role: control-plane, address: 10.0.1.13}
+  - name: w-1
+    role: worker
+    address: 10.0.2.21
+    labels: {topology.kubernetes.io/zone: eu-west-1a}
+    taints: [{key: dedicated, value: infra, effect: NoSchedule}]
+";
+
+fn python_has_yaml() -> bool {
+    let ok = std::process::Command::new("python3")
+        .args(["-c", "import yaml"])
+        .status()
+        .is_ok_and(|s| s.success());
+    if !ok {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "PyYAML is required when CI is set (.ci/run installs python3-yaml)"
+        );
+        eprintln!("SKIP: PyYAML not found (Debian: python3-yaml)");
+    }
+    ok
+}
