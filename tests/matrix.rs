@@ -344,9 +344,9 @@ fn running_as_root() -> bool {
 /// versions the minor accepts (`tests/conformance/`, sources in its README).
 #[test]
 fn every_rendered_kubeadm_document_decodes_as_kubeadm_would() {
-    if !common::require_tool("python3") || !python_has_yaml() {
+    let Some(python) = common::python_with_yaml() else {
         return;
-    }
+    };
     let dir = tempfile::tempdir().unwrap();
     let mut trees = Vec::new();
     let mut render = |name: String, text: &str| {
@@ -385,7 +385,7 @@ fn every_rendered_kubeadm_document_decodes_as_kubeadm_would() {
         );
     }
     let tool = common::root().join("tests/conformance/check_kubeadm.py");
-    let out = std::process::Command::new("python3")
+    let out = std::process::Command::new(python)
         .arg(&tool)
         .args(&trees)
         .output()
@@ -406,18 +406,3 @@ const INVENTORY: &str = "nodes:
     labels: {topology.kubernetes.io/zone: eu-west-1a}
     taints: [{key: dedicated, value: infra, effect: NoSchedule}]
 ";
-
-fn python_has_yaml() -> bool {
-    let ok = std::process::Command::new("python3")
-        .args(["-c", "import yaml"])
-        .status()
-        .is_ok_and(|s| s.success());
-    if !ok {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "PyYAML is required when CI is set (.ci/run installs python3-yaml)"
-        );
-        eprintln!("SKIP: PyYAML not found (Debian: python3-yaml)");
-    }
-    ok
-}

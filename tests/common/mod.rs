@@ -180,3 +180,21 @@ pub fn kubeprint(dir: &Path, args: &[&str]) -> std::process::Output {
         .output()
         .expect("kubeprint runs")
 }
+
+/// A Python 3 that has PyYAML (a YAML 1.1 reader): the one on PATH, else Debian's (whose
+/// `python3-yaml` package `.ci/run` installs). Under CI a missing one is a failure.
+pub fn python_with_yaml() -> Option<&'static str> {
+    let found = ["python3", "/usr/bin/python3"].into_iter().find(|python| {
+        Command::new(python)
+            .args(["-c", "import yaml"])
+            .output()
+            .is_ok_and(|o| o.status.success())
+    });
+    if found.is_none() {
+        if std::env::var_os("CI").is_some() {
+            panic!("a python3 with PyYAML is required when CI is set (.ci/run installs python3-yaml)");
+        }
+        eprintln!("SKIP: no python3 with PyYAML found (Debian: python3-yaml)");
+    }
+    found
+}
