@@ -317,10 +317,39 @@ pub fn versions_table() -> String {
             api,
             packages,
             format!("{crio} 1.{}", r.minor),
-            r.calico.tag,
+            if r.calico.tests(r.minor) {
+                r.calico.tag.to_string()
+            } else {
+                format!("{}*", r.calico.tag)
+            },
             r.flannel.tag,
             eol
         ));
     }
+    out.push_str("* the nearest Calico release: none with a pinnable manifest is tested with this minor\n\n");
+    out.push_str(&format!(
+        "{:<13} {:<7} {:<11} {}\n",
+        "os", "login", "kubernetes", "cri-o from openSUSE Kubic (before 1.28)"
+    ));
+    for os in matrix::OPERATING_SYSTEMS {
+        let kubic = match os.kubic_minors().as_slice() {
+            [] => "none".to_string(),
+            minors => minors
+                .iter()
+                .map(|m| match os.kubic(*m) {
+                    matrix::Kubic::Unconfirmed => format!("1.{m}?"),
+                    _ => format!("1.{m}"),
+                })
+                .collect::<Vec<_>>()
+                .join(" "),
+        };
+        out.push_str(&format!(
+            "{:<13} {:<7} {:<11} {kubic}\n",
+            os.id,
+            os.login_user,
+            format!("1.{}+", os.oldest_supported_minor())
+        ));
+    }
+    out.push_str("? published according to no source; rendered with a warning\n");
     out
 }

@@ -320,6 +320,19 @@ impl Os {
             .collect()
     }
 
+    /// The oldest minor this OS can install without mirrors.
+    pub fn oldest_supported_minor(&self) -> u32 {
+        RELEASES
+            .iter()
+            .map(|r| r.minor)
+            .find(|&m| {
+                m >= self.oldest_minor
+                    && (release(m).is_some_and(|r| r.crio_repo != CrioRepo::Kubic)
+                        || self.kubic(m) != Kubic::Never)
+            })
+            .unwrap_or(self.oldest_minor)
+    }
+
     pub fn ami_name(&self, arch: &str) -> String {
         self.ami_name.replace("{arch}", arch)
     }
