@@ -326,7 +326,9 @@ pub fn versions_table() -> String {
             eol
         ));
     }
-    out.push_str("* the nearest Calico release: none with a pinnable manifest is tested with this minor\n\n");
+    out.push_str(
+        "* the nearest Calico release: none with a pinnable manifest is tested with this minor\n\n",
+    );
     out.push_str(&format!(
         "{:<13} {:<7} {:<11} {}\n",
         "os", "login", "kubernetes", "cri-o from openSUSE Kubic (before 1.28)"

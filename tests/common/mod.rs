@@ -192,7 +192,9 @@ pub fn python_with_yaml() -> Option<&'static str> {
     });
     if found.is_none() {
         if std::env::var_os("CI").is_some() {
-            panic!("a python3 with PyYAML is required when CI is set (.ci/run installs python3-yaml)");
+            panic!(
+                "a python3 with PyYAML is required when CI is set (.ci/run installs python3-yaml)"
+            );
         }
         eprintln!("SKIP: no python3 with PyYAML found (Debian: python3-yaml)");
     }
