@@ -1,5 +1,6 @@
-//! kubeadm configuration documents, built as typed values and serialized (never
-//! assembled from strings). Part of `plan`: which fields exist and their shapes follow
+//! kubeadm configuration documents, built as typed values and serialized with
+//! [`crate::yaml`], which kubeadm's YAML 1.1 reader reads as meant (never assembled
+//! from strings). Part of `plan`: which fields exist and their shapes follow
 //! the kubeadm API version chosen by the release matrix.
 
 use std::collections::BTreeMap;
@@ -7,6 +8,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::matrix::KubeadmApi;
+use crate::yaml;
 
 /// The CRI-O socket kubelet and kubeadm talk to.
 pub const CRIO_SOCKET: &str = "unix:///var/run/crio/crio.sock";
@@ -301,5 +303,5 @@ pub fn join_config(i: &KubeadmInputs, node: &NodeFacts, control_plane: bool) -> 
 
 fn to_yaml<T: Serialize>(value: &T) -> String {
     // Serializing these plain structs cannot fail: no maps with non-string keys.
-    serde_yaml::to_string(value).expect("kubeadm documents serialize")
+    yaml::to_string(value).expect("kubeadm documents serialize")
 }
