@@ -15,6 +15,10 @@ pub const CRIO_SOCKET: &str = "unix:///var/run/crio/crio.sock";
 
 /// Stands in for the node name in per-role bundles; the step replaces it with the
 /// machine's validated hostname at boot, since one bundle serves many machines.
+/// It is always written single-quoted (`name: 'KUBEPRINT_NODE_NAME'`): a hostname
+/// that passes the step's check has no quote in it, so it stays a string after the
+/// replacement even when YAML 1.1 would read it bare as a bool or a number (`yes`,
+/// `on`, `123`, `1e3`, `2001-12-14`).
 pub const NODE_NAME_PLACEHOLDER: &str = "KUBEPRINT_NODE_NAME";
 
 #[derive(Serialize)]
@@ -303,5 +307,5 @@ pub fn join_config(i: &KubeadmInputs, node: &NodeFacts, control_plane: bool) -> 
 
 fn to_yaml<T: Serialize>(value: &T) -> String {
     // Serializing these plain structs cannot fail: no maps with non-string keys.
-    yaml::to_string(value).expect("kubeadm documents serialize")
+    yaml::to_string_quoting(value, &[NODE_NAME_PLACEHOLDER]).expect("kubeadm documents serialize")
 }
