@@ -40,7 +40,7 @@ pub fn user_data(header: &[String], hostname: Option<&str>, bootstrap: &str) -> 
         // write_files), which is what a one-shot bootstrap needs.
         runcmd: vec![vec!["bash", BOOTSTRAP_PATH]],
     };
-    let body = serde_yaml::to_string(&config).expect("cloud-config serializes");
+    let body = crate::yaml::to_string(&config).expect("cloud-config serializes");
     let mut out = String::from("#cloud-config\n");
     for line in header {
         debug_assert!(!line.contains('\n'));

@@ -1,5 +1,6 @@
-//! kubeadm configuration documents, built as typed values and serialized (never
-//! assembled from strings). Part of `plan`: which fields exist and their shapes follow
+//! kubeadm configuration documents, built as typed values and serialized with
+//! [`crate::yaml`], which kubeadm's YAML 1.1 reader reads as meant (never assembled
+//! from strings). Part of `plan`: which fields exist and their shapes follow
 //! the kubeadm API version chosen by the release matrix.
 
 use std::collections::BTreeMap;
@@ -7,12 +8,17 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::matrix::KubeadmApi;
+use crate::yaml;
 
 /// The CRI-O socket kubelet and kubeadm talk to.
 pub const CRIO_SOCKET: &str = "unix:///var/run/crio/crio.sock";
 
 /// Stands in for the node name in per-role bundles; the step replaces it with the
 /// machine's validated hostname at boot, since one bundle serves many machines.
+/// It is always written single-quoted (`name: 'KUBEPRINT_NODE_NAME'`): a hostname
+/// that passes the step's check has no quote in it, so it stays a string after the
+/// replacement even when YAML 1.1 would read it bare as a bool or a number (`yes`,
+/// `on`, `123`, `1e3`, `2001-12-14`).
 pub const NODE_NAME_PLACEHOLDER: &str = "KUBEPRINT_NODE_NAME";
 
 #[derive(Serialize)]
@@ -301,5 +307,5 @@ pub fn join_config(i: &KubeadmInputs, node: &NodeFacts, control_plane: bool) -> 
 
 fn to_yaml<T: Serialize>(value: &T) -> String {
     // Serializing these plain structs cannot fail: no maps with non-string keys.
-    serde_yaml::to_string(value).expect("kubeadm documents serialize")
+    yaml::to_string_quoting(value, &[NODE_NAME_PLACEHOLDER]).expect("kubeadm documents serialize")
 }

@@ -103,5 +103,5 @@ pub fn admin_kubeconfig(i: &AdminInputs) -> String {
         }],
         current_context: &context,
     };
-    serde_yaml::to_string(&config).expect("kubeconfig serializes")
+    crate::yaml::to_string(&config).expect("kubeconfig serializes")
 }

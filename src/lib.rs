@@ -45,6 +45,7 @@ pub mod tree;
 pub mod treediff;
 pub mod validate;
 pub mod verify;
+pub mod yaml;
 
 use config::SourceMap;
 use diagnostics::Report;

@@ -796,7 +796,7 @@ fn assert_control_plane(vm: &Vm, scenario: &Scenario) {
         "token in:\n{config}"
     );
     assert!(
-        config.contains(&format!("name: {}\n", scenario.hostname)),
+        config.contains(&format!("name: '{}'\n", scenario.hostname)),
         "node name in:\n{config}"
     );
     assert!(!config.contains("KUBEPRINT_NODE_NAME"));

@@ -137,3 +137,154 @@ fn hostile_values_are_rejected_or_inert() {
         common::validate_tree(artifacts);
     }
 }
+
+/// Plain scalars YAML 1.1 reads as bools, nulls, numbers or dates (YAML 1.2 as fewer).
+#[rustfmt::skip]
+const YAML11_TRAPS: &[&str] = &[
+    "y", "Y", "n", "N", "yes", "Yes", "YES", "no", "No", "NO", "on", "On", "ON", "off", "Off",
+    "OFF", "true", "True", "TRUE", "false", "False", "FALSE", "~", "null", "Null", "NULL", "",
+    "1_000", "0x1f", "0o17", "0b101", "0123", "123", "1e3", "1.5", ".inf", "-.inf", ".nan",
+    "2001-12-14", "1:20", "+1", "-1",
+];
+
+/// The fields whose value reaches a YAML document as text: `admin_user` reaches only
+/// shell, and versions and durations are rewritten (`v1.30.2`, `24h0m0s`), not copied.
+const YAML11_FIELDS: &[&str] = &[
+    "name",
+    "kubernetes.endpoint",
+    "kubernetes.dns_domain",
+    "kubernetes.cert_sans[0]",
+    "nodes[1].name",
+    "nodes[3].labels key",
+    "nodes[4].labels value",
+    "nodes[4].taints[0].key",
+    "nodes[4].taints[0].value",
+];
+
+fn set_yaml11_field(doc: &mut Value, field: &str, trap: &str) {
+    let single = |k: &str, v: &str| {
+        let mut m = Mapping::new();
+        m.insert(k.into(), v.into());
+        Value::Mapping(m)
+    };
+    match field {
+        "nodes[1].name" => doc["nodes"][1]["name"] = trap.into(),
+        "nodes[3].labels key" => doc["nodes"][3]["labels"] = single(trap, "x"),
+        "nodes[4].labels value" => doc["nodes"][4]["labels"] = single("k", trap),
+        "nodes[4].taints[0].key" => doc["nodes"][4]["taints"][0]["key"] = trap.into(),
+        "nodes[4].taints[0].value" => doc["nodes"][4]["taints"][0]["value"] = trap.into(),
+        other => set(doc, other, trap),
+    }
+}
+
+/// How a field's value appears in the documents.
+fn yaml11_expected(field: &str, trap: &str) -> String {
+    match field {
+        "kubernetes.endpoint" if !trap.contains(':') => format!("{trap}:6443"),
+        "nodes[3].labels key" => format!("{trap}=x"),
+        "nodes[4].labels value" => format!("k={trap}"),
+        _ => trap.to_string(),
+    }
+}
+
+/// The step's check on the hostname it puts in place of the node-name placeholder:
+/// `^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$`.
+fn passes_hostname_check(name: &str) -> bool {
+    let b = name.as_bytes();
+    let end = |c: &u8| c.is_ascii_lowercase() || c.is_ascii_digit();
+    !b.is_empty()
+        && end(&b[0])
+        && end(&b[b.len() - 1])
+        && b.iter().all(|c| end(c) || *c == b'-' || *c == b'.')
+}
+
+/// Every YAML 1.1 trap, in every field that lets it through validation, reads back as
+/// the same string under YAML 1.1 (PyYAML, cloud-init's reader) and YAML 1.2
+/// (serde_yaml): kubeadm configuration, cloud-config and kubeconfig alike, and the
+/// boot-time node name in the role bundles too. The forms only kubeadm's go-yaml v2
+/// adds (`0o17`) are covered by the writer's own tests in `src/yaml.rs`.
+#[test]
+fn yaml_1_1_traps_stay_strings() {
+    let base: Value =
+        serde_yaml::from_str(include_str!("../examples/inventory-debian-12-1.36.yaml")).unwrap();
+    let accepts = |doc: &Value| {
+        let text = serde_yaml::to_string(doc).unwrap();
+        kubeprint::load_cluster(&text, "yaml11.yaml", false).0
+    };
+    let mut docs = Vec::new();
+    // (which of `docs`, the strings expected among them)
+    let mut expectations = Vec::new();
+    let mut yes = None;
+    for trap in YAML11_TRAPS {
+        let mut doc = base.clone();
+        let mut expected = Vec::new();
+        for field in YAML11_FIELDS {
+            let mut one = base.clone();
+            set_yaml11_field(&mut one, field, trap);
+            if accepts(&one).is_some() {
+                set_yaml11_field(&mut doc, field, trap);
+                expected.push((*field, yaml11_expected(field, trap)));
+            }
+        }
+        let cluster = accepts(&doc).unwrap_or_else(|| panic!("{trap:?} in {expected:?}"));
+        let artifacts =
+            kubeprint::render_cluster(&cluster, &common::fixture_secrets()).expect("renders");
+        let start = docs.len();
+        docs.extend(common::node_yaml(&artifacts, None));
+        expectations.push((start..docs.len(), expected));
+        if *trap == "yes" {
+            yes = Some(artifacts);
+        }
+    }
+    // The role bundles put the hostname where the placeholder stands, at boot.
+    let default = common::render_default();
+    let hostnames: Vec<&str> = YAML11_TRAPS
+        .iter()
+        .copied()
+        .filter(|h| passes_hostname_check(h))
+        .collect();
+    assert!(hostnames.contains(&"yes") && hostnames.contains(&"1e3"));
+    for hostname in &hostnames {
+        let start = docs.len();
+        docs.extend(
+            common::node_yaml(&default, Some(hostname))
+                .into_iter()
+                .filter(|(name, _)| name.contains("kubeadm")),
+        );
+        expectations.push((start..docs.len(), vec![("hostname", hostname.to_string())]));
+    }
+    // And the writer itself, with every trap as a value, a key and a list item.
+    let table: std::collections::BTreeMap<&str, Vec<&str>> =
+        YAML11_TRAPS.iter().map(|t| (*t, vec![*t])).collect();
+    docs.push((
+        "kubeprint::yaml::to_string(traps)".to_string(),
+        kubeprint::yaml::to_string(&(YAML11_TRAPS, &table)).unwrap(),
+    ));
+
+    let Some(read) = common::assert_yaml_reads_alike(&docs) else {
+        return;
+    };
+    assert_eq!(
+        read.last().unwrap(),
+        &[serde_json::json!([YAML11_TRAPS, table])],
+        "the trap table reads back whole"
+    );
+    for (range, expected) in expectations {
+        let mut strings = std::collections::BTreeSet::new();
+        for d in read[range].iter().flatten() {
+            common::strings_in(d, &mut strings);
+        }
+        let pieces: Vec<String> = strings
+            .iter()
+            .flat_map(|s| s.split(',').map(str::to_string))
+            .collect();
+        for (field, want) in expected {
+            assert!(
+                strings.contains(&want) || pieces.contains(&want),
+                "{field}: {want:?} is not a string of any document"
+            );
+        }
+    }
+    // cloud-init's schema wants `hostname: 'yes'` a string too.
+    common::validate_tree(&yes.expect("`yes` renders"));
+}

@@ -64,8 +64,10 @@ pub fn write_tree(artifacts: &Artifacts, dir: &Path) {
     }
 }
 
-/// Runs `bash -n`, `shellcheck -S warning` and `cloud-init schema` on a rendered tree.
+/// Runs `bash -n`, `shellcheck -S warning` and `cloud-init schema` on a rendered tree,
+/// and reads every YAML document a node reads back under YAML 1.1 and YAML 1.2.
 pub fn validate_tree(artifacts: &Artifacts) {
+    assert_yaml_reads_alike(&node_yaml(artifacts, None));
     let dir = tempfile::tempdir().unwrap();
     write_tree(artifacts, dir.path());
     // Identical scripts (inventory nodes share most steps with the role bundles) need
@@ -199,4 +201,143 @@ pub fn python_with_yaml() -> Option<&'static str> {
         eprintln!("SKIP: no python3 with PyYAML found (Debian: python3-yaml)");
     }
     found
+}
+
+/// Every YAML document a node (or kubectl) reads, named for messages: the cloud-config
+/// user-data, `admin.conf`, and the kubeadm configuration each step writes. With
+/// `hostname`, the role bundles' node-name placeholder is replaced by it, as the step
+/// does at boot.
+pub fn node_yaml(artifacts: &Artifacts, hostname: Option<&str>) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for (path, a) in artifacts.iter().filter(|(p, _)| !p.ends_with(".gz")) {
+        let file = path.rsplit('/').next().unwrap_or(path);
+        let text = String::from_utf8(a.bytes.clone()).expect("utf-8");
+        if (file.starts_with("user-data") && file.ends_with(".yaml")) || file == "admin.conf" {
+            out.push((path.clone(), text));
+        } else if path.contains("steps/") && file.ends_with(".sh") {
+            for (i, doc) in kubeprint::facts::heredocs(&text).into_iter().enumerate() {
+                if doc.body.contains("apiVersion: kubeadm.k8s.io/") {
+                    let body = match hostname {
+                        Some(h) => doc
+                            .body
+                            .replace(kubeprint::kubeadm::NODE_NAME_PLACEHOLDER, h),
+                        None => doc.body,
+                    };
+                    out.push((format!("{path} (here-document {i})"), body));
+                }
+            }
+        }
+    }
+    assert!(!out.is_empty(), "no YAML documents found");
+    out
+}
+
+/// Reads every file named on the command line with PyYAML's safe loader (YAML 1.1, the
+/// resolver cloud-init uses and close kin of kubeadm's go-yaml v2; libyaml's parser
+/// when PyYAML has it, for speed) and prints them as JSON. Anything JSON cannot hold
+/// (dates, non-string keys, NaN) is spelled as a `!`-marked string, which never equals
+/// what YAML 1.2 read.
+const PYYAML_TO_JSON: &str = r#"
+import json, math, sys, yaml
+def norm(v):
+    if isinstance(v, dict):
+        return {(k if isinstance(k, str) else "!key " + repr(k)): norm(x) for k, x in v.items()}
+    if isinstance(v, list):
+        return [norm(x) for x in v]
+    if v is None or isinstance(v, (str, bool, int)):
+        return v
+    if isinstance(v, float) and math.isfinite(v):
+        return v
+    return "!" + type(v).__name__ + " " + repr(v)
+Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+out = []
+for name in sys.argv[1:]:
+    with open(name, encoding="utf-8") as f:
+        out.append([norm(d) for d in yaml.load_all(f, Loader=Loader)])
+json.dump(out, sys.stdout)
+"#;
+
+/// YAML 1.2's reading (serde_yaml) of one document, as JSON.
+fn yaml12_json(value: &serde_yaml::Value) -> serde_json::Value {
+    use serde_json::Value as J;
+    use serde_yaml::Value as Y;
+    match value {
+        Y::Null => J::Null,
+        Y::Bool(b) => J::Bool(*b),
+        Y::Number(n) => serde_json::to_value(n).expect("finite number"),
+        Y::String(s) => J::String(s.clone()),
+        Y::Sequence(items) => J::Array(items.iter().map(yaml12_json).collect()),
+        Y::Mapping(map) => J::Object(
+            map.iter()
+                .map(|(k, v)| {
+                    let key = match k {
+                        Y::String(s) => s.clone(),
+                        other => format!("!key {other:?}"),
+                    };
+                    (key, yaml12_json(v))
+                })
+                .collect(),
+        ),
+        Y::Tagged(t) => J::String(format!("!tag {}", t.tag)),
+    }
+}
+
+/// Reads each document with PyYAML (YAML 1.1) and with serde_yaml (YAML 1.2) and
+/// asserts both read the same data: no string turned into a bool, number, date or null
+/// under either. Returns each file's documents as read, or `None` when PyYAML is
+/// missing outside CI.
+pub fn assert_yaml_reads_alike(docs: &[(String, String)]) -> Option<Vec<Vec<serde_json::Value>>> {
+    let python = python_with_yaml()?;
+    let dir = tempfile::tempdir().unwrap();
+    let files: Vec<String> = docs
+        .iter()
+        .enumerate()
+        .map(|(i, (_, text))| {
+            let path = dir.path().join(format!("{i}.yaml"));
+            std::fs::write(&path, text).unwrap();
+            path.display().to_string()
+        })
+        .collect();
+    let out = Command::new(python)
+        .args(["-c", PYYAML_TO_JSON])
+        .args(&files)
+        .output()
+        .expect("python runs");
+    assert!(
+        out.status.success(),
+        "PyYAML could not read the documents:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let yaml11: Vec<Vec<serde_json::Value>> =
+        serde_json::from_slice(&out.stdout).expect("PyYAML's JSON");
+    assert_eq!(yaml11.len(), docs.len());
+    for ((name, text), read11) in docs.iter().zip(&yaml11) {
+        let read12: Vec<serde_json::Value> = kubeprint::facts::yaml_documents(text)
+            .unwrap_or_else(|e| panic!("{name}: {e}"))
+            .iter()
+            .map(yaml12_json)
+            .collect();
+        assert_eq!(
+            read11, &read12,
+            "{name} reads differently under YAML 1.1 (left) and YAML 1.2 (right):\n{text}"
+        );
+    }
+    Some(yaml11)
+}
+
+/// Every string in a read document, keys included.
+pub fn strings_in(value: &serde_json::Value, out: &mut std::collections::BTreeSet<String>) {
+    match value {
+        serde_json::Value::String(s) => {
+            out.insert(s.clone());
+        }
+        serde_json::Value::Array(items) => items.iter().for_each(|v| strings_in(v, out)),
+        serde_json::Value::Object(map) => {
+            for (k, v) in map {
+                out.insert(k.clone());
+                strings_in(v, out);
+            }
+        }
+        _ => {}
+    }
 }
