@@ -1,7 +1,7 @@
 //! In-process benchmarks of each pipeline stage (divan): `cargo bench`.
 //! Whole-process timings against the targets are in `benches/run.sh` and BENCHMARKS.md.
 
-use kubeprint::pki::{self, KeyType};
+use kubeprint::secrets::pki::{self, KeyType};
 use kubeprint::secrets::{self, CheckedSecrets};
 
 fn main() {

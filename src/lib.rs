@@ -11,45 +11,22 @@
 //! Plan + templates ─render─▶ Artifacts ─emit─▶ out/
 //! ```
 
-pub mod budget;
-pub mod bundle;
-pub mod check;
+pub mod artifact;
 pub mod cli;
-pub mod cloudinit;
-pub mod cni;
 pub mod config;
 pub mod diagnostics;
 pub mod emit;
-pub mod explain;
-pub mod facts;
-pub mod fields;
-pub mod image;
-pub mod inventory;
-pub mod kubeadm;
-pub mod kubeconfig;
-pub mod manifest;
-pub mod mask;
-pub mod matrix;
-pub mod mime;
-pub mod outdir;
-pub mod packages;
-pub mod packer;
-pub mod pki;
+pub mod model;
 pub mod plan;
 pub mod render;
-pub mod review_cmd;
+pub mod review;
 pub mod secrets;
-pub mod secrets_cmd;
-pub mod support;
-pub mod tree;
-pub mod treediff;
 pub mod validate;
-pub mod verify;
 pub mod yaml;
 
+use artifact::Artifacts;
 use config::SourceMap;
 use diagnostics::Report;
-use render::Artifacts;
 use secrets::CheckedSecrets;
 use validate::Cluster;
 
@@ -96,8 +73,8 @@ pub fn render_cluster_with(
     let plan = plan::plan(cluster, secrets);
     let mut artifacts = render::render(&plan)?;
     if options.mime {
-        mime::add_multipart_twins(&mut artifacts);
+        render::mime::add_multipart_twins(&mut artifacts);
     }
-    manifest::seal(&mut artifacts, &manifest::Inputs::new(cluster));
+    render::manifest::seal(&mut artifacts, &render::manifest::Inputs::new(cluster));
     Ok(artifacts)
 }

@@ -3,7 +3,7 @@
 
 mod common;
 
-use kubeprint::pki;
+use kubeprint::secrets::pki;
 
 const COMMON_STEPS: &[&str] = &[
     "swapoff -a",

@@ -39,7 +39,7 @@ use std::process::{Command, Stdio};
 use std::sync::{Condvar, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
-use kubeprint::render::Artifacts;
+use kubeprint::artifact::Artifacts;
 
 const SUITE: &str = "bookworm";
 const PACKAGES: &str = "systemd-sysv,cloud-init,python3-cffi-backend,kmod,udev,\

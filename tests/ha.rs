@@ -9,9 +9,9 @@ use std::fs;
 use std::process::Command;
 
 use base64::Engine;
-use kubeprint::pki;
+use kubeprint::secrets::pki;
 
-fn example(name: &str) -> kubeprint::render::Artifacts {
+fn example(name: &str) -> kubeprint::artifact::Artifacts {
     let text = fs::read_to_string(common::root().join("examples").join(name)).unwrap();
     common::render_text(&text, name)
 }
@@ -381,7 +381,7 @@ fn an_older_secrets_file_is_completed_without_changing_ca_or_token() {
 }
 
 /// The kubeadm documents in a rendered file (the heredoc the kubeadm-config step writes).
-fn kubeadm_docs(artifacts: &kubeprint::render::Artifacts, path: &str) -> Vec<serde_yaml::Value> {
+fn kubeadm_docs(artifacts: &kubeprint::artifact::Artifacts, path: &str) -> Vec<serde_yaml::Value> {
     let text = common::text(artifacts, path);
     let start = text
         .find("apiVersion: kubeadm.k8s.io")
@@ -389,7 +389,7 @@ fn kubeadm_docs(artifacts: &kubeprint::render::Artifacts, path: &str) -> Vec<ser
     let end = text[start..]
         .find("\nKUBEPRINT_")
         .map_or(text.len(), |e| start + e + 1);
-    kubeprint::facts::yaml_documents(&text[start..end]).unwrap()
+    kubeprint::review::facts::yaml_documents(&text[start..end]).unwrap()
 }
 
 fn registration<'a>(docs: &'a [serde_yaml::Value], kind: &str) -> &'a serde_yaml::Value {

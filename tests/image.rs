@@ -5,7 +5,8 @@ mod common;
 
 use std::io::Read;
 
-use kubeprint::render::{Artifacts, USER_DATA_LIMIT};
+use kubeprint::artifact::Artifacts;
+use kubeprint::render::USER_DATA_LIMIT;
 
 fn example(name: &str) -> Artifacts {
     let text = std::fs::read_to_string(common::root().join("examples").join(name)).unwrap();

@@ -5,8 +5,8 @@ mod common;
 use std::io::Write;
 use std::process::{Command, Stdio};
 
-use kubeprint::pki::{self, KeyType};
 use kubeprint::secrets;
+use kubeprint::secrets::pki::{self, KeyType};
 
 #[test]
 fn generated_tokens_have_kubeadm_format() {

@@ -40,7 +40,7 @@ fn redacted_tree_holds_no_secret_and_still_validates() {
     let redacted = kubeprint::render_cluster(&cluster, &real.redacted()).unwrap();
     let plain = kubeprint::render_cluster(&cluster, &real).unwrap();
     // Placeholders are shorter than keys, so a gzip twin may no longer be needed.
-    let names = |a: &kubeprint::render::Artifacts| -> Vec<String> {
+    let names = |a: &kubeprint::artifact::Artifacts| -> Vec<String> {
         a.keys().filter(|k| !k.ends_with(".gz")).cloned().collect()
     };
     assert_eq!(names(&redacted), names(&plain), "same files");

@@ -16,7 +16,7 @@ fn snapshot_name(scenario: &str, path: &str) -> String {
     format!("{scenario}__{}", path.replace('/', "__"))
 }
 
-fn snapshot_all(scenario: &str, artifacts: &kubeprint::render::Artifacts) {
+fn snapshot_all(scenario: &str, artifacts: &kubeprint::artifact::Artifacts) {
     settings().bind(|| {
         // An inventory node's user-data embeds its whole bootstrap.sh, whose functions
         // are its step files: one golden file per node is enough to review.

@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use kubeprint::render::Artifacts;
+use kubeprint::artifact::Artifacts;
 use kubeprint::secrets::{self, CheckedSecrets, Secrets};
 
 pub const FIXTURE_SECRETS: &str = "tests/fixtures/test-only-secrets.yaml";
@@ -215,12 +215,15 @@ pub fn node_yaml(artifacts: &Artifacts, hostname: Option<&str>) -> Vec<(String, 
         if (file.starts_with("user-data") && file.ends_with(".yaml")) || file == "admin.conf" {
             out.push((path.clone(), text));
         } else if path.contains("steps/") && file.ends_with(".sh") {
-            for (i, doc) in kubeprint::facts::heredocs(&text).into_iter().enumerate() {
+            for (i, doc) in kubeprint::review::facts::heredocs(&text)
+                .into_iter()
+                .enumerate()
+            {
                 if doc.body.contains("apiVersion: kubeadm.k8s.io/") {
                     let body = match hostname {
                         Some(h) => doc
                             .body
-                            .replace(kubeprint::kubeadm::NODE_NAME_PLACEHOLDER, h),
+                            .replace(kubeprint::plan::kubeadm::NODE_NAME_PLACEHOLDER, h),
                         None => doc.body,
                     };
                     out.push((format!("{path} (here-document {i})"), body));
@@ -312,7 +315,7 @@ pub fn assert_yaml_reads_alike(docs: &[(String, String)]) -> Option<Vec<Vec<serd
         serde_json::from_slice(&out.stdout).expect("PyYAML's JSON");
     assert_eq!(yaml11.len(), docs.len());
     for ((name, text), read11) in docs.iter().zip(&yaml11) {
-        let read12: Vec<serde_json::Value> = kubeprint::facts::yaml_documents(text)
+        let read12: Vec<serde_json::Value> = kubeprint::review::facts::yaml_documents(text)
             .unwrap_or_else(|e| panic!("{name}: {e}"))
             .iter()
             .map(yaml12_json)

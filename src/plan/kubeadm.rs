@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::matrix::KubeadmApi;
+use crate::model::matrix::KubeadmApi;
 use crate::yaml;
 
 /// The CRI-O socket kubelet and kubeadm talk to.

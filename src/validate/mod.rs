@@ -4,16 +4,19 @@
 //! field path and carrying a fix. Values that reach shell or YAML later are restricted
 //! here to safe, well-formed shapes, so the renderer never sees surprising text.
 
+pub mod fields;
+pub mod inventory;
+pub mod support;
+
 use std::net::IpAddr;
 
 use ipnet::IpNet;
 
 use crate::config::{Config, SourceMap};
 use crate::diagnostics::Report;
-use crate::fields::{Checker, is_posix_user, printable};
-pub use crate::fields::{go_duration, is_dns_label, is_dns_name, parse_duration};
-use crate::matrix::{self, Os, Release};
-use crate::{inventory, support};
+use crate::model::matrix::{self, Os, Release};
+use crate::validate::fields::{Checker, is_posix_user, printable};
+pub use crate::validate::fields::{go_duration, is_dns_label, is_dns_name, parse_duration};
 
 /// A checked cluster definition.
 #[derive(Debug, Clone)]
@@ -334,7 +337,7 @@ pub fn validate(
 
     let api_server_port = k
         .api_server_port
-        .unwrap_or(crate::kubeadm::DEFAULT_API_SERVER_PORT);
+        .unwrap_or(crate::plan::kubeadm::DEFAULT_API_SERVER_PORT);
     if api_server_port == 0 {
         c.error(
             "kubernetes.api_server_port",

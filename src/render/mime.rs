@@ -4,14 +4,14 @@
 
 use sha2::{Digest, Sha256};
 
-use crate::render::{Artifact, Artifacts};
+use crate::artifact::{Artifact, Artifacts};
 
 /// Wraps a `#cloud-config` document as the single part of a multipart message. The
 /// part asks cloud-init to append its lists (write_files, runcmd) to those of parts
 /// before it and to leave their other keys alone, so put kubeprint's part last.
 pub fn multipart(cloud_config: &str) -> String {
     let digest = Sha256::digest(cloud_config.as_bytes());
-    let boundary = format!("==kubeprint-{}==", crate::pki::hex(&digest[..12]));
+    let boundary = format!("==kubeprint-{}==", crate::secrets::pki::hex(&digest[..12]));
     debug_assert!(!cloud_config.contains(&boundary));
     let encoding = if cloud_config.is_ascii() {
         "7bit"

@@ -4,9 +4,9 @@
 //! untested ones are warnings.
 
 use crate::config::PackagesConfig;
-use crate::fields::Checker;
-use crate::matrix::{CrioRepo, Kubic, Os, Release};
+use crate::model::matrix::{CrioRepo, Kubic, Os, Release};
 use crate::validate::CniPlugin;
+use crate::validate::fields::Checker;
 
 /// The OS can install this release's CRI-O and Kubernetes packages.
 pub(crate) fn check_os_release(c: &mut Checker, os: &Os, r: &Release, mirrors: &PackagesConfig) {

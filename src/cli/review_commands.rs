@@ -1,14 +1,19 @@
 //! The review commands (`check`, `verify`, `explain`, `diff`): argument handling,
-//! printing and exit outcomes around [`check`](crate::check), [`verify`](crate::verify),
-//! [`explain`](crate::explain) and [`treediff`](crate::treediff).
+//! printing and exit outcomes around [`check`](crate::review::check), [`verify`](crate::review::verify),
+//! [`explain`](crate::review::explain) and [`treediff`](crate::review::treediff).
 //!
 //! Reports go to stdout, errors and verdicts to stderr; `Err` means exit code 1.
 
 use std::path::Path;
 
-use crate::mask::Masker;
+use crate::render_cluster;
+use crate::review::check;
+use crate::review::explain;
+use crate::review::mask::Masker;
+use crate::review::tree;
+use crate::review::treediff;
+use crate::review::verify;
 use crate::secrets::{self, CheckedSecrets};
-use crate::{check, explain, render_cluster, tree, treediff, verify};
 
 /// `kubeprint check`: render in memory and compare with `output`.
 pub fn cmd_check(
@@ -83,7 +88,7 @@ fn load_existing_secrets(path: &Path, cluster: &str) -> Result<CheckedSecrets, S
             "error: the secrets file `{shown}` does not exist\n  = help: check compares with a tree rendered from existing secrets; pass the file it was rendered with (`-s FILE`)"
         ));
     }
-    let loaded = secrets::read(path).map_err(|d| crate::secrets_cmd::report(&shown, d))?;
+    let loaded = secrets::read(path).map_err(|d| crate::cli::secret_commands::report(&shown, d))?;
     if let Some(warning) = secrets::binding_message(&loaded, cluster, &shown)? {
         eprintln!("{warning}");
     }
@@ -94,7 +99,7 @@ fn load_existing_secrets(path: &Path, cluster: &str) -> Result<CheckedSecrets, S
             added.join(", ")
         ));
     }
-    secrets::check(loaded).map_err(|d| crate::secrets_cmd::report(&shown, d))
+    secrets::check(loaded).map_err(|d| crate::cli::secret_commands::report(&shown, d))
 }
 
 /// `kubeprint render -c … -s … -o …`, shell-quoted.

@@ -10,12 +10,12 @@ use std::collections::BTreeSet;
 
 use serde_yaml::Value;
 
-use crate::facts::{self, Bundle, Found, NodeKind, kind_of};
-use crate::kubeadm::CRIO_SOCKET;
-use crate::manifest::{self, MANIFEST, SHA256SUMS};
-use crate::mask;
-use crate::pki;
-use crate::tree::Tree;
+use crate::plan::kubeadm::CRIO_SOCKET;
+use crate::render::manifest::{self, MANIFEST, SHA256SUMS};
+use crate::review::facts::{self, Bundle, Found, NodeKind, kind_of};
+use crate::review::mask;
+use crate::review::tree::Tree;
+use crate::secrets::pki;
 
 #[derive(Debug, Default)]
 pub struct Outcome {

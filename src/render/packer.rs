@@ -40,7 +40,7 @@ fn variable(name: &str, default: &str, description: &str) -> Block {
 
 pub fn template_hcl(i: &PackerInputs) -> String {
     // validate admits only operating systems in the matrix.
-    let os = crate::matrix::os(i.os).expect("a known operating system");
+    let os = crate::model::matrix::os(i.os).expect("a known operating system");
     // EC2 names the architectures differently from Debian; burstable 2-vCPU types of
     // each, enough for kubeadm's image pull.
     let (ec2_arch, instance_type) = match i.arch {

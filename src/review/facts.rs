@@ -10,7 +10,7 @@
 
 use serde_yaml::Value;
 
-use crate::tree::Tree;
+use crate::review::tree::Tree;
 
 /// Terminator of the here-documents kubeprint writes (`render`).
 const HEREDOC_END: &str = "KUBEPRINT_EOF";

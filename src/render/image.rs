@@ -5,10 +5,10 @@
 use minijinja::value::{Serde, Value};
 use minijinja::{Environment, Error, context};
 
-use crate::bundle;
-use crate::packer::{self, PackerInputs};
+use crate::artifact::{Artifact, Artifacts};
 use crate::plan::{RolePlan, Stage, Step};
-use crate::render::{Artifact, Artifacts};
+use crate::render::bundle;
+use crate::render::packer::{self, PackerInputs};
 
 pub fn render_image(
     env: &Environment,

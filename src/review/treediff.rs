@@ -6,9 +6,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
 
-use crate::facts::{self, Bundle, NodeKind, kind_of};
-use crate::pki;
-use crate::tree::Tree;
+use crate::review::facts::{self, Bundle, NodeKind, kind_of};
+use crate::review::tree::Tree;
+use crate::secrets::pki;
 
 /// The facts of one tree that matter operationally, deduplicated across copies.
 #[derive(Default)]
@@ -40,14 +40,16 @@ fn summarize(bundles: &[Bundle]) -> Summary {
                 "InitConfiguration" => {
                     for t in doc["bootstrapTokens"].as_sequence().into_iter().flatten() {
                         if let Some(t) = t["token"].as_str() {
-                            s.tokens.insert(crate::manifest::sha256_hex(t.as_bytes()));
+                            s.tokens
+                                .insert(crate::render::manifest::sha256_hex(t.as_bytes()));
                         }
                     }
                 }
                 "JoinConfiguration" => {
                     let d = &doc["discovery"]["bootstrapToken"];
                     if let Some(t) = d["token"].as_str() {
-                        s.tokens.insert(crate::manifest::sha256_hex(t.as_bytes()));
+                        s.tokens
+                            .insert(crate::render::manifest::sha256_hex(t.as_bytes()));
                     }
                     // Workers carry only the pin: it stands for the CA where no
                     // certificate is rendered.

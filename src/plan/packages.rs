@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use crate::matrix::{CrioRepo, KubeRepo};
+use crate::model::matrix::{CrioRepo, KubeRepo};
 use crate::validate::Cluster;
 
 const KEYRINGS: &str = "/etc/apt/keyrings";

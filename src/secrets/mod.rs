@@ -6,6 +6,8 @@
 //! same CAs and token. Secret values live in [`Secret`], whose `Debug` and `Display`
 //! never show them; they leave this module only for rendering into node artifacts.
 
+pub mod pki;
+
 use std::fmt;
 use std::fs;
 use std::io::Write;
@@ -17,7 +19,7 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use crate::diagnostics::Diagnostic;
-use crate::pki::{self, CertPem, KeyType};
+use crate::secrets::pki::{CertPem, KeyType};
 
 /// A value that must never be printed. Serializes transparently (for the secrets file
 /// and node artifacts only).

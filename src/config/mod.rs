@@ -10,7 +10,7 @@ use serde_yaml::{Mapping, Value};
 use crate::diagnostics::Diagnostic;
 
 /// The embedded default cluster: the 2021 guide (Kubernetes 1.21.3, CRI-O 1.21, Canal).
-pub const DEFAULT_CLUSTER: &str = include_str!("../examples/guide-1.21.yaml");
+pub const DEFAULT_CLUSTER: &str = include_str!("../../examples/guide-1.21.yaml");
 pub const DEFAULT_CLUSTER_NAME: &str = "<embedded default cluster>";
 
 #[derive(Debug, Default, Deserialize)]

@@ -6,14 +6,19 @@
 //! repositories, package pins, API versions, which steps a role runs, which files carry
 //! secrets. Templates only loop and branch on what this module prepares.
 
+pub mod cni;
+pub mod kubeadm;
+pub mod kubeconfig;
+pub mod packages;
+
 use serde::Serialize;
 
-use crate::cni::{self, CniPlan};
-use crate::inventory::{Node, NodeRole};
-use crate::kubeadm::{self, KubeadmInputs, NODE_NAME_PLACEHOLDER, NodeFacts};
-use crate::kubeconfig;
-use crate::packages::{self, AptRepo};
+pub use crate::artifact::Stage;
+use crate::plan::cni::CniPlan;
+use crate::plan::kubeadm::{KubeadmInputs, NODE_NAME_PLACEHOLDER, NodeFacts};
+use crate::plan::packages::AptRepo;
 use crate::secrets::{ADMIN_GROUP, ADMIN_USER, CheckedSecrets, LEGACY_ADMIN_GROUP};
+use crate::validate::inventory::{Node, NodeRole};
 use crate::validate::{self, Cluster};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -34,15 +39,6 @@ impl Role {
             Role::Worker => "worker",
         }
     }
-}
-
-/// Whether a step may be baked into an image (no secrets, no cluster identity) or must
-/// run when the node boots.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Stage {
-    Bake,
-    Boot,
 }
 
 #[derive(Debug, Clone, Serialize)]

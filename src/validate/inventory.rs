@@ -8,7 +8,7 @@ use std::net::IpAddr;
 use ipnet::IpNet;
 
 use crate::config::NodeConfig;
-use crate::fields::{Checker, is_dns_label, is_dns_name, printable};
+use crate::validate::fields::{Checker, is_dns_label, is_dns_name, printable};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum NodeRole {

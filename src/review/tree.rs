@@ -1,5 +1,5 @@
 //! Review tooling, input side: a rendered tree on disk → [`Tree`] (relative path →
-//! bytes and mode), the same shape as [`Artifacts`](crate::render::Artifacts), so
+//! bytes and mode), the same shape as [`Artifacts`](crate::artifact::Artifacts), so
 //! `check`, `verify` and `diff` compare like with like.
 
 use std::collections::BTreeMap;

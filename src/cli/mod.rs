@@ -1,6 +1,9 @@
 //! The command line: parses arguments, runs the pipeline, reports, and maps outcomes to
 //! exit codes (0 success, 1 invalid input or failed render, 2 usage error).
 
+pub mod review_commands;
+pub mod secret_commands;
+
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -8,9 +11,12 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use crate::config::{DEFAULT_CLUSTER, DEFAULT_CLUSTER_NAME};
-use crate::pki::KeyType;
+use crate::emit;
+use crate::emit::outdir;
+use crate::load_cluster;
+use crate::model::matrix;
+use crate::secrets::pki::KeyType;
 use crate::secrets::{self, CheckedSecrets};
-use crate::{emit, load_cluster, matrix, outdir};
 
 #[derive(Parser)]
 #[command(
@@ -59,7 +65,7 @@ enum Command {
     /// Manage the secrets file (bootstrap token, shared PKI, admin certificates).
     Secrets {
         #[command(subcommand)]
-        command: crate::secrets_cmd::SecretsCommand,
+        command: crate::cli::secret_commands::SecretsCommand,
     },
     /// Print the release matrix: supported Kubernetes minors and what each one uses.
     Versions,
@@ -115,19 +121,25 @@ pub fn main() -> ExitCode {
             format,
         } => cmd_render(config.as_deref(), &secrets, &output, strict, redact, format),
         Command::Validate { config, strict } => cmd_validate(config.as_deref(), strict),
-        Command::Secrets { command } => crate::secrets_cmd::run(command),
+        Command::Secrets { command } => crate::cli::secret_commands::run(command),
         Command::Check {
             config,
             secrets,
             output,
             redact,
         } => checked_cluster(config.as_deref(), false).and_then(|cluster| {
-            crate::review_cmd::cmd_check(config.as_deref(), &secrets, &output, cluster, redact)
+            crate::cli::review_commands::cmd_check(
+                config.as_deref(),
+                &secrets,
+                &output,
+                cluster,
+                redact,
+            )
         }),
-        Command::Verify { dir } => crate::review_cmd::cmd_verify(&dir),
+        Command::Verify { dir } => crate::cli::review_commands::cmd_verify(&dir),
         Command::Explain { config } => checked_cluster(config.as_deref(), false)
-            .and_then(|cluster| crate::review_cmd::cmd_explain(&cluster)),
-        Command::Diff { old, new } => crate::review_cmd::cmd_diff(&old, &new),
+            .and_then(|cluster| crate::cli::review_commands::cmd_explain(&cluster)),
+        Command::Diff { old, new } => crate::cli::review_commands::cmd_diff(&old, &new),
         Command::Versions => {
             print!("{}", versions_table());
             Ok(())
@@ -217,8 +229,8 @@ fn cmd_render(
     let artifacts = crate::render_cluster_with(&cluster, &secrets, options)
         .map_err(|e| format!("error: {e}"))?;
     emit::emit(&artifacts, &target).map_err(|e| format!("error: {e}"))?;
-    let rows = crate::budget::rows(&artifacts);
-    eprint!("{}", crate::budget::table(&rows));
+    let rows = crate::render::budget::rows(&artifacts);
+    eprint!("{}", crate::render::budget::table(&rows));
     if rows.iter().any(|r| r.gzip_size.is_some()) {
         eprintln!(
             "note: for user-data over the EC2 limit pass its .gz twin instead (cloud-init reads gzip)"
@@ -256,7 +268,7 @@ fn warn_if_token_expired(cluster: &crate::validate::Cluster, secrets: &CheckedSe
 /// belongs to another cluster is refused before anything is written.
 fn load_or_generate_secrets(path: &Path, cluster: &str) -> Result<CheckedSecrets, String> {
     let shown = path.display().to_string();
-    let problems = |d| crate::secrets_cmd::report(&shown, d);
+    let problems = |d| crate::cli::secret_commands::report(&shown, d);
     if !path.exists() {
         let fresh =
             secrets::generate(cluster, KeyType::default()).map_err(|e| format!("error: {e}"))?;

@@ -9,8 +9,8 @@
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
+use crate::artifact::{Artifact, Artifacts};
 use crate::plan::Stage;
-use crate::render::{Artifact, Artifacts};
 use crate::validate::Cluster;
 
 pub const SHA256SUMS: &str = "SHA256SUMS";
@@ -31,7 +31,7 @@ pub struct Inputs {
 
 impl Inputs {
     pub fn new(cluster: &Cluster) -> Inputs {
-        let cni_manifest_url = crate::cni::cni_plan(cluster).map(|cni| cni.manifest_url);
+        let cni_manifest_url = crate::plan::cni::cni_plan(cluster).map(|cni| cni.manifest_url);
         Inputs {
             kubeprint_version: env!("CARGO_PKG_VERSION").to_string(),
             cluster_name: cluster.name.clone(),
@@ -64,7 +64,7 @@ struct FileEntry<'a> {
 }
 
 pub fn sha256_hex(bytes: &[u8]) -> String {
-    crate::pki::hex(&Sha256::digest(bytes))
+    crate::secrets::pki::hex(&Sha256::digest(bytes))
 }
 
 /// Adds (or replaces) `SHA256SUMS` and `manifest.json`, describing every other

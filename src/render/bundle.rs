@@ -6,9 +6,9 @@ use minijinja::value::{Serde, Value};
 use minijinja::{Environment, Error, context};
 use sha2::{Digest, Sha256};
 
-use crate::cloudinit;
+use crate::artifact::{Artifact, Artifacts};
 use crate::plan::{Context, RolePlan, Stage, Step};
-use crate::render::{Artifact, Artifacts};
+use crate::render::cloudinit;
 
 pub struct RenderedBundle {
     pub artifacts: Artifacts,
@@ -97,7 +97,7 @@ pub fn render_bundle(env: &Environment, bundle: &RolePlan) -> Result<RenderedBun
         hasher.update(body.as_bytes());
         hasher.update(b"\n");
     }
-    let bake_fingerprint = crate::pki::hex(&hasher.finalize()[..8]);
+    let bake_fingerprint = crate::secrets::pki::hex(&hasher.finalize()[..8]);
 
     let header = |what: &str| {
         vec![

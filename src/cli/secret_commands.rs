@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use clap::Subcommand;
 
 use crate::diagnostics::{Diagnostic, Report};
-use crate::pki::{self, KeyType};
+use crate::secrets::pki::{self, KeyType};
 use crate::secrets::{self, CertPair, CheckedSecrets, KeyPairPem, Secret, Secrets};
 
 #[derive(Subcommand)]

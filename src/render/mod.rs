@@ -5,28 +5,20 @@
 //! filter proves it safe (`heredoc`, `safe_words`), so no configuration value can break
 //! out of the command it lands in.
 
-use std::collections::BTreeMap;
+pub mod budget;
+pub mod bundle;
+pub mod cloudinit;
+pub mod image;
+pub mod manifest;
+pub mod mime;
+pub mod packer;
 
 use minijinja::value::Value;
 use minijinja::{AutoEscape, Environment, Error, ErrorKind, State, UndefinedBehavior};
 
-use crate::plan::{Plan, Stage};
-use crate::{budget, bundle, image};
-
-/// A rendered file.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Artifact {
-    pub bytes: Vec<u8>,
-    pub mode: u32,
-    /// Carries a private key or the bootstrap token.
-    pub secret: bool,
-    /// The role directory it belongs to (`control-plane`, `worker`, ...).
-    pub role: String,
-    /// Whether it may be baked into an image; whole bundles count as boot.
-    pub stage: Stage,
-}
-
-pub type Artifacts = BTreeMap<String, Artifact>;
+pub use crate::artifact::Stage;
+use crate::artifact::{Artifact, Artifacts};
+use crate::plan::Plan;
 
 /// Terminator of every here-document kubeprint writes; rendered content may never
 /// contain it as a line.
@@ -34,7 +26,7 @@ const HEREDOC_END: &str = "KUBEPRINT_EOF";
 
 macro_rules! templates {
     ($($name:literal),* $(,)?) => {
-        &[$(($name, include_str!(concat!("../templates/", $name)))),*]
+        &[$(($name, include_str!(concat!("../../templates/", $name)))),*]
     };
 }
 

@@ -6,9 +6,9 @@ use std::fmt::Write;
 
 use similar::{ChangeTag, TextDiff};
 
-use crate::mask::{self, Masker};
-use crate::render::Artifacts;
-use crate::tree::Tree;
+use crate::artifact::Artifacts;
+use crate::review::mask::{self, Masker};
+use crate::review::tree::Tree;
 
 /// The outcome of a comparison; `report` is for stdout.
 #[derive(Debug, Default)]

@@ -3,13 +3,15 @@
 //! The tree is written into a temporary directory beside the target and then swapped in
 //! with one atomic rename (`RENAME_EXCHANGE`), so readers see either the old tree or the
 //! new one, and a failed or interrupted render leaves the old one untouched. Only a
-//! directory [`outdir::claim`](crate::outdir::claim) accepted is replaced, and the old
+//! directory [`outdir::claim`](crate::emit::outdir::claim) accepted is replaced, and the old
 //! tree is checked once more after the swap: if something foreign appeared in it
 //! meanwhile, the swap is undone and nothing is deleted.
 //!
 //! Files are not fsynced: the output is reproducible from its inputs, and flushing
 //! thousands of files (a large inventory) multiplied render time several times over. After
 //! a power loss, render again.
+
+pub mod outdir;
 
 use std::fs;
 use std::io::Write;
@@ -18,8 +20,8 @@ use std::path::Path;
 
 use rustix::fs::{CWD, RenameFlags, renameat_with};
 
-use crate::outdir::{self, KEEP_FILE, OutputDir};
-use crate::render::Artifacts;
+use crate::artifact::Artifacts;
+use crate::emit::outdir::{KEEP_FILE, OutputDir};
 
 const STAGING_PREFIX: &str = ".kubeprint-staging-";
 

@@ -1,0 +1,34 @@
+//! Shared by render, emit and review: a rendered file and the tree of them, in memory.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+/// Written last into every tree: checksums (`sha256sum -c` input) and a description
+/// of every other file.
+pub const SHA256SUMS: &str = "SHA256SUMS";
+pub const MANIFEST: &str = "manifest.json";
+
+/// Whether a step may be baked into an image (no secrets, no cluster identity) or must
+/// run when the node boots.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Stage {
+    Bake,
+    Boot,
+}
+
+/// A rendered file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Artifact {
+    pub bytes: Vec<u8>,
+    pub mode: u32,
+    /// Carries a private key or the bootstrap token.
+    pub secret: bool,
+    /// The role directory it belongs to (`control-plane`, `worker`, ...).
+    pub role: String,
+    /// Whether it may be baked into an image; whole bundles count as boot.
+    pub stage: Stage,
+}
+
+pub type Artifacts = BTreeMap<String, Artifact>;

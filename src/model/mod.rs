@@ -1,0 +1,3 @@
+//! The model every stage shares: the release matrix and the checked cluster.
+
+pub mod matrix;
