@@ -15,6 +15,7 @@ pub mod artifact;
 pub mod cli;
 pub mod config;
 pub mod diagnostics;
+pub mod digest;
 pub mod emit;
 pub mod model;
 pub mod plan;
@@ -27,8 +28,8 @@ pub mod yaml;
 use artifact::Artifacts;
 use config::SourceMap;
 use diagnostics::Report;
+use model::cluster::Cluster;
 use secrets::CheckedSecrets;
-use validate::Cluster;
 
 /// Loads and validates a definition. The report holds every problem found; the cluster
 /// is `None` when any of them is an error (after `--strict`, warnings count too).
@@ -75,6 +76,6 @@ pub fn render_cluster_with(
     if options.mime {
         render::mime::add_multipart_twins(&mut artifacts);
     }
-    render::manifest::seal(&mut artifacts, &render::manifest::Inputs::new(cluster));
+    render::manifest::seal(&mut artifacts, &plan.provenance);
     Ok(artifacts)
 }

@@ -270,7 +270,7 @@ fn the_node_refuses_a_manifest_that_does_not_match_its_pin() {
     }
     let manifest =
         "kind: ConfigMap\ndata:\n  net-conf.json: |\n    {\"Network\": \"10.244.0.0/16\"}\n";
-    let pin = kubeprint::render::manifest::sha256_hex(manifest.as_bytes());
+    let pin = kubeprint::digest::sha256_hex(manifest.as_bytes());
     let extra = format!(
         "cni:\n  plugin: flannel\n  manifest: https://mirror.example.com/flannel.yaml\n  manifest_sha256: {pin}\n"
     );
@@ -311,7 +311,7 @@ fn the_node_refuses_a_manifest_that_does_not_match_its_pin() {
         assert_eq!(out.status.success(), ok, "{log}");
         assert_eq!(d.join("applied").exists(), ok, "{log}");
         if !ok {
-            let actual = kubeprint::render::manifest::sha256_hex(served.as_bytes());
+            let actual = kubeprint::digest::sha256_hex(served.as_bytes());
             assert!(
                 log.contains(&format!("expected sha256 {pin}, downloaded {actual}")),
                 "{log}"

@@ -160,7 +160,7 @@ pub fn main() -> ExitCode {
 pub(crate) fn checked_cluster(
     path: Option<&Path>,
     strict: bool,
-) -> Result<crate::validate::Cluster, String> {
+) -> Result<crate::model::cluster::Cluster, String> {
     let (text, name) = match path {
         None => (
             DEFAULT_CLUSTER.to_string(),
@@ -247,7 +247,7 @@ fn cmd_render(
 /// kubeadm counts the token's TTL from `kubeadm init`, which is after the token was
 /// generated: once the TTL has passed since generation, joins may fail. Only a warning,
 /// since the clock must not change what is rendered.
-fn warn_if_token_expired(cluster: &crate::validate::Cluster, secrets: &CheckedSecrets) {
+fn warn_if_token_expired(cluster: &crate::model::cluster::Cluster, secrets: &CheckedSecrets) {
     let ttl = cluster.token_ttl_seconds as i64;
     if let Some(age) = secrets::token_age_seconds(&secrets.secrets)
         && ttl > 0

@@ -20,7 +20,7 @@ pub fn cmd_check(
     config: Option<&Path>,
     secrets_path: &Path,
     output: &Path,
-    cluster: crate::validate::Cluster,
+    cluster: crate::model::cluster::Cluster,
     redact: bool,
 ) -> Result<(), String> {
     let mut secrets = load_existing_secrets(secrets_path, &cluster.name)?;
@@ -144,7 +144,7 @@ pub fn cmd_verify(dir: &Path) -> Result<(), String> {
 }
 
 /// `kubeprint explain`: each role's steps.
-pub fn cmd_explain(cluster: &crate::validate::Cluster) -> Result<(), String> {
+pub fn cmd_explain(cluster: &crate::model::cluster::Cluster) -> Result<(), String> {
     print!("{}", explain::explain(cluster));
     Ok(())
 }

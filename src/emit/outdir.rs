@@ -11,7 +11,7 @@ use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use crate::render::manifest::{MANIFEST, SHA256SUMS};
+use crate::artifact::{MANIFEST, SHA256SUMS};
 
 /// Kept across renders so a committed, otherwise empty `out/` stays in version control.
 pub const KEEP_FILE: &str = ".gitkeep";

@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use crate::validate::{Cluster, CniPlugin};
+use crate::model::cluster::{Cluster, CniPlugin};
 
 /// Flannel's and Canal's manifests ship this pod network.
 const FLANNEL_DEFAULT_NETWORK: &str = "10.244.0.0/16";

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use crate::model::cluster::DEFAULT_API_SERVER_PORT;
 use crate::model::matrix::KubeadmApi;
 use crate::yaml;
 
@@ -104,10 +105,6 @@ struct ApiEndpoint {
     advertise_address: Option<String>,
     bind_port: u16,
 }
-
-/// kubeadm's default API server port, written only where the node is known or the
-/// port differs.
-pub const DEFAULT_API_SERVER_PORT: u16 = 6443;
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]

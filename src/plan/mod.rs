@@ -10,16 +10,18 @@ pub mod cni;
 pub mod kubeadm;
 pub mod kubeconfig;
 pub mod packages;
+pub mod provenance;
 
 use serde::Serialize;
 
 pub use crate::artifact::Stage;
+use crate::model::cluster::Cluster;
+use crate::model::cluster::{Node, NodeRole};
 use crate::plan::cni::CniPlan;
 use crate::plan::kubeadm::{KubeadmInputs, NODE_NAME_PLACEHOLDER, NodeFacts};
 use crate::plan::packages::AptRepo;
 use crate::secrets::{ADMIN_GROUP, ADMIN_USER, CheckedSecrets, LEGACY_ADMIN_GROUP};
-use crate::validate::inventory::{Node, NodeRole};
-use crate::validate::{self, Cluster};
+use crate::validate::{self};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -70,6 +72,8 @@ pub struct Plan {
     pub bundles: Vec<RolePlan>,
     /// `admin.conf` for the operator; `None` when the secrets hold no admin credential.
     pub admin_kubeconfig: Option<String>,
+    /// What the tree is rendered from, for its manifest.
+    pub provenance: provenance::Provenance,
 }
 
 /// Everything a bundle's templates may read.
@@ -160,6 +164,7 @@ pub fn plan(cluster: &Cluster, secrets: &CheckedSecrets) -> Plan {
         cluster_name: cluster.name.clone(),
         bundles,
         admin_kubeconfig: admin_kubeconfig(cluster, secrets),
+        provenance: provenance::Provenance::new(cluster),
     }
 }
 

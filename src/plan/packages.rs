@@ -3,8 +3,8 @@
 
 use serde::Serialize;
 
+use crate::model::cluster::Cluster;
 use crate::model::matrix::{CrioRepo, KubeRepo};
-use crate::validate::Cluster;
 
 const KEYRINGS: &str = "/etc/apt/keyrings";
 const OPENSUSE: &str = "https://download.opensuse.org/repositories";

@@ -97,7 +97,7 @@ pub fn render_bundle(env: &Environment, bundle: &RolePlan) -> Result<RenderedBun
         hasher.update(body.as_bytes());
         hasher.update(b"\n");
     }
-    let bake_fingerprint = crate::secrets::pki::hex(&hasher.finalize()[..8]);
+    let bake_fingerprint = crate::digest::hex(&hasher.finalize()[..8]);
 
     let header = |what: &str| {
         vec![

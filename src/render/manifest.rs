@@ -7,47 +7,17 @@
 //! neither carries a secret: only hashes of files, never their content.
 
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 
 use crate::artifact::{Artifact, Artifacts};
 use crate::plan::Stage;
-use crate::validate::Cluster;
+use crate::plan::provenance::Provenance;
 
-pub const SHA256SUMS: &str = "SHA256SUMS";
-pub const MANIFEST: &str = "manifest.json";
-
-/// What a tree was rendered from (no secrets).
-#[derive(Debug, Clone, Serialize)]
-pub struct Inputs {
-    pub kubeprint_version: String,
-    pub cluster_name: String,
-    pub kubernetes_version: String,
-    pub crio_version: String,
-    pub kubeadm_api_version: String,
-    pub cni_plugin: String,
-    /// `None` with `cni.plugin: none`.
-    pub cni_manifest_url: Option<String>,
-}
-
-impl Inputs {
-    pub fn new(cluster: &Cluster) -> Inputs {
-        let cni_manifest_url = crate::plan::cni::cni_plan(cluster).map(|cni| cni.manifest_url);
-        Inputs {
-            kubeprint_version: env!("CARGO_PKG_VERSION").to_string(),
-            cluster_name: cluster.name.clone(),
-            kubernetes_version: cluster.version.to_string(),
-            // validate guarantees the CRI-O minor equals the Kubernetes minor.
-            crio_version: format!("{}.{}", cluster.version.major, cluster.release.minor),
-            kubeadm_api_version: cluster.release.kubeadm_api.api_version().to_string(),
-            cni_plugin: cluster.cni.plugin.name().to_string(),
-            cni_manifest_url,
-        }
-    }
-}
+pub use crate::artifact::{MANIFEST, SHA256SUMS};
+use crate::digest::sha256_hex;
 
 #[derive(Serialize)]
 struct Manifest<'a> {
-    inputs: &'a Inputs,
+    inputs: &'a Provenance,
     files: Vec<FileEntry<'a>>,
 }
 
@@ -63,13 +33,9 @@ struct FileEntry<'a> {
     mode: String,
 }
 
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    crate::secrets::pki::hex(&Sha256::digest(bytes))
-}
-
 /// Adds (or replaces) `SHA256SUMS` and `manifest.json`, describing every other
 /// artifact. Call it again after changing any artifact (as redaction would).
-pub fn seal(artifacts: &mut Artifacts, inputs: &Inputs) {
+pub fn seal(artifacts: &mut Artifacts, inputs: &Provenance) {
     artifacts.remove(SHA256SUMS);
     artifacts.remove(MANIFEST);
     let mut sums = String::new();

@@ -11,7 +11,7 @@ use crate::artifact::{Artifact, Artifacts};
 /// before it and to leave their other keys alone, so put kubeprint's part last.
 pub fn multipart(cloud_config: &str) -> String {
     let digest = Sha256::digest(cloud_config.as_bytes());
-    let boundary = format!("==kubeprint-{}==", crate::secrets::pki::hex(&digest[..12]));
+    let boundary = format!("==kubeprint-{}==", crate::digest::hex(&digest[..12]));
     debug_assert!(!cloud_config.contains(&boundary));
     let encoding = if cloud_config.is_ascii() {
         "7bit"

@@ -4,8 +4,8 @@
 
 use std::fmt::Write;
 
+use crate::model::cluster::Cluster;
 use crate::plan::{self, Role, Stage};
-use crate::validate::Cluster;
 
 pub fn explain(cluster: &Cluster) -> String {
     let mut out = String::new();

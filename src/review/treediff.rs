@@ -40,16 +40,14 @@ fn summarize(bundles: &[Bundle]) -> Summary {
                 "InitConfiguration" => {
                     for t in doc["bootstrapTokens"].as_sequence().into_iter().flatten() {
                         if let Some(t) = t["token"].as_str() {
-                            s.tokens
-                                .insert(crate::render::manifest::sha256_hex(t.as_bytes()));
+                            s.tokens.insert(crate::digest::sha256_hex(t.as_bytes()));
                         }
                     }
                 }
                 "JoinConfiguration" => {
                     let d = &doc["discovery"]["bootstrapToken"];
                     if let Some(t) = d["token"].as_str() {
-                        s.tokens
-                            .insert(crate::render::manifest::sha256_hex(t.as_bytes()));
+                        s.tokens.insert(crate::digest::sha256_hex(t.as_bytes()));
                     }
                     // Workers carry only the pin: it stands for the CA where no
                     // certificate is rendered.

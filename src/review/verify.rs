@@ -10,8 +10,9 @@ use std::collections::BTreeSet;
 
 use serde_yaml::Value;
 
+use crate::artifact::{MANIFEST, SHA256SUMS};
+use crate::digest::sha256_hex;
 use crate::plan::kubeadm::CRIO_SOCKET;
-use crate::render::manifest::{self, MANIFEST, SHA256SUMS};
 use crate::review::facts::{self, Bundle, Found, NodeKind, kind_of};
 use crate::review::mask;
 use crate::review::tree::Tree;
@@ -475,7 +476,7 @@ fn check_sums(tree: &Tree, out: &mut Outcome) {
             None => out
                 .problems
                 .push(format!("{path}: listed in {SHA256SUMS} but missing")),
-            Some(f) if manifest::sha256_hex(&f.bytes) != hash => out.problems.push(format!(
+            Some(f) if sha256_hex(&f.bytes) != hash => out.problems.push(format!(
                 "{path}: content does not match its {SHA256SUMS} entry"
             )),
             Some(_) => {}
@@ -494,7 +495,7 @@ fn check_sums(tree: &Tree, out: &mut Outcome) {
         for f in m["files"].as_array().into_iter().flatten() {
             let path = f["path"].as_str().unwrap_or_default();
             if let Some(file) = tree.get(path)
-                && f["sha256"].as_str() != Some(manifest::sha256_hex(&file.bytes).as_str())
+                && f["sha256"].as_str() != Some(sha256_hex(&file.bytes).as_str())
             {
                 out.problems.push(format!(
                     "{path}: content does not match its {MANIFEST} entry"

@@ -192,12 +192,7 @@ pub fn public_key_spki(pem_text: &str) -> Result<Vec<u8>, String> {
 /// The discovery hash kubeadm pins: `sha256:` + hex SHA-256 of the CA certificate's
 /// DER SubjectPublicKeyInfo (the same as kubeadm's pubkeypin.Hash).
 pub fn ca_cert_hash(spki_der: &[u8]) -> String {
-    format!("sha256:{}", hex(&Sha256::digest(spki_der)))
-}
-
-/// Lowercase hex, as sha256sum and kubeadm print digests.
-pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    format!("sha256:{}", crate::digest::sha256_hex(spki_der))
 }
 
 /// Whether a PEM private key belongs to a public key (DER SubjectPublicKeyInfo).

@@ -8,7 +8,7 @@ use ipnet::IpNet;
 
 use crate::config::{Scalar, SourceMap};
 use crate::diagnostics::{Diagnostic, Report};
-use crate::validate::{Endpoint, Version};
+use crate::model::cluster::{Endpoint, Version};
 
 pub(crate) struct Checker<'a> {
     source: &'a SourceMap,

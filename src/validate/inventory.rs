@@ -2,37 +2,14 @@
 //! [`Node`]s. Unique names and addresses, known roles, the first control plane present,
 //! addresses outside the cluster's own ranges, labels and taints kubelet will accept.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::net::IpAddr;
 
 use ipnet::IpNet;
 
 use crate::config::NodeConfig;
+use crate::model::cluster::{Node, NodeRole, Taint};
 use crate::validate::fields::{Checker, is_dns_label, is_dns_name, printable};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum NodeRole {
-    ControlPlane,
-    Worker,
-}
-
-#[derive(Debug, Clone)]
-pub struct Node {
-    pub name: String,
-    pub role: NodeRole,
-    pub address: IpAddr,
-    pub labels: BTreeMap<String, String>,
-    /// `None`: kubeadm's default (the control-plane taint on control planes); `Some`,
-    /// even empty, replaces it.
-    pub taints: Option<Vec<Taint>>,
-}
-
-#[derive(Debug, Clone)]
-pub struct Taint {
-    pub key: String,
-    pub value: Option<String>,
-    pub effect: String,
-}
 
 const EFFECTS: &[&str] = &["NoSchedule", "PreferNoSchedule", "NoExecute"];
 

@@ -14,99 +14,12 @@ use ipnet::IpNet;
 
 use crate::config::{Config, SourceMap};
 use crate::diagnostics::Report;
-use crate::model::matrix::{self, Os, Release};
+use crate::model::cluster::{
+    Cluster, Cni, CniPlugin, DEFAULT_API_SERVER_PORT, Endpoint, Mirrors, Node, NodeRole,
+};
+use crate::model::matrix;
 use crate::validate::fields::{Checker, is_posix_user, printable};
 pub use crate::validate::fields::{go_duration, is_dns_label, is_dns_name, parse_duration};
-
-/// A checked cluster definition.
-#[derive(Debug, Clone)]
-pub struct Cluster {
-    pub name: String,
-    pub os: &'static Os,
-    pub version: Version,
-    pub release: &'static Release,
-    pub endpoint: Endpoint,
-    pub pod_subnet: IpNet,
-    pub service_subnet: IpNet,
-    pub dns_domain: String,
-    /// Token lifetime in seconds; 0 means it never expires.
-    pub token_ttl_seconds: u64,
-    pub cert_sans: Vec<String>,
-    pub cni: Cni,
-    pub admin_user: String,
-    pub mirrors: Mirrors,
-    /// Number of control planes; more than one adds the `control-plane-join` role.
-    pub control_planes: u32,
-    pub api_server_port: u16,
-    /// CPU architecture of the nodes (`amd64`, `arm64`): picks the official AMI to bake.
-    pub arch: &'static str,
-    /// The optional inventory, first control plane first.
-    pub nodes: Vec<inventory::Node>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Version {
-    pub major: u32,
-    pub minor: u32,
-    pub patch: u32,
-}
-
-impl std::fmt::Display for Version {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}.{}.{}", self.major, self.minor, self.patch)
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Endpoint {
-    pub host: String,
-    pub port: u16,
-    pub ip: Option<IpAddr>,
-}
-
-impl Endpoint {
-    /// `host:port`, with brackets around an IPv6 address.
-    pub fn host_port(&self) -> String {
-        match self.ip {
-            Some(IpAddr::V6(_)) => format!("[{}]:{}", self.host, self.port),
-            _ => format!("{}:{}", self.host, self.port),
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CniPlugin {
-    Flannel,
-    Canal,
-    Calico,
-    None,
-}
-
-impl CniPlugin {
-    pub fn name(self) -> &'static str {
-        match self {
-            CniPlugin::Flannel => "flannel",
-            CniPlugin::Canal => "canal",
-            CniPlugin::Calico => "calico",
-            CniPlugin::None => "none",
-        }
-    }
-}
-
-#[derive(Debug, Clone)]
-pub struct Cni {
-    pub plugin: CniPlugin,
-    /// The user's manifest instead of the pinned one: URL and sha256.
-    pub manifest: Option<(String, String)>,
-}
-
-#[derive(Debug, Clone, Default)]
-pub struct Mirrors {
-    pub kubernetes_repo: Option<String>,
-    pub kubernetes_key: Option<String>,
-    pub crio_repo: Option<String>,
-    pub crio_key: Option<String>,
-}
 
 const CNI_CHOICES: &str = "flannel, canal, calico, none";
 
@@ -335,9 +248,7 @@ pub fn validate(
             "use a POSIX user name: lowercase letters, digits, `_` and `-`, starting with a letter or `_`, at most 32 characters");
     }
 
-    let api_server_port = k
-        .api_server_port
-        .unwrap_or(crate::plan::kubeadm::DEFAULT_API_SERVER_PORT);
+    let api_server_port = k.api_server_port.unwrap_or(DEFAULT_API_SERVER_PORT);
     if api_server_port == 0 {
         c.error(
             "kubernetes.api_server_port",
@@ -406,7 +317,7 @@ pub fn validate(
     };
     let inventory_control_planes = nodes
         .iter()
-        .filter(|n| n.role == inventory::NodeRole::ControlPlane)
+        .filter(|n| n.role == NodeRole::ControlPlane)
         .count() as u32;
     let control_planes = match k.control_planes {
         Some(0) => {
@@ -482,13 +393,13 @@ pub fn validate(
 /// Nodes reach the API server at the endpoint. When the endpoint is a control plane's
 /// own address nothing translates ports, so its port must be the one the API server
 /// binds; elsewhere (a load balancer, a DNS name) a different port is worth a warning.
-fn check_endpoint_port(c: &mut Checker, e: &Endpoint, bind_port: u16, nodes: &[inventory::Node]) {
+fn check_endpoint_port(c: &mut Checker, e: &Endpoint, bind_port: u16, nodes: &[Node]) {
     if e.port == bind_port {
         return;
     }
     let own = nodes
         .iter()
-        .find(|n| n.role == inventory::NodeRole::ControlPlane && Some(n.address) == e.ip);
+        .find(|n| n.role == NodeRole::ControlPlane && Some(n.address) == e.ip);
     match own {
         Some(node) => c.error(
             "kubernetes.endpoint",

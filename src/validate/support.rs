@@ -4,8 +4,8 @@
 //! untested ones are warnings.
 
 use crate::config::PackagesConfig;
+use crate::model::cluster::CniPlugin;
 use crate::model::matrix::{CrioRepo, Kubic, Os, Release};
-use crate::validate::CniPlugin;
 use crate::validate::fields::Checker;
 
 /// The OS can install this release's CRI-O and Kubernetes packages.

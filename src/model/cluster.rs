@@ -1,0 +1,126 @@
+//! The checked cluster: what `validate` produces from a definition and every later
+//! stage reads. Only types live here; the checks that build them are in `validate`.
+
+use std::collections::BTreeMap;
+use std::net::IpAddr;
+
+use ipnet::IpNet;
+
+use crate::model::matrix::{Os, Release};
+
+/// kubeadm's default API server port.
+pub const DEFAULT_API_SERVER_PORT: u16 = 6443;
+
+/// A checked cluster definition.
+#[derive(Debug, Clone)]
+pub struct Cluster {
+    pub name: String,
+    pub os: &'static Os,
+    pub version: Version,
+    pub release: &'static Release,
+    pub endpoint: Endpoint,
+    pub pod_subnet: IpNet,
+    pub service_subnet: IpNet,
+    pub dns_domain: String,
+    /// Token lifetime in seconds; 0 means it never expires.
+    pub token_ttl_seconds: u64,
+    pub cert_sans: Vec<String>,
+    pub cni: Cni,
+    pub admin_user: String,
+    pub mirrors: Mirrors,
+    /// Number of control planes; more than one adds the `control-plane-join` role.
+    pub control_planes: u32,
+    pub api_server_port: u16,
+    /// CPU architecture of the nodes (`amd64`, `arm64`): picks the official AMI to bake.
+    pub arch: &'static str,
+    /// The optional inventory, first control plane first.
+    pub nodes: Vec<Node>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Version {
+    pub major: u32,
+    pub minor: u32,
+    pub patch: u32,
+}
+
+impl std::fmt::Display for Version {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}.{}.{}", self.major, self.minor, self.patch)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Endpoint {
+    pub host: String,
+    pub port: u16,
+    pub ip: Option<IpAddr>,
+}
+
+impl Endpoint {
+    /// `host:port`, with brackets around an IPv6 address.
+    pub fn host_port(&self) -> String {
+        match self.ip {
+            Some(IpAddr::V6(_)) => format!("[{}]:{}", self.host, self.port),
+            _ => format!("{}:{}", self.host, self.port),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CniPlugin {
+    Flannel,
+    Canal,
+    Calico,
+    None,
+}
+
+impl CniPlugin {
+    pub fn name(self) -> &'static str {
+        match self {
+            CniPlugin::Flannel => "flannel",
+            CniPlugin::Canal => "canal",
+            CniPlugin::Calico => "calico",
+            CniPlugin::None => "none",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Cni {
+    pub plugin: CniPlugin,
+    /// The user's manifest instead of the pinned one: URL and sha256.
+    pub manifest: Option<(String, String)>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Mirrors {
+    pub kubernetes_repo: Option<String>,
+    pub kubernetes_key: Option<String>,
+    pub crio_repo: Option<String>,
+    pub crio_key: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NodeRole {
+    ControlPlane,
+    Worker,
+}
+
+#[derive(Debug, Clone)]
+pub struct Node {
+    pub name: String,
+    pub role: NodeRole,
+    pub address: IpAddr,
+    pub labels: BTreeMap<String, String>,
+    /// `None`: kubeadm's default (the control-plane taint on control planes); `Some`,
+    /// even empty, replaces it.
+    pub taints: Option<Vec<Taint>>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Taint {
+    pub key: String,
+    pub value: Option<String>,
+    pub effect: String,
+}

@@ -1,0 +1,36 @@
+//! Part of stage 3 (plan): what a tree is rendered from, recorded in its manifest.json
+//! (no secrets). Decided here, once, so rendering needs only the plan.
+
+use serde::Serialize;
+
+use crate::model::cluster::Cluster;
+use crate::plan::cni::cni_plan;
+
+/// What a tree was rendered from (no secrets).
+#[derive(Debug, Clone, Serialize)]
+pub struct Provenance {
+    pub kubeprint_version: String,
+    pub cluster_name: String,
+    pub kubernetes_version: String,
+    pub crio_version: String,
+    pub kubeadm_api_version: String,
+    pub cni_plugin: String,
+    /// `None` with `cni.plugin: none`.
+    pub cni_manifest_url: Option<String>,
+}
+
+impl Provenance {
+    pub fn new(cluster: &Cluster) -> Provenance {
+        let cni_manifest_url = cni_plan(cluster).map(|cni| cni.manifest_url);
+        Provenance {
+            kubeprint_version: env!("CARGO_PKG_VERSION").to_string(),
+            cluster_name: cluster.name.clone(),
+            kubernetes_version: cluster.version.to_string(),
+            // validate guarantees the CRI-O minor equals the Kubernetes minor.
+            crio_version: format!("{}.{}", cluster.version.major, cluster.release.minor),
+            kubeadm_api_version: cluster.release.kubeadm_api.api_version().to_string(),
+            cni_plugin: cluster.cni.plugin.name().to_string(),
+            cni_manifest_url,
+        }
+    }
+}
