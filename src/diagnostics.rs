@@ -102,6 +102,14 @@ impl Report {
         }
     }
 
+    /// A report of `diagnostics` found in `file`.
+    pub fn of(file: impl Into<String>, diagnostics: Vec<Diagnostic>) -> Self {
+        Report {
+            file: file.into(),
+            diagnostics,
+        }
+    }
+
     pub fn push(&mut self, diag: Diagnostic) {
         self.diagnostics.push(diag);
     }

@@ -17,6 +17,7 @@ pub mod config;
 pub mod diagnostics;
 pub mod digest;
 pub mod emit;
+pub mod error;
 pub mod model;
 pub mod plan;
 pub mod render;
@@ -25,6 +26,7 @@ pub mod secrets;
 pub mod validate;
 pub mod yaml;
 
+use crate::error::Result;
 use artifact::Artifacts;
 use config::SourceMap;
 use diagnostics::Report;
@@ -62,7 +64,7 @@ pub struct RenderOptions {
 
 /// Renders every artifact of a checked cluster in memory.
 /// Ends with `SHA256SUMS` and `manifest.json`, which describe every other artifact.
-pub fn render_cluster(cluster: &Cluster, secrets: &CheckedSecrets) -> Result<Artifacts, String> {
+pub fn render_cluster(cluster: &Cluster, secrets: &CheckedSecrets) -> Result<Artifacts> {
     render_cluster_with(cluster, secrets, RenderOptions::default())
 }
 
@@ -70,7 +72,7 @@ pub fn render_cluster_with(
     cluster: &Cluster,
     secrets: &CheckedSecrets,
     options: RenderOptions,
-) -> Result<Artifacts, String> {
+) -> Result<Artifacts> {
     let plan = plan::plan(cluster, secrets);
     let mut artifacts = render::render(&plan)?;
     if options.mime {

@@ -15,6 +15,7 @@
 //! for that same string. Every other string is single-quoted, or double-quoted with
 //! escapes when it holds characters a single-quoted scalar cannot carry.
 
+use crate::error::{Error, Result};
 use serde::Serialize;
 use serde_yaml::Value;
 
@@ -25,7 +26,7 @@ use serde_yaml::Value;
 /// variants with data (YAML tags) are refused: no document of ours needs either. The
 /// value goes through `serde_yaml::to_value` first, so a `char` is written like a
 /// one-character string and an `f32` as the `f64` it widens to.
-pub fn to_string<T: Serialize + ?Sized>(value: &T) -> Result<String, String> {
+pub fn to_string<T: Serialize + ?Sized>(value: &T) -> Result<String> {
     to_string_quoting(value, &[])
 }
 
@@ -35,8 +36,8 @@ pub fn to_string<T: Serialize + ?Sized>(value: &T) -> Result<String, String> {
 pub fn to_string_quoting<T: Serialize + ?Sized>(
     value: &T,
     always_quoted: &[&str],
-) -> Result<String, String> {
-    let tree = serde_yaml::to_value(value).map_err(|e| e.to_string())?;
+) -> Result<String> {
+    let tree = serde_yaml::to_value(value).map_err(|e| Error::new(e.to_string()))?;
     let mut w = Writer {
         out: String::new(),
         column: 0,
@@ -208,7 +209,7 @@ struct Writer<'a> {
 const INDENT: isize = 2;
 
 impl Writer<'_> {
-    fn node(&mut self, value: &Value, context: Context) -> Result<(), String> {
+    fn node(&mut self, value: &Value, context: Context) -> Result<()> {
         match value {
             Value::Null => self.scalar("null", Style::Plain),
             Value::Bool(b) => self.scalar(if *b { "true" } else { "false" }, Style::Plain),
@@ -235,9 +236,9 @@ impl Writer<'_> {
                 for (key, value) in map {
                     self.write_indent();
                     if !is_simple_key(key) {
-                        return Err(format!(
+                        return Err(Error::new(format!(
                             "unsupported mapping key {key:?}: keys must be scalars on one line of at most 128 bytes"
-                        ));
+                        )));
                     }
                     self.node(key, Context::MappingKey)?;
                     self.write_indicator(":", false, false, false);
@@ -246,10 +247,10 @@ impl Writer<'_> {
                 self.pop_indent();
             }
             Value::Tagged(t) => {
-                return Err(format!(
+                return Err(Error::new(format!(
                     "unsupported tagged value `{}`: enum variants with data have no plain YAML form",
                     t.tag
-                ));
+                )));
             }
         }
         Ok(())

@@ -4,6 +4,8 @@
 pub mod review_commands;
 pub mod secret_commands;
 
+use crate::diagnostics::Report;
+use crate::error::{Error, Result};
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -147,20 +149,19 @@ pub fn main() -> ExitCode {
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
-        Err(message) => {
-            if !message.is_empty() {
-                eprintln!("{message}");
-            }
+        Err(error) => {
+            eprintln!("{error}");
             ExitCode::from(1)
         }
     }
 }
 
-/// Reads the definition (or the embedded default) and validates it, printing the report.
+/// Reads the definition (or the embedded default) and validates it. Warnings are
+/// printed; errors come back as the whole report.
 pub(crate) fn checked_cluster(
     path: Option<&Path>,
     strict: bool,
-) -> Result<crate::model::cluster::Cluster, String> {
+) -> Result<crate::model::cluster::Cluster> {
     let (text, name) = match path {
         None => (
             DEFAULT_CLUSTER.to_string(),
@@ -168,29 +169,22 @@ pub(crate) fn checked_cluster(
         ),
         Some(p) => (
             fs::read_to_string(p)
-                .map_err(|e| format!("error: cannot read `{}`: {e}", p.display()))?,
+                .map_err(|e| Error::new(format!("cannot read `{}`: {e}", p.display())))?,
             p.display().to_string(),
         ),
     };
     let (cluster, report) = load_cluster(&text, &name, strict);
+    let Some(cluster) = cluster else {
+        return Err(Error::Report(report));
+    };
+    // Warnings only: say them, and go on.
     if !report.diagnostics.is_empty() {
         eprintln!("{report}");
     }
-    cluster.ok_or_default()
+    Ok(cluster)
 }
 
-trait OkOrDefault<T> {
-    fn ok_or_default(self) -> Result<T, String>;
-}
-
-impl<T> OkOrDefault<T> for Option<T> {
-    /// The report is already printed: fail without a further message.
-    fn ok_or_default(self) -> Result<T, String> {
-        self.ok_or_else(String::new)
-    }
-}
-
-fn cmd_validate(path: Option<&Path>, strict: bool) -> Result<(), String> {
+fn cmd_validate(path: Option<&Path>, strict: bool) -> Result<()> {
     checked_cluster(path, strict)?;
     eprintln!("ok: the cluster definition is valid");
     Ok(())
@@ -203,7 +197,7 @@ fn cmd_render(
     strict: bool,
     redact: bool,
     format: Format,
-) -> Result<(), String> {
+) -> Result<()> {
     // Validate fully before touching anything: a bad definition or an output directory
     // that holds someone else's files writes no secrets file and replaces nothing.
     let cluster = checked_cluster(config, strict)?;
@@ -226,9 +220,8 @@ fn cmd_render(
     let options = crate::RenderOptions {
         mime: format == Format::Mime,
     };
-    let artifacts = crate::render_cluster_with(&cluster, &secrets, options)
-        .map_err(|e| format!("error: {e}"))?;
-    emit::emit(&artifacts, &target).map_err(|e| format!("error: {e}"))?;
+    let artifacts = crate::render_cluster_with(&cluster, &secrets, options)?;
+    emit::emit(&artifacts, &target)?;
     let rows = crate::render::budget::rows(&artifacts);
     eprint!("{}", crate::render::budget::table(&rows));
     if rows.iter().any(|r| r.gzip_size.is_some()) {
@@ -266,21 +259,20 @@ fn warn_if_token_expired(cluster: &crate::model::cluster::Cluster, secrets: &Che
 /// Loads the secrets file, generating it on first use and completing an older file
 /// with any shared PKI it lacks (the token and existing CAs never change). A file that
 /// belongs to another cluster is refused before anything is written.
-fn load_or_generate_secrets(path: &Path, cluster: &str) -> Result<CheckedSecrets, String> {
+fn load_or_generate_secrets(path: &Path, cluster: &str) -> Result<CheckedSecrets> {
     let shown = path.display().to_string();
-    let problems = |d| crate::cli::secret_commands::report(&shown, d);
+    let problems = |d| Report::of(&shown, d);
     if !path.exists() {
-        let fresh =
-            secrets::generate(cluster, KeyType::default()).map_err(|e| format!("error: {e}"))?;
+        let fresh = secrets::generate(cluster, KeyType::default())?;
         let checked = secrets::check(fresh).map_err(problems)?;
-        secrets::save(path, &checked.secrets, false).map_err(|e| format!("error: {e}"))?;
+        secrets::save(path, &checked.secrets, false)?;
         eprintln!(
             "generated {shown} for cluster `{cluster}` (bootstrap token and shared PKI, mode 0600): keep it private and reuse it for every render of this cluster"
         );
         return Ok(checked);
     }
     let mut loaded = secrets::read(path).map_err(problems)?;
-    if let Some(warning) = secrets::binding_message(&loaded, cluster, &shown)? {
+    if let Some(warning) = secrets::check_binding(&loaded, cluster, &shown)? {
         eprintln!("{warning}");
     }
     // Check what is there before building on it, so a damaged key is reported with its
@@ -288,10 +280,10 @@ fn load_or_generate_secrets(path: &Path, cluster: &str) -> Result<CheckedSecrets
     secrets::check(loaded.clone()).map_err(problems)?;
     let key_type = secrets::key_type_of(&loaded);
     let added = secrets::complete(&mut loaded, key_type)
-        .map_err(|e| format!("error: cannot complete `{shown}`: {e}"))?;
+        .map_err(|e| e.context(format!("cannot complete `{shown}`")))?;
     let checked = secrets::check(loaded).map_err(problems)?;
     if !added.is_empty() {
-        secrets::save(path, &checked.secrets, true).map_err(|e| format!("error: {e}"))?;
+        secrets::save(path, &checked.secrets, true)?;
         eprintln!(
             "added {} to {shown} (token and existing CAs unchanged)",
             added.join(", ")

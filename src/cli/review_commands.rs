@@ -4,6 +4,8 @@
 //!
 //! Reports go to stdout, errors and verdicts to stderr; `Err` means exit code 1.
 
+use crate::diagnostics::Report;
+use crate::error::{Error, Result};
 use std::path::Path;
 
 use crate::render_cluster;
@@ -22,23 +24,22 @@ pub fn cmd_check(
     output: &Path,
     cluster: crate::model::cluster::Cluster,
     redact: bool,
-) -> Result<(), String> {
+) -> Result<()> {
     let mut secrets = load_existing_secrets(secrets_path, &cluster.name)?;
     if redact {
         secrets = secrets.redacted();
     }
-    let artifacts = render_cluster(&cluster, &secrets).map_err(|e| format!("error: {e}"))?;
+    let artifacts = render_cluster(&cluster, &secrets)?;
     let dir = output.display().to_string();
     let mut regenerate = regenerate_command(config, secrets_path, output);
     if redact {
         regenerate.push_str(" --redact");
     }
     if !output.exists() {
-        return Err(format!(
-            "error: `{dir}` does not exist\n  = help: render it with `{regenerate}`"
-        ));
+        return Err(Error::new(format!("`{dir}` does not exist"))
+            .help(format!("render it with `{regenerate}`")));
     }
-    let on_disk = tree::read(output).map_err(|e| format!("error: {e}"))?;
+    let on_disk = tree::read(output)?;
     refuse_other_ca(
         &on_disk,
         &secrets,
@@ -54,10 +55,11 @@ pub fn cmd_check(
         return Ok(());
     }
     print!("{}", outcome.report);
-    Err(format!(
-        "error: `{dir}` is not what the definition and secrets render ({})\n  = help: regenerate it with `{regenerate}`",
+    Err(Error::new(format!(
+        "`{dir}` is not what the definition and secrets render ({})",
         outcome.summary()
     ))
+    .help(format!("regenerate it with `{regenerate}`")))
 }
 
 /// A tree rendered with another CA differs in every certificate; say that once instead
@@ -67,39 +69,39 @@ fn refuse_other_ca(
     secrets: &CheckedSecrets,
     dir: &str,
     secrets_file: &str,
-) -> Result<(), String> {
+) -> Result<()> {
     let in_tree = treediff::ca_hashes(on_disk);
     if in_tree.is_empty() || in_tree.contains(&secrets.ca_cert_hash) {
         return Ok(());
     }
     let tree_cas: Vec<&str> = in_tree.iter().map(String::as_str).collect();
-    Err(format!(
-        "error: `{dir}` was rendered with another cluster CA than `{secrets_file}` holds\n  = tree CA: {}\n  = secrets CA: {}\n  = help: pass the secrets file this tree was rendered with (`-s FILE`); rendering over the tree with these secrets would give its nodes a new CA (a new cluster)",
-        tree_cas.join(", "),
-        secrets.ca_cert_hash
+    Err(Error::new(format!(
+        "`{dir}` was rendered with another cluster CA than `{secrets_file}` holds"
     ))
+    .note(format!("tree CA: {}", tree_cas.join(", ")))
+    .note(format!("secrets CA: {}", secrets.ca_cert_hash))
+    .help("pass the secrets file this tree was rendered with (`-s FILE`); rendering over the tree with these secrets would give its nodes a new CA (a new cluster)"))
 }
 
 /// Check never writes: the secrets file must exist and be complete.
-fn load_existing_secrets(path: &Path, cluster: &str) -> Result<CheckedSecrets, String> {
+fn load_existing_secrets(path: &Path, cluster: &str) -> Result<CheckedSecrets> {
     let shown = path.display().to_string();
     if !path.exists() {
-        return Err(format!(
-            "error: the secrets file `{shown}` does not exist\n  = help: check compares with a tree rendered from existing secrets; pass the file it was rendered with (`-s FILE`)"
-        ));
+        return Err(Error::new(format!("the secrets file `{shown}` does not exist")).help("check compares with a tree rendered from existing secrets; pass the file it was rendered with (`-s FILE`)"));
     }
-    let loaded = secrets::read(path).map_err(|d| crate::cli::secret_commands::report(&shown, d))?;
-    if let Some(warning) = secrets::binding_message(&loaded, cluster, &shown)? {
+    let loaded = secrets::read(path).map_err(|d| Report::of(&shown, d))?;
+    if let Some(warning) = secrets::check_binding(&loaded, cluster, &shown)? {
         eprintln!("{warning}");
     }
     let added = secrets::missing(&loaded);
     if !added.is_empty() {
-        return Err(format!(
-            "error: the secrets file `{shown}` lacks {}\n  = help: `kubeprint render` completes it once; check never changes it",
+        return Err(Error::new(format!(
+            "the secrets file `{shown}` lacks {}",
             added.join(", ")
-        ));
+        ))
+        .help("`kubeprint render` completes it once; check never changes it"));
     }
-    secrets::check(loaded).map_err(|d| crate::cli::secret_commands::report(&shown, d))
+    Ok(secrets::check(loaded).map_err(|d| Report::of(&shown, d))?)
 }
 
 /// `kubeprint render -c … -s … -o …`, shell-quoted.
@@ -117,9 +119,9 @@ fn regenerate_command(config: Option<&Path>, secrets_path: &Path, output: &Path)
 }
 
 /// `kubeprint verify DIR`: cross-check a rendered tree without the secrets file.
-pub fn cmd_verify(dir: &Path) -> Result<(), String> {
+pub fn cmd_verify(dir: &Path) -> Result<()> {
     let shown = dir.display().to_string();
-    let on_disk = tree::read(dir).map_err(|e| format!("error: {e}"))?;
+    let on_disk = tree::read(dir)?;
     let outcome = verify::verify(&on_disk);
     if outcome.problems.is_empty() {
         let mut msg = format!("ok: `{shown}` is consistent");
@@ -132,27 +134,27 @@ pub fn cmd_verify(dir: &Path) -> Result<(), String> {
     for p in &outcome.problems {
         eprintln!("error: {p}");
     }
-    Err(format!(
-        "error: `{shown}` has {} inconsistenc{}",
+    Err(Error::new(format!(
+        "`{shown}` has {} inconsistenc{}",
         outcome.problems.len(),
         if outcome.problems.len() == 1 {
             "y"
         } else {
             "ies"
         }
-    ))
+    )))
 }
 
 /// `kubeprint explain`: each role's steps.
-pub fn cmd_explain(cluster: &crate::model::cluster::Cluster) -> Result<(), String> {
+pub fn cmd_explain(cluster: &crate::model::cluster::Cluster) -> Result<()> {
     print!("{}", explain::explain(cluster));
     Ok(())
 }
 
 /// `kubeprint diff OLD NEW`: what changed, operationally.
-pub fn cmd_diff(old: &Path, new: &Path) -> Result<(), String> {
-    let a = tree::read(old).map_err(|e| format!("error: {e}"))?;
-    let b = tree::read(new).map_err(|e| format!("error: {e}"))?;
+pub fn cmd_diff(old: &Path, new: &Path) -> Result<()> {
+    let a = tree::read(old)?;
+    let b = tree::read(new)?;
     print!("{}", treediff::diff(&a, &b));
     Ok(())
 }

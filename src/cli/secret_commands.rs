@@ -1,6 +1,7 @@
 //! `kubeprint secrets ...`: generate, import, show and rotate the secrets file. Part of
 //! the command line; prints public facts only, never a secret value.
 
+use crate::error::{Error, Result};
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -53,7 +54,7 @@ pub enum SecretsCommand {
     },
 }
 
-pub fn run(command: SecretsCommand) -> Result<(), String> {
+pub fn run(command: SecretsCommand) -> Result<()> {
     match command {
         SecretsCommand::Generate {
             config,
@@ -84,21 +85,19 @@ pub fn report(file: &str, diags: Vec<Diagnostic>) -> String {
     report.to_string()
 }
 
-fn refuse_overwrite(output: &Path, force: bool) -> Result<(), String> {
+fn refuse_overwrite(output: &Path, force: bool) -> Result<()> {
     if output.exists() && !force {
-        return Err(format!(
-            "error: `{}` already exists\n  = help: it holds the CA and token your nodes trust; pass --force to replace it",
-            output.display()
-        ));
+        return Err(Error::new(format!("`{}` already exists", output.display()))
+            .help("it holds the CA and token your nodes trust; pass --force to replace it"));
     }
     Ok(())
 }
 
-fn generate(cluster: &str, output: &Path, force: bool, key_type: KeyType) -> Result<(), String> {
+fn generate(cluster: &str, output: &Path, force: bool, key_type: KeyType) -> Result<()> {
     refuse_overwrite(output, force)?;
-    let fresh = secrets::generate(cluster, key_type).map_err(|e| format!("error: {e}"))?;
-    let checked = secrets::check(fresh).map_err(|d| report(&output.display().to_string(), d))?;
-    secrets::save(output, &checked.secrets, force).map_err(|e| format!("error: {e}"))?;
+    let fresh = secrets::generate(cluster, key_type)?;
+    let checked = secrets::check(fresh).map_err(|d| Report::of(output.display().to_string(), d))?;
+    secrets::save(output, &checked.secrets, force)?;
     eprintln!(
         "wrote {} for cluster `{cluster}` (mode 0600); CA hash {}",
         output.display(),
@@ -107,7 +106,7 @@ fn generate(cluster: &str, output: &Path, force: bool, key_type: KeyType) -> Res
     Ok(())
 }
 
-fn import(cluster: &str, dir: &Path, output: &Path, force: bool) -> Result<(), String> {
+fn import(cluster: &str, dir: &Path, output: &Path, force: bool) -> Result<()> {
     refuse_overwrite(output, force)?;
     let read = |name: &str| fs::read_to_string(dir.join(name)).ok();
     let pair = |crt: &str, key: &str| -> Option<CertPair> {
@@ -117,14 +116,12 @@ fn import(cluster: &str, dir: &Path, output: &Path, force: bool) -> Result<(), S
         })
     };
     let cluster_ca = pair("ca.crt", "ca.key").ok_or_else(|| {
-        format!(
-            "error: `{}` lacks ca.crt or ca.key\n  = help: point --pki-dir at a control plane's /etc/kubernetes/pki (copied securely)",
-            dir.display()
-        )
+        Error::new(format!("`{}` lacks ca.crt or ca.key", dir.display()))
+            .help("point --pki-dir at a control plane's /etc/kubernetes/pki (copied securely)")
     })?;
     let mut imported = Secrets {
         cluster: Some(cluster.to_string()),
-        bootstrap_token: secrets::generate_token().map_err(|e| format!("error: {e}"))?,
+        bootstrap_token: secrets::generate_token()?,
         token_created: None,
         cluster_ca,
         front_proxy_ca: pair("front-proxy-ca.crt", "front-proxy-ca.key"),
@@ -138,12 +135,12 @@ fn import(cluster: &str, dir: &Path, output: &Path, force: bool) -> Result<(), S
         },
         admin: Vec::new(),
     };
-    secrets::rotate_token(&mut imported).map_err(|e| format!("error: {e}"))?;
+    secrets::rotate_token(&mut imported)?;
     // What the directory lacks is made fresh; only the admin certificates are always new.
     let key_type = secrets::key_type_of(&imported);
-    let missing = secrets::complete(&mut imported, key_type).map_err(|e| format!("error: {e}"))?;
-    let checked = secrets::check(imported).map_err(|d| report(&dir.display().to_string(), d))?;
-    secrets::save(output, &checked.secrets, force).map_err(|e| format!("error: {e}"))?;
+    let missing = secrets::complete(&mut imported, key_type)?;
+    let checked = secrets::check(imported).map_err(|d| Report::of(dir.display().to_string(), d))?;
+    secrets::save(output, &checked.secrets, force)?;
     eprintln!(
         "imported {} into {} for cluster `{cluster}` (mode 0600); CA hash {}",
         dir.display(),
@@ -165,11 +162,11 @@ fn import(cluster: &str, dir: &Path, output: &Path, force: bool) -> Result<(), S
     Ok(())
 }
 
-fn load(path: &Path) -> Result<CheckedSecrets, String> {
-    secrets::load(path).map_err(|d| report(&path.display().to_string(), d))
+fn load(path: &Path) -> Result<CheckedSecrets> {
+    Ok(secrets::load(path).map_err(|d| Report::of(path.display().to_string(), d))?)
 }
 
-fn show(path: &Path) -> Result<(), String> {
+fn show(path: &Path) -> Result<()> {
     let checked = load(path)?;
     let s = &checked.secrets;
     let token = s.bootstrap_token.expose();
@@ -229,10 +226,10 @@ fn human(seconds: i64) -> String {
     }
 }
 
-fn rotate(path: &Path) -> Result<(), String> {
+fn rotate(path: &Path) -> Result<()> {
     let mut s = load(path)?.secrets;
-    secrets::rotate_token(&mut s).map_err(|e| format!("error: {e}"))?;
-    secrets::save(path, &s, true).map_err(|e| format!("error: {e}"))?;
+    secrets::rotate_token(&mut s)?;
+    secrets::save(path, &s, true)?;
     eprintln!(
         "replaced the bootstrap token in {} (CAs unchanged); render again, and register it on a running cluster with `kubeadm token create <bootstrap_token>` on a control plane",
         path.display()

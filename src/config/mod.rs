@@ -113,16 +113,21 @@ pub enum Scalar {
 impl Scalar {
     /// The value as text; `Err` carries a hint when YAML read it as a number, since a
     /// number cannot be turned back into what was typed (`1.20` reads as `1.2`).
-    pub fn as_text(&self) -> Result<String, String> {
+    pub fn as_text(&self) -> Result<String, NumberRead> {
         match self {
             Scalar::Text(s) => Ok(s.clone()),
             Scalar::Integer(i) => Ok(i.to_string()),
-            Scalar::Float(f) => Err(format!(
+            Scalar::Float(f) => Err(NumberRead(format!(
                 "YAML reads this unquoted value as the number {f} (trailing zeros dropped); put the value in quotes exactly as meant"
-            )),
+            ))),
         }
     }
 }
+
+/// Why a scalar cannot be taken as text: YAML read it as a number. Holds the hint to
+/// show with the field's diagnostic.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NumberRead(pub String);
 
 /// A definition as far as it could be read: the fields that failed are left out of
 /// `config` (and listed in `failed`), so validation can still check the rest.

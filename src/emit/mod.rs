@@ -13,6 +13,7 @@
 
 pub mod outdir;
 
+use crate::error::{Error, Result};
 use std::fs;
 use std::io::Write;
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
@@ -25,65 +26,66 @@ use crate::emit::outdir::{KEEP_FILE, OutputDir};
 
 const STAGING_PREFIX: &str = ".kubeprint-staging-";
 
-pub fn emit(artifacts: &Artifacts, output: &OutputDir) -> Result<(), String> {
+pub fn emit(artifacts: &Artifacts, output: &OutputDir) -> Result<()> {
     let target = output.path.as_path();
     let parent = match target.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
-    fs::create_dir_all(parent).map_err(|e| format!("cannot create `{}`: {e}", parent.display()))?;
+    fs::create_dir_all(parent)
+        .map_err(|e| Error::new(format!("cannot create `{}`: {e}", parent.display())))?;
     remove_stale_staging(parent);
     let staging = tempfile::Builder::new()
         .prefix(STAGING_PREFIX)
         .tempdir_in(parent)
         .map_err(|e| {
-            format!(
+            Error::new(format!(
                 "cannot create a staging directory in `{}`: {e}",
                 parent.display()
-            )
+            ))
         })?;
     write_tree(artifacts, staging.path())?;
     if target.join(KEEP_FILE).exists() {
         fs::write(staging.path().join(KEEP_FILE), b"")
-            .map_err(|e| format!("cannot write {KEEP_FILE}: {e}"))?;
+            .map_err(|e| Error::new(format!("cannot write {KEEP_FILE}: {e}")))?;
     }
     fs::set_permissions(staging.path(), fs::Permissions::from_mode(0o755))
-        .map_err(|e| format!("cannot set permissions: {e}"))?;
+        .map_err(|e| Error::new(format!("cannot set permissions: {e}")))?;
 
     if target.exists() {
         if !target.is_dir() {
-            return Err(format!(
+            return Err(Error::new(format!(
                 "`{}` exists and is not a directory",
                 target.display()
-            ));
+            )));
         }
         // Swap atomically; the old tree ends up in the staging path and is removed with it.
         renameat_with(CWD, staging.path(), CWD, target, RenameFlags::EXCHANGE)
-            .map_err(|e| format!("cannot replace `{}`: {e}", output.shown))?;
-        let foreign = outdir::foreign_entries(staging.path()).unwrap_or_else(|e| vec![e]);
+            .map_err(|e| Error::new(format!("cannot replace `{}`: {e}", output.shown)))?;
+        let foreign = outdir::foreign_entries(staging.path()).unwrap_or_else(|e| vec![e.message()]);
         if !foreign.is_empty() {
             // Written into after it was claimed: put it back as it was.
             renameat_with(CWD, staging.path(), CWD, target, RenameFlags::EXCHANGE).map_err(
                 |e| {
                     let kept = staging.keep();
-                    format!(
+                    Error::new(format!(
                         "cannot restore `{}` ({e}); its previous contents are in `{}`",
                         output.shown,
                         kept.display()
-                    )
+                    ))
                 },
             )?;
-            return Err(format!(
+            return Err(Error::new(format!(
                 "`{}` changed during the render and now holds files kubeprint did not write ({}); it was left as it was",
                 output.shown,
                 foreign.join(", ")
-            ));
+            )));
         }
     } else {
         let path = staging.keep();
         fs::rename(&path, target).map_err(|e| {
             let _ = fs::remove_dir_all(&path);
-            format!("cannot create `{}`: {e}", output.shown)
+            Error::new(format!("cannot create `{}`: {e}", output.shown))
         })?;
     }
     Ok(())
@@ -113,7 +115,7 @@ fn remove_stale_staging(parent: &Path) {
     }
 }
 
-fn write_tree(artifacts: &Artifacts, root: &Path) -> Result<(), String> {
+fn write_tree(artifacts: &Artifacts, root: &Path) -> Result<()> {
     // Each directory once: a large inventory has thousands of files in hundreds of them.
     let mut made = std::collections::BTreeSet::new();
     for (rel, artifact) in artifacts {
@@ -125,7 +127,7 @@ fn write_tree(artifacts: &Artifacts, root: &Path) -> Result<(), String> {
                 .recursive(true)
                 .mode(0o755)
                 .create(dir)
-                .map_err(|e| format!("cannot create `{}`: {e}", dir.display()))?;
+                .map_err(|e| Error::new(format!("cannot create `{}`: {e}", dir.display())))?;
         }
         // Created with its final mode, so a secret is never briefly world-readable; set
         // again on the open file since the umask may have narrowed it.
@@ -134,10 +136,10 @@ fn write_tree(artifacts: &Artifacts, root: &Path) -> Result<(), String> {
             .create_new(true)
             .mode(artifact.mode)
             .open(&path)
-            .map_err(|e| format!("cannot write `{rel}`: {e}"))?;
+            .map_err(|e| Error::new(format!("cannot write `{rel}`: {e}")))?;
         file.write_all(&artifact.bytes)
             .and_then(|_| file.set_permissions(fs::Permissions::from_mode(artifact.mode)))
-            .map_err(|e| format!("cannot write `{rel}`: {e}"))?;
+            .map_err(|e| Error::new(format!("cannot write `{rel}`: {e}")))?;
     }
     Ok(())
 }

@@ -7,6 +7,7 @@
 //! directory, the working directory or one of its ancestors, a folder holding the
 //! cluster or secrets file), is refused before anything is written.
 
+use crate::error::{Error, Result};
 use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -36,26 +37,29 @@ pub struct Input<'a> {
 }
 
 /// Checks that `output` may be replaced by a render reading `inputs`. Writes nothing.
-pub fn claim(output: &Path, inputs: &[Input]) -> Result<OutputDir, String> {
+pub fn claim(output: &Path, inputs: &[Input]) -> Result<OutputDir> {
     let shown = output.display().to_string();
     let path = real_path(output)?;
     refuse_protected(&path, &shown)?;
     for input in inputs {
         let input_path = real_path(input.path)?;
         if input_path.starts_with(&path) {
-            return Err(format!(
-                "error: {} `{}` is inside the output directory `{shown}`\n  = help: kubeprint replaces the output directory as a whole; keep {} outside it and pass another `-o` (for example `-o {}`)",
-                input.what,
-                input.path.display(),
-                input.what,
+            let what = input.what;
+            return Err(Error::new(format!(
+                "{what} `{}` is inside the output directory `{shown}`",
+                input.path.display()
+            ))
+            .help(format!(
+                "kubeprint replaces the output directory as a whole; keep {what} outside it and pass another `-o` (for example `-o {}`)",
                 suggestion(output)
-            ));
+            )));
         }
     }
     if path.exists() && !path.is_dir() {
-        return Err(format!(
-            "error: the output directory `{shown}` exists and is not a directory\n  = help: pass a directory, such as `-o out`"
-        ));
+        return Err(Error::new(format!(
+            "the output directory `{shown}` exists and is not a directory"
+        ))
+        .help("pass a directory, such as `-o out`"));
     }
     if path.exists() {
         let foreign = foreign_entries(&path)?;
@@ -68,7 +72,7 @@ pub fn claim(output: &Path, inputs: &[Input]) -> Result<OutputDir, String> {
 
 /// The entries of `dir` that no kubeprint manifest in it accounts for, as relative
 /// paths (directories end in `/`). Empty: the directory may be replaced.
-pub fn foreign_entries(dir: &Path) -> Result<Vec<String>, String> {
+pub fn foreign_entries(dir: &Path) -> Result<Vec<String>> {
     let listed = match fs::read(dir.join(MANIFEST)) {
         Ok(bytes) => listed_files(&bytes).unwrap_or_default(),
         Err(_) => BTreeSet::new(),
@@ -93,10 +97,10 @@ pub fn foreign_entries(dir: &Path) -> Result<Vec<String>, String> {
     while let Some(rel) = stack.pop() {
         let here = dir.join(&rel);
         let entries = fs::read_dir(&here)
-            .map_err(|e| format!("error: cannot read `{}`: {e}", here.display()))?;
+            .map_err(|e| Error::new(format!("cannot read `{}`: {e}", here.display())))?;
         for entry in entries {
             let entry =
-                entry.map_err(|e| format!("error: cannot read `{}`: {e}", here.display()))?;
+                entry.map_err(|e| Error::new(format!("cannot read `{}`: {e}", here.display())))?;
             let name = entry.file_name().to_string_lossy().into_owned();
             let child = if rel.is_empty() {
                 name
@@ -104,9 +108,9 @@ pub fn foreign_entries(dir: &Path) -> Result<Vec<String>, String> {
                 format!("{rel}/{name}")
             };
             // Not followed: kubeprint writes no links, so any link is someone else's.
-            let kind = entry
-                .file_type()
-                .map_err(|e| format!("error: cannot read `{}`: {e}", entry.path().display()))?;
+            let kind = entry.file_type().map_err(|e| {
+                Error::new(format!("cannot read `{}`: {e}", entry.path().display()))
+            })?;
             if kind.is_dir() {
                 if parents.contains(&child) {
                     stack.push(child);
@@ -145,19 +149,17 @@ fn listed_files(bytes: &[u8]) -> Option<BTreeSet<String>> {
 
 /// The directory `output` names, with symlinks resolved: the path itself when it
 /// exists, otherwise its (real) parent joined with its name.
-fn real_path(path: &Path) -> Result<PathBuf, String> {
+fn real_path(path: &Path) -> Result<PathBuf> {
     if fs::symlink_metadata(path).is_ok() {
         let real = fs::canonicalize(path).map_err(|e| {
-            format!(
-                "error: `{}` cannot be resolved: {e}\n  = help: a symbolic link must point at an existing directory",
-                path.display()
-            )
+            Error::new(format!("`{}` cannot be resolved: {e}", path.display()))
+                .help("a symbolic link must point at an existing directory")
         })?;
         return Ok(real);
     }
     let name = path
         .file_name()
-        .ok_or_else(|| format!("error: `{}` does not name a directory", path.display()))?;
+        .ok_or_else(|| Error::new(format!("`{}` does not name a directory", path.display())))?;
     let parent = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
@@ -172,18 +174,20 @@ fn real_path(path: &Path) -> Result<PathBuf, String> {
 
 /// `/`, the home directory and the working directory (or any directory holding it)
 /// are where people keep their work, never a render target.
-fn refuse_protected(path: &Path, shown: &str) -> Result<(), String> {
+fn refuse_protected(path: &Path, shown: &str) -> Result<()> {
     let help = "pass a directory of its own, such as `-o out`";
     if path.parent().is_none() {
-        return Err(format!(
-            "error: the output directory `{shown}` is the root directory\n  = help: {help}"
-        ));
+        return Err(Error::new(format!(
+            "the output directory `{shown}` is the root directory"
+        ))
+        .help(help));
     }
     let home = std::env::var_os("HOME").and_then(|h| fs::canonicalize(h).ok());
     if home.as_deref() == Some(path) {
-        return Err(format!(
-            "error: the output directory `{shown}` is your home directory\n  = help: {help}"
-        ));
+        return Err(Error::new(format!(
+            "the output directory `{shown}` is your home directory"
+        ))
+        .help(help));
     }
     if let Ok(cwd) = std::env::current_dir().and_then(fs::canonicalize)
         && cwd.starts_with(path)
@@ -193,14 +197,12 @@ fn refuse_protected(path: &Path, shown: &str) -> Result<(), String> {
         } else {
             "holds the working directory"
         };
-        return Err(format!(
-            "error: the output directory `{shown}` {what}\n  = help: {help}"
-        ));
+        return Err(Error::new(format!("the output directory `{shown}` {what}")).help(help));
     }
     Ok(())
 }
 
-fn in_the_way(shown: &str, foreign: &[String]) -> String {
+fn in_the_way(shown: &str, foreign: &[String]) -> Error {
     let mut names: Vec<String> = foreign
         .iter()
         .take(SHOWN_ENTRIES)
@@ -209,10 +211,13 @@ fn in_the_way(shown: &str, foreign: &[String]) -> String {
     if foreign.len() > SHOWN_ENTRIES {
         names.push(format!("and {} more", foreign.len() - SHOWN_ENTRIES));
     }
-    format!(
-        "error: the output directory `{shown}` holds files kubeprint did not write: {}\n  = help: kubeprint replaces only a directory that is absent, empty, or a tree it rendered (listed in its manifest.json); pass another `-o` (a new or empty directory), or move those entries out of `{shown}` yourself",
+    Error::new(format!(
+        "the output directory `{shown}` holds files kubeprint did not write: {}",
         names.join(", ")
-    )
+    ))
+    .help(format!(
+        "kubeprint replaces only a directory that is absent, empty, or a tree it rendered (listed in its manifest.json); pass another `-o` (a new or empty directory), or move those entries out of `{shown}` yourself"
+    ))
 }
 
 /// `DIR/out`, or `out` for the working directory.

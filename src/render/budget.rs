@@ -2,6 +2,7 @@
 //! of user-data; cloud-init also reads gzip-compressed user-data. A user-data over the
 //! limit gets a `.gz` twin; one that does not fit even compressed fails the render.
 
+use crate::error::{Error, Result};
 use std::io::Write;
 
 use flate2::Compression;
@@ -85,7 +86,7 @@ pub fn rows(artifacts: &Artifacts) -> Vec<Row> {
 
 /// Adds `user-data*.yaml.gz` for each user-data over the limit; fails when even the
 /// compressed form does not fit.
-pub fn add_gzip_twins(artifacts: &mut Artifacts) -> Result<(), String> {
+pub fn add_gzip_twins(artifacts: &mut Artifacts) -> Result<()> {
     let over: Vec<(String, Artifact)> = artifacts
         .iter()
         .filter(|(p, a)| {
@@ -96,11 +97,11 @@ pub fn add_gzip_twins(artifacts: &mut Artifacts) -> Result<(), String> {
     for (path, artifact) in over {
         let gz = gzip(&artifact.bytes);
         if gz.len() > USER_DATA_LIMIT {
-            return Err(format!(
+            return Err(Error::new(format!(
                 "`{path}` is {} bytes, and {} compressed, over the {USER_DATA_LIMIT}-byte EC2 user-data limit\n  = help: bake an image (out/packer) and use user-data.baked.yaml, or move files out of user-data (fewer inventory labels, no extra certificate SANs)",
                 artifact.bytes.len(),
                 gz.len()
-            ));
+            )));
         }
         artifacts.insert(
             format!("{path}.gz"),

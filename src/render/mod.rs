@@ -13,6 +13,7 @@ pub mod manifest;
 pub mod mime;
 pub mod packer;
 
+use crate::error::Result;
 use minijinja::value::Value;
 use minijinja::{AutoEscape, Environment, Error, ErrorKind, State, UndefinedBehavior};
 
@@ -176,7 +177,7 @@ fn comment(value: &str) -> Result<Value, Error> {
 /// Where user-data has to fit: EC2 takes at most 16384 bytes (before base64).
 pub const USER_DATA_LIMIT: usize = 16384;
 
-pub fn render(plan: &Plan) -> Result<Artifacts, String> {
+pub fn render(plan: &Plan) -> Result<Artifacts> {
     let env = environment();
     let mut artifacts = Artifacts::new();
     if let Some(config) = &plan.admin_kubeconfig {
@@ -194,15 +195,15 @@ pub fn render(plan: &Plan) -> Result<Artifacts, String> {
     let mut bake_fingerprint = None;
     for role in &plan.bundles {
         let rendered = bundle::render_bundle(&env, role)
-            .map_err(|e| format!("rendering {}: {e:#}", role.dir))?;
+            .map_err(|e| crate::error::Error::new(format!("rendering {}: {e:#}", role.dir)))?;
         // Every role bakes the same image: the bake steps must not differ between them.
         match &bake_fingerprint {
             None => bake_fingerprint = Some(rendered.bake_fingerprint.clone()),
             Some(f) if *f != rendered.bake_fingerprint => {
-                return Err(format!(
+                return Err(crate::error::Error::new(format!(
                     "internal: bake steps of {} differ from the first bundle's",
                     role.dir
-                ));
+                )));
             }
             Some(_) => {}
         }
@@ -214,7 +215,7 @@ pub fn render(plan: &Plan) -> Result<Artifacts, String> {
             first,
             &bundle::bake_record(&first.context, &fingerprint),
         )
-        .map_err(|e| format!("rendering packer: {e:#}"))?;
+        .map_err(|e| crate::error::Error::new(format!("rendering packer: {e:#}")))?;
         artifacts.extend(image);
     }
     budget::add_gzip_twins(&mut artifacts)?;

@@ -8,6 +8,7 @@
 //! fact is collected from every copy of it: the step file, `bootstrap.sh`, and the
 //! bootstrap embedded in `user-data.yaml`, so a hand edit to any one copy shows.
 
+use crate::error::{Error, Result};
 use serde_yaml::Value;
 
 use crate::review::tree::Tree;
@@ -211,9 +212,9 @@ pub fn step_number(path: &str) -> Option<u32> {
 }
 
 /// The `content` of every `write_files` entry of a `#cloud-config` document.
-fn embedded_scripts(bytes: &[u8]) -> Result<Vec<String>, String> {
-    let doc: Value =
-        serde_yaml::from_slice(bytes).map_err(|e| format!("not valid cloud-config YAML ({e})"))?;
+fn embedded_scripts(bytes: &[u8]) -> Result<Vec<String>> {
+    let doc: Value = serde_yaml::from_slice(bytes)
+        .map_err(|e| Error::new(format!("not valid cloud-config YAML ({e})")))?;
     Ok(doc["write_files"]
         .as_sequence()
         .into_iter()
@@ -249,9 +250,12 @@ pub fn heredocs(script: &str) -> Vec<Heredoc<'_>> {
 }
 
 /// Parses a multi-document YAML text.
-pub fn yaml_documents(text: &str) -> Result<Vec<Value>, String> {
+pub fn yaml_documents(text: &str) -> Result<Vec<Value>> {
     serde_yaml::Deserializer::from_str(text)
-        .map(|d| serde::Deserialize::deserialize(d).map_err(|e: serde_yaml::Error| e.to_string()))
+        .map(|d| {
+            serde::Deserialize::deserialize(d)
+                .map_err(|e: serde_yaml::Error| Error::new(e.to_string()))
+        })
         .collect()
 }
 
@@ -371,7 +375,7 @@ pub fn repo_minor(url: &str) -> Option<u32> {
 }
 
 /// The pod network a CNI step makes the manifest use.
-pub fn cni_pod_network(cni: &Cni) -> Result<String, String> {
+pub fn cni_pod_network(cni: &Cni) -> Result<String> {
     let quoted_after = |s: &str, key: &str| -> Option<String> {
         let rest = &s[s.find(key)? + key.len()..];
         let rest = rest.trim_start().strip_prefix('"')?;
@@ -391,10 +395,12 @@ pub fn cni_pod_network(cni: &Cni) -> Result<String, String> {
             let value = cni.rewrites.iter().find_map(|r| quoted_after(r, "value:"));
             match (sets, value) {
                 (true, Some(v)) => Ok(v),
-                _ => Err("the calico step does not set `CALICO_IPV4POOL_CIDR`".to_string()),
+                _ => Err(Error::new(
+                    "the calico step does not set `CALICO_IPV4POOL_CIDR`",
+                )),
             }
         }
-        other => Err(format!("unknown CNI plugin `{other}`")),
+        other => Err(Error::new(format!("unknown CNI plugin `{other}`"))),
     }
 }
 

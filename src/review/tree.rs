@@ -2,6 +2,7 @@
 //! bytes and mode), the same shape as [`Artifacts`](crate::artifact::Artifacts), so
 //! `check`, `verify` and `diff` compare like with like.
 
+use crate::error::{Error, Result};
 use std::collections::BTreeMap;
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
@@ -22,19 +23,24 @@ const IGNORED: &[&str] = &[".gitkeep"];
 
 /// Reads every regular file under `root`. Symbolic links are followed for files but
 /// never into directories, so a link cannot make the walk loop.
-pub fn read(root: &Path) -> Result<Tree, String> {
-    let meta = fs::metadata(root).map_err(|e| format!("cannot read `{}`: {e}", root.display()))?;
+pub fn read(root: &Path) -> Result<Tree> {
+    let meta = fs::metadata(root)
+        .map_err(|e| Error::new(format!("cannot read `{}`: {e}", root.display())))?;
     if !meta.is_dir() {
-        return Err(format!("`{}` is not a directory", root.display()));
+        return Err(Error::new(format!(
+            "`{}` is not a directory",
+            root.display()
+        )));
     }
     let mut tree = Tree::new();
     let mut stack = vec![String::new()];
     while let Some(rel) = stack.pop() {
         let dir = root.join(&rel);
-        let entries =
-            fs::read_dir(&dir).map_err(|e| format!("cannot read `{}`: {e}", dir.display()))?;
+        let entries = fs::read_dir(&dir)
+            .map_err(|e| Error::new(format!("cannot read `{}`: {e}", dir.display())))?;
         for entry in entries {
-            let entry = entry.map_err(|e| format!("cannot read `{}`: {e}", dir.display()))?;
+            let entry =
+                entry.map_err(|e| Error::new(format!("cannot read `{}`: {e}", dir.display())))?;
             let name = entry.file_name().to_string_lossy().into_owned();
             let child = if rel.is_empty() {
                 name.clone()
@@ -44,7 +50,7 @@ pub fn read(root: &Path) -> Result<Tree, String> {
             let path = entry.path();
             let kind = entry
                 .file_type()
-                .map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
+                .map_err(|e| Error::new(format!("cannot read `{}`: {e}", path.display())))?;
             if kind.is_dir() {
                 stack.push(child);
                 continue;
@@ -53,12 +59,12 @@ pub fn read(root: &Path) -> Result<Tree, String> {
                 continue;
             }
             let meta = fs::metadata(&path)
-                .map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
+                .map_err(|e| Error::new(format!("cannot read `{}`: {e}", path.display())))?;
             if !meta.is_file() {
                 continue;
             }
-            let bytes =
-                fs::read(&path).map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
+            let bytes = fs::read(&path)
+                .map_err(|e| Error::new(format!("cannot read `{}`: {e}", path.display())))?;
             tree.insert(
                 child,
                 File {

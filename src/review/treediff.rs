@@ -89,7 +89,7 @@ fn summarize(bundles: &[Bundle]) -> Summary {
             s.repos.insert(format!("{}: {}", r.value.name, r.value.url));
         }
         for c in &b.cni {
-            let net = facts::cni_pod_network(&c.value).unwrap_or_else(|e| e);
+            let net = facts::cni_pod_network(&c.value).unwrap_or_else(|e| e.message());
             s.cni.insert(format!(
                 "{} {} (pod network {net})",
                 c.value.plugin, c.value.manifest_url

@@ -6,6 +6,7 @@
 //! endpoint the API server certificate does not cover, a CNI network that is not the
 //! pod subnet, package pins from another release, a secret in a file meant to be baked.
 
+use crate::error::Result;
 use std::collections::BTreeSet;
 
 use serde_yaml::Value;
@@ -142,7 +143,7 @@ fn reference(bundles: &[Bundle], out: &mut Outcome) -> Option<Reference> {
     })
 }
 
-fn ca_hash(pem: &str) -> Result<String, String> {
+fn ca_hash(pem: &str) -> Result<String> {
     pki::inspect_certificate(pem).map(|info| pki::ca_cert_hash(&info.spki_der))
 }
 

@@ -8,6 +8,7 @@
 
 pub mod pki;
 
+use crate::error::{Error, Result};
 use std::fmt;
 use std::fs;
 use std::io::Write;
@@ -18,7 +19,7 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use crate::diagnostics::Diagnostic;
+use crate::diagnostics::{Diagnostic, Report};
 use crate::secrets::pki::{CertPem, KeyType};
 
 /// A value that must never be printed. Serializes transparently (for the secrets file
@@ -197,12 +198,13 @@ pub fn is_valid_token(token: &str) -> bool {
 }
 
 /// A fresh bootstrap token from the OS CSPRNG (uniform over `[a-z0-9]`).
-pub fn generate_token() -> Result<Secret, String> {
+pub fn generate_token() -> Result<Secret> {
     const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
     let mut out = String::with_capacity(23);
     let mut buf = [0u8; 64];
     while out.len() < 23 {
-        getrandom::fill(&mut buf).map_err(|e| format!("the OS random source failed: {e}"))?;
+        getrandom::fill(&mut buf)
+            .map_err(|e| Error::new(format!("the OS random source failed: {e}")))?;
         for &b in &buf {
             // Rejection sampling: 252 = 7 * 36 keeps every character equally likely.
             if b < 252 && out.len() < 23 {
@@ -225,7 +227,7 @@ fn now_rfc3339() -> String {
 }
 
 /// A complete new set for `cluster`: token and the whole shared PKI.
-pub fn generate(cluster: &str, key_type: KeyType) -> Result<Secrets, String> {
+pub fn generate(cluster: &str, key_type: KeyType) -> Result<Secrets> {
     let mut secrets = Secrets {
         cluster: Some(cluster.to_string()),
         bootstrap_token: generate_token()?,
@@ -264,7 +266,7 @@ pub fn missing(secrets: &Secrets) -> Vec<&'static str> {
 /// Adds whatever an older file lacks (front-proxy and etcd CAs, service-account keys,
 /// admin certificates), never touching the token or an existing CA. Returns the names
 /// of what was added.
-pub fn complete(secrets: &mut Secrets, key_type: KeyType) -> Result<Vec<&'static str>, String> {
+pub fn complete(secrets: &mut Secrets, key_type: KeyType) -> Result<Vec<&'static str>> {
     let mut added = Vec::new();
     if secrets.front_proxy_ca.is_none() {
         secrets.front_proxy_ca = Some(pki::generate_ca("front-proxy-ca", key_type)?.into());
@@ -308,7 +310,7 @@ pub fn key_type_of(secrets: &Secrets) -> KeyType {
 }
 
 /// Replaces only the bootstrap token.
-pub fn rotate_token(secrets: &mut Secrets) -> Result<(), String> {
+pub fn rotate_token(secrets: &mut Secrets) -> Result<()> {
     secrets.bootstrap_token = generate_token()?;
     secrets.token_created = Some(now_rfc3339());
     Ok(())
@@ -509,9 +511,9 @@ pub fn read(path: &Path) -> Result<Secrets, Vec<Diagnostic>> {
 }
 
 /// Writes `secrets` to `path` with mode 0600 from the start (never briefly readable).
-pub fn save(path: &Path, secrets: &Secrets, overwrite: bool) -> Result<(), String> {
-    let body =
-        serde_yaml::to_string(secrets).map_err(|e| format!("cannot serialize secrets: {e}"))?;
+pub fn save(path: &Path, secrets: &Secrets, overwrite: bool) -> Result<()> {
+    let body = serde_yaml::to_string(secrets)
+        .map_err(|e| Error::new(format!("cannot serialize secrets: {e}")))?;
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -520,17 +522,17 @@ pub fn save(path: &Path, secrets: &Secrets, overwrite: bool) -> Result<(), Strin
         .prefix(".secrets-")
         .permissions(fs::Permissions::from_mode(0o600))
         .tempfile_in(dir)
-        .map_err(|e| format!("cannot create a file in `{}`: {e}", dir.display()))?;
+        .map_err(|e| Error::new(format!("cannot create a file in `{}`: {e}", dir.display())))?;
     tmp.write_all(HEADER.as_bytes())
         .and_then(|_| tmp.write_all(body.as_bytes()))
         .and_then(|_| tmp.as_file().sync_all())
-        .map_err(|e| format!("cannot write the secrets file: {e}"))?;
+        .map_err(|e| Error::new(format!("cannot write the secrets file: {e}")))?;
     if overwrite {
         tmp.persist(path)
-            .map_err(|e| format!("cannot write `{}`: {}", path.display(), e.error))?;
+            .map_err(|e| Error::new(format!("cannot write `{}`: {}", path.display(), e.error)))?;
     } else {
         tmp.persist_noclobber(path)
-            .map_err(|e| format!("cannot write `{}`: {}", path.display(), e.error))?;
+            .map_err(|e| Error::new(format!("cannot write `{}`: {}", path.display(), e.error)))?;
     }
     Ok(())
 }
@@ -554,22 +556,32 @@ pub fn binding(secrets: &Secrets, cluster: &str) -> Binding {
     }
 }
 
-/// The error (`Err`) or warning (`Ok(Some)`) for using the secrets file `file` with
-/// `cluster`, in the CLI's format; `Ok(None)` when the file belongs to that cluster.
-pub fn binding_message(
-    secrets: &Secrets,
-    cluster: &str,
-    file: &str,
-) -> Result<Option<String>, String> {
-    match binding(secrets, cluster) {
-        Binding::Same => Ok(None),
-        Binding::Unrecorded => Ok(Some(format!(
-            "warning: the secrets file `{file}` does not record which cluster it belongs to\n  --> {file} (`cluster`)\n  = help: if it is `{cluster}`'s, add the line `cluster: {cluster}` at the top of `{file}`; kubeprint then refuses it for any other cluster"
-        ))),
-        Binding::Other(other) => Err(format!(
-            "error: the secrets file `{file}` belongs to cluster `{other}`, not `{cluster}`\n  --> {file} (`cluster`)\n  = help: two clusters must never share a CA and a bootstrap token: pass `{cluster}`'s own secrets file with `-s`, or a path that does not exist yet (render generates a new one there), such as `-s {cluster}-secrets.yaml`"
+/// Whether the secrets file `file` may be used for `cluster`: `Err` (a report) when it
+/// belongs to another cluster, a warning to print when it records none, `None` when it
+/// is this cluster's.
+pub fn check_binding(secrets: &Secrets, cluster: &str, file: &str) -> Result<Option<Report>> {
+    let diagnostic = match binding(secrets, cluster) {
+        Binding::Same => return Ok(None),
+        Binding::Unrecorded => Diagnostic::warning(
+            "cluster",
+            format!("the secrets file `{file}` does not record which cluster it belongs to"),
+        )
+        .help(format!(
+            "if it is `{cluster}`'s, add the line `cluster: {cluster}` at the top of `{file}`; kubeprint then refuses it for any other cluster"
         )),
+        Binding::Other(other) => Diagnostic::error(
+            "cluster",
+            format!("the secrets file `{file}` belongs to cluster `{other}`, not `{cluster}`"),
+        )
+        .help(format!(
+            "two clusters must never share a CA and a bootstrap token: pass `{cluster}`'s own secrets file with `-s`, or a path that does not exist yet (render generates a new one there), such as `-s {cluster}-secrets.yaml`"
+        )),
+    };
+    let report = Report::of(file, vec![diagnostic]);
+    if report.has_errors() {
+        return Err(Error::Report(report));
     }
+    Ok(Some(report))
 }
 
 /// Seconds since the token was created, when recorded (for expiry warnings only:

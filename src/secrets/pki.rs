@@ -2,6 +2,7 @@
 //! CAs, the service-account key pair and an admin client certificate; reading them back
 //! to check them; and the discovery hash that joining nodes pin.
 
+use crate::error::{Error, Result};
 use rcgen::{
     BasicConstraints, CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose, IsCa,
     Issuer, KeyPair, KeyUsagePurpose, PublicKeyData, SerialNumber,
@@ -29,21 +30,17 @@ pub struct CertPem {
 const CA_VALIDITY_DAYS: i64 = 3650;
 const CLIENT_VALIDITY_DAYS: i64 = 365;
 
-fn generate_key(key_type: KeyType) -> Result<KeyPair, String> {
+fn generate_key(key_type: KeyType) -> Result<KeyPair> {
     match key_type {
         KeyType::Rsa2048 => {
             KeyPair::generate_rsa_for(&rcgen::PKCS_RSA_SHA256, rcgen::RsaKeySize::_2048)
         }
         KeyType::EcdsaP256 => KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256),
     }
-    .map_err(|e| format!("cannot generate a key: {e}"))
+    .map_err(|e| Error::new(format!("cannot generate a key: {e}")))
 }
 
-fn params(
-    common_name: &str,
-    organization: Option<&str>,
-    days: i64,
-) -> Result<CertificateParams, String> {
+fn params(common_name: &str, organization: Option<&str>, days: i64) -> Result<CertificateParams> {
     let mut params = CertificateParams::default();
     let mut name = DistinguishedName::new();
     if let Some(o) = organization {
@@ -61,7 +58,7 @@ fn params(
 
 /// Generates a self-signed CA like `kubeadm init` would (CN `common_name`, CA:TRUE,
 /// keyCertSign), with key material from the OS CSPRNG.
-pub fn generate_ca(common_name: &str, key_type: KeyType) -> Result<CertPem, String> {
+pub fn generate_ca(common_name: &str, key_type: KeyType) -> Result<CertPem> {
     let key = generate_key(key_type)?;
     let mut params = params(common_name, None, CA_VALIDITY_DAYS)?;
     params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
@@ -72,7 +69,7 @@ pub fn generate_ca(common_name: &str, key_type: KeyType) -> Result<CertPem, Stri
     ];
     let cert = params
         .self_signed(&key)
-        .map_err(|e| format!("cannot sign the CA certificate: {e}"))?;
+        .map_err(|e| Error::new(format!("cannot sign the CA certificate: {e}")))?;
     Ok(CertPem {
         certificate: cert.pem(),
         private_key: key.serialize_pem(),
@@ -86,11 +83,11 @@ pub fn generate_client_cert(
     common_name: &str,
     organization: &str,
     key_type: KeyType,
-) -> Result<CertPem, String> {
+) -> Result<CertPem> {
     let ca_key = KeyPair::from_pem(&ca.private_key)
-        .map_err(|_| "the CA private key cannot be read".to_string())?;
+        .map_err(|_| Error::new("the CA private key cannot be read"))?;
     let issuer = Issuer::from_ca_cert_pem(&ca.certificate, ca_key)
-        .map_err(|e| format!("the CA certificate cannot be read: {e}"))?;
+        .map_err(|e| Error::new(format!("the CA certificate cannot be read: {e}")))?;
     let key = generate_key(key_type)?;
     let mut params = params(common_name, Some(organization), CLIENT_VALIDITY_DAYS)?;
     params.is_ca = IsCa::ExplicitNoCa;
@@ -102,7 +99,7 @@ pub fn generate_client_cert(
     params.use_authority_key_identifier_extension = true;
     let cert = params
         .signed_by(&key, &issuer)
-        .map_err(|e| format!("cannot sign the client certificate: {e}"))?;
+        .map_err(|e| Error::new(format!("cannot sign the client certificate: {e}")))?;
     Ok(CertPem {
         certificate: cert.pem(),
         private_key: key.serialize_pem(),
@@ -110,15 +107,16 @@ pub fn generate_client_cert(
 }
 
 /// A key pair as PEM: `(public PKIX, private PKCS#8)`, like kubeadm's `sa.pub`/`sa.key`.
-pub fn generate_key_pair(key_type: KeyType) -> Result<(String, String), String> {
+pub fn generate_key_pair(key_type: KeyType) -> Result<(String, String)> {
     let key = generate_key(key_type)?;
     Ok((key.public_key_pem(), key.serialize_pem()))
 }
 
 /// A positive 127-bit serial number.
-fn random_serial() -> Result<[u8; 16], String> {
+fn random_serial() -> Result<[u8; 16]> {
     let mut serial = [0u8; 16];
-    getrandom::fill(&mut serial).map_err(|e| format!("the OS random source failed: {e}"))?;
+    getrandom::fill(&mut serial)
+        .map_err(|e| Error::new(format!("the OS random source failed: {e}")))?;
     serial[0] &= 0x7f;
     serial[0] |= 0x01;
     Ok(serial)
@@ -138,17 +136,17 @@ pub struct CertInfo {
     pub fingerprint: String,
 }
 
-pub fn inspect_certificate(pem_text: &str) -> Result<CertInfo, String> {
+pub fn inspect_certificate(pem_text: &str) -> Result<CertInfo> {
     let (_, pem) = x509_parser::pem::parse_x509_pem(pem_text.as_bytes())
-        .map_err(|_| "not a PEM certificate".to_string())?;
+        .map_err(|_| Error::new("not a PEM certificate"))?;
     if pem.label != "CERTIFICATE" {
-        return Err(format!(
+        return Err(Error::new(format!(
             "PEM block is `{}`, expected `CERTIFICATE`",
             pem.label
-        ));
+        )));
     }
     let (_, cert) = x509_parser::parse_x509_certificate(&pem.contents)
-        .map_err(|e| format!("not a valid X.509 certificate: {e}"))?;
+        .map_err(|e| Error::new(format!("not a valid X.509 certificate: {e}")))?;
     let is_ca = cert
         .basic_constraints()
         .ok()
@@ -170,21 +168,21 @@ pub fn inspect_certificate(pem_text: &str) -> Result<CertInfo, String> {
 }
 
 /// DER SubjectPublicKeyInfo of a PEM private key.
-pub fn private_key_spki(pem_text: &str) -> Result<Vec<u8>, String> {
+pub fn private_key_spki(pem_text: &str) -> Result<Vec<u8>> {
     let key =
-        KeyPair::from_pem(pem_text).map_err(|_| "not a supported PEM private key".to_string())?;
+        KeyPair::from_pem(pem_text).map_err(|_| Error::new("not a supported PEM private key"))?;
     Ok(key.subject_public_key_info())
 }
 
 /// DER SubjectPublicKeyInfo of a PEM `PUBLIC KEY`.
-pub fn public_key_spki(pem_text: &str) -> Result<Vec<u8>, String> {
+pub fn public_key_spki(pem_text: &str) -> Result<Vec<u8>> {
     let (_, pem) = x509_parser::pem::parse_x509_pem(pem_text.as_bytes())
-        .map_err(|_| "not a PEM public key".to_string())?;
+        .map_err(|_| Error::new("not a PEM public key"))?;
     if pem.label != "PUBLIC KEY" {
-        return Err(format!(
+        return Err(Error::new(format!(
             "PEM block is `{}`, expected `PUBLIC KEY`",
             pem.label
-        ));
+        )));
     }
     Ok(pem.contents)
 }
@@ -200,13 +198,13 @@ pub fn ca_cert_hash(spki_der: &[u8]) -> String {
 /// RSA keys are compared by modulus and exponent read straight from their PKCS#8 or
 /// PKCS#1 structure: loading an RSA key fully (aws-lc validates all of it) costs about
 /// a millisecond, and every render checks half a dozen keys. Other keys are loaded.
-pub fn key_matches(private_pem: &str, spki_der: &[u8]) -> Result<bool, String> {
+pub fn key_matches(private_pem: &str, spki_der: &[u8]) -> Result<bool> {
     use x509_parser::prelude::FromDer;
     use x509_parser::public_key::PublicKey;
     use x509_parser::x509::SubjectPublicKeyInfo;
     if let Some((n, e)) = rsa_public_numbers(private_pem) {
         let (_, spki) =
-            SubjectPublicKeyInfo::from_der(spki_der).map_err(|_| "not a public key".to_string())?;
+            SubjectPublicKeyInfo::from_der(spki_der).map_err(|_| Error::new("not a public key"))?;
         let trim = |b: &[u8]| -> Vec<u8> { b.iter().copied().skip_while(|&x| x == 0).collect() };
         return Ok(match spki.parsed() {
             Ok(PublicKey::RSA(k)) => trim(k.modulus) == trim(&n) && trim(k.exponent) == trim(&e),

@@ -97,7 +97,7 @@ impl<'a> Checker<'a> {
         let text = match scalar.as_text() {
             Ok(t) => t,
             Err(hint) => {
-                self.error(FIELD, "the Kubernetes version must be a full X.Y.Z", hint);
+                self.error(FIELD, "the Kubernetes version must be a full X.Y.Z", hint.0);
                 return None;
             }
         };
@@ -203,7 +203,7 @@ impl<'a> Checker<'a> {
         let text = match scalar.map(Scalar::as_text)? {
             Ok(t) => t,
             Err(hint) => {
-                self.error(FIELD, "the token TTL must be a duration", hint);
+                self.error(FIELD, "the token TTL must be a duration", hint.0);
                 return None;
             }
         };

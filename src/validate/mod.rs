@@ -98,7 +98,7 @@ pub fn validate(
             Err(hint) => c.error(
                 "runtime.crio_version",
                 "the CRI-O version must be text",
-                hint,
+                hint.0,
             ),
             Ok(text) => {
                 let want = format!("1.{}", v.minor);

@@ -1,0 +1,102 @@
+//! The crate's one error type. A definition or secrets file with problems is a
+//! [`Report`] (every problem, located); anything else is one failure with an optional
+//! note or two and a fix. Both print in the same compiler-like format, and neither ever
+//! carries a secret value.
+
+use std::fmt;
+
+use crate::diagnostics::Report;
+
+#[derive(Debug)]
+pub enum Error {
+    /// Every problem found in one file, each with its field, position and fix.
+    Report(Report),
+    /// One failure: what went wrong, facts that explain it, and how to fix it.
+    Failed {
+        message: String,
+        notes: Vec<String>,
+        help: Option<String>,
+    },
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    pub fn new(message: impl Into<String>) -> Self {
+        Error::Failed {
+            message: message.into(),
+            notes: Vec::new(),
+            help: None,
+        }
+    }
+
+    /// Adds a fact shown under the message (`  = note`).
+    pub fn note(mut self, note: impl Into<String>) -> Self {
+        if let Error::Failed { notes, .. } = &mut self {
+            notes.push(note.into());
+        }
+        self
+    }
+
+    /// Sets how to fix it (`  = help: ...`).
+    pub fn help(mut self, text: impl Into<String>) -> Self {
+        if let Error::Failed { help, .. } = &mut self {
+            *help = Some(text.into());
+        }
+        self
+    }
+
+    /// Puts what was being done in front of the message: `cannot write `x`: <message>`.
+    pub fn context(self, doing: impl fmt::Display) -> Self {
+        match self {
+            Error::Failed {
+                message,
+                notes,
+                help,
+            } => Error::Failed {
+                message: format!("{doing}: {message}"),
+                notes,
+                help,
+            },
+            report => report,
+        }
+    }
+
+    /// The message alone, for embedding in a larger sentence.
+    pub fn message(&self) -> String {
+        match self {
+            Error::Report(report) => report.to_string(),
+            Error::Failed { message, .. } => message.clone(),
+        }
+    }
+}
+
+impl From<Report> for Error {
+    fn from(report: Report) -> Self {
+        Error::Report(report)
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Report(report) => write!(f, "{report}"),
+            Error::Failed {
+                message,
+                notes,
+                help,
+            } => {
+                write!(f, "error: {message}")?;
+                for note in notes {
+                    write!(f, "\n  = {note}")?;
+                }
+                if let Some(help) = help {
+                    write!(f, "\n  = help: {help}")?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+impl std::error::Error for Error {}
