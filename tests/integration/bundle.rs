@@ -1,7 +1,7 @@
 //! What the rendered bundles must do, checked on the text: the guide's every step per
 //! role, matching token and CA pin across roles, no key on workers, reproducibility.
 
-mod common;
+use crate::common;
 
 use kubeprint::secrets::pki;
 

@@ -1,7 +1,7 @@
 //! `render --redact`: the same tree with every secret replaced by a stable placeholder,
 //! still valid for the validators, with the public material kept.
 
-mod common;
+use crate::common;
 
 use kubeprint::secrets::{REDACTED_TOKEN, Secrets};
 

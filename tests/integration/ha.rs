@@ -1,6 +1,6 @@
 //! High availability, the node inventory, the shared PKI and admin.conf.
 
-mod common;
+use crate::common;
 
 use common::kubeprint;
 

@@ -1,6 +1,6 @@
 //! Secrets: token format, and the CA hash checked against openssl's own computation.
 
-mod common;
+use crate::common;
 
 use std::io::Write;
 use std::process::{Command, Stdio};

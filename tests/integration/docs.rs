@@ -1,7 +1,7 @@
 //! Documentation as tests: every cluster definition in README renders, passes the
 //! validators and `verify`, so the reference cannot drift from what kubeprint accepts.
 
-mod common;
+use crate::common;
 
 /// The ```yaml blocks of README that are cluster definitions.
 fn readme_definitions() -> Vec<String> {

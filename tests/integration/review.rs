@@ -1,7 +1,7 @@
 //! Golden-file review: `check`, `verify`, `explain`, `diff` and SHA256SUMS, run through
 //! the real binary on rendered trees in temporary directories.
 
-mod common;
+use crate::common;
 
 use common::kubeprint;
 

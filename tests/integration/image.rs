@@ -1,7 +1,7 @@
 //! Baking images: the Packer template, the bake scripts, baked user-data, the size
 //! budget with gzip twins, and MIME output.
 
-mod common;
+use crate::common;
 
 use std::io::Read;
 

@@ -2,15 +2,15 @@
 //! definitions (fixed seed, so failures reproduce) never panic, and every one that is
 //! accepted renders user-data that parses as YAML and scripts that pass `bash -n`.
 
-mod common;
+use crate::common;
 
 use std::process::Command;
 
 const SEEDS: &[&str] = &[
-    include_str!("../examples/guide-1.21.yaml"),
-    include_str!("../examples/ubuntu-24.04-1.36-calico.yaml"),
-    include_str!("../examples/debian-12-1.30-flannel.yaml"),
-    include_str!("../examples/ubuntu-22.04-1.28-canal.yaml"),
+    include_str!("../../examples/guide-1.21.yaml"),
+    include_str!("../../examples/ubuntu-24.04-1.36-calico.yaml"),
+    include_str!("../../examples/debian-12-1.30-flannel.yaml"),
+    include_str!("../../examples/ubuntu-22.04-1.28-canal.yaml"),
 ];
 
 const NASTY: &[&str] = &[

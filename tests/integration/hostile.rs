@@ -3,11 +3,11 @@
 //! validation or rendered inert (single-quoted, or inside a log string or comment where
 //! it cannot act), with shellcheck, bash -n and cloud-init still passing.
 
-mod common;
+use crate::common;
 
 use serde_yaml::{Mapping, Value};
 
-const BASE: &str = include_str!("../examples/ubuntu-24.04-1.36-calico.yaml");
+const BASE: &str = include_str!("../../examples/ubuntu-24.04-1.36-calico.yaml");
 
 const FIELDS: &[&str] = &[
     "name",
@@ -206,7 +206,7 @@ fn passes_hostname_check(name: &str) -> bool {
 #[test]
 fn yaml_1_1_traps_stay_strings() {
     let base: Value =
-        serde_yaml::from_str(include_str!("../examples/inventory-debian-12-1.36.yaml")).unwrap();
+        serde_yaml::from_str(include_str!("../../examples/inventory-debian-12-1.36.yaml")).unwrap();
     let accepts = |doc: &Value| {
         let text = serde_yaml::to_string(doc).unwrap();
         kubeprint::load_cluster(&text, "yaml11.yaml", false).0

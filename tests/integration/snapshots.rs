@@ -1,7 +1,7 @@
 //! Golden files: every rendered file of every example cluster, rendered with the
 //! test-only secrets fixture, is a snapshot in `snapshots/`. Review each change as a diff.
 
-mod common;
+use crate::common;
 
 fn settings() -> insta::Settings {
     let mut s = insta::Settings::clone_current();

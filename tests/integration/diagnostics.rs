@@ -2,7 +2,7 @@
 //! the file, the field, the position where known and a fix; the formatted reports are
 //! snapshots. Rendering any of them through the CLI exits 1 and writes nothing.
 
-mod common;
+use crate::common;
 
 use std::fs;
 use std::path::Path;

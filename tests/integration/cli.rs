@@ -1,6 +1,6 @@
 //! The command line as users run it: exit codes, secrets handling, output replacement.
 
-mod common;
+use crate::common;
 
 use common::kubeprint;
 

@@ -2,7 +2,7 @@
 //! user-data, `shellcheck` and `bash -n` on every script. Under CI the tools are
 //! required; elsewhere a missing tool prints a skip notice.
 
-mod common;
+use crate::common;
 
 #[test]
 fn default_cluster_passes_validators() {

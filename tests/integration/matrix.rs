@@ -55,7 +55,7 @@ fn versions_table_lists_every_minor() {
     assert!(table.contains("v1beta2") && table.contains("v1beta4"));
 }
 
-mod common;
+use crate::common;
 
 /// A minimal definition for `os` and `version`, plus `extra` lines.
 fn definition(os: &str, version: &str, extra: &str) -> String {

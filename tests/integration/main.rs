@@ -1,0 +1,21 @@
+//! kubeprint's integration tests, one binary (each test binary links the whole crate
+//! with its crypto): the command line, every rendered artifact, the validators, review
+//! tooling and bad input. The end-to-end VM test is `tests/e2e.rs`.
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod bundle;
+mod cli;
+mod diagnostics;
+mod docs;
+mod fuzz;
+mod ha;
+mod hostile;
+mod image;
+mod matrix;
+mod pki;
+mod redact;
+mod review;
+mod snapshots;
+mod validators;
