@@ -27,6 +27,17 @@ pub fn render_text(text: &str, name: &str) -> Artifacts {
     kubeprint::render_cluster(&cluster, &fixture_secrets()).expect("renders")
 }
 
+/// [`render_text`] with the fixture's secrets redacted, as `render --redact` writes.
+pub fn render_text_redacted(text: &str, name: &str) -> Artifacts {
+    let (cluster, report) = kubeprint::load_cluster(text, name, false);
+    let cluster = cluster.unwrap_or_else(|| panic!("{name} is invalid:\n{report}"));
+    kubeprint::render_cluster(&cluster, &fixture_secrets().redacted()).expect("renders")
+}
+
+pub fn render_default_redacted() -> Artifacts {
+    render_text_redacted(kubeprint::config::DEFAULT_CLUSTER, "default")
+}
+
 pub fn render_default() -> Artifacts {
     render_text(kubeprint::config::DEFAULT_CLUSTER, "default")
 }

@@ -32,7 +32,7 @@ fn fixtures() -> Vec<(String, String)> {
 #[test]
 fn every_invalid_fixture_is_rejected_with_a_located_hint() {
     let mut settings = insta::Settings::clone_current();
-    settings.set_snapshot_path(common::root().join("snapshots"));
+    settings.set_snapshot_path(common::root().join("snapshots/invalid"));
     settings.set_prepend_module_to_snapshot(false);
     settings.set_omit_expression(true);
     settings.bind(|| {
@@ -54,7 +54,7 @@ fn every_invalid_fixture_is_rejected_with_a_located_hint() {
                 .unwrap()
                 .to_string_lossy()
                 .into_owned();
-            insta::assert_snapshot!(format!("invalid__{stem}"), report.to_string());
+            insta::assert_snapshot!(stem, report.to_string());
         }
     });
 }

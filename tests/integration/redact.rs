@@ -127,3 +127,119 @@ fn cli_render_redact_writes_a_tree_without_secrets() {
         );
     }
 }
+
+/// The committed goldens are redacted renders (`snapshots.rs`); this proves the real
+/// render, the one nodes get, differs from them only where redaction masks: private key
+/// blocks and the token. Checksums and the manifest differ only through those files'
+/// hashes and sizes, and gzip twins only by what they compress.
+#[test]
+fn the_real_render_differs_from_the_goldens_only_in_masked_spans() {
+    use kubeprint::review::mask::{Masker, REDACTED};
+    let real = common::fixture_secrets();
+    let redacted = real.redacted();
+    let (mask_real, mask_redacted) = (Masker::from_secrets(&real), Masker::from_secrets(&redacted));
+    // A masked key is one `<redacted>` line per key line: compare key blocks as one.
+    let masked = |masker: &Masker, text: &str| -> Vec<String> {
+        let mut lines: Vec<String> = Vec::new();
+        for line in masker.text(text).lines() {
+            let line = if line.trim() == REDACTED {
+                REDACTED
+            } else {
+                line
+            };
+            if !(line == REDACTED && lines.last().is_some_and(|l| l == REDACTED)) {
+                lines.push(line.to_string());
+            }
+        }
+        lines
+    };
+    let mut definitions = vec![(
+        "default".to_string(),
+        kubeprint::config::DEFAULT_CLUSTER.to_string(),
+    )];
+    definitions.extend(crate::snapshots::examples());
+    for (name, text) in definitions {
+        let (cluster, _) = kubeprint::load_cluster(&text, &name, false);
+        let cluster = cluster.unwrap();
+        let plain = kubeprint::render_cluster(&cluster, &real).unwrap();
+        let golden = kubeprint::render_cluster(&cluster, &redacted).unwrap();
+        let mut compared = 0;
+        for (path, a) in &plain {
+            if path.ends_with(".gz") || path == "SHA256SUMS" || path == "manifest.json" {
+                continue;
+            }
+            let g = golden
+                .get(path)
+                .unwrap_or_else(|| panic!("{name}: {path} missing from the golden"));
+            let (p, r) = (
+                common::plain_text(path, &a.bytes),
+                common::plain_text(path, &g.bytes),
+            );
+            if !a.secret {
+                assert_eq!(p, r, "{name}: {path} holds no secret yet differs");
+            }
+            assert_eq!(
+                masked(&mask_real, &p),
+                masked(&mask_redacted, &r),
+                "{name}: {path} differs outside the masked spans"
+            );
+            compared += 1;
+        }
+        assert!(compared > 20, "{name}");
+    }
+}
+
+/// No private key is committed anywhere but the labelled test-only fixture: secret
+/// scanners (and people) can trust every other file.
+#[test]
+fn no_tracked_file_holds_a_private_key_except_the_fixture() {
+    let root = common::root();
+    let listed = std::process::Command::new("git")
+        .args(["ls-files", "-z"])
+        .current_dir(&root)
+        .output();
+    let files: Vec<std::path::PathBuf> = match listed {
+        Ok(o) if o.status.success() => o
+            .stdout
+            .split(|b| *b == 0)
+            .filter(|p| !p.is_empty())
+            .map(|p| root.join(String::from_utf8_lossy(p).as_ref()))
+            .collect(),
+        // Not a git checkout (a source archive): every file but the build output.
+        _ => common::walk(&root)
+            .into_iter()
+            .filter(|p| !p.starts_with(root.join("target")) && !p.starts_with(root.join(".git")))
+            .collect(),
+    };
+    assert!(files.len() > 50, "found only {} files", files.len());
+    let fixture = root.join(common::FIXTURE_SECRETS);
+    let mut found = Vec::new();
+    for file in files.iter().filter(|f| **f != fixture && f.is_file()) {
+        let text = String::from_utf8_lossy(&std::fs::read(file).unwrap()).into_owned();
+        let lines: Vec<&str> = text.lines().collect();
+        for (i, line) in lines.iter().enumerate() {
+            // A PEM header followed by a base64 body line: a key, not a mention of one.
+            let header = line.contains("-----BEGIN") && line.contains("PRIVATE KEY-----");
+            let body = lines
+                .get(i + 1)
+                .map(|l| l.trim().trim_matches('"'))
+                .unwrap_or("");
+            if header
+                && body.len() >= 40
+                && body
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"+/=".contains(&b))
+            {
+                found.push(format!(
+                    "{}:{}",
+                    file.strip_prefix(&root).unwrap().display(),
+                    i + 1
+                ));
+            }
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "private keys committed outside the fixture: {found:?}"
+    );
+}

@@ -242,15 +242,10 @@ fn explain_default_cluster() {
     let o = kubeprint(dir.path(), &["explain"]);
     assert_eq!(o.status.code(), Some(0), "{}", all(&o));
     let mut s = insta::Settings::clone_current();
-    s.set_snapshot_path(common::root().join("snapshots"));
+    s.set_snapshot_path(common::root().join("snapshots/explain"));
     s.set_prepend_module_to_snapshot(false);
     s.set_omit_expression(true);
-    s.bind(|| {
-        insta::assert_snapshot!(
-            "explain__default",
-            String::from_utf8_lossy(&o.stdout).into_owned()
-        )
-    });
+    s.bind(|| insta::assert_snapshot!("default", String::from_utf8_lossy(&o.stdout).into_owned()));
 }
 
 #[test]

@@ -1,23 +1,26 @@
-//! Golden files: every rendered file of every example cluster, rendered with the
-//! test-only secrets fixture, is a snapshot in `snapshots/`. Review each change as a diff.
+//! Golden files: every rendered file of every example cluster is a snapshot in
+//! `snapshots/<scenario>/`, rendered with the test-only secrets fixture and redacted, as
+//! README tells users to commit their own goldens: no private key is committed twice.
+//! `redact.rs` proves the real render differs only where redaction masks. Review each
+//! change as a diff.
 
 use crate::common;
 
-fn settings() -> insta::Settings {
+fn settings(scenario: &str) -> insta::Settings {
     let mut s = insta::Settings::clone_current();
-    s.set_snapshot_path(common::root().join("snapshots"));
+    s.set_snapshot_path(common::root().join("snapshots").join(scenario));
     s.set_prepend_module_to_snapshot(false);
     s.set_omit_expression(true);
     s
 }
 
-/// `control-plane/steps/01-disable-swap.sh` → `default__control-plane__steps__01-disable-swap.sh`
-fn snapshot_name(scenario: &str, path: &str) -> String {
-    format!("{scenario}__{}", path.replace('/', "__"))
+/// `control-plane/steps/01-disable-swap.sh` → `control-plane__steps__01-disable-swap.sh`
+fn snapshot_name(path: &str) -> String {
+    path.replace('/', "__")
 }
 
 fn snapshot_all(scenario: &str, artifacts: &kubeprint::artifact::Artifacts) {
-    settings().bind(|| {
+    settings(scenario).bind(|| {
         // An inventory node's user-data embeds its whole bootstrap.sh, whose functions
         // are its step files: one golden file per node is enough to review.
         // Gzip twins are binary; tests/image.rs checks they decompress to their source.
@@ -25,14 +28,14 @@ fn snapshot_all(scenario: &str, artifacts: &kubeprint::artifact::Artifacts) {
             (p.starts_with("nodes/") && !p.ends_with("/user-data.yaml")) || p.ends_with(".gz")
         };
         for path in artifacts.keys().filter(|p| !redundant(p)) {
-            insta::assert_snapshot!(snapshot_name(scenario, path), common::text(artifacts, path));
+            insta::assert_snapshot!(snapshot_name(path), common::text(artifacts, path));
         }
     });
 }
 
 #[test]
 fn default_cluster() {
-    snapshot_all("default", &common::render_default());
+    snapshot_all("default", &common::render_default_redacted());
 }
 
 /// `examples/*.yaml` other than the guide (which is the default cluster above).
@@ -58,7 +61,7 @@ fn example_clusters() {
     let examples = examples();
     assert!(examples.len() >= 3);
     for (stem, text) in examples {
-        snapshot_all(&stem, &common::render_text(&text, &stem));
+        snapshot_all(&stem, &common::render_text_redacted(&text, &stem));
     }
 }
 
