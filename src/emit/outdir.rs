@@ -227,3 +227,24 @@ fn suggestion(output: &Path) -> String {
     let text = text.strip_prefix("./").unwrap_or(&text).to_string();
     shlex::try_quote(&text).map_or(text.clone(), |q| q.into_owned())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_kubeprint_manifest_vouches_for_files() {
+        let ours = br#"{"inputs": {"kubeprint_version": "0.1.0"}, "files": [{"path": "worker/bootstrap.sh"}]}"#;
+        assert_eq!(
+            listed_files(ours).unwrap().into_iter().collect::<Vec<_>>(),
+            ["worker/bootstrap.sh"]
+        );
+        assert!(listed_files(br#"{"files": [{"path": "a"}]}"#).is_none());
+        for escape in ["../x", "/etc/passwd", "a//b", "a/./b", ""] {
+            let text = format!(
+                r#"{{"inputs": {{"kubeprint_version": "0.1.0"}}, "files": [{{"path": "{escape}"}}]}}"#
+            );
+            assert!(listed_files(text.as_bytes()).is_none(), "{escape}");
+        }
+    }
+}

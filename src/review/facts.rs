@@ -406,3 +406,27 @@ pub fn cni_pod_network(cni: &Cni) -> Result<String> {
 
 /// The pod network flannel's and canal's manifests ship with.
 pub const FLANNEL_DEFAULT: &str = "10.244.0.0/16";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn repository_minors_are_read_from_urls() {
+        assert_eq!(
+            repo_minor("https://pkgs.k8s.io/core:/stable:/v1.30/deb/"),
+            Some(30)
+        );
+        assert_eq!(
+            repo_minor("https://download.opensuse.org/repositories/isv:/cri-o:/stable:/v1.36/deb/"),
+            Some(36)
+        );
+        assert_eq!(
+            repo_minor(
+                "https://download.opensuse.org/repositories/devel:/kubic:/libcontainers:/stable:/cri-o:/1.21/xUbuntu_20.04/"
+            ),
+            Some(21)
+        );
+        assert_eq!(repo_minor("https://apt.kubernetes.io/"), None);
+    }
+}

@@ -311,3 +311,40 @@ pub(crate) fn printable(s: &str) -> String {
         escaped
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_read_like_go() {
+        assert_eq!(parse_duration("24h"), Some(86_400));
+        assert_eq!(parse_duration("1h30m"), Some(5_400));
+        assert_eq!(parse_duration("90s"), Some(90));
+        assert_eq!(parse_duration("0"), Some(0));
+        for bad in [
+            "",
+            "24",
+            "1d",
+            "h",
+            "1h30",
+            "-1h",
+            "1.5h",
+            "99999999999999999999h",
+        ] {
+            assert_eq!(parse_duration(bad), None, "{bad}");
+        }
+        assert_eq!(go_duration(86_400), "24h0m0s");
+        assert_eq!(go_duration(0), "0s");
+        assert_eq!(parse_duration(&go_duration(5_401)), Some(5_401));
+    }
+
+    #[test]
+    fn names_follow_dns_and_posix_rules() {
+        assert!(is_dns_label("prod-1") && !is_dns_label("Prod") && !is_dns_label("-a"));
+        assert!(!is_dns_label(&"a".repeat(64)) && is_dns_label(&"a".repeat(63)));
+        assert!(is_dns_name("api.example.com") && !is_dns_name("api..example.com"));
+        assert!(is_posix_user("ubuntu") && is_posix_user("_svc") && !is_posix_user("Admin User"));
+        assert!(!is_posix_user("1user") && !is_posix_user(""));
+    }
+}

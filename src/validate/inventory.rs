@@ -226,3 +226,31 @@ fn is_label_value(s: &str) -> bool {
             && b.iter()
                 .all(|c| c.is_ascii_alphanumeric() || b"-_.".contains(c)))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn qualified_names_and_label_values() {
+        for ok in [
+            "dedicated",
+            "example.com/gpu",
+            "node.kubernetes.io/pool",
+            "a_b.c-d",
+        ] {
+            assert!(is_qualified_name(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            "/gpu",
+            "Example.com/gpu",
+            "a/b/c",
+            "-x",
+            &"x".repeat(64),
+        ] {
+            assert!(!is_qualified_name(bad), "{bad}");
+        }
+        assert!(is_label_value("") && is_label_value("eu-west-1a") && !is_label_value("a b"));
+    }
+}
