@@ -1,0 +1,121 @@
+//! Part of stage 1b (validate): what the cluster installs: the operating system, the
+//! Kubernetes release and CRI-O's, and whether their package repositories still serve.
+
+use crate::config::Config;
+use crate::model::cluster::{CniPlugin, Version};
+use crate::model::matrix::{self, Os, Release};
+use crate::validate::fields::{Checker, printable};
+use crate::validate::support;
+
+/// The OS and release a definition names, each `None` when missing or wrong (reported).
+pub(crate) struct Installed {
+    pub os: Option<&'static Os>,
+    pub version: Option<Version>,
+    pub release: Option<&'static Release>,
+}
+
+/// `os`, `kubernetes.version` (both required) and `runtime.crio_version`.
+pub(crate) fn installed(config: &Config, c: &mut Checker) -> Installed {
+    let os_id = c.required("os", config.os.clone(), "os: ubuntu-24.04");
+    let os_id = os_id.unwrap_or_default();
+    let os = matrix::os(&os_id).filter(|_| c.readable("os"));
+    if os.is_none() && c.readable("os") && config.os.is_some() {
+        c.error(
+            "os",
+            format!("unsupported operating system `{}`", printable(&os_id)),
+            format!("choose one of: {}", matrix::os_choices()),
+        );
+    }
+    let stated = c.required(
+        "kubernetes.version",
+        config.kubernetes.version.clone(),
+        "version: \"1.35.2\"",
+    );
+    let version = stated.and_then(|scalar| c.version(&scalar));
+    let release = version.and_then(|v| supported_release(v, c));
+    if let Some(v) = version {
+        crio_version(config, v, c);
+    }
+    Installed {
+        os,
+        version,
+        release,
+    }
+}
+
+fn supported_release(v: Version, c: &mut Checker) -> Option<&'static Release> {
+    let Some(r) = matrix::release(v.minor) else {
+        let (lo, hi) = matrix::supported_range();
+        c.error(
+            "kubernetes.version",
+            format!("Kubernetes {v} is not supported"),
+            format!("choose a release from 1.{lo} to 1.{hi}; `kubeprint versions` lists them"),
+        );
+        return None;
+    };
+    if r.is_end_of_life() {
+        c.warning(
+            "kubernetes.version",
+            format!(
+                "Kubernetes 1.{} reached end of life on {}",
+                r.minor, r.end_of_life
+            ),
+            "it gets no security fixes; prefer a maintained release (`kubeprint versions`)",
+        );
+    }
+    Some(r)
+}
+
+/// CRI-O's minor must equal Kubernetes' (cri-o's compatibility matrix).
+fn crio_version(config: &Config, v: Version, c: &mut Checker) {
+    let Some(scalar) = config.runtime.crio_version.as_ref() else {
+        return;
+    };
+    match scalar.as_text() {
+        Err(hint) => c.error(
+            "runtime.crio_version",
+            "the CRI-O version must be text",
+            hint.0,
+        ),
+        Ok(text) => {
+            let want = format!("1.{}", v.minor);
+            if text != want {
+                c.error("runtime.crio_version",
+                    format!("CRI-O `{}` does not match Kubernetes {v}", printable(&text)),
+                    format!("CRI-O's minor must equal Kubernetes' minor: set `crio_version: \"{want}\"` or remove the key"));
+            }
+        }
+    }
+}
+
+/// Whether the OS can install this release's packages, and the pinned CNI is tested
+/// with it; warns where upstream repositories are gone or unmaintained.
+pub(crate) fn repositories(
+    config: &Config,
+    installed: &Installed,
+    plugin: Option<CniPlugin>,
+    c: &mut Checker,
+) {
+    let p = &config.packages;
+    if let (Some(os), Some(r)) = (installed.os, installed.release) {
+        support::check_os_release(c, os, r, p);
+        if let Some(plugin) = plugin
+            && config.cni.manifest.is_none()
+        {
+            support::check_cni_release(c, plugin, r);
+        }
+    }
+    let Some(r) = installed.release else {
+        return;
+    };
+    if r.upstream_repos_gone() && p.kubernetes_repo.is_none() {
+        c.warning("packages.kubernetes_repo",
+            format!("the upstream packages for Kubernetes 1.{} (apt.kubernetes.io) were removed in March 2024", r.minor),
+            "nodes cannot install kubelet/kubeadm/kubectl from it today: set `packages.kubernetes_repo` to a mirror that keeps them, or use Kubernetes 1.24 or newer");
+    }
+    if r.crio_repo == matrix::CrioRepo::Kubic && p.crio_repo.is_none() {
+        c.warning("packages.crio_repo",
+            format!("CRI-O 1.{} comes from the openSUSE Kubic repositories, which are no longer maintained and may be gone", r.minor),
+            "if nodes cannot install cri-o, set `packages.crio_repo` to a mirror with CRI-O and its dependencies, or use Kubernetes 1.28 or newer");
+    }
+}
