@@ -7,7 +7,7 @@ use std::net::IpAddr;
 
 use ipnet::IpNet;
 
-use crate::config::NodeConfig;
+use crate::config::{NodeConfig, TaintConfig};
 use crate::model::cluster::{Node, NodeRole, Taint};
 use crate::validate::fields::{Checker, is_dns_label, is_dns_name, printable};
 
@@ -21,149 +21,16 @@ pub(crate) fn validate_nodes(
     service_subnet: Option<IpNet>,
     c: &mut Checker,
 ) -> Vec<Node> {
-    let mut nodes = Vec::new();
-    let mut names = BTreeSet::new();
-    let mut addresses = BTreeSet::new();
-    for (i, n) in list.iter().enumerate() {
-        let at = |field: &str| format!("nodes[{i}].{field}");
-        let name = n.name.clone().unwrap_or_default();
-        if name.is_empty() {
-            c.error(
-                &format!("nodes[{i}]"),
-                "a node needs a `name`",
-                "give every node a unique DNS name, like `cp-1`",
-            );
-        } else if !is_dns_name(&name) || name.len() > 63 {
-            c.error(
-                &at("name"),
-                format!("`{}` is not a valid node name", printable(&name)),
-                "use lowercase letters, digits, `-` and `.` (a DNS name of at most 63 characters)",
-            );
-        } else if !names.insert(name.clone()) {
-            c.error(
-                &at("name"),
-                format!("node name `{name}` is used twice"),
-                "every node needs its own name",
-            );
-        }
-
-        let role = match n.role.as_deref() {
-            Some("control-plane") => Some(NodeRole::ControlPlane),
-            Some("worker") => Some(NodeRole::Worker),
-            other => {
-                c.error(
-                    &at("role"),
-                    format!("unknown node role `{}`", printable(other.unwrap_or(""))),
-                    "use `control-plane` or `worker`",
-                );
-                None
-            }
-        };
-
-        let address = match n.address.as_deref().map(str::parse::<IpAddr>) {
-            Some(Ok(ip)) => {
-                if !addresses.insert(ip) {
-                    c.error(
-                        &at("address"),
-                        format!("address {ip} is used by two nodes"),
-                        "every node needs its own address",
-                    );
-                }
-                for (label, net) in [("pod", pod_subnet), ("service", service_subnet)] {
-                    if net.is_some_and(|net| net.contains(&ip)) {
-                        c.error(
-                            &at("address"),
-                            format!("address {ip} lies inside the {label} subnet"),
-                            "node addresses must lie outside the pod and service subnets",
-                        );
-                    }
-                }
-                Some(ip)
-            }
-            Some(Err(_)) => {
-                c.error(
-                    &at("address"),
-                    format!(
-                        "`{}` is not an IP address",
-                        printable(n.address.as_deref().unwrap_or(""))
-                    ),
-                    "write the node's private IP address, like `10.0.0.11`",
-                );
-                None
-            }
-            None => {
-                c.error(
-                    &format!("nodes[{i}]"),
-                    "a node needs an `address`",
-                    "write the node's private IP address, like `10.0.0.11`",
-                );
-                None
-            }
-        };
-
-        for (key, value) in &n.labels {
-            let path = format!("nodes[{i}].labels");
-            if !is_qualified_name(key) {
-                c.error(&path, format!("`{}` is not a valid label key", printable(key)),
-                    "use `name` or `prefix/name`: letters, digits, `-`, `_`, `.`, name at most 63 characters");
-            } else if key.contains('/')
-                && key.split('/').next().is_some_and(restricted_prefix)
-                && !KUBELET_LABELS.contains(&key.as_str())
-            {
-                c.error(&path, format!("the kubelet may not set label `{key}` on its own node"),
-                    "the NodeRestriction admission plugin rejects kubelet labels under kubernetes.io and k8s.io (except kubelet.kubernetes.io and node.kubernetes.io); set such labels with kubectl after the node joins");
-            }
-            if !is_label_value(value) {
-                c.error(&path, format!("`{}` is not a valid label value", printable(value)),
-                    "use at most 63 letters, digits, `-`, `_` or `.`, starting and ending with a letter or digit");
-            }
-        }
-
-        let mut taints = Vec::new();
-        for (t, taint) in n.taints.iter().flatten().enumerate() {
-            let path = format!("nodes[{i}].taints[{t}]");
-            let key = taint.key.clone().unwrap_or_default();
-            if !is_qualified_name(&key) {
-                c.error(
-                    &path,
-                    format!("`{}` is not a valid taint key", printable(&key)),
-                    "use `name` or `prefix/name`, like `dedicated`",
-                );
-            }
-            if let Some(v) = &taint.value
-                && !is_label_value(v)
-            {
-                c.error(
-                    &path,
-                    format!("`{}` is not a valid taint value", printable(v)),
-                    "use at most 63 letters, digits, `-`, `_` or `.`",
-                );
-            }
-            let effect = taint.effect.clone().unwrap_or_default();
-            if !EFFECTS.contains(&effect.as_str()) {
-                c.error(
-                    &path,
-                    format!("`{}` is not a taint effect", printable(&effect)),
-                    "use NoSchedule, PreferNoSchedule or NoExecute",
-                );
-            }
-            taints.push(Taint {
-                key,
-                value: taint.value.clone(),
-                effect,
-            });
-        }
-
-        if let (Some(role), Some(address)) = (role, address) {
-            nodes.push(Node {
-                name,
-                role,
-                address,
-                labels: n.labels.clone(),
-                taints: n.taints.is_some().then_some(taints),
-            });
-        }
-    }
+    let mut seen = Seen {
+        names: BTreeSet::new(),
+        addresses: BTreeSet::new(),
+        subnets: [("pod", pod_subnet), ("service", service_subnet)],
+    };
+    let nodes = list
+        .iter()
+        .enumerate()
+        .filter_map(|(i, n)| node(i, n, &mut seen, c))
+        .collect();
     if !list.is_empty()
         && !list
             .iter()
@@ -176,6 +43,158 @@ pub(crate) fn validate_nodes(
         );
     }
     nodes
+}
+
+/// What earlier entries took, and the ranges node addresses must stay out of.
+struct Seen {
+    names: BTreeSet<String>,
+    addresses: BTreeSet<IpAddr>,
+    subnets: [(&'static str, Option<IpNet>); 2],
+}
+
+/// One entry, `nodes[i]`; `None` when its role or address is unusable (reported).
+fn node(i: usize, n: &NodeConfig, seen: &mut Seen, c: &mut Checker) -> Option<Node> {
+    let name = node_name(i, n, seen, c);
+    let role = match n.role.as_deref() {
+        Some("control-plane") => Some(NodeRole::ControlPlane),
+        Some("worker") => Some(NodeRole::Worker),
+        other => {
+            c.error(
+                &format!("nodes[{i}].role"),
+                format!("unknown node role `{}`", printable(other.unwrap_or(""))),
+                "use `control-plane` or `worker`",
+            );
+            None
+        }
+    };
+    let address = node_address(i, n, seen, c);
+    labels(i, n, c);
+    let taints = n.taints.as_ref().map(|list| taints(i, list, c));
+    Some(Node {
+        name,
+        role: role?,
+        address: address?,
+        labels: n.labels.clone(),
+        taints,
+    })
+}
+
+fn node_name(i: usize, n: &NodeConfig, seen: &mut Seen, c: &mut Checker) -> String {
+    let name = n.name.clone().unwrap_or_default();
+    let path = format!("nodes[{i}].name");
+    if name.is_empty() {
+        c.error(
+            &format!("nodes[{i}]"),
+            "a node needs a `name`",
+            "give every node a unique DNS name, like `cp-1`",
+        );
+    } else if !is_dns_name(&name) || name.len() > 63 {
+        c.error(
+            &path,
+            format!("`{}` is not a valid node name", printable(&name)),
+            "use lowercase letters, digits, `-` and `.` (a DNS name of at most 63 characters)",
+        );
+    } else if !seen.names.insert(name.clone()) {
+        c.error(
+            &path,
+            format!("node name `{name}` is used twice"),
+            "every node needs its own name",
+        );
+    }
+    name
+}
+
+fn node_address(i: usize, n: &NodeConfig, seen: &mut Seen, c: &mut Checker) -> Option<IpAddr> {
+    let path = format!("nodes[{i}].address");
+    let help = "write the node's private IP address, like `10.0.0.11`";
+    let Some(text) = n.address.as_deref() else {
+        c.error(&format!("nodes[{i}]"), "a node needs an `address`", help);
+        return None;
+    };
+    let Ok(ip) = text.parse::<IpAddr>() else {
+        c.error(
+            &path,
+            format!("`{}` is not an IP address", printable(text)),
+            help,
+        );
+        return None;
+    };
+    if !seen.addresses.insert(ip) {
+        c.error(
+            &path,
+            format!("address {ip} is used by two nodes"),
+            "every node needs its own address",
+        );
+    }
+    for (label, net) in seen.subnets {
+        if net.is_some_and(|net| net.contains(&ip)) {
+            c.error(
+                &path,
+                format!("address {ip} lies inside the {label} subnet"),
+                "node addresses must lie outside the pod and service subnets",
+            );
+        }
+    }
+    Some(ip)
+}
+
+/// Labels the kubelet may set on its own node (`--node-labels`).
+fn labels(i: usize, n: &NodeConfig, c: &mut Checker) {
+    let path = format!("nodes[{i}].labels");
+    for (key, value) in &n.labels {
+        if !is_qualified_name(key) {
+            c.error(&path, format!("`{}` is not a valid label key", printable(key)),
+                "use `name` or `prefix/name`: letters, digits, `-`, `_`, `.`, name at most 63 characters");
+        } else if key.contains('/')
+            && key.split('/').next().is_some_and(restricted_prefix)
+            && !KUBELET_LABELS.contains(&key.as_str())
+        {
+            c.error(&path, format!("the kubelet may not set label `{key}` on its own node"),
+                "the NodeRestriction admission plugin rejects kubelet labels under kubernetes.io and k8s.io (except kubelet.kubernetes.io and node.kubernetes.io); set such labels with kubectl after the node joins");
+        }
+        if !is_label_value(value) {
+            c.error(&path, format!("`{}` is not a valid label value", printable(value)),
+                "use at most 63 letters, digits, `-`, `_` or `.`, starting and ending with a letter or digit");
+        }
+    }
+}
+
+fn taints(i: usize, list: &[TaintConfig], c: &mut Checker) -> Vec<Taint> {
+    let mut taints = Vec::new();
+    for (t, taint) in list.iter().enumerate() {
+        let path = format!("nodes[{i}].taints[{t}]");
+        let key = taint.key.clone().unwrap_or_default();
+        if !is_qualified_name(&key) {
+            c.error(
+                &path,
+                format!("`{}` is not a valid taint key", printable(&key)),
+                "use `name` or `prefix/name`, like `dedicated`",
+            );
+        }
+        if let Some(v) = &taint.value
+            && !is_label_value(v)
+        {
+            c.error(
+                &path,
+                format!("`{}` is not a valid taint value", printable(v)),
+                "use at most 63 letters, digits, `-`, `_` or `.`",
+            );
+        }
+        let effect = taint.effect.clone().unwrap_or_default();
+        if !EFFECTS.contains(&effect.as_str()) {
+            c.error(
+                &path,
+                format!("`{}` is not a taint effect", printable(&effect)),
+                "use NoSchedule, PreferNoSchedule or NoExecute",
+            );
+        }
+        taints.push(Taint {
+            key,
+            value: taint.value.clone(),
+            effect,
+        });
+    }
+    taints
 }
 
 /// Well-known labels the kubelet may set on itself although they sit under kubernetes.io.
