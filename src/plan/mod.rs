@@ -310,64 +310,15 @@ fn context(
     role: Role,
     node: Option<&Node>,
 ) -> Context {
-    let kernel_modules = vec!["overlay", "br_netfilter"];
-    let sysctls = vec![
-        Sysctl {
-            key: "net.bridge.bridge-nf-call-iptables",
-            value: "1",
-        },
-        Sysctl {
-            key: "net.ipv4.ip_forward",
-            value: "1",
-        },
-        Sysctl {
-            key: "net.bridge.bridge-nf-call-ip6tables",
-            value: "1",
-        },
-    ];
+    let (kernel_modules, sysctls) = kernel_settings();
     let modules_file = kernel_modules.iter().map(|m| format!("{m}\n")).collect();
     let sysctl_file = sysctls
         .iter()
         .map(|s| format!("{} = {}\n", s.key, s.value))
         .collect();
     let endpoint = cluster.endpoint.host_port();
-
-    let inputs = KubeadmInputs {
-        api: cluster.release.kubeadm_api,
-        api_server_port: cluster.api_server_port,
-        cluster_name: &cluster.name,
-        kubernetes_version: format!("v{}", cluster.version),
-        endpoint: &endpoint,
-        pod_subnet: cluster.pod_subnet.to_string(),
-        service_subnet: cluster.service_subnet.to_string(),
-        dns_domain: &cluster.dns_domain,
-        cert_sans: &cluster.cert_sans,
-        token: secrets.secrets.bootstrap_token.expose(),
-        token_ttl: validate::go_duration(cluster.token_ttl_seconds),
-        ca_cert_hash: &secrets.ca_cert_hash,
-    };
-    let facts = node_facts(node);
-    let join = |control_plane: bool| Join {
-        kubeadm_config: kubeadm::join_config(&inputs, &facts, control_plane),
-        control_plane,
-        ca_cert_hash: secrets.ca_cert_hash.clone(),
-        healthz_url: format!("https://{endpoint}/healthz"),
-        wait_attempts: 90,
-        wait_seconds: 10,
-    };
-    let (init, join, control_plane) = match role {
-        Role::ControlPlane => (
-            Some(Init {
-                kubeadm_config: kubeadm::init_config(&inputs, &facts),
-                cni: cni::cni_plan(cluster),
-            }),
-            None,
-            true,
-        ),
-        Role::ControlPlaneJoin => (None, Some(join(true)), true),
-        Role::Worker => (None, Some(join(false)), false),
-    };
-
+    let (init, join) = kubeadm_steps(cluster, secrets, role, node, &endpoint);
+    let control_plane = role != Role::Worker;
     let (crio_repos, crio_packages) = packages::crio_repos(cluster);
     Context {
         kubeprint_version: env!("CARGO_PKG_VERSION"),
@@ -424,6 +375,65 @@ fn node_facts(node: Option<&Node>) -> NodeFacts<'_> {
                 .map(|t| (t.key.as_str(), t.value.as_deref(), t.effect.as_str()))
                 .collect()
         }),
+    }
+}
+
+/// The guide's node preparation: the modules CRI-O and the bridge sysctls need, and
+/// the sysctls kubeadm's preflight checks.
+fn kernel_settings() -> (Vec<&'static str>, Vec<Sysctl>) {
+    let sysctl = |key| Sysctl { key, value: "1" };
+    (
+        vec!["overlay", "br_netfilter"],
+        vec![
+            sysctl("net.bridge.bridge-nf-call-iptables"),
+            sysctl("net.ipv4.ip_forward"),
+            sysctl("net.bridge.bridge-nf-call-ip6tables"),
+        ],
+    )
+}
+
+/// The role's kubeadm step: `init` on the first control plane, `join` (as a control
+/// plane or a worker) elsewhere.
+fn kubeadm_steps(
+    cluster: &Cluster,
+    secrets: &CheckedSecrets,
+    role: Role,
+    node: Option<&Node>,
+    endpoint: &str,
+) -> (Option<Init>, Option<Join>) {
+    let inputs = KubeadmInputs {
+        api: cluster.release.kubeadm_api,
+        api_server_port: cluster.api_server_port,
+        cluster_name: &cluster.name,
+        kubernetes_version: format!("v{}", cluster.version),
+        endpoint,
+        pod_subnet: cluster.pod_subnet.to_string(),
+        service_subnet: cluster.service_subnet.to_string(),
+        dns_domain: &cluster.dns_domain,
+        cert_sans: &cluster.cert_sans,
+        token: secrets.secrets.bootstrap_token.expose(),
+        token_ttl: validate::go_duration(cluster.token_ttl_seconds),
+        ca_cert_hash: &secrets.ca_cert_hash,
+    };
+    let facts = node_facts(node);
+    let join = |control_plane: bool| Join {
+        kubeadm_config: kubeadm::join_config(&inputs, &facts, control_plane),
+        control_plane,
+        ca_cert_hash: secrets.ca_cert_hash.clone(),
+        healthz_url: format!("https://{endpoint}/healthz"),
+        wait_attempts: 90,
+        wait_seconds: 10,
+    };
+    match role {
+        Role::ControlPlane => (
+            Some(Init {
+                kubeadm_config: kubeadm::init_config(&inputs, &facts),
+                cni: cni::cni_plan(cluster),
+            }),
+            None,
+        ),
+        Role::ControlPlaneJoin => (None, Some(join(true))),
+        Role::Worker => (None, Some(join(false))),
     }
 }
 
