@@ -5,6 +5,8 @@
 use hcl::expr::{Expression, FuncCall, TemplateExpr, Traversal, Variable};
 use hcl::{Attribute, Block, Body};
 
+use crate::model::matrix::Os;
+
 pub struct PackerInputs<'a> {
     pub cluster_name: &'a str,
     pub os: &'a str,
@@ -47,7 +49,50 @@ pub fn template_hcl(i: &PackerInputs) -> String {
         "arm64" => ("arm64", "t4g.medium"),
         _ => ("x86_64", "t3.medium"),
     };
-    let plugins = Block::builder("packer")
+    let plugins = required_plugins();
+    let locals = Block::builder("locals")
+        .add_attribute((
+            "timestamp",
+            FuncCall::builder("formatdate")
+                .arg("YYYYMMDDhhmmss")
+                .arg(FuncCall::new("timestamp"))
+                .build(),
+        ))
+        .build();
+    let source = source_block(i, os, ec2_arch);
+    let build = build_block(i);
+    let body = Body::builder()
+        .add_block(plugins)
+        .add_block(variable("region", "eu-west-1", "AWS region to build in"))
+        .add_block(variable(
+            "instance_type",
+            instance_type,
+            "builder instance type (2 vCPUs for kubeadm's image pull)",
+        ))
+        .add_block(variable(
+            "subnet_id",
+            "",
+            "subnet for the builder instance; empty: the default VPC",
+        ))
+        .add_block(locals)
+        .add_block(source)
+        .add_block(build)
+        .build();
+    let header = format!(
+        "# kubeprint {}: Packer template baking a node image for cluster {}, Kubernetes {} on {}.\n\
+         # Holds no secret: the scripts are the bake steps; tokens, certificates and init/join\n\
+         # run at boot from user-data.baked.yaml. Build: packer init . && packer build .\n\n",
+        env!("CARGO_PKG_VERSION"),
+        i.cluster_name,
+        i.kubernetes_version,
+        i.os
+    );
+    header + &hcl::to_string(&body).expect("packer template serializes")
+}
+
+/// The Amazon plugin, the only one the template uses.
+fn required_plugins() -> Block {
+    Block::builder("packer")
         .add_block(
             Block::builder("required_plugins")
                 .add_attribute(Attribute::new(
@@ -59,18 +104,14 @@ pub fn template_hcl(i: &PackerInputs) -> String {
                 ))
                 .build(),
         )
-        .build();
-    let locals = Block::builder("locals")
-        .add_attribute((
-            "timestamp",
-            FuncCall::builder("formatdate")
-                .arg("YYYYMMDDhhmmss")
-                .arg(FuncCall::new("timestamp"))
-                .build(),
-        ))
-        .build();
+        .build()
+}
+
+/// The EBS builder: the OS's official image for the architecture, tagged with what the
+/// image holds.
+fn source_block(i: &PackerInputs, os: &Os, ec2_arch: &str) -> Block {
     let version = i.kubernetes_version.replace('.', "-");
-    let source = Block::builder("source")
+    Block::builder("source")
         .add_labels(["amazon-ebs", "node"])
         .add_attribute(("region", var("region")))
         .add_attribute(("instance_type", var("instance_type")))
@@ -108,13 +149,17 @@ pub fn template_hcl(i: &PackerInputs) -> String {
                 .add_attribute(("most_recent", true))
                 .build(),
         )
-        .build();
+        .build()
+}
+
+/// Runs the bake scripts in order, as root under bash.
+fn build_block(i: &PackerInputs) -> Block {
     let scripts: Vec<Expression> = i
         .scripts
         .iter()
         .map(|s| template(format!("${{path.root}}/scripts/{s}")))
         .collect();
-    let build = Block::builder("build")
+    Block::builder("build")
         .add_attribute(("sources", Expression::from(vec!["source.amazon-ebs.node"])))
         .add_block(
             Block::builder("provisioner")
@@ -124,32 +169,5 @@ pub fn template_hcl(i: &PackerInputs) -> String {
                 .add_attribute(("scripts", Expression::Array(scripts)))
                 .build(),
         )
-        .build();
-    let body = Body::builder()
-        .add_block(plugins)
-        .add_block(variable("region", "eu-west-1", "AWS region to build in"))
-        .add_block(variable(
-            "instance_type",
-            instance_type,
-            "builder instance type (2 vCPUs for kubeadm's image pull)",
-        ))
-        .add_block(variable(
-            "subnet_id",
-            "",
-            "subnet for the builder instance; empty: the default VPC",
-        ))
-        .add_block(locals)
-        .add_block(source)
-        .add_block(build)
-        .build();
-    let header = format!(
-        "# kubeprint {}: Packer template baking a node image for cluster {}, Kubernetes {} on {}.\n\
-         # Holds no secret: the scripts are the bake steps; tokens, certificates and init/join\n\
-         # run at boot from user-data.baked.yaml. Build: packer init . && packer build .\n\n",
-        env!("CARGO_PKG_VERSION"),
-        i.cluster_name,
-        i.kubernetes_version,
-        i.os
-    );
-    header + &hcl::to_string(&body).expect("packer template serializes")
+        .build()
 }
