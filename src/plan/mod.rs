@@ -378,6 +378,51 @@ fn node_facts(node: Option<&Node>) -> NodeFacts<'_> {
     }
 }
 
+/// Scripts only an image build runs, after the bundle's bake steps (templates in
+/// `templates/image/`).
+const IMAGE_ONLY_STEPS: &[(&str, &str)] = &[
+    (
+        "pull-images",
+        "pre-pull the control-plane images with the CRI-O socket, so nodes start without waiting on registries",
+    ),
+    (
+        "record-bake",
+        "record which kubeprint plan baked this image (checked by user-data.baked.yaml)",
+    ),
+    (
+        "sysprep",
+        "generalize the image: clean cloud-init, empty machine-id, remove SSH host keys",
+    ),
+];
+
+/// What an image build runs, in order: the bundle's bake steps, then the image-only
+/// scripts (pre-pull, bake record, sysprep).
+pub fn image_steps(bundle: &RolePlan) -> Vec<Step> {
+    let mut steps: Vec<Step> = bundle
+        .steps
+        .iter()
+        .filter(|s| s.stage == Stage::Bake)
+        .cloned()
+        .collect();
+    for (name, summary) in IMAGE_ONLY_STEPS {
+        steps.push(Step {
+            id: format!("{:02}-{name}", steps.len() + 1),
+            template: name,
+            summary,
+            stage: Stage::Bake,
+            secret: false,
+        });
+    }
+    steps
+}
+
+/// Whether a step of [`image_steps`] is an image-only script, not a bundle step.
+pub fn is_image_only(step: &Step) -> bool {
+    IMAGE_ONLY_STEPS
+        .iter()
+        .any(|(name, _)| *name == step.template)
+}
+
 /// The guide's node preparation: the modules CRI-O and the bridge sysctls need, and
 /// the sysctls kubeadm's preflight checks.
 fn kernel_settings() -> (Vec<&'static str>, Vec<Sysctl>) {
