@@ -91,26 +91,8 @@ pub fn render_bundle(env: &Environment, bundle: &RolePlan) -> Result<RenderedBun
         );
         bodies.push((step, body));
     }
+    let bake_fingerprint = bake_fingerprint(&bodies);
 
-    let mut hasher = Sha256::new();
-    for (_, body) in bodies.iter().filter(|(s, _)| s.stage == Stage::Bake) {
-        hasher.update(body.as_bytes());
-        hasher.update(b"\n");
-    }
-    let bake_fingerprint = crate::digest::hex(&hasher.finalize()[..8]);
-
-    let header = |what: &str| {
-        vec![
-            format!(
-                "kubeprint {}: cluster {}, role {}{what}",
-                env!("CARGO_PKG_VERSION"),
-                bundle.context.cluster_name,
-                bundle.role.name()
-            ),
-            format!("Writes {} and runs it once on first boot.", cloudinit::BOOTSTRAP_PATH),
-            "Progress: /var/log/kubeprint-bootstrap.log; done when /var/lib/kubeprint/complete exists.".to_string(),
-        ]
-    };
     // Every bundle embeds the token, and control planes the CA keys: root only.
     let private = |bytes: String, mode: u32| Artifact {
         bytes: bytes.into_bytes(),
@@ -120,11 +102,56 @@ pub fn render_bundle(env: &Environment, bundle: &RolePlan) -> Result<RenderedBun
         stage: Stage::Boot,
     };
     let full = bootstrap(env, &bodies, &ctx)?;
-    let user_data = cloudinit::user_data(&header(""), bundle.hostname.as_deref(), &full);
+    let user_data = cloudinit::user_data(&header(bundle, ""), bundle.hostname.as_deref(), &full);
     artifacts.insert(format!("{dir}/bootstrap.sh"), private(full, 0o700));
     artifacts.insert(format!("{dir}/user-data.yaml"), private(user_data, 0o600));
+    let baked = baked_user_data(env, bundle, bodies, &ctx, &bake_fingerprint)?;
+    artifacts.insert(format!("{dir}/user-data.baked.yaml"), private(baked, 0o600));
 
-    // For machines from the baked image: check the image, then only the boot steps.
+    Ok(RenderedBundle {
+        artifacts,
+        bake_fingerprint,
+    })
+}
+
+/// Names the bake steps' exact text, so a node can tell whether its image was baked
+/// from this plan.
+fn bake_fingerprint(bodies: &[(&Step, String)]) -> String {
+    let mut hasher = Sha256::new();
+    for (_, body) in bodies.iter().filter(|(s, _)| s.stage == Stage::Bake) {
+        hasher.update(body.as_bytes());
+        hasher.update(b"\n");
+    }
+    crate::digest::hex(&hasher.finalize()[..8])
+}
+
+/// The comment lines heading a bundle's user-data.
+fn header(bundle: &RolePlan, what: &str) -> Vec<String> {
+    vec![
+        format!(
+            "kubeprint {}: cluster {}, role {}{what}",
+            env!("CARGO_PKG_VERSION"),
+            bundle.context.cluster_name,
+            bundle.role.name()
+        ),
+        format!(
+            "Writes {} and runs it once on first boot.",
+            cloudinit::BOOTSTRAP_PATH
+        ),
+        "Progress: /var/log/kubeprint-bootstrap.log; done when /var/lib/kubeprint/complete exists."
+            .to_string(),
+    ]
+}
+
+/// User-data for machines from the baked image: check the image, then only the boot
+/// steps.
+fn baked_user_data(
+    env: &Environment,
+    bundle: &RolePlan,
+    bodies: Vec<(&Step, String)>,
+    ctx: &Value,
+    bake_fingerprint: &str,
+) -> Result<String, Error> {
     let check = Step {
         id: "00-image-check".to_string(),
         template: "image-check",
@@ -133,22 +160,13 @@ pub fn render_bundle(env: &Environment, bundle: &RolePlan) -> Result<RenderedBun
         secret: false,
     };
     let check_ctx =
-        context! { bake_record => bake_record(&bundle.context, &bake_fingerprint), ..ctx.clone() };
+        context! { bake_record => bake_record(&bundle.context, bake_fingerprint), ..ctx.clone() };
     let mut baked = vec![(&check, step_body(env, &check, &check_ctx, &check_ctx)?)];
     baked.extend(bodies.into_iter().filter(|(s, _)| s.stage == Stage::Boot));
-    let baked_bootstrap = bootstrap(env, &baked, &ctx)?;
-    let baked_user_data = cloudinit::user_data(
-        &header(", for the baked image"),
+    let baked_bootstrap = bootstrap(env, &baked, ctx)?;
+    Ok(cloudinit::user_data(
+        &header(bundle, ", for the baked image"),
         bundle.hostname.as_deref(),
         &baked_bootstrap,
-    );
-    artifacts.insert(
-        format!("{dir}/user-data.baked.yaml"),
-        private(baked_user_data, 0o600),
-    );
-
-    Ok(RenderedBundle {
-        artifacts,
-        bake_fingerprint,
-    })
+    ))
 }
