@@ -77,26 +77,58 @@ impl From<Report> for Error {
     }
 }
 
-impl fmt::Display for Error {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl Error {
+    /// The whole error as the command line prints it: `error: message`, its notes and
+    /// its fix (a report prints every problem with its position).
+    pub fn render(&self) -> String {
         match self {
-            Error::Report(report) => write!(f, "{report}"),
+            Error::Report(report) => report.to_string(),
             Error::Failed {
                 message,
                 notes,
                 help,
             } => {
-                write!(f, "error: {message}")?;
+                let mut out = format!("error: {message}");
                 for note in notes {
-                    write!(f, "\n  = {note}")?;
+                    out.push_str(&format!("\n  = {note}"));
                 }
                 if let Some(help) = help {
-                    write!(f, "\n  = help: {help}")?;
+                    out.push_str(&format!("\n  = help: {help}"));
                 }
-                Ok(())
+                out
             }
         }
     }
 }
 
+/// The message alone, so an error reads well inside a larger sentence
+/// (`the certificate cannot be read: {e}`); [`Error::render`] prints it whole.
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message())
+    }
+}
+
 impl std::error::Error for Error {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn display_is_the_message_and_render_the_whole_error() {
+        let e = Error::new("`x` is in the way")
+            .note("tree CA: sha256:00")
+            .help("pass another `-o`");
+        assert_eq!(
+            format!("cannot render: {e}"),
+            "cannot render: `x` is in the way"
+        );
+        assert_eq!(
+            e.render(),
+            "error: `x` is in the way\n  = tree CA: sha256:00\n  = help: pass another `-o`"
+        );
+        let e = Error::new("no such file").context("cannot read `a`");
+        assert_eq!(e.render(), "error: cannot read `a`: no such file");
+    }
+}

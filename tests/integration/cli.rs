@@ -568,6 +568,8 @@ fn a_damaged_secrets_file_is_named_with_its_field() {
         err.contains("secrets.yaml") && err.contains("(`cluster_ca.private_key`)"),
         "{err}"
     );
+    // A nested failure reads as one sentence, not as an error inside an error.
+    assert!(!err.contains(": error:"), "{err}");
     assert!(!d.join("out").exists());
 }
 

@@ -1,0 +1,141 @@
+//! Part of stage 2 (secrets): making secrets: a token from the OS CSPRNG, a whole new
+//! set, the parts an older file lacks, a new token.
+
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use crate::error::{Error, Result};
+use crate::secrets::pki::{self, KeyType};
+use crate::secrets::{
+    ADMIN_GROUP, ADMIN_USER, AdminCredential, KeyPairPem, LEGACY_ADMIN_GROUP, Secret, Secrets,
+};
+
+/// `^[a-z0-9]{6}\.[a-z0-9]{16}$`, kubeadm's bootstrap token format.
+pub fn is_valid_token(token: &str) -> bool {
+    let Some((id, secret)) = token.split_once('.') else {
+        return false;
+    };
+    let ok = |s: &str, n: usize| {
+        s.len() == n && s.bytes().all(|b| matches!(b, b'a'..=b'z' | b'0'..=b'9'))
+    };
+    ok(id, 6) && ok(secret, 16)
+}
+
+/// A fresh bootstrap token from the OS CSPRNG (uniform over `[a-z0-9]`).
+pub fn generate_token() -> Result<Secret> {
+    const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
+    let mut out = String::with_capacity(23);
+    let mut buf = [0u8; 64];
+    while out.len() < 23 {
+        getrandom::fill(&mut buf)
+            .map_err(|e| Error::new(format!("the OS random source failed: {e}")))?;
+        for &b in &buf {
+            // Rejection sampling: 252 = 7 * 36 keeps every character equally likely.
+            if b < 252 && out.len() < 23 {
+                if out.len() == 6 {
+                    out.push('.');
+                }
+                out.push(ALPHABET[(b % 36) as usize] as char);
+            }
+        }
+    }
+    Ok(Secret(out))
+}
+
+fn now_rfc3339() -> String {
+    OffsetDateTime::now_utc()
+        .replace_nanosecond(0)
+        .ok()
+        .and_then(|t| t.format(&Rfc3339).ok())
+        .unwrap_or_default()
+}
+
+/// A complete new set for `cluster`: token and the whole shared PKI.
+pub fn generate(cluster: &str, key_type: KeyType) -> Result<Secrets> {
+    let mut secrets = Secrets {
+        cluster: Some(cluster.to_string()),
+        bootstrap_token: generate_token()?,
+        token_created: Some(now_rfc3339()),
+        cluster_ca: pki::generate_ca("kubernetes", key_type)?.into(),
+        front_proxy_ca: None,
+        etcd_ca: None,
+        service_account: None,
+        admin: Vec::new(),
+    };
+    complete(&mut secrets, key_type)?;
+    Ok(secrets)
+}
+
+/// The parts `complete` would add, by key name, without generating anything.
+pub fn missing(secrets: &Secrets) -> Vec<&'static str> {
+    let mut missing = Vec::new();
+    if secrets.front_proxy_ca.is_none() {
+        missing.push("front_proxy_ca");
+    }
+    if secrets.etcd_ca.is_none() {
+        missing.push("etcd_ca");
+    }
+    if secrets.service_account.is_none() {
+        missing.push("service_account");
+    }
+    if [ADMIN_GROUP, LEGACY_ADMIN_GROUP]
+        .iter()
+        .any(|g| !secrets.admin.iter().any(|a| a.organization == *g))
+    {
+        missing.push("admin");
+    }
+    missing
+}
+
+/// Adds whatever an older file lacks (front-proxy and etcd CAs, service-account keys,
+/// admin certificates), never touching the token or an existing CA. Returns the names
+/// of what was added.
+pub fn complete(secrets: &mut Secrets, key_type: KeyType) -> Result<Vec<&'static str>> {
+    let mut added = Vec::new();
+    if secrets.front_proxy_ca.is_none() {
+        secrets.front_proxy_ca = Some(pki::generate_ca("front-proxy-ca", key_type)?.into());
+        added.push("front_proxy_ca");
+    }
+    if secrets.etcd_ca.is_none() {
+        secrets.etcd_ca = Some(pki::generate_ca("etcd-ca", key_type)?.into());
+        added.push("etcd_ca");
+    }
+    if secrets.service_account.is_none() {
+        let (public_key, private_key) = pki::generate_key_pair(key_type)?;
+        secrets.service_account = Some(KeyPairPem {
+            public_key,
+            private_key: Secret(private_key),
+        });
+        added.push("service_account");
+    }
+    for group in [ADMIN_GROUP, LEGACY_ADMIN_GROUP] {
+        if !secrets.admin.iter().any(|a| a.organization == group) {
+            let cert = pki::generate_client_cert(
+                &secrets.cluster_ca.as_pem(),
+                ADMIN_USER,
+                group,
+                key_type,
+            )?;
+            secrets.admin.push(AdminCredential {
+                organization: group.to_string(),
+                certificate: cert.certificate,
+                private_key: Secret(cert.private_key),
+            });
+            added.push("admin");
+        }
+    }
+    added.dedup();
+    Ok(added)
+}
+
+/// The key type of the cluster CA, so completed parts match it.
+pub fn key_type_of(secrets: &Secrets) -> KeyType {
+    pki::key_type(secrets.cluster_ca.private_key.expose()).unwrap_or_default()
+}
+
+/// Replaces only the bootstrap token.
+pub fn rotate_token(secrets: &mut Secrets) -> Result<()> {
+    secrets.bootstrap_token = generate_token()?;
+    secrets.token_created = Some(now_rfc3339());
+    Ok(())
+}
