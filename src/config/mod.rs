@@ -10,6 +10,10 @@ use serde_yaml::{Mapping, Value};
 use crate::diagnostics::Diagnostic;
 
 /// The embedded default cluster: the 2021 guide (Kubernetes 1.21.3, CRI-O 1.21, Canal).
+mod source;
+
+pub use source::SourceMap;
+
 pub const DEFAULT_CLUSTER: &str = include_str!("../../examples/guide-1.21.yaml");
 pub const DEFAULT_CLUSTER_NAME: &str = "<embedded default cluster>";
 
@@ -164,40 +168,7 @@ pub fn load(text: &str, source: &SourceMap) -> Result<Loaded, Vec<Diagnostic>> {
 
     let mut problems = Vec::new();
     let mut failed = Vec::new();
-    root.retain(|key, value| {
-        let Some(name) = key.as_str() else {
-            problems.push(Diagnostic::error("", "keys must be strings").help("quote the key"));
-            return false;
-        };
-        let before = problems.len();
-        match name {
-            "kubernetes" => {
-                check_section::<KubernetesConfig>(name, value, source, &mut problems, &mut failed)
-            }
-            "runtime" => {
-                check_section::<RuntimeConfig>(name, value, source, &mut problems, &mut failed)
-            }
-            "cni" => check_section::<CniConfig>(name, value, source, &mut problems, &mut failed),
-            "packages" => {
-                check_section::<PackagesConfig>(name, value, source, &mut problems, &mut failed)
-            }
-            "image" => {
-                check_section::<ImageConfig>(name, value, source, &mut problems, &mut failed)
-            }
-            _ => {
-                if !check_field::<Config>("", name, value, source, &mut problems) {
-                    failed.push(name.to_string());
-                    return false;
-                }
-            }
-        }
-        // A section that is not a mapping at all is dropped whole.
-        let drop = problems.len() > before && !value.is_mapping() && !value.is_null();
-        if drop {
-            failed.push(name.to_string());
-        }
-        !drop
-    });
+    root.retain(|key, value| keep_top_level(key, value, source, &mut problems, &mut failed));
     let config = serde_yaml::from_value(Value::Mapping(root)).unwrap_or_else(|e| {
         // Every field was checked on its own, so this is not expected; still, report
         // it rather than lose it.
@@ -209,6 +180,41 @@ pub fn load(text: &str, source: &SourceMap) -> Result<Loaded, Vec<Diagnostic>> {
         problems,
         failed,
     })
+}
+
+/// Checks one top-level key (a section key by key); `false` drops it from the mapping
+/// because it could not be read at all (and was reported).
+fn keep_top_level(
+    key: &Value,
+    value: &mut Value,
+    source: &SourceMap,
+    problems: &mut Vec<Diagnostic>,
+    failed: &mut Vec<String>,
+) -> bool {
+    let Some(name) = key.as_str() else {
+        problems.push(Diagnostic::error("", "keys must be strings").help("quote the key"));
+        return false;
+    };
+    let before = problems.len();
+    match name {
+        "kubernetes" => check_section::<KubernetesConfig>(name, value, source, problems, failed),
+        "runtime" => check_section::<RuntimeConfig>(name, value, source, problems, failed),
+        "cni" => check_section::<CniConfig>(name, value, source, problems, failed),
+        "packages" => check_section::<PackagesConfig>(name, value, source, problems, failed),
+        "image" => check_section::<ImageConfig>(name, value, source, problems, failed),
+        _ => {
+            if !check_field::<Config>("", name, value, source, problems) {
+                failed.push(name.to_string());
+                return false;
+            }
+        }
+    }
+    // A section that is not a mapping at all is dropped whole.
+    let drop = problems.len() > before && !value.is_mapping() && !value.is_null();
+    if drop {
+        failed.push(name.to_string());
+    }
+    !drop
 }
 
 /// Checks each key of a section separately so every problem in it is reported.
@@ -347,74 +353,4 @@ fn strip_location(message: &str) -> String {
         Some(idx) => message[..idx].to_string(),
         None => message.to_string(),
     }
-}
-
-/// Line and column of each field, for pointing diagnostics at the source. Built from a
-/// span-preserving parse; when that parse fails the map is empty and diagnostics simply
-/// carry no position.
-pub struct SourceMap {
-    root: Option<marked_yaml::Node>,
-}
-
-impl SourceMap {
-    pub fn new(text: &str) -> Self {
-        SourceMap {
-            root: marked_yaml::parse_yaml(0, text).ok(),
-        }
-    }
-
-    /// Position of the value at a dotted path such as `kubernetes.cert_sans[1]`. When
-    /// the key is absent (a default applies), points at the nearest enclosing key that
-    /// is present, like `kubernetes:`; at the top level there is nothing to point at.
-    pub fn locate(&self, path: &str) -> Option<(usize, usize)> {
-        let mut node = self.root.as_ref()?;
-        let mut enclosing = None;
-        for segment in path.split('.').filter(|s| !s.is_empty()) {
-            let (key, index) = match segment.split_once('[') {
-                Some((k, rest)) => (k, rest.trim_end_matches(']').parse::<usize>().ok()),
-                None => (segment, None),
-            };
-            let mapping = node.as_mapping()?;
-            let Some((key_node, value)) = mapping.iter().find(|(k, _)| k.as_str() == key) else {
-                return enclosing;
-            };
-            enclosing = key_node.span().start().map(|m| (m.line(), m.column()));
-            node = value;
-            if let Some(i) = index {
-                let Some(item) = node.as_sequence().and_then(|s| s.get_node(i)) else {
-                    return enclosing;
-                };
-                node = item;
-            }
-        }
-        position(node).or(enclosing)
-    }
-}
-
-impl SourceMap {
-    /// Position of the key (not the value) at a dotted path, for "unknown key" errors.
-    pub fn locate_key(&self, path: &str) -> Option<(usize, usize)> {
-        let (parent, key) = match path.rsplit_once('.') {
-            Some((p, k)) => (Some(p), k),
-            None => (None, path),
-        };
-        let root = self.root.as_ref()?;
-        let mut node = root;
-        if let Some(parent) = parent {
-            for segment in parent.split('.') {
-                node = node.as_mapping()?.get_node(segment)?;
-            }
-        }
-        let mapping = node.as_mapping()?;
-        mapping
-            .keys()
-            .find(|k| k.as_str() == key)
-            .and_then(|k| k.span().start())
-            .map(|m| (m.line(), m.column()))
-            .or_else(|| self.locate(path))
-    }
-}
-
-fn position(node: &marked_yaml::Node) -> Option<(usize, usize)> {
-    node.span().start().map(|m| (m.line(), m.column()))
 }
