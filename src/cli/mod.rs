@@ -1,24 +1,23 @@
 //! The command line: parses arguments, runs the pipeline, reports, and maps outcomes to
 //! exit codes (0 success, 1 invalid input or failed render, 2 usage error).
 
+mod render_command;
 pub mod review_commands;
 pub mod secret_commands;
+mod versions;
 
-use crate::diagnostics::Report;
-use crate::error::{Error, Result};
+pub use versions::versions_table;
+
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+use crate::cli::render_command::cmd_render;
 use crate::config::{DEFAULT_CLUSTER, DEFAULT_CLUSTER_NAME};
-use crate::emit;
-use crate::emit::outdir;
+use crate::error::{Error, Result};
 use crate::load_cluster;
-use crate::model::matrix;
-use crate::secrets::pki::KeyType;
-use crate::secrets::{self, CheckedSecrets};
 
 #[derive(Parser)]
 #[command(
@@ -188,174 +187,4 @@ fn cmd_validate(path: Option<&Path>, strict: bool) -> Result<()> {
     checked_cluster(path, strict)?;
     eprintln!("ok: the cluster definition is valid");
     Ok(())
-}
-
-fn cmd_render(
-    config: Option<&Path>,
-    secrets_path: &Path,
-    output: &Path,
-    strict: bool,
-    redact: bool,
-    format: Format,
-) -> Result<()> {
-    // Validate fully before touching anything: a bad definition or an output directory
-    // that holds someone else's files writes no secrets file and replaces nothing.
-    let cluster = checked_cluster(config, strict)?;
-    let mut inputs = vec![outdir::Input {
-        what: "the secrets file",
-        path: secrets_path,
-    }];
-    if let Some(path) = config {
-        inputs.push(outdir::Input {
-            what: "the cluster file",
-            path,
-        });
-    }
-    let target = outdir::claim(output, &inputs)?;
-    let mut secrets = load_or_generate_secrets(secrets_path, &cluster.name)?;
-    warn_if_token_expired(&cluster, &secrets);
-    if redact {
-        secrets = secrets.redacted();
-    }
-    let options = crate::RenderOptions {
-        mime: format == Format::Mime,
-    };
-    let artifacts = crate::render_cluster_with(&cluster, &secrets, options)?;
-    emit::emit(&artifacts, &target)?;
-    let rows = crate::render::budget::rows(&artifacts);
-    eprint!("{}", crate::render::budget::table(&rows));
-    if rows.iter().any(|r| r.gzip_size.is_some()) {
-        eprintln!(
-            "note: for user-data over the EC2 limit pass its .gz twin instead (cloud-init reads gzip)"
-        );
-    }
-    eprintln!(
-        "rendered {} files into {}",
-        artifacts.len(),
-        output.display()
-    );
-    Ok(())
-}
-
-/// kubeadm counts the token's TTL from `kubeadm init`, which is after the token was
-/// generated: once the TTL has passed since generation, joins may fail. Only a warning,
-/// since the clock must not change what is rendered.
-fn warn_if_token_expired(cluster: &crate::model::cluster::Cluster, secrets: &CheckedSecrets) {
-    let ttl = cluster.token_ttl_seconds as i64;
-    if let Some(age) = secrets::token_age_seconds(&secrets.secrets)
-        && ttl > 0
-        && age > ttl
-    {
-        eprintln!(
-            "warning: the bootstrap token was generated {}h ago and its TTL is {}h: if the control plane was initialized more than {}h ago it has expired and new nodes cannot join\n  = help: on a control plane run `kubeadm token create <bootstrap_token from secrets.yaml> --ttl {}`, or `kubeprint secrets rotate-token`, render, and register the new one the same way",
-            age / 3600,
-            ttl / 3600,
-            ttl / 3600,
-            crate::validate::go_duration(ttl as u64)
-        );
-    }
-}
-
-/// Loads the secrets file, generating it on first use and completing an older file
-/// with any shared PKI it lacks (the token and existing CAs never change). A file that
-/// belongs to another cluster is refused before anything is written.
-fn load_or_generate_secrets(path: &Path, cluster: &str) -> Result<CheckedSecrets> {
-    let shown = path.display().to_string();
-    let problems = |d| Report::of(&shown, d);
-    if !path.exists() {
-        let fresh = secrets::generate(cluster, KeyType::default())?;
-        let checked = secrets::check(fresh).map_err(problems)?;
-        secrets::save(path, &checked.secrets, false)?;
-        eprintln!(
-            "generated {shown} for cluster `{cluster}` (bootstrap token and shared PKI, mode 0600): keep it private and reuse it for every render of this cluster"
-        );
-        return Ok(checked);
-    }
-    let mut loaded = secrets::read(path).map_err(problems)?;
-    if let Some(warning) = secrets::check_binding(&loaded, cluster, &shown)? {
-        eprintln!("{warning}");
-    }
-    // Check what is there before building on it, so a damaged key is reported with its
-    // file and field rather than as a failure to complete the file.
-    secrets::check(loaded.clone()).map_err(problems)?;
-    let key_type = secrets::key_type_of(&loaded);
-    let added = secrets::complete(&mut loaded, key_type)
-        .map_err(|e| e.context(format!("cannot complete `{shown}`")))?;
-    let checked = secrets::check(loaded).map_err(problems)?;
-    if !added.is_empty() {
-        secrets::save(path, &checked.secrets, true)?;
-        eprintln!(
-            "added {} to {shown} (token and existing CAs unchanged)",
-            added.join(", ")
-        );
-    }
-    Ok(checked)
-}
-
-pub fn versions_table() -> String {
-    let mut out = format!(
-        "{:<6} {:<8} {:<17} {:<20} {:<8} {:<8} {}\n",
-        "minor", "kubeadm", "packages", "cri-o", "calico", "flannel", "end of life"
-    );
-    for r in matrix::RELEASES {
-        let packages = match r.kube_repo {
-            matrix::KubeRepo::Legacy => "apt.kubernetes.io",
-            matrix::KubeRepo::PkgsK8s => "pkgs.k8s.io",
-        };
-        let crio = match r.crio_repo {
-            matrix::CrioRepo::Kubic => "opensuse kubic",
-            matrix::CrioRepo::Isv => "opensuse isv",
-        };
-        let api = r
-            .kubeadm_api
-            .api_version()
-            .trim_start_matches("kubeadm.k8s.io/");
-        let eol = if r.is_end_of_life() {
-            format!("{} (EOL)", r.end_of_life)
-        } else {
-            r.end_of_life.to_string()
-        };
-        out.push_str(&format!(
-            "1.{:<4} {:<8} {:<17} {:<20} {:<8} {:<8} {}\n",
-            r.minor,
-            api,
-            packages,
-            format!("{crio} 1.{}", r.minor),
-            if r.calico.tests(r.minor) {
-                r.calico.tag.to_string()
-            } else {
-                format!("{}*", r.calico.tag)
-            },
-            r.flannel.tag,
-            eol
-        ));
-    }
-    out.push_str(
-        "* the nearest Calico release: none with a pinnable manifest is tested with this minor\n\n",
-    );
-    out.push_str(&format!(
-        "{:<13} {:<7} {:<11} {}\n",
-        "os", "login", "kubernetes", "cri-o from openSUSE Kubic (before 1.28)"
-    ));
-    for os in matrix::OPERATING_SYSTEMS {
-        let kubic = match os.kubic_minors().as_slice() {
-            [] => "none".to_string(),
-            minors => minors
-                .iter()
-                .map(|m| match os.kubic(*m) {
-                    matrix::Kubic::Unconfirmed => format!("1.{m}?"),
-                    _ => format!("1.{m}"),
-                })
-                .collect::<Vec<_>>()
-                .join(" "),
-        };
-        out.push_str(&format!(
-            "{:<13} {:<7} {:<11} {kubic}\n",
-            os.id,
-            os.login_user,
-            format!("1.{}+", os.oldest_supported_minor())
-        ));
-    }
-    out.push_str("? published according to no source; rendered with a warning\n");
-    out
 }

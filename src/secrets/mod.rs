@@ -11,6 +11,7 @@ mod check;
 mod file;
 mod generate;
 pub mod pki;
+mod prepare;
 
 pub use binding::{Binding, binding, check_binding};
 pub use check::check;
@@ -18,6 +19,7 @@ pub use file::{load, parse, read, save};
 pub use generate::{
     complete, generate, generate_token, is_valid_token, key_type_of, missing, rotate_token,
 };
+pub use prepare::{Prepared, load_or_generate};
 
 use std::fmt;
 
