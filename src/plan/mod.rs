@@ -11,6 +11,9 @@ pub mod kubeadm;
 pub mod kubeconfig;
 pub mod packages;
 pub mod provenance;
+mod steps;
+
+pub use steps::{image_steps, is_image_only, steps};
 
 use serde::Serialize;
 
@@ -229,81 +232,6 @@ fn bundle(
     }
 }
 
-/// The ordered steps of a role. Pure: `explain` shows them without any secrets.
-pub fn steps(role: Role) -> Vec<Step> {
-    use Stage::{Bake, Boot};
-    let mut list: Vec<(&'static str, &'static str, Stage)> = vec![
-        (
-            "disable-swap",
-            "turn swap off now and comment it out of /etc/fstab: the kubelet refuses to run with swap",
-            Bake,
-        ),
-        (
-            "kernel-modules",
-            "load overlay and br_netfilter now and at every boot (CRI-O storage, bridged pod traffic)",
-            Bake,
-        ),
-        (
-            "sysctl",
-            "let iptables see bridged traffic and enable IP forwarding, persistently",
-            Bake,
-        ),
-        (
-            "cri-o",
-            "install CRI-O from its repository for this Kubernetes minor, hold it and start it",
-            Bake,
-        ),
-        (
-            "kube-packages",
-            "install kubelet, kubeadm and kubectl pinned to the cluster version, and hold them",
-            Bake,
-        ),
-    ];
-    let pki = (
-        "pki",
-        "install the pre-generated shared PKI (CAs, service-account keys) so every control plane and the CA hash workers pin are known before boot",
-        Boot,
-    );
-    let wait = (
-        "wait-for-api",
-        "wait, with a bounded retry, until the control plane's API server answers",
-        Boot,
-    );
-    let admin = (
-        "admin-kubeconfig",
-        "give the admin user a kubeconfig (~/.kube/config) owned by that user",
-        Boot,
-    );
-    match role {
-        Role::ControlPlane => list.extend([
-            pki,
-            ("kubeadm-init", "initialize the control plane with the rendered kubeadm configuration and bootstrap token", Boot),
-            admin,
-            ("cni", "apply the pinned pod network manifest, matched to the pod subnet", Boot),
-        ]),
-        Role::ControlPlaneJoin => list.extend([
-            pki,
-            wait,
-            ("kubeadm-join", "join as a control plane with the bootstrap token and the shared PKI, pinning the cluster CA by its hash", Boot),
-            admin,
-        ]),
-        Role::Worker => list.extend([
-            wait,
-            ("kubeadm-join", "join the cluster with the bootstrap token, pinning the cluster CA by its hash", Boot),
-        ]),
-    }
-    list.into_iter()
-        .enumerate()
-        .map(|(i, (name, summary, stage))| Step {
-            id: format!("{:02}-{name}", i + 1),
-            template: name,
-            summary,
-            stage,
-            secret: matches!(name, "pki" | "kubeadm-init" | "kubeadm-join"),
-        })
-        .collect()
-}
-
 fn context(
     cluster: &Cluster,
     secrets: &CheckedSecrets,
@@ -376,51 +304,6 @@ fn node_facts(node: Option<&Node>) -> NodeFacts<'_> {
                 .collect()
         }),
     }
-}
-
-/// Scripts only an image build runs, after the bundle's bake steps (templates in
-/// `templates/image/`).
-const IMAGE_ONLY_STEPS: &[(&str, &str)] = &[
-    (
-        "pull-images",
-        "pre-pull the control-plane images with the CRI-O socket, so nodes start without waiting on registries",
-    ),
-    (
-        "record-bake",
-        "record which kubeprint plan baked this image (checked by user-data.baked.yaml)",
-    ),
-    (
-        "sysprep",
-        "generalize the image: clean cloud-init, empty machine-id, remove SSH host keys",
-    ),
-];
-
-/// What an image build runs, in order: the bundle's bake steps, then the image-only
-/// scripts (pre-pull, bake record, sysprep).
-pub fn image_steps(bundle: &RolePlan) -> Vec<Step> {
-    let mut steps: Vec<Step> = bundle
-        .steps
-        .iter()
-        .filter(|s| s.stage == Stage::Bake)
-        .cloned()
-        .collect();
-    for (name, summary) in IMAGE_ONLY_STEPS {
-        steps.push(Step {
-            id: format!("{:02}-{name}", steps.len() + 1),
-            template: name,
-            summary,
-            stage: Stage::Bake,
-            secret: false,
-        });
-    }
-    steps
-}
-
-/// Whether a step of [`image_steps`] is an image-only script, not a bundle step.
-pub fn is_image_only(step: &Step) -> bool {
-    IMAGE_ONLY_STEPS
-        .iter()
-        .any(|(name, _)| *name == step.template)
 }
 
 /// The guide's node preparation: the modules CRI-O and the bridge sysctls need, and

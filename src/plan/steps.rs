@@ -1,0 +1,156 @@
+//! Part of stage 3 (plan): which steps each role runs, in order, and which an image
+//! build bakes. Pure: `explain` shows them without any secrets.
+
+use crate::artifact::Stage::{self, Bake, Boot};
+use crate::plan::{Role, RolePlan, Step};
+
+/// A step's template name, its one-line purpose for reviewers, and its stage.
+type StepDef = (&'static str, &'static str, Stage);
+
+/// Every role prepares the node the same way; none of this holds a secret, so it may
+/// be baked into an image.
+const PREPARE: &[StepDef] = &[
+    (
+        "disable-swap",
+        "turn swap off now and comment it out of /etc/fstab: the kubelet refuses to run with swap",
+        Bake,
+    ),
+    (
+        "kernel-modules",
+        "load overlay and br_netfilter now and at every boot (CRI-O storage, bridged pod traffic)",
+        Bake,
+    ),
+    (
+        "sysctl",
+        "let iptables see bridged traffic and enable IP forwarding, persistently",
+        Bake,
+    ),
+    (
+        "cri-o",
+        "install CRI-O from its repository for this Kubernetes minor, hold it and start it",
+        Bake,
+    ),
+    (
+        "kube-packages",
+        "install kubelet, kubeadm and kubectl pinned to the cluster version, and hold them",
+        Bake,
+    ),
+];
+
+const PKI: StepDef = (
+    "pki",
+    "install the pre-generated shared PKI (CAs, service-account keys) so every control plane and the CA hash workers pin are known before boot",
+    Boot,
+);
+const WAIT: StepDef = (
+    "wait-for-api",
+    "wait, with a bounded retry, until the control plane's API server answers",
+    Boot,
+);
+const ADMIN: StepDef = (
+    "admin-kubeconfig",
+    "give the admin user a kubeconfig (~/.kube/config) owned by that user",
+    Boot,
+);
+
+const FIRST_CONTROL_PLANE: &[StepDef] = &[
+    PKI,
+    (
+        "kubeadm-init",
+        "initialize the control plane with the rendered kubeadm configuration and bootstrap token",
+        Boot,
+    ),
+    ADMIN,
+    (
+        "cni",
+        "apply the pinned pod network manifest, matched to the pod subnet",
+        Boot,
+    ),
+];
+const JOINING_CONTROL_PLANE: &[StepDef] = &[
+    PKI,
+    WAIT,
+    (
+        "kubeadm-join",
+        "join as a control plane with the bootstrap token and the shared PKI, pinning the cluster CA by its hash",
+        Boot,
+    ),
+    ADMIN,
+];
+const WORKER: &[StepDef] = &[
+    WAIT,
+    (
+        "kubeadm-join",
+        "join the cluster with the bootstrap token, pinning the cluster CA by its hash",
+        Boot,
+    ),
+];
+
+/// Steps whose text embeds a private key or the bootstrap token.
+const SECRET_STEPS: &[&str] = &["pki", "kubeadm-init", "kubeadm-join"];
+
+/// The ordered steps of a role, numbered from 01.
+pub fn steps(role: Role) -> Vec<Step> {
+    let boot = match role {
+        Role::ControlPlane => FIRST_CONTROL_PLANE,
+        Role::ControlPlaneJoin => JOINING_CONTROL_PLANE,
+        Role::Worker => WORKER,
+    };
+    PREPARE
+        .iter()
+        .chain(boot)
+        .enumerate()
+        .map(|(i, &(name, summary, stage))| Step {
+            id: format!("{:02}-{name}", i + 1),
+            template: name,
+            summary,
+            stage,
+            secret: SECRET_STEPS.contains(&name),
+        })
+        .collect()
+}
+
+/// Scripts only an image build runs, after the bundle's bake steps (templates in
+/// `templates/image/`).
+const IMAGE_ONLY_STEPS: &[(&str, &str)] = &[
+    (
+        "pull-images",
+        "pre-pull the control-plane images with the CRI-O socket, so nodes start without waiting on registries",
+    ),
+    (
+        "record-bake",
+        "record which kubeprint plan baked this image (checked by user-data.baked.yaml)",
+    ),
+    (
+        "sysprep",
+        "generalize the image: clean cloud-init, empty machine-id, remove SSH host keys",
+    ),
+];
+
+/// What an image build runs, in order: the bundle's bake steps, then the image-only
+/// scripts (pre-pull, bake record, sysprep).
+pub fn image_steps(bundle: &RolePlan) -> Vec<Step> {
+    let mut steps: Vec<Step> = bundle
+        .steps
+        .iter()
+        .filter(|s| s.stage == Stage::Bake)
+        .cloned()
+        .collect();
+    for (name, summary) in IMAGE_ONLY_STEPS {
+        steps.push(Step {
+            id: format!("{:02}-{name}", steps.len() + 1),
+            template: name,
+            summary,
+            stage: Stage::Bake,
+            secret: false,
+        });
+    }
+    steps
+}
+
+/// Whether a step of [`image_steps`] is an image-only script, not a bundle step.
+pub fn is_image_only(step: &Step) -> bool {
+    IMAGE_ONLY_STEPS
+        .iter()
+        .any(|(name, _)| *name == step.template)
+}
