@@ -1,0 +1,280 @@
+//! Part of stage 3 (plan): everything one bundle's templates read: node preparation,
+//! packages, the kubeadm documents and the shared PKI. Built here, in Rust, so the
+//! templates only branch on prepared values.
+
+use serde::Serialize;
+
+use crate::model::cluster::{Cluster, Node};
+use crate::plan::Role;
+use crate::plan::cni::{self, CniPlan};
+use crate::plan::kubeadm::{self, KubeadmInputs, NODE_NAME_PLACEHOLDER, NodeFacts};
+use crate::plan::packages::{self, AptRepo};
+use crate::secrets::CheckedSecrets;
+use crate::validate;
+
+/// Everything a bundle's templates may read.
+#[derive(Debug, Clone, Serialize)]
+pub struct Context {
+    pub kubeprint_version: &'static str,
+    pub cluster_name: String,
+    pub role: Role,
+    /// Operating system id (`ubuntu-20.04`, ...).
+    pub os: &'static str,
+    pub arch: &'static str,
+    pub kubernetes_version: String,
+    pub kernel_modules: Vec<&'static str>,
+    pub modules_file: String,
+    pub sysctl_file: String,
+    pub sysctls: Vec<Sysctl>,
+    pub apt_prerequisites: Vec<&'static str>,
+    pub crio_repos: Vec<AptRepo>,
+    pub crio_packages: Vec<&'static str>,
+    /// CRI-O's own bridge network config, removed so pods never get addresses from it
+    /// before the cluster CNI is up.
+    pub crio_bridge_configs: Vec<&'static str>,
+    pub kube_repos: Vec<AptRepo>,
+    /// `name=version` arguments for apt-get.
+    pub kube_package_pins: Vec<String>,
+    pub kube_packages: Vec<&'static str>,
+    /// The node's name when known ahead (inventory); otherwise the hostname at boot
+    /// replaces `node_name_placeholder` in the kubeadm configuration.
+    pub node_name: Option<String>,
+    pub node_name_placeholder: &'static str,
+    pub endpoint: String,
+    /// Shared PKI files every control plane installs (secret: control planes only).
+    pub pki_files: Vec<PkiFile>,
+    pub init: Option<Init>,
+    pub join: Option<Join>,
+    pub admin_user: Option<String>,
+}
+
+impl Context {
+    /// What bake steps may see: no PKI, token or kubeadm configuration, so a template
+    /// that reached for a secret in a bake step fails to render instead of baking it
+    /// into an image.
+    pub fn for_bake(&self) -> Context {
+        Context {
+            pki_files: Vec::new(),
+            init: None,
+            join: None,
+            ..self.clone()
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Sysctl {
+    pub key: &'static str,
+    pub value: &'static str,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PkiFile {
+    pub path: &'static str,
+    pub mode: &'static str,
+    pub content: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Init {
+    pub kubeadm_config: String,
+    pub cni: Option<CniPlan>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Join {
+    pub kubeadm_config: String,
+    pub control_plane: bool,
+    pub ca_cert_hash: String,
+    pub healthz_url: String,
+    pub wait_attempts: u32,
+    pub wait_seconds: u32,
+}
+
+pub(crate) fn context(
+    cluster: &Cluster,
+    secrets: &CheckedSecrets,
+    role: Role,
+    node: Option<&Node>,
+) -> Context {
+    let (kernel_modules, sysctls) = kernel_settings();
+    let modules_file = kernel_modules.iter().map(|m| format!("{m}\n")).collect();
+    let sysctl_file = sysctls
+        .iter()
+        .map(|s| format!("{} = {}\n", s.key, s.value))
+        .collect();
+    let endpoint = cluster.endpoint.host_port();
+    let (init, join) = kubeadm_steps(cluster, secrets, role, node, &endpoint);
+    let control_plane = role != Role::Worker;
+    let (crio_repos, crio_packages) = packages::crio_repos(cluster);
+    Context {
+        kubeprint_version: env!("CARGO_PKG_VERSION"),
+        cluster_name: cluster.name.clone(),
+        role,
+        os: cluster.os.id,
+        arch: cluster.arch,
+        kubernetes_version: cluster.version.to_string(),
+        kernel_modules,
+        modules_file,
+        sysctl_file,
+        sysctls,
+        // apt speaks https itself since 1.5 (every supported OS has 2.0 or newer);
+        // `apt-transport-https` is at most a dummy package there, so it is not asked for.
+        apt_prerequisites: vec!["ca-certificates", "curl", "gpg"],
+        crio_repos,
+        crio_packages,
+        crio_bridge_configs: vec![
+            "/etc/cni/net.d/100-crio-bridge.conf",
+            "/etc/cni/net.d/100-crio-bridge.conflist",
+            "/etc/cni/net.d/10-crio-bridge.conflist",
+        ],
+        kube_repos: vec![packages::kube_repo(cluster)],
+        kube_package_pins: ["kubelet", "kubeadm", "kubectl"]
+            .iter()
+            .map(|p| format!("{p}={}", packages::package_version(cluster)))
+            .collect(),
+        kube_packages: vec!["kubelet", "kubeadm", "kubectl"],
+        node_name: node.map(|n| n.name.clone()),
+        node_name_placeholder: NODE_NAME_PLACEHOLDER,
+        endpoint,
+        pki_files: if control_plane {
+            pki_files(secrets)
+        } else {
+            Vec::new()
+        },
+        init,
+        join,
+        admin_user: control_plane.then(|| cluster.admin_user.clone()),
+    }
+}
+
+fn node_facts(node: Option<&Node>) -> NodeFacts<'_> {
+    let Some(n) = node else {
+        return NodeFacts::default();
+    };
+    NodeFacts {
+        name: Some(&n.name),
+        address: Some(n.address.to_string()),
+        labels: n.labels.clone(),
+        taints: n.taints.as_ref().map(|taints| {
+            taints
+                .iter()
+                .map(|t| (t.key.as_str(), t.value.as_deref(), t.effect.as_str()))
+                .collect()
+        }),
+    }
+}
+
+/// The guide's node preparation: the modules CRI-O and the bridge sysctls need, and
+/// the sysctls kubeadm's preflight checks.
+fn kernel_settings() -> (Vec<&'static str>, Vec<Sysctl>) {
+    let sysctl = |key| Sysctl { key, value: "1" };
+    (
+        vec!["overlay", "br_netfilter"],
+        vec![
+            sysctl("net.bridge.bridge-nf-call-iptables"),
+            sysctl("net.ipv4.ip_forward"),
+            sysctl("net.bridge.bridge-nf-call-ip6tables"),
+        ],
+    )
+}
+
+/// The role's kubeadm step: `init` on the first control plane, `join` (as a control
+/// plane or a worker) elsewhere.
+fn kubeadm_steps(
+    cluster: &Cluster,
+    secrets: &CheckedSecrets,
+    role: Role,
+    node: Option<&Node>,
+    endpoint: &str,
+) -> (Option<Init>, Option<Join>) {
+    let inputs = KubeadmInputs {
+        api: cluster.release.kubeadm_api,
+        api_server_port: cluster.api_server_port,
+        cluster_name: &cluster.name,
+        kubernetes_version: format!("v{}", cluster.version),
+        endpoint,
+        pod_subnet: cluster.pod_subnet.to_string(),
+        service_subnet: cluster.service_subnet.to_string(),
+        dns_domain: &cluster.dns_domain,
+        cert_sans: &cluster.cert_sans,
+        token: secrets.secrets.bootstrap_token.expose(),
+        token_ttl: validate::go_duration(cluster.token_ttl_seconds),
+        ca_cert_hash: &secrets.ca_cert_hash,
+    };
+    let facts = node_facts(node);
+    let join = |control_plane: bool| Join {
+        kubeadm_config: kubeadm::join_config(&inputs, &facts, control_plane),
+        control_plane,
+        ca_cert_hash: secrets.ca_cert_hash.clone(),
+        healthz_url: format!("https://{endpoint}/healthz"),
+        wait_attempts: 90,
+        wait_seconds: 10,
+    };
+    match role {
+        Role::ControlPlane => (
+            Some(Init {
+                kubeadm_config: kubeadm::init_config(&inputs, &facts),
+                cni: cni::cni_plan(cluster),
+            }),
+            None,
+        ),
+        Role::ControlPlaneJoin => (None, Some(join(true))),
+        Role::Worker => (None, Some(join(false))),
+    }
+}
+
+/// kubeadm's shared set: exactly what control planes must have in common (copying
+/// more, such as the API server certificate, would carry the wrong SANs).
+fn pki_files(secrets: &CheckedSecrets) -> Vec<PkiFile> {
+    let s = &secrets.secrets;
+    let mut files = vec![
+        PkiFile {
+            path: "/etc/kubernetes/pki/ca.crt",
+            mode: "0644",
+            content: s.cluster_ca.certificate.clone(),
+        },
+        PkiFile {
+            path: "/etc/kubernetes/pki/ca.key",
+            mode: "0600",
+            content: s.cluster_ca.private_key.expose().to_string(),
+        },
+    ];
+    if let Some(sa) = &s.service_account {
+        files.push(PkiFile {
+            path: "/etc/kubernetes/pki/sa.key",
+            mode: "0600",
+            content: sa.private_key.expose().to_string(),
+        });
+        files.push(PkiFile {
+            path: "/etc/kubernetes/pki/sa.pub",
+            mode: "0644",
+            content: sa.public_key.clone(),
+        });
+    }
+    if let Some(ca) = &s.front_proxy_ca {
+        files.push(PkiFile {
+            path: "/etc/kubernetes/pki/front-proxy-ca.crt",
+            mode: "0644",
+            content: ca.certificate.clone(),
+        });
+        files.push(PkiFile {
+            path: "/etc/kubernetes/pki/front-proxy-ca.key",
+            mode: "0600",
+            content: ca.private_key.expose().to_string(),
+        });
+    }
+    if let Some(ca) = &s.etcd_ca {
+        files.push(PkiFile {
+            path: "/etc/kubernetes/pki/etcd/ca.crt",
+            mode: "0644",
+            content: ca.certificate.clone(),
+        });
+        files.push(PkiFile {
+            path: "/etc/kubernetes/pki/etcd/ca.key",
+            mode: "0600",
+            content: ca.private_key.expose().to_string(),
+        });
+    }
+    files
+}
