@@ -53,42 +53,46 @@ pub fn emit(artifacts: &Artifacts, output: &OutputDir) -> Result<()> {
         .map_err(|e| Error::new(format!("cannot set permissions: {e}")))?;
 
     if target.exists() {
-        if !target.is_dir() {
-            return Err(Error::new(format!(
-                "`{}` exists and is not a directory",
-                target.display()
-            )));
-        }
-        // Swap atomically; the old tree ends up in the staging path and is removed with it.
-        renameat_with(CWD, staging.path(), CWD, target, RenameFlags::EXCHANGE)
-            .map_err(|e| Error::new(format!("cannot replace `{}`: {e}", output.shown)))?;
-        let foreign = outdir::foreign_entries(staging.path()).unwrap_or_else(|e| vec![e.message()]);
-        if !foreign.is_empty() {
-            // Written into after it was claimed: put it back as it was.
-            renameat_with(CWD, staging.path(), CWD, target, RenameFlags::EXCHANGE).map_err(
-                |e| {
-                    let kept = staging.keep();
-                    Error::new(format!(
-                        "cannot restore `{}` ({e}); its previous contents are in `{}`",
-                        output.shown,
-                        kept.display()
-                    ))
-                },
-            )?;
-            return Err(Error::new(format!(
-                "`{}` changed during the render and now holds files kubeprint did not write ({}); it was left as it was",
-                output.shown,
-                foreign.join(", ")
-            )));
-        }
+        swap_in(staging, output)
     } else {
         let path = staging.keep();
         fs::rename(&path, target).map_err(|e| {
             let _ = fs::remove_dir_all(&path);
             Error::new(format!("cannot create `{}`: {e}", output.shown))
-        })?;
+        })
     }
-    Ok(())
+}
+
+/// Exchanges the staged tree with the existing one in one rename, then checks the old
+/// tree once more: if something foreign appeared in it since it was claimed, the swap is
+/// undone and nothing is deleted. Otherwise the old tree goes with the staging directory.
+fn swap_in(staging: tempfile::TempDir, output: &OutputDir) -> Result<()> {
+    let target = output.path.as_path();
+    if !target.is_dir() {
+        return Err(Error::new(format!(
+            "`{}` exists and is not a directory",
+            target.display()
+        )));
+    }
+    renameat_with(CWD, staging.path(), CWD, target, RenameFlags::EXCHANGE)
+        .map_err(|e| Error::new(format!("cannot replace `{}`: {e}", output.shown)))?;
+    let foreign = outdir::foreign_entries(staging.path()).unwrap_or_else(|e| vec![e.message()]);
+    if foreign.is_empty() {
+        return Ok(());
+    }
+    renameat_with(CWD, staging.path(), CWD, target, RenameFlags::EXCHANGE).map_err(|e| {
+        let kept = staging.keep();
+        Error::new(format!(
+            "cannot restore `{}` ({e}); its previous contents are in `{}`",
+            output.shown,
+            kept.display()
+        ))
+    })?;
+    Err(Error::new(format!(
+        "`{}` changed during the render and now holds files kubeprint did not write ({}); it was left as it was",
+        output.shown,
+        foreign.join(", ")
+    )))
 }
 
 /// A render killed mid-write (Ctrl-C, crash) leaves its hidden staging directory behind,
@@ -142,4 +146,32 @@ fn write_tree(artifacts: &Artifacts, root: &Path) -> Result<()> {
             .map_err(|e| Error::new(format!("cannot write `{rel}`: {e}")))?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A file that appears in the output directory after it was claimed is never
+    /// deleted: the swap is undone and the directory is as it was.
+    #[test]
+    fn a_file_written_during_the_render_survives() {
+        let root = tempfile::tempdir().unwrap();
+        let target = root.path().join("out");
+        fs::create_dir(&target).unwrap();
+        fs::write(target.join("notes.txt"), "mine").unwrap();
+        let staging = tempfile::Builder::new()
+            .prefix(STAGING_PREFIX)
+            .tempdir_in(root.path())
+            .unwrap();
+        fs::write(staging.path().join("manifest.json"), "{}").unwrap();
+        let output = OutputDir {
+            path: target.clone(),
+            shown: "out".into(),
+        };
+        let err = swap_in(staging, &output).unwrap_err();
+        assert!(err.message().contains("changed during the render"), "{err}");
+        assert_eq!(fs::read_to_string(target.join("notes.txt")).unwrap(), "mine");
+        assert!(!target.join("manifest.json").exists());
+    }
 }
