@@ -171,7 +171,10 @@ mod tests {
         };
         let err = swap_in(staging, &output).unwrap_err();
         assert!(err.message().contains("changed during the render"), "{err}");
-        assert_eq!(fs::read_to_string(target.join("notes.txt")).unwrap(), "mine");
+        assert_eq!(
+            fs::read_to_string(target.join("notes.txt")).unwrap(),
+            "mine"
+        );
         assert!(!target.join("manifest.json").exists());
     }
 }
