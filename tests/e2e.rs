@@ -1,10 +1,12 @@
-//! End-to-end: boot a real Debian bookworm VM (real kernel, systemd and cloud-init) with
-//! kubeprint's rendered user-data, unmodified, as its NoCloud seed, and check what the
-//! bundle did to the machine by reading the guest disk afterwards.
+//! End-to-end: boot real Debian 12 (bookworm) and Debian 13 (trixie) VMs (real kernel,
+//! systemd and cloud-init) with kubeprint's rendered user-data, unmodified, as their
+//! NoCloud seed, and check what the bundle did to the machine by reading the guest disk
+//! afterwards. Each suite's root filesystem is built once with debootstrap and cached in
+//! `target/e2e-cache/`.
 //!
-//! Needs root, `debootstrap`, `qemu-system-x86_64`, `mkfs.ext4`/`debugfs` (e2fsprogs),
-//! `mkswap` and `useradd`, and the Debian mirror apt uses on this machine. `.ci/run`
-//! installs them. Run with:
+//! Needs root, `debootstrap` (with a debian-archive-keyring that has the Debian 13 keys),
+//! `qemu-system-x86_64`, `mkfs.ext4`/`debugfs` (e2fsprogs), `mkswap` and `useradd`, and
+//! the Debian mirror apt uses on this machine. `.ci/run` installs them. Run with:
 //!
 //! ```sh
 //! cargo test --release --test e2e -- --ignored
@@ -14,14 +16,21 @@
 //! PATH systemd gives cloud-init) stand in for apt-get, apt-mark, curl, gpg, kubeadm,
 //! kubectl and crio, record every call in `/var/log/e2e/transcript.log` and succeed;
 //! everything else is real: swapoff on a real swap file, modprobe of the kernel's modules,
-//! `sysctl --system`, write_files with modes, systemd units, the bundle's runner. The
+//! `sysctl --system`, write_files with modes, systemd units, the bundle's runner, and the
+//! CNI manifests: the curl double serves the real upstream files, so the node's sha256
+//! check against kubeprint's pins and its pod-subnet rewrite run on the real bytes. The
 //! harness files live in `tests/e2e/`:
 //!
 //! - `double.sh`: the multi-call test double (dispatches on its name).
+//! - `downloads/`: the upstream files the curl double serves, gzip-compressed and named
+//!   after their URL (`https://raw.githubusercontent.com/OWNER/REPO/TAG/PATH` is
+//!   `OWNER-REPO-TAG-PATH.gz`, `/` turned into `-`); `downloads_match_their_pins` checks
+//!   each against the release matrix without booting anything.
 //! - `crio.service`, `kubelet.service`: stand-in units so `systemctl enable --now` works.
 //! - `e2e-boot.service` + `boot.sh`: counts boots and marks each in the transcript.
 //! - `e2e-finish.service` + `finish.sh`: after cloud-final.service, optionally resumes a
-//!   failed bundle by hand, writes lsmod/sysctl/swap/unit state, then powers off.
+//!   failed bundle by hand (first with altered downloads, if the test asked for that),
+//!   writes lsmod/sysctl/swap/unit state, then powers off.
 //! - `90-e2e.cfg`: `datasource_list: [NoCloud, None]` (cloud.cfg.d, not user-data).
 //!
 //! Environment: `KUBEPRINT_E2E_MIRROR` overrides the Debian mirror, `KUBEPRINT_E2E_ACCEL`
@@ -41,16 +50,53 @@ use std::time::{Duration, Instant};
 
 use kubeprint::artifact::Artifacts;
 
-const SUITE: &str = "bookworm";
-const PACKAGES: &str = "systemd-sysv,cloud-init,python3-cffi-backend,kmod,udev,\
-                        linux-image-cloud-amd64,initramfs-tools,procps";
-/// Hard limit for one boot; a boot takes about 70 s under TCG.
+/// The Debian releases the scenarios boot, each from its own cached root filesystem.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Suite {
+    /// Debian 12.
+    Bookworm,
+    /// Debian 13.
+    Trixie,
+}
+
+impl Suite {
+    const ALL: [Suite; 2] = [Suite::Bookworm, Suite::Trixie];
+
+    fn codename(self) -> &'static str {
+        match self {
+            Suite::Bookworm => "bookworm",
+            Suite::Trixie => "trixie",
+        }
+    }
+
+    /// debootstrap --include: what a cloud image has that the bundle or cloud-init use.
+    /// debootstrap does not resolve virtual packages: python3-cryptography (cloud-init's)
+    /// depends on the virtual python3-cffi-backend-api-*, so the package providing it is
+    /// named. The cloud kernel has virtio and the modules the bundle loads. Trixie's
+    /// minbase lacks e2fsprogs (priority required in bookworm, important in trixie):
+    /// cloud-init's resizefs fails without resize2fs.
+    fn packages(self) -> String {
+        let common = "systemd-sysv,cloud-init,python3-cffi-backend,kmod,udev,\
+                      linux-image-cloud-amd64,initramfs-tools,procps";
+        match self {
+            Suite::Bookworm => common.to_string(),
+            Suite::Trixie => format!("{common},e2fsprogs"),
+        }
+    }
+}
+
+/// Hard limit for one boot; a boot takes 70-120 s under TCG.
 const QEMU_TIMEOUT: Duration = Duration::from_secs(600);
 /// At most this many VMs at a time (the CI machine has 2 cores).
 const MAX_PARALLEL_BOOTS: usize = 2;
-/// The admin user of every scenario's cluster (`admin_user`), created in the image.
-const ADMIN_USER: &str = "ubuntu";
 const FAIL_TRIGGER: &str = "/etc/e2e-fail-kubeadm";
+/// While this exists on the guest, the curl double alters the files it serves from
+/// `tests/e2e/downloads/` (the harness removes it after one resumed run).
+const TAMPER_TRIGGER: &str = "/etc/e2e-tamper-downloads";
+/// The line the curl double appends to what it serves while tampering.
+const TAMPER_LINE: &str = "# altered by the e2e curl double\n";
+/// Real upstream files the curl double serves, gzip-compressed, named by URL.
+const DOWNLOADS: &str = "tests/e2e/downloads";
 
 const DOUBLE: &str = include_str!("e2e/double.sh");
 const DOUBLES: [&str; 7] = [
@@ -103,12 +149,22 @@ struct Base {
     initrd: PathBuf,
 }
 
-/// The Debian mirror apt on this machine uses for the main suite (one-line `.list` files
-/// and deb822 `.sources` files), or `KUBEPRINT_E2E_MIRROR`.
-fn debian_mirror() -> String {
+/// The Debian mirror apt on this machine uses for `suite` (one-line `.list` files and
+/// deb822 `.sources` files), else the one it uses for another of the suites (a mirror
+/// carries them all), or `KUBEPRINT_E2E_MIRROR`.
+fn debian_mirror(suite: Suite) -> String {
     if let Ok(m) = std::env::var("KUBEPRINT_E2E_MIRROR") {
         return m;
     }
+    let others = Suite::ALL.into_iter().filter(|s| *s != suite);
+    std::iter::once(suite)
+        .chain(others)
+        .find_map(|s| apt_mirror_for(s.codename()))
+        .unwrap_or_else(|| "http://deb.debian.org/debian".to_string())
+}
+
+/// The first `deb` URI apt's sources on this machine give for `suite`.
+fn apt_mirror_for(suite: &str) -> Option<String> {
     let mut files = vec![PathBuf::from("/etc/apt/sources.list")];
     if let Ok(dir) = fs::read_dir("/etc/apt/sources.list.d") {
         let mut more: Vec<PathBuf> = dir.map(|e| e.unwrap().path()).collect();
@@ -132,15 +188,15 @@ fn debian_mirror() -> String {
                 };
                 let enabled = field("Enabled").is_none_or(|v| v != "no");
                 let deb = field("Types").is_some_and(|t| t.split_whitespace().any(|t| t == "deb"));
-                let suite =
-                    field("Suites").is_some_and(|s| s.split_whitespace().any(|s| s == SUITE));
+                let listed =
+                    field("Suites").is_some_and(|s| s.split_whitespace().any(|s| s == suite));
                 if enabled
                     && deb
-                    && suite
+                    && listed
                     && let Some(uri) =
                         field("URIs").and_then(|u| u.split_whitespace().next().map(String::from))
                 {
-                    return uri;
+                    return Some(uri);
                 }
             }
         } else if name.ends_with(".list") || name.ends_with("sources.list") {
@@ -150,21 +206,50 @@ fn debian_mirror() -> String {
                     .filter(|w| !w.starts_with('['))
                     .collect();
                 // deb [options] URI SUITE COMPONENTS...
-                if words.len() >= 3 && words[0] == "deb" && words[2] == SUITE {
-                    return words[1].to_string();
+                if words.len() >= 3 && words[0] == "deb" && words[2] == suite {
+                    return Some(words[1].to_string());
                 }
             }
         }
     }
-    "http://deb.debian.org/debian".to_string()
+    None
 }
 
-fn base() -> &'static Base {
-    static BASE: OnceLock<Base> = OnceLock::new();
-    BASE.get_or_init(build_base)
+/// The base root filesystem of `suite`. The first test to need one builds every suite's
+/// root filesystem that is not cached yet, side by side (debootstrap mostly waits on the
+/// mirror and on dpkg), so a cold cache costs one build's time, not one per suite. A
+/// suite that failed to build fails only the tests that boot it.
+fn base(suite: Suite) -> &'static Base {
+    static BASES: OnceLock<Vec<Result<Base, String>>> = OnceLock::new();
+    let bases = BASES.get_or_init(|| {
+        std::thread::scope(|scope| {
+            let builds: Vec<_> = Suite::ALL
+                .into_iter()
+                .map(|s| scope.spawn(move || build_base(s)))
+                .collect();
+            builds
+                .into_iter()
+                .map(|b| {
+                    b.join().map_err(|panic| {
+                        panic
+                            .downcast_ref::<String>()
+                            .cloned()
+                            .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                            .unwrap_or_default()
+                    })
+                })
+                .collect()
+        })
+    });
+    let i = Suite::ALL.iter().position(|s| *s == suite).unwrap();
+    match &bases[i] {
+        Ok(base) => base,
+        Err(e) => panic!("the {} root filesystem: {e}", suite.codename()),
+    }
 }
 
-fn build_base() -> Base {
+fn build_base(suite: Suite) -> Base {
+    let codename = suite.codename();
     let cache = cache_dir();
     fs::create_dir_all(&cache).unwrap();
     // Several test processes may share the cache: one builds, the others wait.
@@ -172,45 +257,46 @@ fn build_base() -> Base {
         .create(true)
         .truncate(false)
         .write(true)
-        .open(cache.join("rootfs.lock"))
+        .open(cache.join(format!("rootfs-{codename}.lock")))
         .unwrap();
     rustix::fs::flock(&lock, rustix::fs::FlockOperation::LockExclusive).unwrap();
 
-    let root = cache.join(format!("rootfs-{SUITE}"));
-    let stamp = cache.join(format!("rootfs-{SUITE}.stamp"));
-    let mirror = debian_mirror();
+    let root = cache.join(format!("rootfs-{codename}"));
+    let stamp = cache.join(format!("rootfs-{codename}.stamp"));
+    let mirror = debian_mirror(suite);
     let args: Vec<String> = vec![
         "--variant=minbase".into(),
-        format!("--include={PACKAGES}"),
-        SUITE.into(),
+        format!("--include={}", suite.packages()),
+        codename.into(),
         root.to_string_lossy().into_owned(),
         mirror.clone(),
     ];
     let key = format!("debootstrap {}\n", args.join(" "));
     if fs::read_to_string(&stamp).ok().as_deref() != Some(&key) {
         eprintln!(
-            "e2e: building the {SUITE} root filesystem with debootstrap from {mirror} (about 2 minutes)"
+            "e2e: building the {codename} root filesystem with debootstrap from {mirror} (about 2.5 minutes)"
         );
         let started = Instant::now();
         let _ = fs::remove_file(&stamp);
         if root.exists() {
             run(Command::new("rm").arg("-rf").arg(&root));
         }
-        let log = cache.join("debootstrap.log");
+        let log = cache.join(format!("debootstrap-{codename}.log"));
+        let err = cache.join(format!("debootstrap-{codename}.err"));
         let out = Command::new("debootstrap")
             .args(&args)
             .stdin(Stdio::null())
             .stdout(fs::File::create(&log).unwrap())
-            .stderr(fs::File::create(cache.join("debootstrap.err")).unwrap())
+            .stderr(fs::File::create(&err).unwrap())
             .status()
             .expect("cannot run debootstrap (is it installed? see .ci/run)");
         if !out.success() {
-            let tail = tail_file(&log, 40) + &tail_file(&cache.join("debootstrap.err"), 40);
-            panic!("debootstrap failed ({out}); last lines of its log:\n{tail}");
+            let tail = tail_file(&log, 40) + &tail_file(&err, 40);
+            panic!("debootstrap {codename} failed ({out}); last lines of its log:\n{tail}");
         }
         fs::write(&stamp, &key).unwrap();
         eprintln!(
-            "e2e: root filesystem built in {} s",
+            "e2e: {codename} root filesystem built in {} s",
             started.elapsed().as_secs()
         );
     }
@@ -229,7 +315,8 @@ fn build_base() -> Base {
     };
     let kernel = find("vmlinuz-");
     let initrd = find("initrd.img-");
-    // The modules of the booted kernel must be in the image (modprobe overlay/br_netfilter).
+    // The modules of the booted kernel must be in the image (modprobe overlay/br_netfilter),
+    // plain (bookworm) or xz-compressed (trixie).
     let version = kernel.file_name().unwrap().to_string_lossy()["vmlinuz-".len()..].to_string();
     for module in [
         "kernel/fs/overlayfs/overlay.ko",
@@ -237,8 +324,10 @@ fn build_base() -> Base {
     ] {
         let path = root.join("lib/modules").join(&version).join(module);
         assert!(
-            path.exists(),
-            "{} is missing from the image",
+            ["", ".xz", ".zst"]
+                .iter()
+                .any(|ext| Path::new(&format!("{}{ext}", path.display())).exists()),
+            "{}[.xz|.zst] is missing from the image",
             path.display()
         );
     }
@@ -255,20 +344,59 @@ fn build_base() -> Base {
 struct Scenario {
     /// Snapshot and directory name, e.g. `default-control-plane`.
     name: &'static str,
+    suite: Suite,
     artifacts: Artifacts,
+    /// The cluster's `admin_user`, created in the image as the cloud image's login user
+    /// would be.
+    admin_user: &'static str,
+    /// What the control plane's cni step must apply.
+    cni: CniManifest,
     /// `control-plane` or `worker`.
     role: &'static str,
     hostname: &'static str,
     /// Make the kubeadm double fail until the test removes the trigger from the disk, and
     /// let the harness re-run the bundle by hand on the next boot.
     fail_kubeadm: bool,
+    /// Also make the curl double alter the files it serves until the harness's first
+    /// resumed run has failed on them (with `fail_kubeadm`).
+    tamper_downloads: bool,
     /// The rendered file seeded as user-data, e.g. `user-data.yaml` or its gzip twin
     /// `user-data.yaml.gz` (what EC2 gets when the text is over its 16 KiB limit).
     user_data_file: &'static str,
 }
 
+/// A CNI manifest as the node must apply it: a file of `tests/e2e/downloads/` (the real
+/// upstream bytes kubeprint pins) with literal replacements, the test's own statement of
+/// what makes the manifest agree with the pod subnet.
+struct CniManifest {
+    plugin: &'static str,
+    download: &'static str,
+    rewrites: &'static [(&'static str, &'static str)],
+}
+
+impl CniManifest {
+    /// The upstream bytes the curl double serves.
+    fn upstream(&self) -> String {
+        let path = format!("{DOWNLOADS}/{}", self.download);
+        let bytes = fs::read(common::root().join(&path)).unwrap();
+        common::plain_text(&path, &bytes)
+    }
+
+    fn expected(&self) -> String {
+        let upstream = self.upstream();
+        let mut text = upstream.clone();
+        for (from, to) in self.rewrites {
+            assert_eq!(text.matches(from).count(), 1, "{from} in {}", self.download);
+            text = text.replace(from, to);
+        }
+        assert_eq!(self.rewrites.is_empty(), text == upstream);
+        text
+    }
+}
+
 struct Vm {
     name: &'static str,
+    base: &'static Base,
     dir: PathBuf,
     disk: PathBuf,
     boots: u32,
@@ -276,7 +404,7 @@ struct Vm {
 
 fn settings() -> insta::Settings {
     let mut s = insta::Settings::clone_current();
-    s.set_snapshot_path(common::root().join("snapshots"));
+    s.set_snapshot_path(common::root().join("snapshots/e2e"));
     s.set_prepend_module_to_snapshot(false);
     s.set_omit_expression(true);
     s
@@ -308,7 +436,7 @@ impl Scenario {
     /// Copies the base root filesystem, installs the harness and the seed, and makes the
     /// disk image with `mkfs.ext4 -d` (no loop mounts).
     fn build_image(&self) -> Vm {
-        let base = base();
+        let base = base(self.suite);
         let dir = cache_dir().join("runs").join(self.name);
         if dir.exists() {
             run(Command::new("rm").arg("-rf").arg(&dir));
@@ -320,6 +448,13 @@ impl Scenario {
         // Test doubles, first on PATH (systemd's default PATH starts with /usr/local/sbin).
         for name in DOUBLES {
             write(&root.join("usr/local/sbin").join(name), DOUBLE, 0o755);
+        }
+        for path in common::walk(&common::root().join(DOWNLOADS)) {
+            let to = root
+                .join("usr/local/share/e2e/downloads")
+                .join(path.file_name().unwrap());
+            fs::create_dir_all(to.parent().unwrap()).unwrap();
+            fs::copy(&path, &to).unwrap();
         }
         write(&root.join("usr/local/lib/e2e/boot.sh"), BOOT_SH, 0o755);
         write(&root.join("usr/local/lib/e2e/finish.sh"), FINISH_SH, 0o755);
@@ -384,12 +519,19 @@ impl Scenario {
             "-m",
             "-s",
             "/bin/bash",
-            ADMIN_USER,
+            self.admin_user,
         ]));
 
         if self.fail_kubeadm {
             write(&root.join(FAIL_TRIGGER.trim_start_matches('/')), "", 0o644);
             write(&root.join("etc/e2e-resume-on-boot"), "", 0o644);
+        }
+        if self.tamper_downloads {
+            write(
+                &root.join(TAMPER_TRIGGER.trim_start_matches('/')),
+                "",
+                0o644,
+            );
         }
 
         let disk = dir.join("disk.img");
@@ -401,6 +543,7 @@ impl Scenario {
         run(Command::new("rm").arg("-rf").arg(&root));
         Vm {
             name: self.name,
+            base,
             dir,
             disk,
             boots: 0,
@@ -443,7 +586,7 @@ impl Vm {
 
     /// Boots the disk until the harness powers the VM off (or QEMU_TIMEOUT).
     fn boot(&mut self) {
-        let base = base();
+        let base = self.base;
         self.boots += 1;
         let accel = std::env::var("KUBEPRINT_E2E_ACCEL").unwrap_or_else(|_| "tcg".into());
         let slots = boot_slots();
@@ -801,18 +944,47 @@ fn assert_control_plane(vm: &Vm, scenario: &Scenario) {
     );
     assert!(!config.contains("KUBEPRINT_NODE_NAME"));
     // The admin user's kubeconfig, owned by that user.
+    let admin = scenario.admin_user;
     let passwd = vm.read("/etc/passwd");
     let uid: u32 = passwd
         .lines()
-        .find(|l| l.starts_with(&format!("{ADMIN_USER}:")))
+        .find(|l| l.starts_with(&format!("{admin}:")))
         .and_then(|l| l.split(':').nth(2)?.parse().ok())
         .expect("admin user in /etc/passwd");
-    let home = format!("/home/{ADMIN_USER}");
+    let home = format!("/home/{admin}");
     assert_eq!(vm.stat(&format!("{home}/.kube")), (0o700, uid, uid));
     assert_eq!(vm.stat(&format!("{home}/.kube/config")), (0o600, uid, uid));
-    // The CNI manifest kubectl applied.
+    // The CNI manifest kubectl applied: the pinned upstream bytes (the node checked their
+    // sha256), with the pod subnet written in where the plugin needs it.
+    let cni = &scenario.cni;
     let applied = vm.read("/var/log/e2e/recorded/kubectl-applied.yaml");
-    assert!(applied.contains("e2e stand-in for https://"), "{applied}");
+    if let Some(diff) = first_difference(&cni.expected(), &applied) {
+        panic!(
+            "{}: the applied {} manifest is not {} with {:?}: {diff}",
+            vm.name, cni.plugin, cni.download, cni.rewrites
+        );
+    }
+    assert!(
+        vm.read(&format!("/etc/kubeprint/cni/{}.yaml", cni.plugin)) == applied,
+        "kubectl applied /etc/kubeprint/cni/{}.yaml",
+        cni.plugin
+    );
+}
+
+/// The first line where `actual` differs from `expected`, if any.
+fn first_difference(expected: &str, actual: &str) -> Option<String> {
+    if expected == actual {
+        return None;
+    }
+    let mut lines = expected.split('\n').zip(actual.split('\n')).enumerate();
+    Some(match lines.find(|(_, (e, a))| e != a) {
+        Some((i, (e, a))) => format!("line {}: expected {e:?}, got {a:?}", i + 1),
+        None => format!(
+            "{} lines expected, {} got",
+            expected.lines().count(),
+            actual.lines().count()
+        ),
+    })
 }
 
 fn assert_worker(vm: &Vm) {
@@ -845,7 +1017,15 @@ fn assert_worker(vm: &Vm) {
 
 fn assert_transcript(vm: &Vm, scenario: &str) -> String {
     let transcript = vm.transcript();
-    settings().bind(|| insta::assert_snapshot!(format!("e2e__{scenario}__transcript"), transcript));
+    settings().bind(|| insta::assert_snapshot!(format!("{scenario}__transcript"), transcript));
+    // The package lists are fetched at most twice per node, however many steps install
+    // packages: before installing what adding repositories needs, and once after adding
+    // them all.
+    let updates = count(&transcript, "apt-get -o DPkg::Lock::Timeout=600 update");
+    vm.check(
+        (1..=2).contains(&updates),
+        &format!("{updates} apt-get updates:\n{transcript}"),
+    );
     transcript
 }
 
@@ -868,32 +1048,95 @@ fn boot_finished_node(scenario: &Scenario) -> Vm {
     vm
 }
 
+/// The default cluster: Kubernetes 1.21, Canal from Calico v3.24.6 on flannel's default
+/// pod network (nothing to rewrite), admin user `ubuntu`.
 fn default_scenario(name: &'static str, role: &'static str, hostname: &'static str) -> Scenario {
     Scenario {
         name,
+        suite: Suite::Bookworm,
         artifacts: common::render_default(),
+        admin_user: "ubuntu",
+        cni: CniManifest {
+            plugin: "canal",
+            download: "projectcalico-calico-v3.24.6-manifests-canal.yaml.gz",
+            rewrites: &[],
+        },
         role,
         hostname,
         fail_kubeadm: false,
+        tamper_downloads: false,
         user_data_file: "user-data.yaml",
     }
 }
 
+/// A node of `examples/EXAMPLE` on Debian 12 with admin user `ubuntu`, seeded with
+/// `user-data.yaml`.
+fn example_scenario(
+    example: &str,
+    cni: CniManifest,
+    name: &'static str,
+    role: &'static str,
+    hostname: &'static str,
+) -> Scenario {
+    let path = format!("examples/{example}");
+    let text = fs::read_to_string(common::root().join(&path)).unwrap();
+    Scenario {
+        name,
+        suite: Suite::Bookworm,
+        artifacts: common::render_text(&text, &path),
+        admin_user: "ubuntu",
+        cni,
+        role,
+        hostname,
+        fail_kubeadm: false,
+        tamper_downloads: false,
+        user_data_file: "user-data.yaml",
+    }
+}
+
+/// `examples/ubuntu-24.04-1.36-calico.yaml`: Calico v3.32.1 with its IP pool uncommented
+/// and set to the pod subnet 172.20.0.0/16.
 fn calico_scenario(
     name: &'static str,
     role: &'static str,
     hostname: &'static str,
     user_data_file: &'static str,
 ) -> Scenario {
-    let path = "examples/ubuntu-24.04-1.36-calico.yaml";
-    let text = fs::read_to_string(common::root().join(path)).unwrap();
+    let cni = CniManifest {
+        plugin: "calico",
+        download: "projectcalico-calico-v3.32.1-manifests-calico.yaml.gz",
+        rewrites: &[
+            (
+                "# - name: CALICO_IPV4POOL_CIDR",
+                "- name: CALICO_IPV4POOL_CIDR",
+            ),
+            (
+                "#   value: \"192.168.0.0/16\"",
+                "  value: \"172.20.0.0/16\"",
+            ),
+        ],
+    };
     Scenario {
-        name,
-        artifacts: common::render_text(&text, path),
-        role,
-        hostname,
-        fail_kubeadm: false,
         user_data_file,
+        ..example_scenario("ubuntu-24.04-1.36-calico.yaml", cni, name, role, hostname)
+    }
+}
+
+/// `examples/debian-13-1.36-flannel.yaml` on Debian 13: flannel v0.28.9 with its network
+/// set to the pod subnet 10.48.0.0/16, and no `admin_user`, so Debian's `admin`.
+fn debian13_scenario(name: &'static str, role: &'static str, hostname: &'static str) -> Scenario {
+    let cni = CniManifest {
+        plugin: "flannel",
+        download: "flannel-io-flannel-v0.28.9-Documentation-kube-flannel.yml.gz",
+        rewrites: &[(
+            "\"Network\": \"10.244.0.0/16\"",
+            "\"Network\": \"10.48.0.0/16\"",
+        )],
+    };
+    Scenario {
+        suite: Suite::Trixie,
+        admin_user: "admin",
+        ..example_scenario("debian-13-1.36-flannel.yaml", cni, name, role, hostname)
     }
 }
 
@@ -960,18 +1203,16 @@ fn calico_control_plane() {
     assert!(scenario.user_data().starts_with(&[0x1f, 0x8b]), "gzip");
     let vm = boot_finished_node(&scenario);
     assert_transcript(&vm, scenario.name);
-    // The calico manifest's IP pool was set to the pod subnet before kubectl applied it.
+    // boot_finished_node compared the applied manifest with the real one, rewritten; the
+    // IP pool is now an active setting of calico-node, with the pod subnet.
     let applied = vm.read("/var/log/e2e/recorded/kubectl-applied.yaml");
     assert!(
-        applied.contains("\n            - name: CALICO_IPV4POOL_CIDR\n"),
-        "{applied}"
+        applied.contains(
+            "\n            - name: CALICO_IPV4POOL_CIDR\n              value: \"172.20.0.0/16\"\n"
+        ),
+        "no active IP pool setting in the applied calico.yaml"
     );
-    assert!(
-        applied.contains("\n              value: \"172.20.0.0/16\"\n"),
-        "{applied}"
-    );
-    assert!(!applied.contains("192.168.0.0/16"), "{applied}");
-    assert_eq!(vm.read("/etc/kubeprint/cni/calico.yaml"), applied);
+    assert!(!applied.contains("192.168.0.0/16"));
     vm.cleanup();
 }
 
@@ -986,12 +1227,15 @@ fn calico_worker() {
 }
 
 /// kubeadm init fails on first boot: the bundle stops there and says so. After the cause
-/// is removed, running bootstrap.sh by hand resumes at the failed step.
+/// is removed, running bootstrap.sh by hand resumes at the failed step. The curl double
+/// alters the CNI manifest for that first resumed run: the cni step refuses the bytes,
+/// naming its pin and what it got; the next run, with the real bytes, finishes.
 #[test]
 #[ignore = "boots VMs: cargo test --release --test e2e -- --ignored"]
 fn failed_step_then_resume() {
     let scenario = Scenario {
         fail_kubeadm: true,
+        tamper_downloads: true,
         ..default_scenario(
             "default-control-plane-failed-resume",
             "control-plane",
@@ -1038,6 +1282,28 @@ fn failed_step_then_resume() {
     // The operator fixes the cause; the harness re-runs bootstrap.sh on the next boot.
     vm.remove(FAIL_TRIGGER);
     vm.boot();
+    // Its first run gets an altered canal.yaml and stops at the cni step.
+    vm.check(
+        vm.read("/var/log/e2e/tampered-exit") == "1\n",
+        "the run given an altered CNI manifest did not fail",
+    );
+    assert_eq!(
+        vm.read("/var/log/e2e/tampered-failed"),
+        "step=09-cni\nexit=1\n"
+    );
+    let upstream = scenario.cni.upstream();
+    let pin = kubeprint::digest::sha256_hex(upstream.as_bytes());
+    let altered = kubeprint::digest::sha256_hex((upstream + TAMPER_LINE).as_bytes());
+    let log = vm.read("/var/log/kubeprint-bootstrap.log");
+    let refused = format!(
+        "error: the canal manifest does not match its pin: expected sha256 {pin}, downloaded {altered}\n"
+    );
+    assert!(log.contains(&refused), "no `{refused}` in:\n{log}");
+    assert!(
+        log.contains("step 09-cni: FAILED with exit code 1"),
+        "{log}"
+    );
+    // The second run, with the real bytes, finishes.
     vm.check(
         vm.read("/var/log/e2e/resume-exit") == "0\n",
         "the resumed bootstrap.sh failed",
@@ -1053,15 +1319,95 @@ fn failed_step_then_resume() {
         );
     }
     let transcript = assert_transcript(&vm, scenario.name);
-    let resumed = &transcript[transcript
-        .find("# harness:")
-        .expect("the harness re-ran the bundle")..];
+    let runs: Vec<&str> = transcript.split("# harness:").skip(1).collect();
     assert_eq!(
-        count(resumed, "apt-get "),
+        runs.len(),
+        2,
+        "the harness ran the bundle twice:\n{transcript}"
+    );
+    let resumed = runs.concat();
+    assert_eq!(
+        count(&resumed, "apt-get "),
         0,
         "earlier steps ran again:\n{resumed}"
     );
-    assert_eq!(count(resumed, "kubeadm init "), 1, "{resumed}");
+    assert_eq!(count(&resumed, "kubeadm init "), 1, "{resumed}");
     assert_eq!(count(&transcript, "kubeadm init "), 2);
+    // The altered manifest was never applied; the real one was, once.
+    let curl_cni = "curl -fsSL -o /etc/kubeprint/cni/canal.yaml.download ";
+    assert_eq!(
+        (count(runs[0], curl_cni), count(runs[0], "kubectl ")),
+        (1, 0),
+        "{}",
+        runs[0]
+    );
+    assert_eq!(
+        (count(runs[1], curl_cni), count(runs[1], "kubectl apply ")),
+        (1, 1),
+        "{}",
+        runs[1]
+    );
     vm.cleanup();
+}
+
+/// Debian 13's control plane: flannel's real manifest with the pod subnet written in, the
+/// default admin user `admin`, kernel modules as Debian 13 ships them (xz-compressed).
+#[test]
+#[ignore = "boots VMs: cargo test --release --test e2e -- --ignored"]
+fn debian13_control_plane() {
+    let scenario = debian13_scenario("debian13-control-plane", "control-plane", "e2e-cp");
+    let vm = boot_finished_node(&scenario);
+    assert_transcript(&vm, scenario.name);
+    // (/etc/os-release is a symlink, which debugfs does not follow.)
+    assert!(
+        vm.read("/usr/lib/os-release")
+            .contains("VERSION_CODENAME=trixie\n")
+    );
+    vm.cleanup();
+}
+
+#[test]
+#[ignore = "boots VMs: cargo test --release --test e2e -- --ignored"]
+fn debian13_worker() {
+    let scenario = debian13_scenario("debian13-worker", "worker", "e2e-worker-1");
+    let vm = boot_finished_node(&scenario);
+    let transcript = assert_transcript(&vm, scenario.name);
+    assert!(transcript.contains("/dev/null https://10.13.0.10:6443/healthz\n"));
+    assert_eq!(count(&transcript, "kubeadm join "), 1);
+    vm.cleanup();
+}
+
+/// Not a boot: every file the curl double serves is the upstream file at a URL kubeprint
+/// pins, byte for byte (its sha256 is that URL's pin in the release matrix).
+#[test]
+fn downloads_match_their_pins() {
+    let mut pins = std::collections::BTreeMap::new();
+    for release in kubeprint::model::matrix::RELEASES {
+        for (url, sha256) in [
+            release.calico.manifest(false),
+            release.calico.manifest(true),
+            release.flannel.manifest(),
+        ] {
+            pins.insert(url, sha256);
+        }
+    }
+    let files = common::walk(&common::root().join(DOWNLOADS));
+    assert!(files.len() >= 3, "{files:?}");
+    for path in files {
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        // tests/e2e/double.sh's naming: the URL's path, / turned into -, plus .gz.
+        let (url, sha256) = pins
+            .iter()
+            .find(|(url, _)| {
+                let tail = url.trim_start_matches("https://raw.githubusercontent.com/");
+                format!("{}.gz", tail.replace('/', "-")) == name
+            })
+            .unwrap_or_else(|| panic!("{name} is not named after a pinned URL"));
+        let text = common::plain_text(&name, &fs::read(&path).unwrap());
+        assert_eq!(
+            kubeprint::digest::sha256_hex(text.as_bytes()),
+            **sha256,
+            "{name} is not the pinned {url}"
+        );
+    }
 }

@@ -28,14 +28,26 @@ apt-get | apt-mark)
 curl)
   url=${*: -1}
   out=$(arg_after -o "$@") || out=
+  # Real upstream files the test ships (tests/e2e/downloads), gzip-compressed and named
+  # by their URL: https://raw.githubusercontent.com/OWNER/REPO/TAG/PATH is
+  # OWNER-REPO-TAG-PATH.gz with every / turned into -.
+  shipped=/usr/local/share/e2e/downloads/$(printf '%s' "${url#https://}" | sed 's|^raw\.githubusercontent\.com/||; s|/|-|g').gz
+  if [ -f "$shipped" ]; then
+    {
+      gzip -dc "$shipped"
+      # The pin check's scenario: serve altered bytes while this trigger exists.
+      [ ! -e /etc/e2e-tamper-downloads ] || echo "# altered by the e2e curl double"
+    } >"${out:-/dev/stdout}"
+    exit 0
+  fi
   case $url in
   */healthz) body=ok ;;
   *.gpg) body=$(printf 'e2e-binary-keyring-for %s' "$url") ;;
   *Release.key | *.key | *.asc)
     body=$(printf -- '-----BEGIN PGP PUBLIC KEY BLOCK-----\n\ne2e placeholder for %s\n-----END PGP PUBLIC KEY BLOCK-----' "$url") ;;
   *.yaml | *.yml)
-    # Carries the lines kubeprint's cni step rewrites: flannel's/canal's net-conf and
-    # calico's commented-out IP pool.
+    # Not shipped: carries the lines kubeprint's cni step rewrites (flannel's/canal's
+    # net-conf, calico's commented-out IP pool), but fails a pinned manifest's sha256.
     body=$(cat <<YAML
 # e2e stand-in for $url
 kind: ConfigMap

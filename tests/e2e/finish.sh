@@ -7,11 +7,23 @@ log=/var/log/e2e
 state=$log/state.txt
 mkdir -p "$log"
 
+resume() {
+  echo "# harness: bash /usr/local/lib/kubeprint/bootstrap.sh" >>"$log/transcript.log"
+  bash /usr/local/lib/kubeprint/bootstrap.sh
+}
+
 # The failure scenario: its first boot fails a step on purpose; the test then removes the
 # trigger from the disk, and this boot re-runs the bundle as an operator would.
 if [ -e /etc/e2e-resume-on-boot ] && [ -e /var/lib/kubeprint/failed ] && [ ! -e /etc/e2e-fail-kubeadm ]; then
-  echo "# harness: bash /usr/local/lib/kubeprint/bootstrap.sh" >>"$log/transcript.log"
-  bash /usr/local/lib/kubeprint/bootstrap.sh
+  # While the curl double alters downloads, the resumed run must stop at the pinned CNI
+  # manifest: keep what it left, stop the tampering and resume once more.
+  if [ -e /etc/e2e-tamper-downloads ]; then
+    resume
+    echo "$?" >"$log/tampered-exit"
+    cp /var/lib/kubeprint/failed "$log/tampered-failed"
+    rm -f /etc/e2e-tamper-downloads
+  fi
+  resume
   echo "$?" >"$log/resume-exit"
 fi
 
