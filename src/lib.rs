@@ -18,6 +18,7 @@ pub mod diagnostics;
 pub mod digest;
 pub mod emit;
 pub mod error;
+pub mod layout;
 pub mod model;
 pub mod plan;
 pub mod render;

@@ -62,7 +62,7 @@ pub fn cni_plan(cluster: &Cluster) -> Option<CniPlan> {
         plugin: plugin.name(),
         manifest_url,
         manifest_sha256,
-        manifest_file: format!("/etc/kubeprint/cni/{}.yaml", plugin.name()),
+        manifest_file: format!("{}/{}.yaml", crate::layout::CNI_MANIFEST_DIR, plugin.name()),
         rewrites,
     })
 }

@@ -230,7 +230,7 @@ fn pki_files(secrets: &CheckedSecrets) -> Vec<PkiFile> {
     let s = &secrets.secrets;
     let mut files = vec![
         PkiFile {
-            path: "/etc/kubernetes/pki/ca.crt",
+            path: crate::layout::CA_CERT_PATH,
             mode: "0644",
             content: s.cluster_ca.certificate.clone(),
         },

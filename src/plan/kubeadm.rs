@@ -11,8 +11,7 @@ use crate::model::cluster::DEFAULT_API_SERVER_PORT;
 use crate::model::matrix::KubeadmApi;
 use crate::yaml;
 
-/// The CRI-O socket kubelet and kubeadm talk to.
-pub const CRIO_SOCKET: &str = "unix:///var/run/crio/crio.sock";
+pub use crate::layout::CRIO_SOCKET;
 
 /// Stands in for the node name in per-role bundles; the step replaces it with the
 /// machine's validated hostname at boot, since one bundle serves many machines.

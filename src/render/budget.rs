@@ -68,7 +68,7 @@ pub fn rows(artifacts: &Artifacts) -> Vec<Row> {
                 if t.starts_with("-----END ") {
                     in_pem = false;
                 }
-                if t == "KUBEPRINT_EOF" {
+                if t == crate::layout::HEREDOC_END {
                     in_config = false;
                 }
             }

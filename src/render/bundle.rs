@@ -138,8 +138,11 @@ fn header(bundle: &RolePlan, what: &str) -> Vec<String> {
             "Writes {} and runs it once on first boot.",
             cloudinit::BOOTSTRAP_PATH
         ),
-        "Progress: /var/log/kubeprint-bootstrap.log; done when /var/lib/kubeprint/complete exists."
-            .to_string(),
+        format!(
+            "Progress: {}; done when {}/complete exists.",
+            crate::layout::BOOTSTRAP_LOG,
+            crate::layout::STATE_DIR
+        ),
     ]
 }
 

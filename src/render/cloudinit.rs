@@ -4,8 +4,7 @@
 
 use serde::Serialize;
 
-/// Where the bundle lands on the node.
-pub const BOOTSTRAP_PATH: &str = "/usr/local/lib/kubeprint/bootstrap.sh";
+pub use crate::layout::BOOTSTRAP_PATH;
 
 #[derive(Serialize)]
 struct CloudConfig<'a> {

@@ -21,9 +21,7 @@ pub use crate::artifact::Stage;
 use crate::artifact::{Artifact, Artifacts};
 use crate::plan::Plan;
 
-/// Terminator of every here-document kubeprint writes; rendered content may never
-/// contain it as a line.
-const HEREDOC_END: &str = "KUBEPRINT_EOF";
+use crate::layout::HEREDOC_END;
 
 macro_rules! templates {
     ($($name:literal),* $(,)?) => {

@@ -12,6 +12,7 @@ const RANKS: &[(&str, u32)] = &[
     ("diagnostics", 0),
     ("digest", 0),
     ("artifact", 0),
+    ("layout", 0),
     ("error", 1),
     ("yaml", 2),
     ("config", 3),
