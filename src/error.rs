@@ -11,6 +11,9 @@ use crate::diagnostics::Report;
 pub enum Error {
     /// Every problem found in one file, each with its field, position and fix.
     Report(Report),
+    /// A command that ran to the end and answers "no" (two trees differ): exit 1, with
+    /// this one line on stderr and no `error:` prefix, like diff(1).
+    Verdict(String),
     /// One failure: what went wrong, facts that explain it, and how to fix it.
     Failed {
         message: String,
@@ -66,6 +69,7 @@ impl Error {
     pub fn message(&self) -> String {
         match self {
             Error::Report(report) => report.to_string(),
+            Error::Verdict(line) => line.clone(),
             Error::Failed { message, .. } => message.clone(),
         }
     }
@@ -83,6 +87,7 @@ impl Error {
     pub fn render(&self) -> String {
         match self {
             Error::Report(report) => report.to_string(),
+            Error::Verdict(line) => line.clone(),
             Error::Failed {
                 message,
                 notes,

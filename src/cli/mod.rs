@@ -34,13 +34,15 @@ struct Cli {
 enum Command {
     /// Render every role's user-data and shell bundle into a directory.
     Render {
-        /// Cluster definition; the embedded default cluster (the 2021 guide) when absent.
+        /// Cluster definition (`-` reads standard input); the embedded default cluster
+        /// (the 2021 guide) when absent.
         #[arg(short, long, value_name = "FILE")]
         config: Option<PathBuf>,
         /// Secrets file; generated (mode 0600) when it does not exist yet.
         #[arg(short, long, value_name = "FILE", default_value = "secrets.yaml")]
         secrets: PathBuf,
-        /// Output directory, replaced as a whole.
+        /// Output directory, replaced as a whole: only when absent, empty or a tree
+        /// kubeprint rendered (README, "The output directory").
         #[arg(short, long, value_name = "DIR", default_value = "out")]
         output: PathBuf,
         /// Treat warnings as errors.
@@ -58,8 +60,11 @@ enum Command {
     },
     /// Check a cluster definition and print every problem found.
     Validate {
+        /// Cluster definition (`-` reads standard input); the embedded default cluster
+        /// when absent.
         #[arg(short, long, value_name = "FILE")]
         config: Option<PathBuf>,
+        /// Treat warnings as errors.
         #[arg(long)]
         strict: bool,
     },
@@ -73,11 +78,14 @@ enum Command {
     /// Render in memory and compare with a rendered directory; exit 1 with diffs when
     /// it differs (for CI on pull requests). Never writes anything.
     Check {
+        /// Cluster definition (`-` reads standard input); the embedded default cluster
+        /// when absent.
         #[arg(short, long, value_name = "FILE")]
         config: Option<PathBuf>,
         /// Secrets file the directory was rendered with; must exist.
         #[arg(short, long, value_name = "FILE", default_value = "secrets.yaml")]
         secrets: PathBuf,
+        /// The rendered directory to compare with (what `render -o` wrote); only read.
         #[arg(short, long, value_name = "DIR", default_value = "out")]
         output: PathBuf,
         /// Compare with a tree written by `render --redact`.
@@ -87,18 +95,24 @@ enum Command {
     /// Cross-check a rendered directory's files against each other (token, CA pin,
     /// endpoint, pod subnet, versions, secret placement, SHA256SUMS); no secrets file.
     Verify {
+        /// A rendered directory.
         #[arg(value_name = "DIR")]
         dir: PathBuf,
     },
     /// Print each role's steps in order, with their purpose and stage (bake/boot).
     Explain {
+        /// Cluster definition (`-` reads standard input); the embedded default cluster
+        /// when absent.
         #[arg(short, long, value_name = "FILE")]
         config: Option<PathBuf>,
     },
-    /// Compare two rendered directories and flag what matters operationally.
+    /// Compare two rendered directories and flag what matters operationally; exit 1
+    /// when they differ, like diff(1).
     Diff {
+        /// The tree running nodes were built from.
         #[arg(value_name = "OLD_DIR")]
         old: PathBuf,
+        /// The tree to compare it with.
         #[arg(value_name = "NEW_DIR")]
         new: PathBuf,
     },
@@ -155,7 +169,11 @@ pub fn main() -> ExitCode {
     }
 }
 
-/// Reads the definition (or the embedded default) and validates it. Warnings are
+/// How diagnostics name a definition read from standard input (`-c -`).
+const STDIN_NAME: &str = "<stdin>";
+
+/// Reads the definition (`-` for standard input, none for the embedded default) and
+/// validates it. Warnings are
 /// printed; errors come back as the whole report.
 pub(crate) fn checked_cluster(
     path: Option<&Path>,
@@ -166,6 +184,12 @@ pub(crate) fn checked_cluster(
             DEFAULT_CLUSTER.to_string(),
             DEFAULT_CLUSTER_NAME.to_string(),
         ),
+        Some(p) if p == Path::new("-") => {
+            let mut text = String::new();
+            std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
+                .map_err(|e| Error::new(format!("cannot read standard input: {e}")))?;
+            (text, STDIN_NAME.to_string())
+        }
         Some(p) => (
             fs::read_to_string(p)
                 .map_err(|e| Error::new(format!("cannot read `{}`: {e}", p.display())))?,

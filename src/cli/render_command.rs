@@ -23,7 +23,7 @@ pub(crate) fn cmd_render(
         what: "the secrets file",
         path: secrets_path,
     }];
-    if let Some(path) = config {
+    if let Some(path) = config.filter(|p| *p != Path::new("-")) {
         inputs.push(outdir::Input {
             what: "the cluster file",
             path,

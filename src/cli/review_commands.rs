@@ -124,11 +124,11 @@ pub fn cmd_verify(dir: &Path) -> Result<()> {
     let on_disk = tree::read(dir)?;
     let outcome = verify::verify(&on_disk);
     if outcome.problems.is_empty() {
-        let mut msg = format!("ok: `{shown}` is consistent");
+        // The report goes to stdout, problems to stderr.
+        println!("ok: `{shown}` is consistent");
         for line in &outcome.summary {
-            msg.push_str(&format!("\n  {line}"));
+            println!("  {line}");
         }
-        eprintln!("{msg}");
         return Ok(());
     }
     for p in &outcome.problems {
@@ -152,9 +152,17 @@ pub fn cmd_explain(cluster: &crate::model::cluster::Cluster) -> Result<()> {
 }
 
 /// `kubeprint diff OLD NEW`: what changed, operationally.
+/// `kubeprint diff OLD NEW`: the report on stdout; exit 1 when the trees differ.
 pub fn cmd_diff(old: &Path, new: &Path) -> Result<()> {
     let a = tree::read(old)?;
     let b = tree::read(new)?;
     print!("{}", treediff::diff(&a, &b));
-    Ok(())
+    if a == b {
+        return Ok(());
+    }
+    Err(Error::Verdict(format!(
+        "`{}` and `{}` differ",
+        old.display(),
+        new.display()
+    )))
 }

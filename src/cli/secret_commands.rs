@@ -19,11 +19,20 @@ pub enum SecretsCommand {
         /// the embedded default cluster when absent.
         #[arg(short, long, value_name = "FILE")]
         config: Option<PathBuf>,
-        #[arg(short, long, value_name = "FILE", default_value = "secrets.yaml")]
+        /// The secrets file to write (mode 0600). `-o/--output` still works.
+        #[arg(
+            short = 's',
+            long = "secrets",
+            alias = "output",
+            short_alias = 'o',
+            value_name = "FILE",
+            default_value = "secrets.yaml"
+        )]
         output: PathBuf,
         /// Replace an existing file (the cluster's nodes will no longer match it).
         #[arg(long)]
         force: bool,
+        /// Key algorithm of the CAs and keys: RSA-2048 like kubeadm, or ECDSA P-256.
         #[arg(long, value_enum, default_value_t = KeyType::Rsa2048)]
         key_type: KeyType,
     },
@@ -31,24 +40,37 @@ pub enum SecretsCommand {
     /// joins for a cluster kubeprint did not create. The token is new: register it on
     /// the cluster with `kubeadm token create`.
     Import {
+        /// A control plane's kubeadm PKI directory (`/etc/kubernetes/pki`, copied
+        /// securely): at least ca.crt and ca.key.
         #[arg(long, value_name = "DIR")]
         pki_dir: PathBuf,
         /// Cluster definition of the cluster whose PKI this is (its `name` is recorded
         /// in the file); the embedded default cluster when absent.
         #[arg(short, long, value_name = "FILE")]
         config: Option<PathBuf>,
-        #[arg(short, long, value_name = "FILE", default_value = "secrets.yaml")]
+        /// The secrets file to write (mode 0600). `-o/--output` still works.
+        #[arg(
+            short = 's',
+            long = "secrets",
+            alias = "output",
+            short_alias = 'o',
+            value_name = "FILE",
+            default_value = "secrets.yaml"
+        )]
         output: PathBuf,
+        /// Replace an existing file.
         #[arg(long)]
         force: bool,
     },
     /// Print public facts: CA hash, fingerprints, expiry dates, token id and age.
     Show {
+        /// The secrets file.
         #[arg(short, long, value_name = "FILE", default_value = "secrets.yaml")]
         secrets: PathBuf,
     },
     /// Replace only the bootstrap token (CAs and keys stay).
     RotateToken {
+        /// The secrets file; rewritten with the new token.
         #[arg(short, long, value_name = "FILE", default_value = "secrets.yaml")]
         secrets: PathBuf,
     },

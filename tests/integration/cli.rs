@@ -622,3 +622,109 @@ fn a_users_definition_states_its_identity_and_debian_defaults_to_admin() {
         common::text(&artifacts, "packer/kubeprint.pkr.hcl").contains("ssh_username = \"ubuntu\"")
     );
 }
+
+// ---- Command-line conventions.
+
+#[test]
+fn a_definition_can_come_from_standard_input() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    project(d);
+    let run = |args: &[&str], input: &str| {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_kubeprint"))
+            .args(args)
+            .current_dir(d)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let o = run(&["validate", "-c", "-"], "name: x\n");
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("--> <stdin>:1:1 (`os`)"),
+        "{}",
+        stderr(&o)
+    );
+    let o = run(
+        &["render", "-c", "-", "-s", "secrets.yaml", "-o", "piped"],
+        kubeprint::config::DEFAULT_CLUSTER,
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let file = kubeprint(
+        d,
+        &[
+            "render",
+            "-c",
+            "cluster.yaml",
+            "-s",
+            "secrets.yaml",
+            "-o",
+            "from-file",
+        ],
+    );
+    assert!(file.status.success(), "{}", stderr(&file));
+    assert_eq!(read_tree(&d.join("piped")), read_tree(&d.join("from-file")));
+}
+
+#[test]
+fn the_secrets_file_is_dash_s_everywhere_and_every_option_is_described() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = kubeprint(dir.path(), &["secrets", "generate", "-s", "a.yaml"]);
+    assert!(
+        o.status.success() && dir.path().join("a.yaml").exists(),
+        "{}",
+        stderr(&o)
+    );
+    // The old spelling still works.
+    let o = kubeprint(dir.path(), &["secrets", "generate", "--output", "b.yaml"]);
+    assert!(
+        o.status.success() && dir.path().join("b.yaml").exists(),
+        "{}",
+        stderr(&o)
+    );
+
+    let commands: &[&[&str]] = &[
+        &["render"],
+        &["validate"],
+        &["check"],
+        &["verify"],
+        &["explain"],
+        &["diff"],
+        &["versions"],
+        &["secrets", "generate"],
+        &["secrets", "import"],
+        &["secrets", "show"],
+        &["secrets", "rotate-token"],
+    ];
+    for command in commands {
+        let mut args = command.to_vec();
+        args.push("--help");
+        let o = kubeprint(dir.path(), &args);
+        let help = String::from_utf8_lossy(&o.stdout).into_owned();
+        // An option or argument line: the spec, then at least two spaces and its text.
+        // (Indented deeper: a wrapped description, not an option.)
+        for line in help.lines().filter(|l| {
+            let t = l.trim_start();
+            l.starts_with("  ")
+                && !l[2..].starts_with(' ')
+                && (t.starts_with('-') || t.starts_with('<') || t.starts_with('['))
+        }) {
+            let spec_end = line.trim_start().find("  ");
+            assert!(
+                spec_end.is_some_and(|i| !line.trim_start()[i..].trim().is_empty()),
+                "`kubeprint {}` has an option without a description: {line:?}\n{help}",
+                command.join(" ")
+            );
+        }
+    }
+}

@@ -257,8 +257,13 @@ fn diff_flags_a_new_ca_and_token() {
     assert!(o.status.success(), "{}", all(&o));
     let o = kubeprint(dir.path(), &["diff", "out", "new"]);
     let out = all(&o);
-    assert_eq!(o.status.code(), Some(0), "{out}");
-    assert!(out.contains("! CA changed (sha256:"), "{out}");
+    // Like diff(1): 1 when the trees differ, with the report on stdout.
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    assert!(
+        String::from_utf8_lossy(&o.stdout).contains("! CA changed (sha256:"),
+        "{out}"
+    );
+    assert!(!out.contains("error:"), "{out}");
     assert!(out.contains("! bootstrap token changed"), "{out}");
     assert!(out.contains("! control-plane user-data changed"), "{out}");
     assert!(!out.contains("package versions changed"), "{out}");
@@ -275,6 +280,7 @@ fn diff_flags_a_new_ca_and_token() {
     assert!(!out.contains(new_token.trim()), "{out}");
 
     let same = kubeprint(dir.path(), &["diff", "out", "out"]);
+    assert_eq!(same.status.code(), Some(0), "{}", all(&same));
     assert!(
         all(&same).contains("operational changes: none"),
         "{}",
