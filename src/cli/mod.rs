@@ -106,6 +106,14 @@ enum Command {
         #[arg(short, long, value_name = "FILE")]
         config: Option<PathBuf>,
     },
+    /// Print a shell completion script (`kubeprint completion bash > /etc/bash_completion.d/kubeprint`).
+    Completion {
+        /// The shell to complete in.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page in roff (`kubeprint man > kubeprint.1; man ./kubeprint.1`).
+    Man,
     /// Compare two rendered directories and flag what matters operationally; exit 1
     /// when they differ, like diff(1).
     Diff {
@@ -155,6 +163,17 @@ pub fn main() -> ExitCode {
         Command::Explain { config } => checked_cluster(config.as_deref(), false)
             .and_then(|cluster| crate::cli::review_commands::cmd_explain(&cluster)),
         Command::Diff { old, new } => crate::cli::review_commands::cmd_diff(&old, &new),
+        Command::Completion { shell } => {
+            let mut command = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut command, "kubeprint", &mut std::io::stdout());
+            Ok(())
+        }
+        Command::Man => {
+            let command = <Cli as clap::CommandFactory>::command();
+            clap_mangen::Man::new(command)
+                .render(&mut std::io::stdout())
+                .map_err(|e| Error::new(format!("cannot write the manual page: {e}")))
+        }
         Command::Versions => {
             print!("{}", versions_table());
             Ok(())

@@ -705,6 +705,8 @@ fn the_secrets_file_is_dash_s_everywhere_and_every_option_is_described() {
         &["secrets", "import"],
         &["secrets", "show"],
         &["secrets", "rotate-token"],
+        &["completion"],
+        &["man"],
     ];
     for command in commands {
         let mut args = command.to_vec();
@@ -727,4 +729,32 @@ fn the_secrets_file_is_dash_s_everywhere_and_every_option_is_described() {
             );
         }
     }
+}
+
+#[test]
+fn completions_and_the_manual_come_from_the_same_definitions() {
+    let dir = tempfile::tempdir().unwrap();
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
+        let o = kubeprint(dir.path(), &["completion", shell]);
+        assert!(o.status.success(), "{shell}: {}", stderr(&o));
+        let script = String::from_utf8_lossy(&o.stdout).into_owned();
+        for word in ["render", "secrets", "rotate-token", "--redact"] {
+            assert!(script.contains(word), "{shell} completion lacks {word}");
+        }
+        if shell == "bash" {
+            fs::write(dir.path().join("kubeprint.bash"), &script).unwrap();
+            common::run_ok("bash", &["-n", "kubeprint.bash"], dir.path());
+        }
+    }
+    let o = kubeprint(dir.path(), &["man"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let man = String::from_utf8_lossy(&o.stdout).into_owned();
+    assert!(
+        man.contains(".TH kubeprint 1") && man.contains("render"),
+        "{man}"
+    );
+    assert_eq!(
+        kubeprint(dir.path(), &["completion", "tcsh"]).status.code(),
+        Some(2)
+    );
 }
