@@ -55,12 +55,61 @@ pub struct NodeConfig {
     pub taints: Option<Vec<TaintConfig>>,
 }
 
+/// A taint as written: a mapping (`{key, value, effect}`) or kubectl's
+/// `key=value:Effect` / `key:Effect`; both read into the same fields.
 #[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(from = "TaintInput")]
 pub struct TaintConfig {
     pub key: Option<String>,
     pub value: Option<String>,
     pub effect: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum TaintInput {
+    Kubectl(String),
+    Fields(TaintFields),
+}
+
+/// The mapping form's keys.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TaintFields {
+    pub key: Option<String>,
+    pub value: Option<String>,
+    pub effect: Option<String>,
+}
+
+impl From<TaintInput> for TaintConfig {
+    fn from(input: TaintInput) -> Self {
+        match input {
+            TaintInput::Fields(f) => TaintConfig {
+                key: f.key,
+                value: f.value,
+                effect: f.effect,
+            },
+            TaintInput::Kubectl(text) => parse_kubectl_taint(&text),
+        }
+    }
+}
+
+/// `key=value:Effect` or `key:Effect`, as `kubectl taint` and kubespray write taints.
+/// Whatever is missing stays `None` for validation to report.
+pub fn parse_kubectl_taint(text: &str) -> TaintConfig {
+    let (spec, effect) = match text.rsplit_once(':') {
+        Some((spec, effect)) => (spec, Some(effect.to_string())),
+        None => (text, None),
+    };
+    let (key, value) = match spec.split_once('=') {
+        Some((key, value)) => (key, Some(value.to_string())),
+        None => (spec, None),
+    };
+    TaintConfig {
+        key: Some(key.to_string()),
+        value,
+        effect,
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -155,6 +204,14 @@ pub fn load(text: &str, source: &SourceMap) -> Result<Loaded, Vec<Diagnostic>> {
                 .at(location),
         ]
     })?;
+    let mut value = value;
+    // `<<: *defaults` merge keys, as YAML 1.1 readers resolve them.
+    value.apply_merge().map_err(|err| {
+        vec![
+            Diagnostic::error("", strip_location(&err.to_string()))
+                .help("a merge key (`<<`) takes a mapping or a list of mappings"),
+        ]
+    })?;
     let mut root = match value {
         Value::Null => return Ok(Loaded::default()),
         Value::Mapping(m) => m,
@@ -195,6 +252,11 @@ fn keep_top_level(
         problems.push(Diagnostic::error("", "keys must be strings").help("quote the key"));
         return false;
     };
+    // A place for YAML anchors, as in Compose files: `x-worker: &worker {...}` and
+    // `<<: *worker` in nodes (merges are resolved by now).
+    if name.starts_with("x-") {
+        return false;
+    }
     let before = problems.len();
     match name {
         "kubernetes" => check_section::<KubernetesConfig>(name, value, source, problems, failed),
@@ -202,6 +264,10 @@ fn keep_top_level(
         "cni" => check_section::<CniConfig>(name, value, source, problems, failed),
         "packages" => check_section::<PackagesConfig>(name, value, source, problems, failed),
         "image" => check_section::<ImageConfig>(name, value, source, problems, failed),
+        "nodes" if value.is_sequence() => {
+            check_nodes(value, source, problems, failed);
+            return true;
+        }
         _ => {
             if !check_field::<Config>("", name, value, source, problems) {
                 failed.push(name.to_string());
@@ -215,6 +281,95 @@ fn keep_top_level(
         failed.push(name.to_string());
     }
     !drop
+}
+
+/// Checks every key of every `nodes` entry on its own, so a typo inside a node is
+/// reported at its own position with its full path (`nodes[1].adress`), and the rest
+/// of the inventory is still checked.
+fn check_nodes(
+    value: &mut Value,
+    source: &SourceMap,
+    problems: &mut Vec<Diagnostic>,
+    failed: &mut Vec<String>,
+) {
+    let Value::Sequence(items) = value else {
+        return;
+    };
+    // An entry that is not a mapping is reported and dropped, so the others still load.
+    let mut i = 0;
+    items.retain(|item| {
+        let path = format!("nodes[{i}]");
+        i += 1;
+        if item.is_mapping() {
+            return true;
+        }
+        problems.push(
+            Diagnostic::error(&path, "a node must be a mapping of keys")
+                .help("write `- name: ...` followed by indented `role:` and `address:` lines")
+                .at(source.locate(&path)),
+        );
+        false
+    });
+    for (i, item) in items.iter_mut().enumerate() {
+        let path = format!("nodes[{i}]");
+        let Value::Mapping(map) = item else {
+            continue;
+        };
+        map.retain(|key, value| {
+            let Some(name) = key.as_str() else {
+                problems.push(
+                    Diagnostic::error(&path, "keys must be strings")
+                        .help("quote the key")
+                        .at(source.locate(&path)),
+                );
+                return false;
+            };
+            if name == "taints"
+                && let Value::Sequence(taints) = value
+            {
+                check_taints(&path, taints, source, problems, failed);
+                return true;
+            }
+            let ok = check_field::<NodeConfig>(&path, name, value, source, problems);
+            if !ok {
+                failed.push(format!("{path}.{name}"));
+            }
+            ok
+        });
+    }
+}
+
+/// Each taint is kubectl's text form or a mapping whose keys are checked one by one.
+fn check_taints(
+    node: &str,
+    taints: &mut [Value],
+    source: &SourceMap,
+    problems: &mut Vec<Diagnostic>,
+    failed: &mut Vec<String>,
+) {
+    for (t, taint) in taints.iter_mut().enumerate() {
+        let path = format!("{node}.taints[{t}]");
+        match taint {
+            Value::String(_) => {}
+            Value::Mapping(map) => map.retain(|key, value| {
+                let name = key.as_str().unwrap_or_default();
+                let ok = check_field::<TaintFields>(&path, name, value, source, problems);
+                if !ok {
+                    failed.push(format!("{path}.{name}"));
+                }
+                ok
+            }),
+            _ => {
+                problems.push(
+                    Diagnostic::error(&path, "a taint is `key=value:Effect` or a mapping")
+                        .help("write `dedicated=infra:NoSchedule`, or `{key: dedicated, value: infra, effect: NoSchedule}`")
+                        .at(source.locate(&path)),
+                );
+                failed.push(path);
+                *taint = Value::String(String::new());
+            }
+        }
+    }
 }
 
 /// Checks each key of a section separately so every problem in it is reported.
@@ -274,7 +429,7 @@ fn check_field<T: DeserializeOwned>(
     } else {
         format!("{section}.{name}")
     };
-    let message = strip_location(&err.to_string());
+    let message = plain_types(&strip_location(&err.to_string()));
     let (inner, message) = split_serde_path(&message);
     // serde names nested positions relative to the single-key mapping (`cert_sans[1]`).
     let full_path = match (inner.is_empty(), section.is_empty()) {
@@ -308,6 +463,19 @@ fn check_field<T: DeserializeOwned>(
     };
     problems.push(diag);
     false
+}
+
+/// serde names Rust types (`expected struct TaintFields`, `expected option`); say what
+/// to write instead.
+fn plain_types(message: &str) -> String {
+    let mut out = message.replace("expected option", "expected a value");
+    while let Some(i) = out.find("expected struct ") {
+        let end = out[i + 16..]
+            .find(|c: char| !c.is_alphanumeric())
+            .map_or(out.len(), |e| i + 16 + e);
+        out.replace_range(i..end, "expected a mapping of keys");
+    }
+    out
 }
 
 /// The known keys serde lists in "unknown field `x`, expected one of `a`, `b`".

@@ -54,7 +54,14 @@ impl SourceMap {
         let mut node = root;
         if let Some(parent) = parent {
             for segment in parent.split('.') {
-                node = node.as_mapping()?.get_node(segment)?;
+                let (key, index) = match segment.split_once('[') {
+                    Some((k, rest)) => (k, rest.trim_end_matches(']').parse::<usize>().ok()),
+                    None => (segment, None),
+                };
+                node = node.as_mapping()?.get_node(key)?;
+                if let Some(i) = index {
+                    node = node.as_sequence()?.get_node(i)?;
+                }
             }
         }
         let mapping = node.as_mapping()?;

@@ -42,6 +42,17 @@ impl<'a> Checker<'a> {
             .any(|f| path == f || path.starts_with(&format!("{f}.")))
     }
 
+    /// True when nothing at or under `path` failed to read: checks of a whole entry
+    /// (a required key, a combination) are skipped when one of its keys was already
+    /// reported, since they would only repeat that mistake.
+    pub(crate) fn fully_read(&self, path: &str) -> bool {
+        self.readable(path)
+            && !self.failed.iter().any(|f| {
+                f.strip_prefix(path)
+                    .is_some_and(|rest| rest.starts_with('.') || rest.starts_with('['))
+            })
+    }
+
     pub(crate) fn error(
         &mut self,
         path: &str,

@@ -82,7 +82,7 @@ fn node(i: usize, n: &NodeConfig, seen: &mut Seen, c: &mut Checker) -> Option<No
 fn node_name(i: usize, n: &NodeConfig, seen: &mut Seen, c: &mut Checker) -> String {
     let name = n.name.clone().unwrap_or_default();
     let path = format!("nodes[{i}].name");
-    if name.is_empty() {
+    if name.is_empty() && c.fully_read(&format!("nodes[{i}]")) {
         c.error(
             &format!("nodes[{i}]"),
             "a node needs a `name`",
@@ -108,7 +108,9 @@ fn node_address(i: usize, n: &NodeConfig, seen: &mut Seen, c: &mut Checker) -> O
     let path = format!("nodes[{i}].address");
     let help = "write the node's private IP address, like `10.0.0.11`";
     let Some(text) = n.address.as_deref() else {
-        c.error(&format!("nodes[{i}]"), "a node needs an `address`", help);
+        if c.fully_read(&format!("nodes[{i}]")) {
+            c.error(&format!("nodes[{i}]"), "a node needs an `address`", help);
+        }
         return None;
     };
     let Ok(ip) = text.parse::<IpAddr>() else {
@@ -163,6 +165,9 @@ fn taints(i: usize, list: &[TaintConfig], c: &mut Checker) -> Vec<Taint> {
     let mut taints = Vec::new();
     for (t, taint) in list.iter().enumerate() {
         let path = format!("nodes[{i}].taints[{t}]");
+        if !c.fully_read(&path) {
+            continue;
+        }
         let key = taint.key.clone().unwrap_or_default();
         if !is_qualified_name(&key) {
             c.error(

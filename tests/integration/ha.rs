@@ -466,3 +466,39 @@ fn the_endpoint_port_must_be_one_the_api_server_listens_on() {
         "{report}"
     );
 }
+
+#[test]
+fn kubectl_taints_render_like_mappings_and_anchors_merge_into_nodes() {
+    let written = |taints: &str| {
+        format!(
+            "name: t\nos: ubuntu-24.04\nkubernetes:\n  version: \"1.36.4\"\n  endpoint: api.example.internal:6443\nx-worker: &worker\n  role: worker\n  labels: {{topology.kubernetes.io/zone: a}}\nnodes:\n  - {{name: cp-1, role: control-plane, address: 10.0.1.11}}\n  - <<: *worker\n    name: w-1\n    address: 10.0.2.21\n    taints: {taints}\n"
+        )
+    };
+    let kubectl = common::render_text(
+        &written("[dedicated=infra:NoSchedule, \"gpu:NoExecute\"]"),
+        "kubectl",
+    );
+    let mapping = common::render_text(
+        &written(
+            "[{key: dedicated, value: infra, effect: NoSchedule}, {key: gpu, effect: NoExecute}]",
+        ),
+        "mapping",
+    );
+    let path = "nodes/w-1/steps/07-kubeadm-join.sh";
+    assert_eq!(common::text(&kubectl, path), common::text(&mapping, path));
+    let docs = kubeadm_docs(&kubectl, path);
+    let taints = &registration(&docs, "JoinConfiguration")["taints"];
+    assert_eq!(taints[0]["key"], "dedicated");
+    assert_eq!(taints[0]["value"], "infra");
+    assert_eq!(taints[1]["effect"], "NoExecute");
+    assert!(taints[1]["value"].is_null());
+    // The anchor's role and labels reached the node.
+    assert!(common::text(&kubectl, path).contains("topology.kubernetes.io/zone=a"));
+    // A kubectl taint without an effect is reported like a mapping without one.
+    let (cluster, report) = kubeprint::load_cluster(&written("[dedicated=infra]"), "t.yaml", false);
+    assert!(cluster.is_none());
+    assert!(
+        report.to_string().contains("`` is not a taint effect"),
+        "{report}"
+    );
+}
