@@ -170,8 +170,10 @@ impl Scalar {
         match self {
             Scalar::Text(s) => Ok(s.clone()),
             Scalar::Integer(i) => Ok(i.to_string()),
+            // Say what was read, not what might have been typed: `1.35` reads as 1.35,
+            // `1.20` as 1.2, and only the second lost anything.
             Scalar::Float(f) => Err(NumberRead(format!(
-                "YAML reads this unquoted value as the number {f} (trailing zeros dropped); put the value in quotes exactly as meant"
+                "YAML read this unquoted value as the number {f}, not as text; write it in quotes"
             ))),
         }
     }

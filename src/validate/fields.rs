@@ -108,7 +108,11 @@ impl<'a> Checker<'a> {
         let text = match scalar.as_text() {
             Ok(t) => t,
             Err(hint) => {
-                self.error(FIELD, "the Kubernetes version must be a full X.Y.Z", hint.0);
+                self.error(
+                    FIELD,
+                    "the Kubernetes version must be a full X.Y.Z",
+                    format!("{}, with all three parts, like `version: \"1.35.2\"`", hint.0),
+                );
                 return None;
             }
         };
@@ -214,7 +218,11 @@ impl<'a> Checker<'a> {
         let text = match scalar.map(Scalar::as_text)? {
             Ok(t) => t,
             Err(hint) => {
-                self.error(FIELD, "the token TTL must be a duration", hint.0);
+                self.error(
+                    FIELD,
+                    "the token TTL must be a duration",
+                    format!("{}, like `token_ttl: \"24h\"`", hint.0),
+                );
                 return None;
             }
         };

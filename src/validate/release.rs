@@ -75,7 +75,7 @@ fn crio_version(config: &Config, v: Version, c: &mut Checker) {
         Err(hint) => c.error(
             "runtime.crio_version",
             "the CRI-O version must be text",
-            hint.0,
+            format!("{}, like `crio_version: \"1.{}\"`", hint.0, v.minor),
         ),
         Ok(text) => {
             let want = format!("1.{}", v.minor);
