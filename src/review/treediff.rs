@@ -6,6 +6,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
 
+use serde_yaml::Value;
+
 use crate::review::facts::{self, Bundle, NodeKind, kind_of};
 use crate::review::tree::Tree;
 use crate::secrets::pki;
@@ -21,18 +23,25 @@ struct Summary {
     cni: BTreeSet<String>,
     /// Field → value of the init bundle's ClusterConfiguration.
     cluster: BTreeMap<&'static str, String>,
-    /// Bundle dir → whether it runs kubeadm init.
+    /// Each bundle's `user-data.yaml` path → whether the bundle runs kubeadm init.
     user_data: BTreeMap<String, bool>,
 }
 
 fn summarize(bundles: &[Bundle]) -> Summary {
     let mut s = Summary::default();
     for b in bundles {
-        s.user_data
+        s.add_bundle(b);
+    }
+    s
+}
+
+impl Summary {
+    fn add_bundle(&mut self, b: &Bundle) {
+        self.user_data
             .insert(facts_user_data(b), b.kind() == NodeKind::Init);
         for ca in &b.ca_certs {
             if let Ok(info) = pki::inspect_certificate(&ca.value) {
-                s.ca_hashes.insert(pki::ca_cert_hash(&info.spki_der));
+                self.ca_hashes.insert(pki::ca_cert_hash(&info.spki_der));
             }
         }
         for doc in b.kubeadm.iter().flat_map(|k| &k.value) {
@@ -40,63 +49,80 @@ fn summarize(bundles: &[Bundle]) -> Summary {
                 "InitConfiguration" => {
                     for t in doc["bootstrapTokens"].as_sequence().into_iter().flatten() {
                         if let Some(t) = t["token"].as_str() {
-                            s.tokens.insert(crate::digest::sha256_hex(t.as_bytes()));
+                            self.add_token(t);
                         }
                     }
                 }
-                "JoinConfiguration" => {
-                    let d = &doc["discovery"]["bootstrapToken"];
-                    if let Some(t) = d["token"].as_str() {
-                        s.tokens.insert(crate::digest::sha256_hex(t.as_bytes()));
-                    }
-                    // Workers carry only the pin: it stands for the CA where no
-                    // certificate is rendered.
-                    if b.ca_certs.is_empty() {
-                        for pin in d["caCertHashes"].as_sequence().into_iter().flatten() {
-                            if let Some(p) = pin.as_str() {
-                                s.ca_hashes.insert(p.to_string());
-                            }
-                        }
-                    }
-                }
-                "ClusterConfiguration" if b.kind() == NodeKind::Init => {
-                    let text = |v: &serde_yaml::Value| match v {
-                        serde_yaml::Value::Null => "(unset)".to_string(),
-                        serde_yaml::Value::String(s) => s.clone(),
-                        other => serde_yaml::to_string(other)
-                            .unwrap_or_default()
-                            .trim()
-                            .replace('\n', " "),
-                    };
-                    for (field, value) in [
-                        ("kubernetesVersion", &doc["kubernetesVersion"]),
-                        ("controlPlaneEndpoint", &doc["controlPlaneEndpoint"]),
-                        ("podSubnet", &doc["networking"]["podSubnet"]),
-                        ("serviceSubnet", &doc["networking"]["serviceSubnet"]),
-                        ("certSANs", &doc["apiServer"]["certSANs"]),
-                    ] {
-                        s.cluster.entry(field).or_insert_with(|| text(value));
-                    }
-                }
+                "JoinConfiguration" => self.add_join(b, doc),
+                "ClusterConfiguration" if b.kind() == NodeKind::Init => self.add_cluster(doc),
                 _ => {}
             }
         }
         for p in &b.pins {
-            s.pins
+            self.pins
                 .insert(format!("{}={}", p.value.package, p.value.version));
         }
         for r in &b.repos {
-            s.repos.insert(format!("{}: {}", r.value.name, r.value.url));
+            self.repos
+                .insert(format!("{}: {}", r.value.name, r.value.url));
         }
         for c in &b.cni {
             let net = facts::cni_pod_network(&c.value).unwrap_or_else(|e| e.message());
-            s.cni.insert(format!(
+            self.cni.insert(format!(
                 "{} {} (pod network {net})",
                 c.value.plugin, c.value.manifest_url
             ));
         }
     }
-    s
+
+    fn add_token(&mut self, token: &str) {
+        self.tokens
+            .insert(crate::digest::sha256_hex(token.as_bytes()));
+    }
+
+    fn add_join(&mut self, b: &Bundle, doc: &Value) {
+        let d = &doc["discovery"]["bootstrapToken"];
+        if let Some(t) = d["token"].as_str() {
+            self.add_token(t);
+        }
+        // Workers carry only the pin: it stands for the CA where no
+        // certificate is rendered.
+        if b.ca_certs.is_empty() {
+            for pin in d["caCertHashes"].as_sequence().into_iter().flatten() {
+                if let Some(p) = pin.as_str() {
+                    self.ca_hashes.insert(p.to_string());
+                }
+            }
+        }
+    }
+
+    /// For each field the first copy read wins.
+    fn add_cluster(&mut self, doc: &Value) {
+        for (field, value) in [
+            ("kubernetesVersion", &doc["kubernetesVersion"]),
+            ("controlPlaneEndpoint", &doc["controlPlaneEndpoint"]),
+            ("podSubnet", &doc["networking"]["podSubnet"]),
+            ("serviceSubnet", &doc["networking"]["serviceSubnet"]),
+            ("certSANs", &doc["apiServer"]["certSANs"]),
+        ] {
+            self.cluster
+                .entry(field)
+                .or_insert_with(|| field_text(value));
+        }
+    }
+}
+
+/// A ClusterConfiguration value on one line: `(unset)`, a string as it is, anything
+/// else as its YAML text with line breaks turned into spaces.
+fn field_text(v: &Value) -> String {
+    match v {
+        Value::Null => "(unset)".to_string(),
+        Value::String(s) => s.clone(),
+        other => serde_yaml::to_string(other)
+            .unwrap_or_default()
+            .trim()
+            .replace('\n', " "),
+    }
 }
 
 fn facts_user_data(b: &Bundle) -> String {
@@ -134,6 +160,31 @@ pub fn diff(old: &Tree, new: &Tree) -> String {
         summarize(&facts::bundles(old)),
         summarize(&facts::bundles(new)),
     );
+    let mut out = String::new();
+    let flags = operational_changes(old, new, &a, &b);
+    if flags.is_empty() {
+        out.push_str("operational changes: none\n");
+    } else {
+        out.push_str("operational changes:\n");
+        for f in &flags {
+            let _ = writeln!(out, "  ! {f}");
+        }
+    }
+    let files = file_changes(old, new);
+    if files.is_empty() {
+        out.push_str("files: identical\n");
+    } else {
+        let _ = writeln!(out, "files ({}):", files.len());
+        for f in files {
+            out.push_str(&f);
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// What the change means for running clusters, most disruptive first.
+fn operational_changes(old: &Tree, new: &Tree, a: &Summary, b: &Summary) -> Vec<String> {
     let mut flags = Vec::new();
     if let Some(change) = set_change(&a.ca_hashes, &b.ca_hashes) {
         flags.push(format!(
@@ -146,17 +197,7 @@ pub fn diff(old: &Tree, new: &Tree) -> String {
                 .to_string(),
         );
     }
-    for (file, init) in &b.user_data {
-        let (Some(x), Some(y)) = (old.get(file), new.get(file)) else {
-            continue;
-        };
-        if x.bytes != y.bytes {
-            let who = if *init { "control-plane " } else { "" };
-            flags.push(format!(
-                "{who}user-data changed ({file}): instances whose launch template or instance configuration carries it may be replaced"
-            ));
-        }
-    }
+    flags.extend(user_data_changes(old, new, b));
     let pins = set_change(&a.pins, &b.pins);
     let repos = set_change(&a.repos, &b.repos);
     if pins.is_some() || repos.is_some() {
@@ -179,16 +220,28 @@ pub fn diff(old: &Tree, new: &Tree) -> String {
             _ => {}
         }
     }
+    flags
+}
 
-    let mut out = String::new();
-    if flags.is_empty() {
-        out.push_str("operational changes: none\n");
-    } else {
-        out.push_str("operational changes:\n");
-        for f in &flags {
-            let _ = writeln!(out, "  ! {f}");
+/// Each bundle's user-data of the new tree that differs from the old tree's copy.
+fn user_data_changes(old: &Tree, new: &Tree, b: &Summary) -> Vec<String> {
+    let mut flags = Vec::new();
+    for (file, init) in &b.user_data {
+        let (Some(x), Some(y)) = (old.get(file), new.get(file)) else {
+            continue;
+        };
+        if x.bytes != y.bytes {
+            let who = if *init { "control-plane " } else { "" };
+            flags.push(format!(
+                "{who}user-data changed ({file}): instances whose launch template or instance configuration carries it may be replaced"
+            ));
         }
     }
+    flags
+}
+
+/// One line per added, changed or removed file, in path order (removed ones last).
+fn file_changes(old: &Tree, new: &Tree) -> Vec<String> {
     let mut files = Vec::new();
     for (path, f) in new {
         match old.get(path) {
@@ -208,14 +261,5 @@ pub fn diff(old: &Tree, new: &Tree) -> String {
     for path in old.keys().filter(|p| !new.contains_key(*p)) {
         files.push(format!("  removed: {path}"));
     }
-    if files.is_empty() {
-        out.push_str("files: identical\n");
-    } else {
-        let _ = writeln!(out, "files ({}):", files.len());
-        for f in files {
-            out.push_str(&f);
-            out.push('\n');
-        }
-    }
-    out
+    files
 }

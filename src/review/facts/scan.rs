@@ -1,0 +1,152 @@
+//! Part of `facts`: one script (a step file, `bootstrap.sh`, or a copy embedded in
+//! user-data) → the facts it carries. The here-documents it writes (kubeadm
+//! configuration, CA certificate), the kube packages it pins, the apt sources it adds
+//! and the CNI manifests it downloads and rewrites.
+
+use crate::review::facts::{Bundle, Cni, Found, Pin, Repo, yaml_documents};
+
+/// Terminator of the here-documents kubeprint writes (`render`).
+const HEREDOC_END: &str = "KUBEPRINT_EOF";
+const HEREDOC_OPEN: &str = "<<'KUBEPRINT_EOF'";
+/// Where the control plane installs the cluster CA certificate.
+const CA_CERT_PATH: &str = "/etc/kubernetes/pki/ca.crt";
+const CNI_MANIFEST_DIR: &str = "/etc/kubeprint/cni/";
+
+/// A quoted here-document: the line that opens it and its body.
+pub struct Heredoc<'a> {
+    pub opener: &'a str,
+    pub body: String,
+}
+
+pub fn heredocs(script: &str) -> Vec<Heredoc<'_>> {
+    let mut out = Vec::new();
+    let mut lines = script.lines();
+    while let Some(line) = lines.next() {
+        if !line.contains(HEREDOC_OPEN) {
+            continue;
+        }
+        let mut body = String::new();
+        for l in lines.by_ref() {
+            if l == HEREDOC_END {
+                break;
+            }
+            body.push_str(l);
+            body.push('\n');
+        }
+        out.push(Heredoc { opener: line, body });
+    }
+    out
+}
+
+/// Adds the facts of `text`, read from `file`, to `b`.
+pub(super) fn scan(b: &mut Bundle, file: &str, text: &str) {
+    scan_heredocs(b, file, text);
+    let mut cni: Option<Cni> = None;
+    for line in text.lines() {
+        let trimmed = line.trim_start();
+        if trimmed.starts_with('#') {
+            continue;
+        }
+        for pin in package_pins(line) {
+            b.pins.push(found(file, pin));
+        }
+        if let Some(repo) = apt_source(line) {
+            b.repos.push(found(file, repo));
+        }
+        if let Some(done) = cni_line(&mut cni, trimmed) {
+            b.cni.push(found(file, done));
+        }
+    }
+    if let Some(done) = cni {
+        b.cni.push(found(file, done));
+    }
+}
+
+fn found<T>(file: &str, value: T) -> Found<T> {
+    Found {
+        file: file.to_string(),
+        value,
+    }
+}
+
+/// The CA certificate and the kubeadm configuration are written as here-documents.
+fn scan_heredocs(b: &mut Bundle, file: &str, text: &str) {
+    for doc in heredocs(text) {
+        if doc.opener.contains(CA_CERT_PATH) {
+            b.ca_certs.push(found(file, doc.body.clone()));
+        } else if doc.body.contains("apiVersion: kubeadm.k8s.io/") {
+            match yaml_documents(&doc.body) {
+                Ok(docs) => b.kubeadm.push(found(file, docs)),
+                Err(e) => b.problems.push(format!(
+                    "{file}: the kubeadm configuration is not valid YAML ({e})"
+                )),
+            }
+        }
+    }
+}
+
+/// `apt-get install … kubelet=1.30.1-1.1 …` → the kube packages it pins.
+fn package_pins(line: &str) -> Vec<Pin> {
+    if !line.contains("install") {
+        return Vec::new();
+    }
+    shlex::split(line)
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|word| {
+            let (package, version) = word.split_once('=')?;
+            (matches!(package, "kubelet" | "kubeadm" | "kubectl") && !version.is_empty()).then(
+                || Pin {
+                    package: package.to_string(),
+                    version: version.to_string(),
+                },
+            )
+        })
+        .collect()
+}
+
+/// One line of the CNI step: `manifest='/etc/kubeprint/cni/<plugin>.yaml'`, the
+/// download, then `to='...'` per rewrite. `current` is the manifest being read; when a
+/// line starts the next one, the finished one is returned.
+fn cni_line(current: &mut Option<Cni>, trimmed: &str) -> Option<Cni> {
+    if let Some(path) = trimmed.strip_prefix("manifest=") {
+        let path = unquote(path);
+        let plugin = path
+            .strip_prefix(CNI_MANIFEST_DIR)
+            .and_then(|p| p.strip_suffix(".yaml"))?;
+        return current.replace(Cni {
+            plugin: plugin.to_string(),
+            manifest_url: String::new(),
+            rewrites: Vec::new(),
+        });
+    }
+    if let Some(c) = current.as_mut() {
+        if trimmed.contains("curl ") && trimmed.contains("\"$manifest.download\"") {
+            c.manifest_url = shlex::split(trimmed)
+                .and_then(|w| w.last().cloned())
+                .unwrap_or_default();
+        } else if let Some(to) = trimmed.strip_prefix("to=") {
+            c.rewrites.push(unquote(to));
+        }
+    }
+    None
+}
+
+fn unquote(word: &str) -> String {
+    shlex::split(word)
+        .and_then(|w| w.into_iter().next())
+        .unwrap_or_default()
+}
+
+/// `printf '%s\n' 'deb [signed-by=…] URL SUITE' | write_file /etc/apt/sources.list.d/NAME.list …`
+fn apt_source(line: &str) -> Option<Repo> {
+    let (_, list) = line.split_once("/etc/apt/sources.list.d/")?;
+    let name = list.split_whitespace().next()?.strip_suffix(".list")?;
+    let words = shlex::split(line.split('|').next()?)?;
+    let deb = words.iter().find(|w| w.starts_with("deb "))?;
+    let url = deb.split_whitespace().find(|w| w.contains("://"))?;
+    Some(Repo {
+        name: name.to_string(),
+        url: url.to_string(),
+    })
+}

@@ -1,0 +1,178 @@
+//! Part of `verify`: every bundle against the reference. Each kubeadm document (see
+//! `documents`), the init node's kubelet settings, every copy of the CA certificate,
+//! the CNI pod network and the package pins; then the summary of what agrees.
+
+use serde_yaml::Value;
+
+use crate::review::facts::{self, Bundle, NodeKind, kind_of};
+
+use super::documents::check_document;
+use super::packages::check_packages;
+use super::reference::{Reference, ca_hash};
+use super::{Outcome, display_dir};
+
+/// The fields of the reference ClusterConfiguration the cross-checks compare with.
+pub(super) struct ClusterSettings {
+    /// `kubernetesVersion` without its `v`.
+    version: String,
+    /// Its minor, `None` when it is not a version (reported).
+    minor: Option<u32>,
+    endpoint: String,
+    pod_subnet: String,
+    sans: Vec<String>,
+}
+
+impl ClusterSettings {
+    fn of(c: &Value) -> ClusterSettings {
+        let text = |v: &Value| v.as_str().unwrap_or_default().to_string();
+        let version = text(&c["kubernetesVersion"]);
+        let version = version.trim_start_matches('v').to_string();
+        ClusterSettings {
+            minor: version.split('.').nth(1).and_then(|m| m.parse().ok()),
+            version,
+            endpoint: text(&c["controlPlaneEndpoint"]),
+            pod_subnet: text(&c["networking"]["podSubnet"]),
+            sans: c["apiServer"]["certSANs"]
+                .as_sequence()
+                .into_iter()
+                .flatten()
+                .map(text)
+                .collect(),
+        }
+    }
+
+    /// Whether the API server certificate covers the host of `endpoint`: it is the
+    /// controlPlaneEndpoint's host or one of the certSANs.
+    pub(super) fn covers(&self, endpoint: &str) -> bool {
+        let host = host_of(endpoint);
+        host == host_of(&self.endpoint) || self.sans.iter().any(|s| s == host)
+    }
+}
+
+pub(super) fn check_cluster(bundles: &[Bundle], r: &Reference, out: &mut Outcome) {
+    let c = ClusterSettings::of(&r.cluster);
+    if c.endpoint.is_empty() {
+        out.problems.push(format!(
+            "{}: ClusterConfiguration has no controlPlaneEndpoint, so the API server certificate need not cover the address nodes join through",
+            r.file
+        ));
+    }
+    if c.minor.is_none() {
+        out.problems.push(format!(
+            "{}: kubernetesVersion `{}` is not a version",
+            r.file, c.version
+        ));
+    }
+    for b in bundles {
+        for k in &b.kubeadm {
+            for doc in &k.value {
+                check_document(doc, &k.file, r, &c, out);
+            }
+        }
+        if b.kind() == NodeKind::Init {
+            check_init_kubelet(b, out);
+        }
+        check_ca_copies(b, r, out);
+        check_cni(b, r, &c.pod_subnet, out);
+        check_packages(b, &c.version, c.minor, out);
+    }
+    summarize(bundles, r, &c, out);
+}
+
+/// kubeadm init writes the kubelet's configuration from its own: without a
+/// KubeletConfiguration the kubelet keeps its default cgroup driver.
+fn check_init_kubelet(b: &Bundle, out: &mut Outcome) {
+    let has_kubelet = b
+        .kubeadm
+        .iter()
+        .all(|k| k.value.iter().any(|d| kind_of(d) == "KubeletConfiguration"));
+    if !has_kubelet {
+        out.problems.push(format!(
+            "{}: the kubeadm init configuration has no KubeletConfiguration (cgroupDriver: systemd, which CRI-O uses)",
+            display_dir(&b.dir)
+        ));
+    }
+}
+
+/// Every copy of the CA certificate is the reference's (when that could be read).
+fn check_ca_copies(b: &Bundle, r: &Reference, out: &mut Outcome) {
+    for ca in &b.ca_certs {
+        match ca_hash(&ca.value) {
+            Ok(h) if h == r.ca_hash || r.ca_hash.is_empty() => {}
+            Ok(h) => out.problems.push(format!(
+                "{}: installs a CA certificate with hash {h}, but {} installs {}",
+                ca.file, r.ca_file, r.ca_hash
+            )),
+            Err(e) => out.problems.push(format!(
+                "{}: the CA certificate cannot be read: {e}",
+                ca.file
+            )),
+        }
+    }
+}
+
+/// The pod network each CNI step gives its manifest is the podSubnet.
+fn check_cni(b: &Bundle, r: &Reference, pod_subnet: &str, out: &mut Outcome) {
+    for cni in &b.cni {
+        match facts::cni_pod_network(&cni.value) {
+            Ok(net) if net == pod_subnet => {}
+            Ok(net) => out.problems.push(format!(
+                "{}: the {} manifest gets pod network {net}, but podSubnet is {pod_subnet} ({})",
+                cni.file, cni.value.plugin, r.file
+            )),
+            Err(e) => out.problems.push(format!("{}: {e}", cni.file)),
+        }
+    }
+}
+
+/// What agrees, for the success message.
+fn summarize(bundles: &[Bundle], r: &Reference, c: &ClusterSettings, out: &mut Outcome) {
+    let join_bundles = bundles
+        .iter()
+        .filter(|b| b.kind() == NodeKind::Join)
+        .count();
+    let joins = bundles
+        .iter()
+        .flat_map(|b| &b.kubeadm)
+        .flat_map(|k| &k.value)
+        .filter(|d| kind_of(d) == "JoinConfiguration")
+        .count();
+    if !r.ca_hash.is_empty() {
+        out.summary.push(format!(
+            "token and CA pin {} agree in {join_bundles} joining bundle(s) ({joins} join configurations, counting copies)",
+            r.ca_hash
+        ));
+    }
+    if !c.endpoint.is_empty() {
+        out.summary.push(format!(
+            "endpoint {} is covered by the API server certificate",
+            c.endpoint
+        ));
+    }
+    let mut cni_seen: Vec<&str> = bundles
+        .iter()
+        .flat_map(|b| &b.cni)
+        .map(|cni| cni.value.plugin.as_str())
+        .collect();
+    cni_seen.dedup();
+    let pod_subnet = &c.pod_subnet;
+    out.summary.push(match cni_seen.as_slice() {
+        [] => format!("pod subnet {pod_subnet} (no CNI step)"),
+        plugins => format!("pod subnet {pod_subnet} matches {}", plugins.join(", ")),
+    });
+    out.summary.push(format!(
+        "packages pinned to Kubernetes {}; CRI-O socket and systemd cgroup driver set",
+        c.version
+    ));
+}
+
+/// `10.0.0.1:6443` → `10.0.0.1`, `[fd00::1]:6443` → `fd00::1`, `name` → `name`.
+fn host_of(endpoint: &str) -> &str {
+    if let Some(rest) = endpoint.strip_prefix('[') {
+        return rest.split(']').next().unwrap_or(rest);
+    }
+    match endpoint.rsplit_once(':') {
+        Some((host, port)) if port.chars().all(|c| c.is_ascii_digit()) => host,
+        _ => endpoint,
+    }
+}

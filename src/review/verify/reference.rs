@@ -1,0 +1,108 @@
+//! Part of `verify`: the reference every other file is compared with, read from the
+//! first init bundle's own step files: its bootstrap tokens, its ClusterConfiguration
+//! and the public hash of the CA certificate it installs.
+
+use serde_yaml::Value;
+
+use crate::error::Result;
+use crate::review::facts::{Bundle, NodeKind, kind_of};
+use crate::secrets::pki;
+
+use super::{Outcome, display_dir};
+
+/// What every other file is compared with: the first init bundle's own step files.
+pub(super) struct Reference {
+    /// The step file the kubeadm configuration was read from, named in messages.
+    pub file: String,
+    pub tokens: Vec<String>,
+    pub cluster: Value,
+    /// The file the CA certificate was read from and its `sha256:` pin; both empty when
+    /// there is none or it cannot be read (reported once, here).
+    pub ca_file: String,
+    pub ca_hash: String,
+}
+
+/// `None` (reported) when there is nothing to compare with: no init bundle, no kubeadm
+/// configuration in its step, or no ClusterConfiguration in it.
+pub(super) fn reference(bundles: &[Bundle], out: &mut Outcome) -> Option<Reference> {
+    let Some(init) = bundles.iter().find(|b| b.kind() == NodeKind::Init) else {
+        out.problems
+            .push("no bundle runs `kubeadm init` (a `kubeadm-init` step)".to_string());
+        return None;
+    };
+    let Some(config) = init.step_kubeadm() else {
+        out.problems.push(format!(
+            "{}: the kubeadm-init step has no kubeadm configuration here-document",
+            display_dir(&init.dir)
+        ));
+        return None;
+    };
+    let docs = &config.value;
+    let tokens = bootstrap_tokens(docs);
+    if tokens.is_empty() {
+        out.problems.push(format!(
+            "{}: InitConfiguration has no bootstrapTokens, so no node can join",
+            config.file
+        ));
+    }
+    let Some(cluster) = docs
+        .iter()
+        .find(|d| kind_of(d) == "ClusterConfiguration")
+        .cloned()
+    else {
+        out.problems
+            .push(format!("{}: no ClusterConfiguration document", config.file));
+        return None;
+    };
+    let (ca_file, ca_hash) = reference_ca(init, out);
+    Some(Reference {
+        file: config.file.clone(),
+        tokens,
+        cluster,
+        ca_file,
+        ca_hash,
+    })
+}
+
+/// The `token` of every `bootstrapTokens` entry of the InitConfiguration documents.
+fn bootstrap_tokens(docs: &[Value]) -> Vec<String> {
+    docs.iter()
+        .filter(|d| kind_of(d) == "InitConfiguration")
+        .flat_map(|d| {
+            d["bootstrapTokens"]
+                .as_sequence()
+                .cloned()
+                .unwrap_or_default()
+        })
+        .filter_map(|t| t["token"].as_str().map(str::to_string))
+        .collect()
+}
+
+/// The init bundle's first CA certificate: its file and hash, or two empty strings
+/// (reported) when there is none or it cannot be read.
+fn reference_ca(init: &Bundle, out: &mut Outcome) -> (String, String) {
+    match init.ca_certs.first() {
+        None => {
+            out.problems.push(format!(
+                "{}: no step installs the cluster CA certificate (/etc/kubernetes/pki/ca.crt), so the CA pin cannot be checked",
+                display_dir(&init.dir)
+            ));
+            (String::new(), String::new())
+        }
+        Some(ca) => match ca_hash(&ca.value) {
+            Ok(h) => (ca.file.clone(), h),
+            Err(e) => {
+                out.problems.push(format!(
+                    "{}: the CA certificate cannot be read: {e}",
+                    ca.file
+                ));
+                (String::new(), String::new())
+            }
+        },
+    }
+}
+
+/// The `sha256:` pin of a PEM CA certificate, as `caCertHashes` carries it.
+pub(super) fn ca_hash(pem: &str) -> Result<String> {
+    pki::inspect_certificate(pem).map(|info| pki::ca_cert_hash(&info.spki_der))
+}
