@@ -111,7 +111,10 @@ impl<'a> Checker<'a> {
                 self.error(
                     FIELD,
                     "the Kubernetes version must be a full X.Y.Z",
-                    format!("{}, with all three parts, like `version: \"1.35.2\"`", hint.0),
+                    format!(
+                        "{}, with all three parts, like `version: \"1.35.2\"`",
+                        hint.0
+                    ),
                 );
                 return None;
             }

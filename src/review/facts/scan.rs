@@ -5,12 +5,7 @@
 
 use crate::review::facts::{Bundle, Cni, Found, Pin, Repo, yaml_documents};
 
-/// Terminator of the here-documents kubeprint writes (`render`).
-const HEREDOC_END: &str = "KUBEPRINT_EOF";
-const HEREDOC_OPEN: &str = "<<'KUBEPRINT_EOF'";
-/// Where the control plane installs the cluster CA certificate.
-const CA_CERT_PATH: &str = "/etc/kubernetes/pki/ca.crt";
-const CNI_MANIFEST_DIR: &str = "/etc/kubeprint/cni/";
+use crate::layout::{CA_CERT_PATH, CNI_MANIFEST_DIR, HEREDOC_END};
 
 /// A quoted here-document: the line that opens it and its body.
 pub struct Heredoc<'a> {
@@ -22,7 +17,7 @@ pub fn heredocs(script: &str) -> Vec<Heredoc<'_>> {
     let mut out = Vec::new();
     let mut lines = script.lines();
     while let Some(line) = lines.next() {
-        if !line.contains(HEREDOC_OPEN) {
+        if !line.contains(&format!("<<'{HEREDOC_END}'")) {
             continue;
         }
         let mut body = String::new();
@@ -113,6 +108,7 @@ fn cni_line(current: &mut Option<Cni>, trimmed: &str) -> Option<Cni> {
         let path = unquote(path);
         let plugin = path
             .strip_prefix(CNI_MANIFEST_DIR)
+            .and_then(|rest| rest.strip_prefix('/'))
             .and_then(|p| p.strip_suffix(".yaml"))?;
         return current.replace(Cni {
             plugin: plugin.to_string(),

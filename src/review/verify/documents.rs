@@ -4,7 +4,7 @@
 
 use serde_yaml::Value;
 
-use crate::plan::kubeadm::CRIO_SOCKET;
+use crate::layout::CRIO_SOCKET;
 use crate::review::facts::kind_of;
 
 use super::Outcome;

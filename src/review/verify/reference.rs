@@ -84,8 +84,9 @@ fn reference_ca(init: &Bundle, out: &mut Outcome) -> (String, String) {
     match init.ca_certs.first() {
         None => {
             out.problems.push(format!(
-                "{}: no step installs the cluster CA certificate (/etc/kubernetes/pki/ca.crt), so the CA pin cannot be checked",
-                display_dir(&init.dir)
+                "{}: no step installs the cluster CA certificate ({}), so the CA pin cannot be checked",
+                display_dir(&init.dir),
+                crate::layout::CA_CERT_PATH
             ));
             (String::new(), String::new())
         }
