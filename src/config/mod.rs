@@ -1,188 +1,23 @@
 //! Stage 1, load: `cluster.yaml` text → [`Config`], the definition exactly as written.
 //!
-//! Every key is optional here (absent keys take the guide's defaults in `validate`), and
-//! unknown keys are rejected so a typo never silently falls back to a default.
+//! Each key is read on its own (`check_field`), so every unknown key and wrong type is
+//! reported at once with its path and position; `validate` decides what is required.
 
-use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_yaml::{Mapping, Value};
 
 use crate::diagnostics::Diagnostic;
 
-/// The embedded default cluster: the 2021 guide (Kubernetes 1.21.3, CRI-O 1.21, Canal).
+mod nodes;
+mod schema;
 mod source;
 
+pub use schema::*;
 pub use source::SourceMap;
 
+/// The embedded default cluster: the 2021 guide (Kubernetes 1.21.3, CRI-O 1.21, Canal).
 pub const DEFAULT_CLUSTER: &str = include_str!("../../examples/guide-1.21.yaml");
 pub const DEFAULT_CLUSTER_NAME: &str = "<embedded default cluster>";
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Config {
-    pub name: Option<String>,
-    pub os: Option<String>,
-    #[serde(default)]
-    pub kubernetes: KubernetesConfig,
-    #[serde(default)]
-    pub runtime: RuntimeConfig,
-    #[serde(default)]
-    pub cni: CniConfig,
-    pub admin_user: Option<String>,
-    #[serde(default)]
-    pub packages: PackagesConfig,
-    /// Optional inventory: machines known by name and address.
-    pub nodes: Option<Vec<NodeConfig>>,
-    #[serde(default)]
-    pub image: ImageConfig,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ImageConfig {
-    pub arch: Option<String>,
-}
-
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct NodeConfig {
-    pub name: Option<String>,
-    pub role: Option<String>,
-    pub address: Option<String>,
-    #[serde(default)]
-    pub labels: std::collections::BTreeMap<String, String>,
-    /// Absent: kubeadm's default taints; present, even empty: exactly these.
-    pub taints: Option<Vec<TaintConfig>>,
-}
-
-/// A taint as written: a mapping (`{key, value, effect}`) or kubectl's
-/// `key=value:Effect` / `key:Effect`; both read into the same fields.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(from = "TaintInput")]
-pub struct TaintConfig {
-    pub key: Option<String>,
-    pub value: Option<String>,
-    pub effect: Option<String>,
-}
-
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum TaintInput {
-    Kubectl(String),
-    Fields(TaintFields),
-}
-
-/// The mapping form's keys.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct TaintFields {
-    pub key: Option<String>,
-    pub value: Option<String>,
-    pub effect: Option<String>,
-}
-
-impl From<TaintInput> for TaintConfig {
-    fn from(input: TaintInput) -> Self {
-        match input {
-            TaintInput::Fields(f) => TaintConfig {
-                key: f.key,
-                value: f.value,
-                effect: f.effect,
-            },
-            TaintInput::Kubectl(text) => parse_kubectl_taint(&text),
-        }
-    }
-}
-
-/// `key=value:Effect` or `key:Effect`, as `kubectl taint` and kubespray write taints.
-/// Whatever is missing stays `None` for validation to report.
-pub fn parse_kubectl_taint(text: &str) -> TaintConfig {
-    let (spec, effect) = match text.rsplit_once(':') {
-        Some((spec, effect)) => (spec, Some(effect.to_string())),
-        None => (text, None),
-    };
-    let (key, value) = match spec.split_once('=') {
-        Some((key, value)) => (key, Some(value.to_string())),
-        None => (spec, None),
-    };
-    TaintConfig {
-        key: Some(key.to_string()),
-        value,
-        effect,
-    }
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct KubernetesConfig {
-    /// Kept as a raw scalar: `1.30` written without quotes is a YAML number, which we
-    /// want to explain rather than misread.
-    pub version: Option<Scalar>,
-    pub endpoint: Option<String>,
-    pub pod_subnet: Option<String>,
-    pub service_subnet: Option<String>,
-    pub dns_domain: Option<String>,
-    pub token_ttl: Option<Scalar>,
-    pub cert_sans: Option<Vec<String>>,
-    /// How many control planes (default: those in `nodes`, else 1).
-    pub control_planes: Option<u32>,
-    /// The port the API servers bind (default 6443); the endpoint's port may differ
-    /// behind a load balancer.
-    pub api_server_port: Option<u16>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RuntimeConfig {
-    pub crio_version: Option<Scalar>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct CniConfig {
-    pub plugin: Option<String>,
-    pub manifest: Option<String>,
-    pub manifest_sha256: Option<String>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct PackagesConfig {
-    pub kubernetes_repo: Option<String>,
-    pub kubernetes_key: Option<String>,
-    pub crio_repo: Option<String>,
-    pub crio_key: Option<String>,
-}
-
-/// A scalar that may have been written as a string or a number.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(untagged)]
-pub enum Scalar {
-    Text(String),
-    Integer(i64),
-    Float(f64),
-}
-
-impl Scalar {
-    /// The value as text; `Err` carries a hint when YAML read it as a number, since a
-    /// number cannot be turned back into what was typed (`1.20` reads as `1.2`).
-    pub fn as_text(&self) -> Result<String, NumberRead> {
-        match self {
-            Scalar::Text(s) => Ok(s.clone()),
-            Scalar::Integer(i) => Ok(i.to_string()),
-            // Say what was read, not what might have been typed: `1.35` reads as 1.35,
-            // `1.20` as 1.2, and only the second lost anything.
-            Scalar::Float(f) => Err(NumberRead(format!(
-                "YAML read this unquoted value as the number {f}, not as text; write it in quotes"
-            ))),
-        }
-    }
-}
-
-/// Why a scalar cannot be taken as text: YAML read it as a number. Holds the hint to
-/// show with the field's diagnostic.
-#[derive(Debug, Clone, PartialEq)]
-pub struct NumberRead(pub String);
 
 /// A definition as far as it could be read: the fields that failed are left out of
 /// `config` (and listed in `failed`), so validation can still check the rest.
@@ -267,7 +102,7 @@ fn keep_top_level(
         "packages" => check_section::<PackagesConfig>(name, value, source, problems, failed),
         "image" => check_section::<ImageConfig>(name, value, source, problems, failed),
         "nodes" if value.is_sequence() => {
-            check_nodes(value, source, problems, failed);
+            nodes::check_nodes(value, source, problems, failed);
             return true;
         }
         _ => {
@@ -283,95 +118,6 @@ fn keep_top_level(
         failed.push(name.to_string());
     }
     !drop
-}
-
-/// Checks every key of every `nodes` entry on its own, so a typo inside a node is
-/// reported at its own position with its full path (`nodes[1].adress`), and the rest
-/// of the inventory is still checked.
-fn check_nodes(
-    value: &mut Value,
-    source: &SourceMap,
-    problems: &mut Vec<Diagnostic>,
-    failed: &mut Vec<String>,
-) {
-    let Value::Sequence(items) = value else {
-        return;
-    };
-    // An entry that is not a mapping is reported and dropped, so the others still load.
-    let mut i = 0;
-    items.retain(|item| {
-        let path = format!("nodes[{i}]");
-        i += 1;
-        if item.is_mapping() {
-            return true;
-        }
-        problems.push(
-            Diagnostic::error(&path, "a node must be a mapping of keys")
-                .help("write `- name: ...` followed by indented `role:` and `address:` lines")
-                .at(source.locate(&path)),
-        );
-        false
-    });
-    for (i, item) in items.iter_mut().enumerate() {
-        let path = format!("nodes[{i}]");
-        let Value::Mapping(map) = item else {
-            continue;
-        };
-        map.retain(|key, value| {
-            let Some(name) = key.as_str() else {
-                problems.push(
-                    Diagnostic::error(&path, "keys must be strings")
-                        .help("quote the key")
-                        .at(source.locate(&path)),
-                );
-                return false;
-            };
-            if name == "taints"
-                && let Value::Sequence(taints) = value
-            {
-                check_taints(&path, taints, source, problems, failed);
-                return true;
-            }
-            let ok = check_field::<NodeConfig>(&path, name, value, source, problems);
-            if !ok {
-                failed.push(format!("{path}.{name}"));
-            }
-            ok
-        });
-    }
-}
-
-/// Each taint is kubectl's text form or a mapping whose keys are checked one by one.
-fn check_taints(
-    node: &str,
-    taints: &mut [Value],
-    source: &SourceMap,
-    problems: &mut Vec<Diagnostic>,
-    failed: &mut Vec<String>,
-) {
-    for (t, taint) in taints.iter_mut().enumerate() {
-        let path = format!("{node}.taints[{t}]");
-        match taint {
-            Value::String(_) => {}
-            Value::Mapping(map) => map.retain(|key, value| {
-                let name = key.as_str().unwrap_or_default();
-                let ok = check_field::<TaintFields>(&path, name, value, source, problems);
-                if !ok {
-                    failed.push(format!("{path}.{name}"));
-                }
-                ok
-            }),
-            _ => {
-                problems.push(
-                    Diagnostic::error(&path, "a taint is `key=value:Effect` or a mapping")
-                        .help("write `dedicated=infra:NoSchedule`, or `{key: dedicated, value: infra, effect: NoSchedule}`")
-                        .at(source.locate(&path)),
-                );
-                failed.push(path);
-                *taint = Value::String(String::new());
-            }
-        }
-    }
 }
 
 /// Checks each key of a section separately so every problem in it is reported.
@@ -414,7 +160,7 @@ fn check_section<T: DeserializeOwned>(
 
 /// Deserializes `{name: value}` into `T` (all of whose fields are optional), so only
 /// this field's problem can surface. Returns whether the field is fine.
-fn check_field<T: DeserializeOwned>(
+pub(super) fn check_field<T: DeserializeOwned>(
     section: &str,
     name: &str,
     value: &Value,
