@@ -74,7 +74,11 @@ enum Command {
         command: crate::cli::secret_commands::SecretsCommand,
     },
     /// Print the release matrix: supported Kubernetes minors and what each one uses.
-    Versions,
+    Versions {
+        /// `json`: `{"releases": [...], "operating_systems": [...]}`.
+        #[arg(long, value_enum, default_value_t = Output::Text)]
+        output: Output,
+    },
     /// Render in memory and compare with a rendered directory; exit 1 with diffs when
     /// it differs (for CI on pull requests). Never writes anything.
     Check {
@@ -98,6 +102,9 @@ enum Command {
         /// A rendered directory.
         #[arg(value_name = "DIR")]
         dir: PathBuf,
+        /// `json`: `{"problems": [...], "summary": [...]}` on stdout.
+        #[arg(long, value_enum, default_value_t = Output::Text)]
+        output: Output,
     },
     /// Print each role's steps in order, with their purpose and stage (bake/boot).
     Explain {
@@ -105,6 +112,10 @@ enum Command {
         /// when absent.
         #[arg(short, long, value_name = "FILE")]
         config: Option<PathBuf>,
+        /// `json`: the cluster, each role's steps (id, template, summary, stage, secret)
+        /// and the inventory nodes.
+        #[arg(long, value_enum, default_value_t = Output::Text)]
+        output: Output,
     },
     /// Print a shell completion script (`kubeprint completion bash > /etc/bash_completion.d/kubeprint`).
     Completion {
@@ -124,6 +135,22 @@ enum Command {
         #[arg(value_name = "NEW_DIR")]
         new: PathBuf,
     },
+}
+
+/// How reporting commands print: for people, or as JSON for scripts.
+#[derive(Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Output {
+    #[default]
+    Text,
+    Json,
+}
+
+/// Prints `value` as pretty JSON with a final newline.
+pub(crate) fn print_json<T: serde::Serialize>(value: &T) -> Result<()> {
+    let text = serde_json::to_string_pretty(value)
+        .map_err(|e| Error::new(format!("cannot write JSON: {e}")))?;
+    println!("{text}");
+    Ok(())
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -159,9 +186,9 @@ pub fn main() -> ExitCode {
                 redact,
             )
         }),
-        Command::Verify { dir } => crate::cli::review_commands::cmd_verify(&dir),
-        Command::Explain { config } => checked_cluster(config.as_deref(), false)
-            .and_then(|cluster| crate::cli::review_commands::cmd_explain(&cluster)),
+        Command::Verify { dir, output } => crate::cli::review_commands::cmd_verify(&dir, output),
+        Command::Explain { config, output } => checked_cluster(config.as_deref(), false)
+            .and_then(|cluster| crate::cli::review_commands::cmd_explain(&cluster, output)),
         Command::Diff { old, new } => crate::cli::review_commands::cmd_diff(&old, &new),
         Command::Completion { shell } => {
             let mut command = <Cli as clap::CommandFactory>::command();
@@ -174,7 +201,12 @@ pub fn main() -> ExitCode {
                 .render(&mut std::io::stdout())
                 .map_err(|e| Error::new(format!("cannot write the manual page: {e}")))
         }
-        Command::Versions => {
+        Command::Versions {
+            output: Output::Json,
+        } => print_json(&versions::versions()),
+        Command::Versions {
+            output: Output::Text,
+        } => {
             print!("{}", versions_table());
             Ok(())
         }

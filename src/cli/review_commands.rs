@@ -8,6 +8,7 @@ use crate::diagnostics::Report;
 use crate::error::{Error, Result};
 use std::path::Path;
 
+use crate::cli::{Output, print_json};
 use crate::render_cluster;
 use crate::review::check;
 use crate::review::explain;
@@ -119,16 +120,20 @@ fn regenerate_command(config: Option<&Path>, secrets_path: &Path, output: &Path)
 }
 
 /// `kubeprint verify DIR`: cross-check a rendered tree without the secrets file.
-pub fn cmd_verify(dir: &Path) -> Result<()> {
+pub fn cmd_verify(dir: &Path, output: Output) -> Result<()> {
     let shown = dir.display().to_string();
     let on_disk = tree::read(dir)?;
     let outcome = verify::verify(&on_disk);
-    if outcome.problems.is_empty() {
+    if output == Output::Json {
+        print_json(&outcome)?;
+    } else if outcome.problems.is_empty() {
         // The report goes to stdout, problems to stderr.
         println!("ok: `{shown}` is consistent");
         for line in &outcome.summary {
             println!("  {line}");
         }
+    }
+    if outcome.problems.is_empty() {
         return Ok(());
     }
     for p in &outcome.problems {
@@ -146,13 +151,16 @@ pub fn cmd_verify(dir: &Path) -> Result<()> {
 }
 
 /// `kubeprint explain`: each role's steps.
-pub fn cmd_explain(cluster: &crate::model::cluster::Cluster) -> Result<()> {
+pub fn cmd_explain(cluster: &crate::model::cluster::Cluster, output: Output) -> Result<()> {
+    if output == Output::Json {
+        return print_json(&explain::explained(cluster));
+    }
     print!("{}", explain::explain(cluster));
     Ok(())
 }
 
-/// `kubeprint diff OLD NEW`: what changed, operationally.
-/// `kubeprint diff OLD NEW`: the report on stdout; exit 1 when the trees differ.
+/// `kubeprint diff OLD NEW`: what changed, operationally, on stdout; exit 1 when the
+/// trees differ.
 pub fn cmd_diff(old: &Path, new: &Path) -> Result<()> {
     let a = tree::read(old)?;
     let b = tree::read(new)?;

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use clap::Subcommand;
 
+use crate::cli::{Output, print_json};
 use crate::diagnostics::{Diagnostic, Report};
 use crate::secrets::pki::{self, KeyType};
 use crate::secrets::{self, CertPair, CheckedSecrets, KeyPairPem, Secret, Secrets};
@@ -67,6 +68,10 @@ pub enum SecretsCommand {
         /// The secrets file.
         #[arg(short, long, value_name = "FILE", default_value = "secrets.yaml")]
         secrets: PathBuf,
+        /// `json`: the same public facts as fields (cluster, ca_cert_hash, token_id,
+        /// certificates, ...).
+        #[arg(long, value_enum, default_value_t = Output::Text)]
+        output: Output,
     },
     /// Replace only the bootstrap token (CAs and keys stay).
     RotateToken {
@@ -96,7 +101,7 @@ pub fn run(command: SecretsCommand) -> Result<()> {
             let cluster = crate::cli::checked_cluster(config.as_deref(), false)?;
             import(&cluster.name, &pki_dir, &output, force)
         }
-        SecretsCommand::Show { secrets } => show(&secrets),
+        SecretsCommand::Show { secrets, output } => show(&secrets, output),
         SecretsCommand::RotateToken { secrets } => rotate(&secrets),
     }
 }
@@ -188,28 +193,31 @@ fn load(path: &Path) -> Result<CheckedSecrets> {
     Ok(secrets::load(path).map_err(|d| Report::of(path.display().to_string(), d))?)
 }
 
-fn show(path: &Path) -> Result<()> {
+/// The public facts `secrets show` prints; with `--output json` these field names are
+/// the interface. No secret value, only hashes, fingerprints and the token's id.
+#[derive(serde::Serialize)]
+struct Shown {
+    file: String,
+    cluster: Option<String>,
+    ca_cert_hash: String,
+    token_id: String,
+    token_created: Option<String>,
+    token_age_seconds: Option<i64>,
+    certificates: Vec<ShownCert>,
+    service_account_key: bool,
+}
+
+#[derive(serde::Serialize)]
+struct ShownCert {
+    name: String,
+    subject: String,
+    expires: String,
+    sha256: String,
+}
+
+fn shown(path: &Path) -> Result<Shown> {
     let checked = load(path)?;
     let s = &checked.secrets;
-    let token = s.bootstrap_token.expose();
-    println!("secrets file:   {}", path.display());
-    match &s.cluster {
-        Some(name) => println!("cluster:        {name}"),
-        None => println!("cluster:        (not recorded; add `cluster: NAME` to the file)"),
-    }
-    println!("CA hash:        {}", checked.ca_cert_hash);
-    match secrets::token_age_seconds(s) {
-        Some(age) => println!(
-            "token id:       {} (created {}, {} ago)",
-            &token[..6],
-            s.token_created.as_deref().unwrap_or(""),
-            human(age)
-        ),
-        None => println!(
-            "token id:       {} (creation time not recorded)",
-            &token[..6]
-        ),
-    }
     let mut certs: Vec<(String, &str)> =
         vec![("cluster CA".into(), s.cluster_ca.certificate.as_str())];
     if let Some(c) = &s.front_proxy_ca {
@@ -221,17 +229,61 @@ fn show(path: &Path) -> Result<()> {
     for a in &s.admin {
         certs.push((format!("admin ({})", a.organization), &a.certificate));
     }
-    for (name, pem) in certs {
-        if let Ok(info) = pki::inspect_certificate(pem) {
-            println!("{name}:");
-            println!("  subject:      {}", info.subject);
-            println!("  expires:      {}", info.not_after);
-            println!("  sha256:       {}", info.fingerprint);
-        }
+    Ok(Shown {
+        file: path.display().to_string(),
+        cluster: s.cluster.clone(),
+        ca_cert_hash: checked.ca_cert_hash.clone(),
+        token_id: s.bootstrap_token.expose()[..6].to_string(),
+        token_created: s.token_created.clone(),
+        token_age_seconds: secrets::token_age_seconds(s),
+        certificates: certs
+            .into_iter()
+            .filter_map(|(name, pem)| {
+                let info = pki::inspect_certificate(pem).ok()?;
+                Some(ShownCert {
+                    name,
+                    subject: info.subject,
+                    expires: info.not_after,
+                    sha256: info.fingerprint,
+                })
+            })
+            .collect(),
+        service_account_key: s.service_account.is_some(),
+    })
+}
+
+fn show(path: &Path, output: Output) -> Result<()> {
+    let shown = shown(path)?;
+    if output == Output::Json {
+        return print_json(&shown);
+    }
+    println!("secrets file:   {}", shown.file);
+    match &shown.cluster {
+        Some(name) => println!("cluster:        {name}"),
+        None => println!("cluster:        (not recorded; add `cluster: NAME` to the file)"),
+    }
+    println!("CA hash:        {}", shown.ca_cert_hash);
+    match shown.token_age_seconds {
+        Some(age) => println!(
+            "token id:       {} (created {}, {} ago)",
+            shown.token_id,
+            shown.token_created.as_deref().unwrap_or(""),
+            human(age)
+        ),
+        None => println!(
+            "token id:       {} (creation time not recorded)",
+            shown.token_id
+        ),
+    }
+    for cert in &shown.certificates {
+        println!("{}:", cert.name);
+        println!("  subject:      {}", cert.subject);
+        println!("  expires:      {}", cert.expires);
+        println!("  sha256:       {}", cert.sha256);
     }
     println!(
         "service-account key: {}",
-        if s.service_account.is_some() {
+        if shown.service_account_key {
             "present"
         } else {
             "absent (added on next render)"

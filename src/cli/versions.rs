@@ -1,43 +1,106 @@
-//! `kubeprint versions`: the release matrix and the operating systems, as a table.
+//! `kubeprint versions`: the release matrix and the operating systems, as a table or
+//! as JSON (`--output json`; the field names below are the stable interface).
 
-use crate::model::matrix;
+use serde::Serialize;
+
+use crate::model::matrix::{self, CrioRepo, KubeRepo, Kubic};
+
+/// One Kubernetes minor and what kubeprint installs for it.
+#[derive(Serialize)]
+pub struct ReleaseRow {
+    pub minor: String,
+    pub kubeadm_api: &'static str,
+    pub packages: &'static str,
+    pub crio_repository: &'static str,
+    pub calico: &'static str,
+    /// Whether the Calico release is tested with this minor (else the nearest one).
+    pub calico_tested: bool,
+    pub flannel: &'static str,
+    pub end_of_life: &'static str,
+    pub end_of_life_reached: bool,
+}
+
+/// One operating system.
+#[derive(Serialize)]
+pub struct OsRow {
+    pub id: &'static str,
+    pub login_user: &'static str,
+    /// The oldest Kubernetes minor it installs without mirrors (`1.28`).
+    pub oldest_release: String,
+    /// CRI-O minors openSUSE Kubic published for it; `?` marks ones no source confirms.
+    pub kubic: Vec<String>,
+}
+
+#[derive(Serialize)]
+pub struct Versions {
+    pub releases: Vec<ReleaseRow>,
+    pub operating_systems: Vec<OsRow>,
+}
+
+pub fn versions() -> Versions {
+    let releases = matrix::RELEASES
+        .iter()
+        .map(|r| ReleaseRow {
+            minor: format!("1.{}", r.minor),
+            kubeadm_api: r.kubeadm_api.api_version(),
+            packages: match r.kube_repo {
+                KubeRepo::Legacy => "apt.kubernetes.io",
+                KubeRepo::PkgsK8s => "pkgs.k8s.io",
+            },
+            crio_repository: match r.crio_repo {
+                CrioRepo::Kubic => "opensuse kubic",
+                CrioRepo::Isv => "opensuse isv",
+            },
+            calico: r.calico.tag,
+            calico_tested: r.calico.tests(r.minor),
+            flannel: r.flannel.tag,
+            end_of_life: r.end_of_life,
+            end_of_life_reached: r.is_end_of_life(),
+        })
+        .collect();
+    let operating_systems = matrix::OPERATING_SYSTEMS
+        .iter()
+        .map(|os| OsRow {
+            id: os.id,
+            login_user: os.login_user,
+            oldest_release: format!("1.{}", os.oldest_supported_minor()),
+            kubic: os
+                .kubic_minors()
+                .iter()
+                .map(|m| match os.kubic(*m) {
+                    Kubic::Unconfirmed => format!("1.{m}?"),
+                    _ => format!("1.{m}"),
+                })
+                .collect(),
+        })
+        .collect();
+    Versions {
+        releases,
+        operating_systems,
+    }
+}
 
 pub fn versions_table() -> String {
+    let v = versions();
     let mut out = format!(
         "{:<6} {:<8} {:<17} {:<20} {:<8} {:<8} {}\n",
         "minor", "kubeadm", "packages", "cri-o", "calico", "flannel", "end of life"
     );
-    for r in matrix::RELEASES {
-        let packages = match r.kube_repo {
-            matrix::KubeRepo::Legacy => "apt.kubernetes.io",
-            matrix::KubeRepo::PkgsK8s => "pkgs.k8s.io",
-        };
-        let crio = match r.crio_repo {
-            matrix::CrioRepo::Kubic => "opensuse kubic",
-            matrix::CrioRepo::Isv => "opensuse isv",
-        };
-        let api = r
-            .kubeadm_api
-            .api_version()
-            .trim_start_matches("kubeadm.k8s.io/");
-        let eol = if r.is_end_of_life() {
-            format!("{} (EOL)", r.end_of_life)
-        } else {
-            r.end_of_life.to_string()
-        };
+    for r in &v.releases {
+        let calico = format!("{}{}", r.calico, if r.calico_tested { "" } else { "*" });
+        let eol = format!(
+            "{}{}",
+            r.end_of_life,
+            if r.end_of_life_reached { " (EOL)" } else { "" }
+        );
         out.push_str(&format!(
-            "1.{:<4} {:<8} {:<17} {:<20} {:<8} {:<8} {}\n",
+            "{:<6} {:<8} {:<17} {:<20} {:<8} {:<8} {eol}\n",
             r.minor,
-            api,
-            packages,
-            format!("{crio} 1.{}", r.minor),
-            if r.calico.tests(r.minor) {
-                r.calico.tag.to_string()
-            } else {
-                format!("{}*", r.calico.tag)
-            },
-            r.flannel.tag,
-            eol
+            r.kubeadm_api.trim_start_matches("kubeadm.k8s.io/"),
+            r.packages,
+            format!("{} {}", r.crio_repository, r.minor),
+            calico,
+            r.flannel,
         ));
     }
     out.push_str(
@@ -47,23 +110,17 @@ pub fn versions_table() -> String {
         "{:<13} {:<7} {:<11} {}\n",
         "os", "login", "kubernetes", "cri-o from openSUSE Kubic (before 1.28)"
     ));
-    for os in matrix::OPERATING_SYSTEMS {
-        let kubic = match os.kubic_minors().as_slice() {
-            [] => "none".to_string(),
-            minors => minors
-                .iter()
-                .map(|m| match os.kubic(*m) {
-                    matrix::Kubic::Unconfirmed => format!("1.{m}?"),
-                    _ => format!("1.{m}"),
-                })
-                .collect::<Vec<_>>()
-                .join(" "),
+    for os in &v.operating_systems {
+        let kubic = if os.kubic.is_empty() {
+            "none".to_string()
+        } else {
+            os.kubic.join(" ")
         };
         out.push_str(&format!(
             "{:<13} {:<7} {:<11} {kubic}\n",
             os.id,
             os.login_user,
-            format!("1.{}+", os.oldest_supported_minor())
+            format!("{}+", os.oldest_release)
         ));
     }
     out.push_str("? published according to no source; rendered with a warning\n");

@@ -7,6 +7,50 @@ use std::fmt::Write;
 use crate::model::cluster::Cluster;
 use crate::plan::{self, Role, Stage};
 
+/// The same account as data, for `explain --output json`.
+#[derive(serde::Serialize)]
+pub struct Explained {
+    pub cluster: String,
+    pub kubernetes: String,
+    pub os: &'static str,
+    pub cni: &'static str,
+    pub endpoint: String,
+    pub roles: Vec<ExplainedRole>,
+    /// Inventory node name → its role.
+    pub nodes: Vec<(String, Role)>,
+}
+
+#[derive(serde::Serialize)]
+pub struct ExplainedRole {
+    pub role: Role,
+    pub purpose: &'static str,
+    pub steps: Vec<plan::Step>,
+}
+
+pub fn explained(cluster: &Cluster) -> Explained {
+    let bundles = plan::bundle_roles(cluster);
+    Explained {
+        cluster: cluster.name.clone(),
+        kubernetes: cluster.version.to_string(),
+        os: cluster.os.id,
+        cni: cluster.cni.plugin.name(),
+        endpoint: cluster.endpoint.host_port(),
+        roles: bundles
+            .iter()
+            .filter(|(_, node)| node.is_none())
+            .map(|(role, _)| ExplainedRole {
+                role: *role,
+                purpose: purpose(*role),
+                steps: plan::steps(*role),
+            })
+            .collect(),
+        nodes: bundles
+            .iter()
+            .filter_map(|(r, n)| n.map(|n| (n.name.clone(), *r)))
+            .collect(),
+    }
+}
+
 pub fn explain(cluster: &Cluster) -> String {
     let mut out = String::new();
     let cni = cluster.cni.plugin.name();

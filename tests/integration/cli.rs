@@ -758,3 +758,53 @@ fn completions_and_the_manual_come_from_the_same_definitions() {
         Some(2)
     );
 }
+
+#[test]
+fn reporting_commands_print_json_for_scripts() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    project(d);
+    let json = |args: &[&str]| -> serde_json::Value {
+        let o = kubeprint(d, args);
+        assert!(o.status.success(), "{args:?}: {}", stderr(&o));
+        serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{args:?}: {e}"))
+    };
+    let v = json(&["versions", "--output", "json"]);
+    let releases = v["releases"].as_array().unwrap();
+    assert_eq!(releases.len(), kubeprint::model::matrix::RELEASES.len());
+    assert_eq!(releases[0]["minor"], "1.21");
+    assert_eq!(releases[0]["calico_tested"], false);
+    assert!(
+        v["operating_systems"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|o| o["id"] == "debian-13" && o["login_user"] == "admin")
+    );
+
+    let e = json(&["explain", "--output", "json"]);
+    assert_eq!(e["cluster"], "kubernetes");
+    assert_eq!(e["roles"][0]["role"], "control-plane");
+    assert_eq!(e["roles"][0]["steps"][6]["id"], "07-kubeadm-init");
+    assert_eq!(e["roles"][0]["steps"][6]["secret"], true);
+
+    let s = json(&["secrets", "show", "-s", "secrets.yaml", "--output", "json"]);
+    assert_eq!(s["cluster"], "kubernetes");
+    assert!(s["ca_cert_hash"].as_str().unwrap().starts_with("sha256:"));
+    assert_eq!(s["token_id"].as_str().unwrap().len(), 6);
+    let secrets_text = fs::read_to_string(d.join("secrets.yaml")).unwrap();
+    let token = secrets_text
+        .lines()
+        .find_map(|l| l.strip_prefix("bootstrap_token: "))
+        .unwrap();
+    assert!(
+        !s.to_string().contains(token.trim()),
+        "no secret in the JSON"
+    );
+
+    let o = kubeprint(d, &["render", "-s", "secrets.yaml", "-o", "out"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let r = json(&["verify", "out", "--output", "json"]);
+    assert_eq!(r["problems"].as_array().unwrap().len(), 0, "{r}");
+    assert!(!r["summary"].as_array().unwrap().is_empty());
+}

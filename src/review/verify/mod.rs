@@ -24,7 +24,7 @@ use crate::artifact::MANIFEST;
 use crate::review::facts;
 use crate::review::tree::Tree;
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, serde::Serialize)]
 pub struct Outcome {
     /// `file: what disagrees`, never with a secret value.
     pub problems: Vec<String>,
