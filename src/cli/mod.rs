@@ -1,6 +1,7 @@
 //! The command line: parses arguments, runs the pipeline, reports, and maps outcomes to
 //! exit codes (0 success, 1 invalid input or failed render, 2 usage error).
 
+mod init_command;
 mod render_command;
 pub mod review_commands;
 pub mod secret_commands;
@@ -57,6 +58,25 @@ enum Command {
         /// (`user-data.mime`), to combine with your own cloud-config parts.
         #[arg(long, value_enum, default_value_t = Format::Yaml)]
         format: Format,
+    },
+    /// Write a commented starter cluster.yaml for a current release.
+    Init {
+        /// Where to write it; `-` prints it.
+        #[arg(short, long, value_name = "FILE", default_value = "cluster.yaml")]
+        output: PathBuf,
+        /// Operating system of the nodes.
+        #[arg(long, default_value = "ubuntu-24.04")]
+        os: String,
+        /// Kubernetes release (full X.Y.Z); default: the newest maintained release whose
+        /// pinned CNI is tested with it.
+        #[arg(long, value_name = "X.Y.Z")]
+        version: Option<String>,
+        /// Pod network plugin.
+        #[arg(long, default_value = "calico", value_parser = ["flannel", "canal", "calico", "none"])]
+        cni: String,
+        /// Replace an existing file.
+        #[arg(long)]
+        force: bool,
     },
     /// Check a cluster definition and print every problem found.
     Validate {
@@ -171,6 +191,13 @@ pub fn main() -> ExitCode {
             format,
         } => cmd_render(config.as_deref(), &secrets, &output, strict, redact, format),
         Command::Validate { config, strict } => cmd_validate(config.as_deref(), strict),
+        Command::Init {
+            output,
+            os,
+            version,
+            cni,
+            force,
+        } => cmd_init(&output, &os, version.as_deref(), &cni, force),
         Command::Secrets { command } => crate::cli::secret_commands::run(command),
         Command::Check {
             config,
@@ -256,6 +283,26 @@ pub(crate) fn checked_cluster(
         eprintln!("{report}");
     }
     Ok(cluster)
+}
+
+fn cmd_init(output: &Path, os: &str, version: Option<&str>, cni: &str, force: bool) -> Result<()> {
+    let text = init_command::starter(&init_command::Starter { os, version, cni })?;
+    // Only a definition that validates is written.
+    let (cluster, report) = load_cluster(&text, "<starter>", false);
+    if cluster.is_none() {
+        return Err(Error::Report(report));
+    }
+    if output == Path::new("-") {
+        print!("{text}");
+        return Ok(());
+    }
+    init_command::write(output, &text, force)?;
+    eprintln!(
+        "wrote {}: set the endpoint and name, then `kubeprint render -c {}`",
+        output.display(),
+        output.display()
+    );
+    Ok(())
 }
 
 fn cmd_validate(path: Option<&Path>, strict: bool) -> Result<()> {

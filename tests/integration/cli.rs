@@ -808,3 +808,71 @@ fn reporting_commands_print_json_for_scripts() {
     assert_eq!(r["problems"].as_array().unwrap().len(), 0, "{r}");
     assert!(!r["summary"].as_array().unwrap().is_empty());
 }
+
+#[test]
+fn init_writes_a_starter_that_validates_and_renders() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    for (os, cni) in [
+        ("ubuntu-24.04", "calico"),
+        ("debian-13", "flannel"),
+        ("ubuntu-22.04", "canal"),
+    ] {
+        let file = format!("{os}.yaml");
+        let o = kubeprint(d, &["init", "-o", &file, "--os", os, "--cni", cni]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        // Valid as written, without a single warning.
+        let v = kubeprint(d, &["validate", "-c", &file, "--strict"]);
+        assert!(v.status.success(), "{os}: {}", stderr(&v));
+        let r = kubeprint(
+            d,
+            &[
+                "render",
+                "-c",
+                &file,
+                "-s",
+                &format!("{os}-secrets.yaml"),
+                "-o",
+                &format!("{os}-out"),
+            ],
+        );
+        assert!(r.status.success(), "{os}: {}", stderr(&r));
+    }
+    let before = fs::read(d.join("ubuntu-24.04.yaml")).unwrap();
+    let again = kubeprint(d, &["init", "-o", "ubuntu-24.04.yaml"]);
+    assert_eq!(again.status.code(), Some(1));
+    assert!(stderr(&again).contains("--force"), "{}", stderr(&again));
+    assert_eq!(fs::read(d.join("ubuntu-24.04.yaml")).unwrap(), before);
+    let forced = kubeprint(
+        d,
+        &[
+            "init",
+            "-o",
+            "ubuntu-24.04.yaml",
+            "--force",
+            "--version",
+            "1.35.2",
+        ],
+    );
+    assert!(forced.status.success(), "{}", stderr(&forced));
+    assert!(
+        fs::read_to_string(d.join("ubuntu-24.04.yaml"))
+            .unwrap()
+            .contains("version: \"1.35.2\"")
+    );
+    // A starter that would not validate is not written.
+    let bad = kubeprint(
+        d,
+        &[
+            "init",
+            "-o",
+            "old.yaml",
+            "--os",
+            "debian-13",
+            "--version",
+            "1.30.2",
+        ],
+    );
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(!d.join("old.yaml").exists());
+}

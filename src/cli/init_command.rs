@@ -1,0 +1,117 @@
+//! `kubeprint init`: a commented starter `cluster.yaml` for a current release, which
+//! validates as written. It never overwrites a file without `--force`.
+
+use std::io::Write;
+use std::path::Path;
+
+use crate::error::{Error, Result};
+use crate::model::matrix;
+
+/// What the starter file says.
+pub struct Starter<'a> {
+    pub os: &'a str,
+    pub version: Option<&'a str>,
+    pub cni: &'a str,
+}
+
+/// The newest maintained release whose pinned Calico is tested with it and which the
+/// OS installs: the release a new cluster should start on.
+fn current_minor(os: &matrix::Os) -> u32 {
+    matrix::RELEASES
+        .iter()
+        .rev()
+        .find(|r| {
+            !r.is_end_of_life() && r.calico.tests(r.minor) && r.minor >= os.oldest_supported_minor()
+        })
+        .map_or(matrix::supported_range().1, |r| r.minor)
+}
+
+pub fn starter(s: &Starter) -> Result<String> {
+    let os = matrix::os(s.os).ok_or_else(|| {
+        Error::new(format!("unsupported operating system `{}`", s.os))
+            .help(format!("choose one of: {}", matrix::os_choices()))
+    })?;
+    let version = match s.version {
+        Some(v) => v.to_string(),
+        None => format!("1.{}.0", current_minor(os)),
+    };
+    let os_line = format!("os: {}", s.os);
+    let version_line = format!("  version: \"{version}\"");
+    let cni_line = format!("  plugin: {}", s.cni);
+    let admin_line = format!("# admin_user: {}", os.login_user);
+    let choices = matrix::os_choices();
+    let lines: &[(&str, &str)] = &[
+        (
+            "name: my-cluster",
+            "DNS-1123 label; recorded in secrets.yaml",
+        ),
+        (&os_line, &choices),
+        ("kubernetes:", ""),
+        (
+            &version_line,
+            "full X.Y.Z: pick the newest patch of this minor",
+        ),
+        (
+            "  endpoint: 10.0.1.10:6443",
+            "where nodes reach the API server: the control",
+        ),
+        (
+            "",
+            "plane's private IP, or a load balancer / DNS name for HA",
+        ),
+        (
+            "  pod_subnet: 10.244.0.0/16",
+            "must not overlap your network or the services",
+        ),
+        ("  service_subnet: 10.96.0.0/12", ""),
+        (
+            "  token_ttl: 24h",
+            "the bootstrap token's lifetime after kubeadm init",
+        ),
+        (
+            "  # control_planes: 3",
+            "HA: also point the endpoint at a load balancer",
+        ),
+        ("cni:", ""),
+        (&cni_line, "flannel | canal | calico | none"),
+        (&admin_line, "default: the OS image's login user"),
+        ("# image:", ""),
+        ("#   arch: amd64", "amd64 | arm64, for the Packer template"),
+    ];
+    let mut out = String::from(
+        "# kubeprint cluster definition. Render with:\n\
+         #   kubeprint render -c cluster.yaml -s secrets.yaml -o out\n\
+         # Every key is documented in kubeprint's README (cluster.yaml reference).\n\n",
+    );
+    for (code, comment) in lines {
+        let line = if comment.is_empty() {
+            code.to_string()
+        } else {
+            format!("{code:<33}# {comment}")
+        };
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    Ok(out)
+}
+
+/// Writes the starter to `path`, refusing to replace an existing file without `force`.
+pub fn write(path: &Path, text: &str, force: bool) -> Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true);
+    if force {
+        options.create(true).truncate(true);
+    } else {
+        options.create_new(true);
+    }
+    let mut file = options.open(path).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::AlreadyExists {
+            Error::new(format!("`{}` already exists", path.display()))
+                .help("pass --force to replace it, or choose another file with -o")
+        } else {
+            Error::new(format!("cannot write `{}`: {e}", path.display()))
+        }
+    })?;
+    file.write_all(text.as_bytes())
+        .map_err(|e| Error::new(format!("cannot write `{}`: {e}", path.display())))
+}
