@@ -20,6 +20,9 @@ pub struct Diagnostic {
     pub help: Option<String>,
     /// 1-based line and column, when the source location is known.
     pub location: Option<(usize, usize)>,
+    /// A key that could not be read at all (unknown, wrong type): reported before the
+    /// problems found in what was read, since those may only follow from it.
+    pub unreadable: bool,
 }
 
 impl Diagnostic {
@@ -30,6 +33,7 @@ impl Diagnostic {
             message: message.into(),
             help: None,
             location: None,
+            unreadable: false,
         }
     }
 
@@ -47,6 +51,12 @@ impl Diagnostic {
 
     pub fn at(mut self, location: Option<(usize, usize)>) -> Self {
         self.location = location;
+        self
+    }
+
+    /// Marks a key that could not be read (see [`Diagnostic::unreadable`]).
+    pub fn unreadable(mut self) -> Self {
+        self.unreadable = true;
         self
     }
 
@@ -136,7 +146,13 @@ impl Report {
 impl fmt::Display for Report {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut sorted: Vec<&Diagnostic> = self.diagnostics.iter().collect();
-        sorted.sort_by_key(|d| (d.severity, d.location.unwrap_or((usize::MAX, 0))));
+        sorted.sort_by_key(|d| {
+            (
+                d.severity,
+                !d.unreadable,
+                d.location.unwrap_or((usize::MAX, 0)),
+            )
+        });
         for d in sorted {
             writeln!(f, "{}", d.display(&self.file))?;
         }

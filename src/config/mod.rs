@@ -197,6 +197,7 @@ pub(super) fn check_field<T: DeserializeOwned>(
         Diagnostic::error(&path, format!("unknown key `{name}`"))
             .help(help)
             .at(source.locate_key(&path))
+            .unreadable()
     } else {
         let help = if message.contains("expected a sequence") {
             "write a YAML list: one `- item` per line, or `[a, b]`"
@@ -208,6 +209,7 @@ pub(super) fn check_field<T: DeserializeOwned>(
         Diagnostic::error(&full_path, message)
             .help(help)
             .at(source.locate(&full_path))
+            .unreadable()
     };
     problems.push(diag);
     false
