@@ -4,6 +4,7 @@
 mod init_command;
 mod render_command;
 pub mod review_commands;
+pub(crate) mod say;
 pub mod secret_commands;
 mod versions;
 
@@ -29,6 +30,9 @@ use crate::load_cluster;
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// Print errors only: no warnings, notes or tables.
+    #[arg(short, long, global = true)]
+    quiet: bool,
 }
 
 #[derive(Subcommand)]
@@ -181,6 +185,7 @@ enum Format {
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    say::init(cli.quiet);
     let result = match cli.command {
         Command::Render {
             config,
@@ -241,7 +246,7 @@ pub fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            eprintln!("{}", error.render());
+            say::error(error.render());
             ExitCode::from(1)
         }
     }
@@ -280,7 +285,7 @@ pub(crate) fn checked_cluster(
     };
     // Warnings only: say them, and go on.
     if !report.diagnostics.is_empty() {
-        eprintln!("{report}");
+        say::info(report.to_string());
     }
     Ok(cluster)
 }
@@ -297,16 +302,16 @@ fn cmd_init(output: &Path, os: &str, version: Option<&str>, cni: &str, force: bo
         return Ok(());
     }
     init_command::write(output, &text, force)?;
-    eprintln!(
+    crate::cli::say::info(format!(
         "wrote {}: set the endpoint and name, then `kubeprint render -c {}`",
         output.display(),
         output.display()
-    );
+    ));
     Ok(())
 }
 
 fn cmd_validate(path: Option<&Path>, strict: bool) -> Result<()> {
     checked_cluster(path, strict)?;
-    eprintln!("ok: the cluster definition is valid");
+    say::info("ok: the cluster definition is valid");
     Ok(())
 }

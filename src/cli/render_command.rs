@@ -32,7 +32,7 @@ pub(crate) fn cmd_render(
     let target = outdir::claim(output, &inputs)?;
     let prepared = secrets::load_or_generate(secrets_path, &cluster.name)?;
     for note in &prepared.notes {
-        eprintln!("{note}");
+        crate::cli::say::info(note);
     }
     let mut secrets = prepared.secrets;
     warn_if_token_expired(&cluster, &secrets);
@@ -45,17 +45,17 @@ pub(crate) fn cmd_render(
     let artifacts = crate::render_cluster_with(&cluster, &secrets, options)?;
     emit::emit(&artifacts, &target)?;
     let rows = crate::render::budget::rows(&artifacts);
-    eprint!("{}", crate::render::budget::table(&rows));
+    crate::cli::say::info(crate::render::budget::table(&rows).trim_end_matches('\n'));
     if rows.iter().any(|r| r.gzip_size.is_some()) {
-        eprintln!(
-            "note: for user-data over the EC2 limit pass its .gz twin instead (cloud-init reads gzip)"
+        crate::cli::say::info(
+            "note: for user-data over the EC2 limit pass its .gz twin instead (cloud-init reads gzip)",
         );
     }
-    eprintln!(
+    crate::cli::say::info(format!(
         "rendered {} files into {}",
         artifacts.len(),
         output.display()
-    );
+    ));
     Ok(())
 }
 
@@ -68,12 +68,12 @@ fn warn_if_token_expired(cluster: &crate::model::cluster::Cluster, secrets: &Che
         && ttl > 0
         && age > ttl
     {
-        eprintln!(
+        crate::cli::say::info(format!(
             "warning: the bootstrap token was generated {}h ago and its TTL is {}h: if the control plane was initialized more than {}h ago it has expired and new nodes cannot join\n  = help: on a control plane run `kubeadm token create <bootstrap_token from secrets.yaml> --ttl {}`, or `kubeprint secrets rotate-token`, render, and register the new one the same way",
             age / 3600,
             ttl / 3600,
             ttl / 3600,
             crate::validate::go_duration(ttl as u64)
-        );
+        ));
     }
 }

@@ -49,10 +49,10 @@ pub fn cmd_check(
     )?;
     let outcome = check::compare(&artifacts, &on_disk, &dir, &Masker::from_secrets(&secrets));
     if outcome.is_clean() {
-        eprintln!(
+        crate::cli::say::info(format!(
             "ok: `{dir}` matches the rendered output ({} files)",
             artifacts.len()
-        );
+        ));
         return Ok(());
     }
     print!("{}", outcome.report);
@@ -92,7 +92,7 @@ fn load_existing_secrets(path: &Path, cluster: &str) -> Result<CheckedSecrets> {
     }
     let loaded = secrets::read(path).map_err(|d| Report::of(&shown, d))?;
     if let Some(warning) = secrets::check_binding(&loaded, cluster, &shown)? {
-        eprintln!("{warning}");
+        crate::cli::say::info(format!("{warning}"));
     }
     let added = secrets::missing(&loaded);
     if !added.is_empty() {
@@ -137,7 +137,7 @@ pub fn cmd_verify(dir: &Path, output: Output) -> Result<()> {
         return Ok(());
     }
     for p in &outcome.problems {
-        eprintln!("error: {p}");
+        crate::cli::say::error(format!("error: {p}"));
     }
     Err(Error::new(format!(
         "`{shown}` has {} inconsistenc{}",

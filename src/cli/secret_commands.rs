@@ -125,11 +125,11 @@ fn generate(cluster: &str, output: &Path, force: bool, key_type: KeyType) -> Res
     let fresh = secrets::generate(cluster, key_type)?;
     let checked = secrets::check(fresh).map_err(|d| Report::of(output.display().to_string(), d))?;
     secrets::save(output, &checked.secrets, force)?;
-    eprintln!(
+    crate::cli::say::info(format!(
         "wrote {} for cluster `{cluster}` (mode 0600); CA hash {}",
         output.display(),
         checked.ca_cert_hash
-    );
+    ));
     Ok(())
 }
 
@@ -168,24 +168,24 @@ fn import(cluster: &str, dir: &Path, output: &Path, force: bool) -> Result<()> {
     let missing = secrets::complete(&mut imported, key_type)?;
     let checked = secrets::check(imported).map_err(|d| Report::of(dir.display().to_string(), d))?;
     secrets::save(output, &checked.secrets, force)?;
-    eprintln!(
+    crate::cli::say::info(format!(
         "imported {} into {} for cluster `{cluster}` (mode 0600); CA hash {}",
         dir.display(),
         output.display(),
         checked.ca_cert_hash
-    );
+    ));
     let generated: Vec<&str> = missing.into_iter().filter(|m| *m != "admin").collect();
     if !generated.is_empty() {
-        eprintln!(
+        crate::cli::say::info(format!(
             "warning: {} not found in {} and generated; joining control planes need the cluster's own copies",
             generated.join(", "),
             dir.display()
-        );
+        ));
     }
-    eprintln!(
+    crate::cli::say::info(format!(
         "register the new bootstrap token on a control plane: `kubeadm token create <bootstrap_token from {}>`",
         output.display()
-    );
+    ));
     Ok(())
 }
 
@@ -304,9 +304,9 @@ fn rotate(path: &Path) -> Result<()> {
     let mut s = load(path)?.secrets;
     secrets::rotate_token(&mut s)?;
     secrets::save(path, &s, true)?;
-    eprintln!(
+    crate::cli::say::info(format!(
         "replaced the bootstrap token in {} (CAs unchanged); render again, and register it on a running cluster with `kubeadm token create <bootstrap_token>` on a control plane",
         path.display()
-    );
+    ));
     Ok(())
 }

@@ -876,3 +876,44 @@ fn init_writes_a_starter_that_validates_and_renders() {
     assert_eq!(bad.status.code(), Some(1));
     assert!(!d.join("old.yaml").exists());
 }
+
+#[test]
+fn quiet_keeps_only_errors_and_colour_needs_a_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    project(d);
+    let o = kubeprint(d, &["render", "-q", "-s", "secrets.yaml", "-o", "out"]);
+    assert!(o.status.success());
+    assert!(o.stderr.is_empty(), "{}", stderr(&o));
+    fs::write(d.join("empty.yaml"), "").unwrap();
+    let o = kubeprint(d, &["validate", "--quiet", "-c", "empty.yaml"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("error: missing required key `name`"));
+    // Piped: no escape codes.
+    assert!(!stderr(&o).contains('\u{1b}'));
+    // On a terminal (util-linux `script` gives one), coloured unless NO_COLOR.
+    if !common::require_tool("script") {
+        return;
+    }
+    let bin = env!("CARGO_BIN_EXE_kubeprint");
+    let on_tty = |no_color: bool| {
+        let mut c = std::process::Command::new("script");
+        c.args([
+            "-qec",
+            &format!("{bin} validate -c empty.yaml"),
+            "/dev/null",
+        ])
+        .current_dir(d)
+        .env_remove("NO_COLOR");
+        if no_color {
+            c.env("NO_COLOR", "1");
+        }
+        String::from_utf8_lossy(&c.output().unwrap().stdout).into_owned()
+    };
+    assert!(
+        on_tty(false).contains("\u{1b}[1;31merror:\u{1b}[0m"),
+        "{:?}",
+        on_tty(false)
+    );
+    assert!(!on_tty(true).contains('\u{1b}'));
+}
