@@ -145,6 +145,11 @@ const CALICO_3_32: CalicoPin = CalicoPin {
     tested: (34, 36),
 };
 
+/// The pod network flannel's and Canal's manifests ship (`"Network": "10.244.0.0/16"` in
+/// kube-flannel.yml and canal.yaml at every pinned tag); kubeprint rewrites it to the
+/// cluster's pod subnet.
+pub const FLANNEL_DEFAULT_NETWORK: &str = "10.244.0.0/16";
+
 // flannel-io/flannel tags v0.22.3 (49d0dd38267a3dbf2321dd19cb0ac6856fbebba1), v0.26.7
 // (db296e3efd5368450c67bbd6ae21f42d357e8c83), v0.28.9
 // (5cd0d52648e891d73a6dcb9bb2c67d7c365cf7aa, the newest release).

@@ -4,9 +4,7 @@
 use serde::Serialize;
 
 use crate::model::cluster::{Cluster, CniPlugin};
-
-/// Flannel's and Canal's manifests ship this pod network.
-const FLANNEL_DEFAULT_NETWORK: &str = "10.244.0.0/16";
+use crate::model::matrix::FLANNEL_DEFAULT_NETWORK;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct CniPlan {

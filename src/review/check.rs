@@ -12,14 +12,14 @@ use crate::review::tree::Tree;
 
 /// The outcome of a comparison; `report` is for stdout.
 #[derive(Debug, Default)]
-pub struct Outcome {
+pub struct Comparison {
     pub changed: Vec<String>,
     pub missing: Vec<String>,
     pub extra: Vec<String>,
     pub report: String,
 }
 
-impl Outcome {
+impl Comparison {
     pub fn is_clean(&self) -> bool {
         self.changed.is_empty() && self.missing.is_empty() && self.extra.is_empty()
     }
@@ -42,8 +42,8 @@ impl Outcome {
 
 /// Compares what render would write (`expected`) with what `dir` holds (`actual`):
 /// bytes and whether each file is executable. `dir` only labels the diff headers.
-pub fn compare(expected: &Artifacts, actual: &Tree, dir: &str, masker: &Masker) -> Outcome {
-    let mut out = Outcome::default();
+pub fn compare(expected: &Artifacts, actual: &Tree, dir: &str, masker: &Masker) -> Comparison {
+    let mut out = Comparison::default();
     let mut report = String::new();
     for (path, want) in expected {
         let Some(have) = actual.get(path) else {

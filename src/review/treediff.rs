@@ -8,7 +8,7 @@ use std::fmt::Write;
 
 use serde_yaml::Value;
 
-use crate::review::facts::{self, Bundle, NodeKind, kind_of};
+use crate::review::facts::{self, BundleFacts, NodeKind, kind_of};
 use crate::review::tree::Tree;
 use crate::secrets::pki;
 
@@ -27,7 +27,7 @@ struct Summary {
     user_data: BTreeMap<String, bool>,
 }
 
-fn summarize(bundles: &[Bundle]) -> Summary {
+fn summarize(bundles: &[BundleFacts]) -> Summary {
     let mut s = Summary::default();
     for b in bundles {
         s.add_bundle(b);
@@ -36,7 +36,7 @@ fn summarize(bundles: &[Bundle]) -> Summary {
 }
 
 impl Summary {
-    fn add_bundle(&mut self, b: &Bundle) {
+    fn add_bundle(&mut self, b: &BundleFacts) {
         self.user_data
             .insert(facts_user_data(b), b.kind() == NodeKind::Init);
         for ca in &b.ca_certs {
@@ -80,7 +80,7 @@ impl Summary {
             .insert(crate::digest::sha256_hex(token.as_bytes()));
     }
 
-    fn add_join(&mut self, b: &Bundle, doc: &Value) {
+    fn add_join(&mut self, b: &BundleFacts, doc: &Value) {
         let d = &doc["discovery"]["bootstrapToken"];
         if let Some(t) = d["token"].as_str() {
             self.add_token(t);
@@ -125,7 +125,7 @@ fn field_text(v: &Value) -> String {
     }
 }
 
-fn facts_user_data(b: &Bundle) -> String {
+fn facts_user_data(b: &BundleFacts) -> String {
     if b.dir.is_empty() {
         "user-data.yaml".to_string()
     } else {

@@ -8,10 +8,10 @@ use serde_yaml::Value;
 use crate::review::tree::Tree;
 
 use super::scan::scan;
-use super::{Bundle, NodeKind};
+use super::{BundleFacts, NodeKind};
 
 /// Every role bundle in `tree`, sorted by directory.
-pub fn bundles(tree: &Tree) -> Vec<Bundle> {
+pub fn bundles(tree: &Tree) -> Vec<BundleFacts> {
     let mut dirs: Vec<String> = tree
         .keys()
         .filter_map(|p| {
@@ -38,10 +38,10 @@ fn join(dir: &str, rel: &str) -> String {
     }
 }
 
-fn bundle(tree: &Tree, dir: String) -> Bundle {
+fn bundle(tree: &Tree, dir: String) -> BundleFacts {
     let prefix = join(&dir, "");
     let steps_prefix = join(&dir, "steps/");
-    let mut b = Bundle {
+    let mut b = BundleFacts {
         files: tree
             .keys()
             .filter(|k| k.starts_with(&prefix))
@@ -53,7 +53,7 @@ fn bundle(tree: &Tree, dir: String) -> Bundle {
             .cloned()
             .collect(),
         dir,
-        ..Bundle::default()
+        ..BundleFacts::default()
     };
     b.kind = node_kind(&b.step_files);
     for (file, text) in &sources(tree, &mut b) {
@@ -86,7 +86,7 @@ fn node_kind(step_files: &[String]) -> Option<NodeKind> {
 
 /// (file, script) for every copy of the bundle's scripts; a file that cannot be read
 /// is a problem of the bundle.
-fn sources(tree: &Tree, b: &mut Bundle) -> Vec<(String, String)> {
+fn sources(tree: &Tree, b: &mut BundleFacts) -> Vec<(String, String)> {
     let mut sources: Vec<(String, String)> = Vec::new();
     for file in b.step_files.iter().chain([&join(&b.dir, "bootstrap.sh")]) {
         match tree.get(file).map(|f| String::from_utf8(f.bytes.clone())) {

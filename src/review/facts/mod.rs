@@ -1,4 +1,4 @@
-//! Review tooling: a rendered [`Tree`] → [`Bundle`] facts (kubeadm documents, CA
+//! Review tooling: a rendered [`Tree`] → [`BundleFacts`] (kubeadm documents, CA
 //! certificates, package pins, apt repositories, CNI settings), read back from the
 //! files alone, without the secrets file. `verify` checks them against each other and
 //! `diff` compares them between two trees.
@@ -70,7 +70,7 @@ pub struct Cni {
 }
 
 #[derive(Debug, Default)]
-pub struct Bundle {
+pub struct BundleFacts {
     pub dir: String,
     pub kind: Option<NodeKind>,
     /// `dir/steps/*.sh`, sorted.
@@ -88,7 +88,7 @@ pub struct Bundle {
     pub problems: Vec<String>,
 }
 
-impl Bundle {
+impl BundleFacts {
     pub fn kind(&self) -> NodeKind {
         self.kind.unwrap_or(NodeKind::Other)
     }
@@ -149,7 +149,7 @@ pub fn cni_pod_network(cni: &Cni) -> Result<String> {
             .rewrites
             .iter()
             .find_map(|r| quoted_after(r, "\"Network\":"))
-            .unwrap_or_else(|| FLANNEL_DEFAULT.to_string())),
+            .unwrap_or_else(|| crate::model::matrix::FLANNEL_DEFAULT_NETWORK.to_string())),
         "calico" => {
             let sets = cni
                 .rewrites
@@ -166,9 +166,6 @@ pub fn cni_pod_network(cni: &Cni) -> Result<String> {
         other => Err(Error::new(format!("unknown CNI plugin `{other}`"))),
     }
 }
-
-/// The pod network flannel's and canal's manifests ship with.
-pub const FLANNEL_DEFAULT: &str = "10.244.0.0/16";
 
 #[cfg(test)]
 mod tests {

@@ -3,7 +3,7 @@
 //! configuration, CA certificate), the kube packages it pins, the apt sources it adds
 //! and the CNI manifests it downloads and rewrites.
 
-use crate::review::facts::{Bundle, Cni, Found, Pin, Repo, yaml_documents};
+use crate::review::facts::{BundleFacts, Cni, Found, Pin, Repo, yaml_documents};
 
 use crate::layout::{CA_CERT_PATH, CNI_MANIFEST_DIR, HEREDOC_END};
 
@@ -34,7 +34,7 @@ pub fn heredocs(script: &str) -> Vec<Heredoc<'_>> {
 }
 
 /// Adds the facts of `text`, read from `file`, to `b`.
-pub(super) fn scan(b: &mut Bundle, file: &str, text: &str) {
+pub(super) fn scan(b: &mut BundleFacts, file: &str, text: &str) {
     scan_heredocs(b, file, text);
     let mut cni: Option<Cni> = None;
     for line in text.lines() {
@@ -65,7 +65,7 @@ fn found<T>(file: &str, value: T) -> Found<T> {
 }
 
 /// The CA certificate and the kubeadm configuration are written as here-documents.
-fn scan_heredocs(b: &mut Bundle, file: &str, text: &str) {
+fn scan_heredocs(b: &mut BundleFacts, file: &str, text: &str) {
     for doc in heredocs(text) {
         if doc.opener.contains(CA_CERT_PATH) {
             b.ca_certs.push(found(file, doc.body.clone()));

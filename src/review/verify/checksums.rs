@@ -7,9 +7,9 @@ use crate::artifact::{MANIFEST, SHA256SUMS};
 use crate::digest::sha256_hex;
 use crate::review::tree::Tree;
 
-use super::{Outcome, read_manifest};
+use super::{Findings, read_manifest};
 
-pub(super) fn check_sums(tree: &Tree, out: &mut Outcome) {
+pub(super) fn check_sums(tree: &Tree, out: &mut Findings) {
     let Some(sums) = tree.get(SHA256SUMS) else {
         out.problems.push(format!(
             "{SHA256SUMS} is missing (render again with this kubeprint)"
@@ -48,7 +48,7 @@ pub(super) fn check_sums(tree: &Tree, out: &mut Outcome) {
 }
 
 /// A manifest.json that is not valid JSON is reported by the secret placement check.
-fn check_manifest_hashes(tree: &Tree, out: &mut Outcome) {
+fn check_manifest_hashes(tree: &Tree, out: &mut Findings) {
     let Some(Ok(m)) = read_manifest(tree) else {
         return;
     };

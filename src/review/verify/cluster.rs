@@ -4,12 +4,12 @@
 
 use serde_yaml::Value;
 
-use crate::review::facts::{self, Bundle, NodeKind, kind_of};
+use crate::review::facts::{self, BundleFacts, NodeKind, kind_of};
 
 use super::documents::check_document;
 use super::packages::check_packages;
 use super::reference::{Reference, ca_hash};
-use super::{Outcome, display_dir};
+use super::{Findings, display_dir};
 
 /// The fields of the reference ClusterConfiguration the cross-checks compare with.
 pub(super) struct ClusterSettings {
@@ -49,7 +49,7 @@ impl ClusterSettings {
     }
 }
 
-pub(super) fn check_cluster(bundles: &[Bundle], r: &Reference, out: &mut Outcome) {
+pub(super) fn check_cluster(bundles: &[BundleFacts], r: &Reference, out: &mut Findings) {
     let c = ClusterSettings::of(&r.cluster);
     if c.endpoint.is_empty() {
         out.problems.push(format!(
@@ -81,7 +81,7 @@ pub(super) fn check_cluster(bundles: &[Bundle], r: &Reference, out: &mut Outcome
 
 /// kubeadm init writes the kubelet's configuration from its own: without a
 /// KubeletConfiguration the kubelet keeps its default cgroup driver.
-fn check_init_kubelet(b: &Bundle, out: &mut Outcome) {
+fn check_init_kubelet(b: &BundleFacts, out: &mut Findings) {
     let has_kubelet = b
         .kubeadm
         .iter()
@@ -95,7 +95,7 @@ fn check_init_kubelet(b: &Bundle, out: &mut Outcome) {
 }
 
 /// Every copy of the CA certificate is the reference's (when that could be read).
-fn check_ca_copies(b: &Bundle, r: &Reference, out: &mut Outcome) {
+fn check_ca_copies(b: &BundleFacts, r: &Reference, out: &mut Findings) {
     for ca in &b.ca_certs {
         match ca_hash(&ca.value) {
             Ok(h) if h == r.ca_hash || r.ca_hash.is_empty() => {}
@@ -112,7 +112,7 @@ fn check_ca_copies(b: &Bundle, r: &Reference, out: &mut Outcome) {
 }
 
 /// The pod network each CNI step gives its manifest is the podSubnet.
-fn check_cni(b: &Bundle, r: &Reference, pod_subnet: &str, out: &mut Outcome) {
+fn check_cni(b: &BundleFacts, r: &Reference, pod_subnet: &str, out: &mut Findings) {
     for cni in &b.cni {
         match facts::cni_pod_network(&cni.value) {
             Ok(net) if net == pod_subnet => {}
@@ -126,7 +126,7 @@ fn check_cni(b: &Bundle, r: &Reference, pod_subnet: &str, out: &mut Outcome) {
 }
 
 /// What agrees, for the success message.
-fn summarize(bundles: &[Bundle], r: &Reference, c: &ClusterSettings, out: &mut Outcome) {
+fn summarize(bundles: &[BundleFacts], r: &Reference, c: &ClusterSettings, out: &mut Findings) {
     let join_bundles = bundles
         .iter()
         .filter(|b| b.kind() == NodeKind::Join)

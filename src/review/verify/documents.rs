@@ -7,7 +7,7 @@ use serde_yaml::Value;
 use crate::layout::CRIO_SOCKET;
 use crate::review::facts::kind_of;
 
-use super::Outcome;
+use super::Findings;
 use super::cluster::ClusterSettings;
 use super::reference::Reference;
 
@@ -18,7 +18,7 @@ pub(super) fn check_document(
     file: &str,
     r: &Reference,
     cluster: &ClusterSettings,
-    out: &mut Outcome,
+    out: &mut Findings,
 ) {
     check_cri_socket(doc, file, out);
     match kind_of(doc) {
@@ -31,7 +31,7 @@ pub(super) fn check_document(
 }
 
 /// Init and join configurations name CRI-O's socket.
-fn check_cri_socket(doc: &Value, file: &str, out: &mut Outcome) {
+fn check_cri_socket(doc: &Value, file: &str, out: &mut Findings) {
     let socket = doc["nodeRegistration"]["criSocket"].as_str();
     match kind_of(doc) {
         "InitConfiguration" | "JoinConfiguration" if socket != Some(CRIO_SOCKET) => {
@@ -46,7 +46,7 @@ fn check_cri_socket(doc: &Value, file: &str, out: &mut Outcome) {
 }
 
 /// Every copy of the InitConfiguration has the reference's bootstrap tokens.
-fn check_init_tokens(doc: &Value, file: &str, r: &Reference, out: &mut Outcome) {
+fn check_init_tokens(doc: &Value, file: &str, r: &Reference, out: &mut Findings) {
     let tokens: Vec<&str> = doc["bootstrapTokens"]
         .as_sequence()
         .into_iter()
@@ -62,7 +62,7 @@ fn check_init_tokens(doc: &Value, file: &str, r: &Reference, out: &mut Outcome) 
 }
 
 /// Every copy of the ClusterConfiguration agrees on what the cluster is.
-fn check_cluster_copy(doc: &Value, file: &str, r: &Reference, out: &mut Outcome) {
+fn check_cluster_copy(doc: &Value, file: &str, r: &Reference, out: &mut Findings) {
     for field in ["kubernetesVersion", "controlPlaneEndpoint", "clusterName"] {
         if doc[field] != r.cluster[field] {
             out.problems.push(format!(
@@ -80,7 +80,7 @@ fn check_cluster_copy(doc: &Value, file: &str, r: &Reference, out: &mut Outcome)
 }
 
 /// CRI-O uses the systemd cgroup driver, and the kubelet's must match it.
-fn check_cgroup_driver(doc: &Value, file: &str, out: &mut Outcome) {
+fn check_cgroup_driver(doc: &Value, file: &str, out: &mut Findings) {
     let driver = doc["cgroupDriver"].as_str();
     if driver != Some("systemd") {
         out.problems.push(format!(
@@ -97,7 +97,7 @@ fn check_join(
     file: &str,
     r: &Reference,
     cluster: &ClusterSettings,
-    out: &mut Outcome,
+    out: &mut Findings,
 ) {
     let discovery = &doc["discovery"]["bootstrapToken"];
     let token = discovery["token"].as_str().unwrap_or_default();

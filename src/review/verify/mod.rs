@@ -25,15 +25,15 @@ use crate::review::facts;
 use crate::review::tree::Tree;
 
 #[derive(Debug, Default, serde::Serialize)]
-pub struct Outcome {
+pub struct Findings {
     /// `file: what disagrees`, never with a secret value.
     pub problems: Vec<String>,
     /// What was checked, for the success message.
     pub summary: Vec<String>,
 }
 
-pub fn verify(tree: &Tree) -> Outcome {
-    let mut out = Outcome::default();
+pub fn verify(tree: &Tree) -> Findings {
+    let mut out = Findings::default();
     let bundles = facts::bundles(tree);
     if bundles.is_empty() {
         out.problems.push(

@@ -3,13 +3,18 @@
 
 use std::collections::BTreeSet;
 
-use crate::review::facts::{self, Bundle};
+use crate::review::facts::{self, BundleFacts};
 
-use super::{Outcome, display_dir};
+use super::{Findings, display_dir};
 
 /// `version` is the reference's kubernetesVersion without its `v`; `minor` is `None`
 /// when it is not a version (reported), and then no repository is compared.
-pub(super) fn check_packages(b: &Bundle, version: &str, minor: Option<u32>, out: &mut Outcome) {
+pub(super) fn check_packages(
+    b: &BundleFacts,
+    version: &str,
+    minor: Option<u32>,
+    out: &mut Findings,
+) {
     let mut pinned = BTreeSet::new();
     for pin in &b.pins {
         pinned.insert(pin.value.package.as_str());

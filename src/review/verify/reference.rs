@@ -5,10 +5,10 @@
 use serde_yaml::Value;
 
 use crate::error::Result;
-use crate::review::facts::{Bundle, NodeKind, kind_of};
+use crate::review::facts::{BundleFacts, NodeKind, kind_of};
 use crate::secrets::pki;
 
-use super::{Outcome, display_dir};
+use super::{Findings, display_dir};
 
 /// What every other file is compared with: the first init bundle's own step files.
 pub(super) struct Reference {
@@ -24,7 +24,7 @@ pub(super) struct Reference {
 
 /// `None` (reported) when there is nothing to compare with: no init bundle, no kubeadm
 /// configuration in its step, or no ClusterConfiguration in it.
-pub(super) fn reference(bundles: &[Bundle], out: &mut Outcome) -> Option<Reference> {
+pub(super) fn reference(bundles: &[BundleFacts], out: &mut Findings) -> Option<Reference> {
     let Some(init) = bundles.iter().find(|b| b.kind() == NodeKind::Init) else {
         out.problems
             .push("no bundle runs `kubeadm init` (a `kubeadm-init` step)".to_string());
@@ -80,7 +80,7 @@ fn bootstrap_tokens(docs: &[Value]) -> Vec<String> {
 
 /// The init bundle's first CA certificate: its file and hash, or two empty strings
 /// (reported) when there is none or it cannot be read.
-fn reference_ca(init: &Bundle, out: &mut Outcome) -> (String, String) {
+fn reference_ca(init: &BundleFacts, out: &mut Findings) -> (String, String) {
     match init.ca_certs.first() {
         None => {
             out.problems.push(format!(

@@ -3,19 +3,19 @@
 //! images and repositories that are not kept secret.
 
 use crate::artifact::{MANIFEST, SHA256SUMS};
-use crate::review::facts::{self, Bundle};
+use crate::review::facts::{self, BundleFacts};
 use crate::review::mask;
 use crate::review::tree::Tree;
 
-use super::{Outcome, read_manifest};
+use super::{Findings, read_manifest};
 
 /// `tokens` are the reference's bootstrap tokens (none when there is no reference);
 /// anything shaped like a token counts too.
 pub(super) fn check_secret_placement(
     tree: &Tree,
-    bundles: &[Bundle],
+    bundles: &[BundleFacts],
     tokens: &[String],
-    out: &mut Outcome,
+    out: &mut Findings,
 ) {
     check_worker_keys(tree, bundles, out);
     let has_token = |text: &str| {
@@ -36,8 +36,8 @@ pub(super) fn check_secret_placement(
     }
 }
 
-/// Workers never need a private key (see `Bundle::is_worker`), so any in their files leaked.
-fn check_worker_keys(tree: &Tree, bundles: &[Bundle], out: &mut Outcome) {
+/// Workers never need a private key (see `BundleFacts::is_worker`), so any in their files leaked.
+fn check_worker_keys(tree: &Tree, bundles: &[BundleFacts], out: &mut Findings) {
     for b in bundles.iter().filter(|b| b.is_worker()) {
         for file in &b.files {
             if tree
@@ -54,7 +54,11 @@ fn check_worker_keys(tree: &Tree, bundles: &[Bundle], out: &mut Outcome) {
 
 /// Which files must stay public, and how messages call them: per manifest.json, or
 /// steps 01-05 without one; SHA256SUMS and manifest.json themselves always.
-fn public_files(tree: &Tree, bundles: &[Bundle], out: &mut Outcome) -> Vec<(String, &'static str)> {
+fn public_files(
+    tree: &Tree,
+    bundles: &[BundleFacts],
+    out: &mut Findings,
+) -> Vec<(String, &'static str)> {
     let mut public: Vec<(String, &'static str)> = Vec::new();
     match read_manifest(tree) {
         Some(Ok(m)) => {
