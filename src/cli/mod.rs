@@ -158,6 +158,9 @@ enum Command {
         /// The tree to compare it with.
         #[arg(value_name = "NEW_DIR")]
         new: PathBuf,
+        /// `json`: `{"operational": [...], "files": [{"path", "change", "modes"}]}`.
+        #[arg(long, value_enum, default_value_t = Output::Text)]
+        output: Output,
     },
 }
 
@@ -221,7 +224,9 @@ pub fn main() -> ExitCode {
         Command::Verify { dir, output } => crate::cli::review_commands::cmd_verify(&dir, output),
         Command::Explain { config, output } => checked_cluster(config.as_deref(), false)
             .and_then(|cluster| crate::cli::review_commands::cmd_explain(&cluster, output)),
-        Command::Diff { old, new } => crate::cli::review_commands::cmd_diff(&old, &new),
+        Command::Diff { old, new, output } => {
+            crate::cli::review_commands::cmd_diff(&old, &new, output)
+        }
         Command::Completion { shell } => {
             let mut command = <Cli as clap::CommandFactory>::command();
             clap_complete::generate(shell, &mut command, "kubeprint", &mut std::io::stdout());

@@ -161,10 +161,14 @@ pub fn cmd_explain(cluster: &crate::model::cluster::Cluster, output: Output) -> 
 
 /// `kubeprint diff OLD NEW`: what changed, operationally, on stdout; exit 1 when the
 /// trees differ.
-pub fn cmd_diff(old: &Path, new: &Path) -> Result<()> {
+pub fn cmd_diff(old: &Path, new: &Path, output: Output) -> Result<()> {
     let a = tree::read(old)?;
     let b = tree::read(new)?;
-    print!("{}", treediff::diff(&a, &b));
+    if output == Output::Json {
+        print_json(&treediff::changes(&a, &b))?;
+    } else {
+        print!("{}", treediff::diff(&a, &b));
+    }
     if a == b {
         return Ok(());
     }

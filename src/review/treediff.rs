@@ -155,35 +155,66 @@ pub fn ca_hashes(tree: &Tree) -> BTreeSet<String> {
 }
 
 /// The report for `kubeprint diff`, for stdout.
-pub fn diff(old: &Tree, new: &Tree) -> String {
+/// What changed between two trees, as data (`diff --output json`): the operational
+/// consequences first, then every file that differs.
+#[derive(serde::Serialize)]
+pub struct Changes {
+    pub operational: Vec<String>,
+    pub files: Vec<FileChange>,
+}
+
+#[derive(serde::Serialize)]
+pub struct FileChange {
+    pub path: String,
+    /// `added`, `removed`, `changed` (bytes, maybe mode too) or `mode` (mode only).
+    pub change: &'static str,
+    /// Octal modes when the mode changed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub modes: Option<(String, String)>,
+}
+
+pub fn changes(old: &Tree, new: &Tree) -> Changes {
     let (a, b) = (
         summarize(&facts::bundles(old)),
         summarize(&facts::bundles(new)),
     );
+    Changes {
+        operational: operational_changes(old, new, &a, &b),
+        files: file_changes(old, new),
+    }
+}
+
+/// The report for `kubeprint diff`, for stdout.
+pub fn diff(old: &Tree, new: &Tree) -> String {
+    let Changes { operational, files } = changes(old, new);
     let mut out = String::new();
-    let flags = operational_changes(old, new, &a, &b);
-    if flags.is_empty() {
+    if operational.is_empty() {
         out.push_str("operational changes: none\n");
     } else {
         out.push_str("operational changes:\n");
-        for f in &flags {
+        for f in &operational {
             let _ = writeln!(out, "  ! {f}");
         }
     }
-    let files = file_changes(old, new);
     if files.is_empty() {
         out.push_str("files: identical\n");
     } else {
         let _ = writeln!(out, "files ({}):", files.len());
         for f in files {
-            out.push_str(&f);
-            out.push('\n');
+            let _ = match (f.change, &f.modes) {
+                ("changed", Some((o, n))) => {
+                    writeln!(out, "  changed: {} (mode {o} → {n})", f.path)
+                }
+                ("mode", Some((o, n))) => writeln!(out, "  mode:    {} ({o} → {n})", f.path),
+                ("added", _) => writeln!(out, "  added:   {}", f.path),
+                ("removed", _) => writeln!(out, "  removed: {}", f.path),
+                _ => writeln!(out, "  changed: {}", f.path),
+            };
         }
     }
     out
 }
 
-/// What the change means for running clusters, most disruptive first.
 fn operational_changes(old: &Tree, new: &Tree, a: &Summary, b: &Summary) -> Vec<String> {
     let mut flags = Vec::new();
     if let Some(change) = set_change(&a.ca_hashes, &b.ca_hashes) {
@@ -241,25 +272,26 @@ fn user_data_changes(old: &Tree, new: &Tree, b: &Summary) -> Vec<String> {
 }
 
 /// One line per added, changed or removed file, in path order (removed ones last).
-fn file_changes(old: &Tree, new: &Tree) -> Vec<String> {
+fn file_changes(old: &Tree, new: &Tree) -> Vec<FileChange> {
+    let entry = |path: &str, change, modes: Option<(u32, u32)>| FileChange {
+        path: path.to_string(),
+        change,
+        modes: modes.map(|(o, n)| (format!("{o:04o}"), format!("{n:04o}"))),
+    };
     let mut files = Vec::new();
     for (path, f) in new {
         match old.get(path) {
-            None => files.push(format!("  added:   {path}")),
-            Some(o) if o.bytes != f.bytes && o.mode != f.mode => files.push(format!(
-                "  changed: {path} (mode {:04o} → {:04o})",
-                o.mode, f.mode
-            )),
-            Some(o) if o.bytes != f.bytes => files.push(format!("  changed: {path}")),
-            Some(o) if o.mode != f.mode => files.push(format!(
-                "  mode:    {path} ({:04o} → {:04o})",
-                o.mode, f.mode
-            )),
+            None => files.push(entry(path, "added", None)),
+            Some(o) if o.bytes != f.bytes && o.mode != f.mode => {
+                files.push(entry(path, "changed", Some((o.mode, f.mode))))
+            }
+            Some(o) if o.bytes != f.bytes => files.push(entry(path, "changed", None)),
+            Some(o) if o.mode != f.mode => files.push(entry(path, "mode", Some((o.mode, f.mode)))),
             Some(_) => {}
         }
     }
     for path in old.keys().filter(|p| !new.contains_key(*p)) {
-        files.push(format!("  removed: {path}"));
+        files.push(entry(path, "removed", None));
     }
     files
 }

@@ -807,6 +807,27 @@ fn reporting_commands_print_json_for_scripts() {
     let r = json(&["verify", "out", "--output", "json"]);
     assert_eq!(r["problems"].as_array().unwrap().len(), 0, "{r}");
     assert!(!r["summary"].as_array().unwrap().is_empty());
+    let same = json(&["diff", "out", "out", "--output", "json"]);
+    assert!(
+        same["operational"].as_array().unwrap().is_empty()
+            && same["files"].as_array().unwrap().is_empty()
+    );
+    fs::remove_file(d.join("out/worker/steps/01-disable-swap.sh")).unwrap();
+    let o = kubeprint(d, &["diff", "out", "out-copy-missing", "--output", "json"]);
+    assert_eq!(o.status.code(), Some(1), "a missing tree is an error");
+    let o = kubeprint(d, &["render", "-s", "secrets.yaml", "-o", "again"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = kubeprint(d, &["diff", "again", "out", "--output", "json"]);
+    assert_eq!(o.status.code(), Some(1), "the trees differ");
+    let changed: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(
+        changed["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["path"] == "worker/steps/01-disable-swap.sh" && f["change"] == "removed"),
+        "{changed}"
+    );
 }
 
 #[test]
