@@ -78,6 +78,8 @@ pub fn render_cluster_with(
     let mut artifacts = render::render(&plan)?;
     if options.mime {
         render::mime::add_multipart_twins(&mut artifacts);
+        // A MIME twin over EC2's limit needs its gzip twin as much as the YAML does.
+        render::budget::add_gzip_twins(&mut artifacts)?;
     }
     render::manifest::seal(&mut artifacts, &plan.provenance);
     Ok(artifacts)

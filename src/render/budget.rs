@@ -36,17 +36,22 @@ impl Row {
     }
 }
 
+/// Whether `path` is a user-data file an instance is given: the cloud-config or its
+/// MIME multipart twin (their `.gz` twins are listed beside them).
+fn is_user_data(path: &str) -> bool {
+    (path.ends_with(".yaml") || path.ends_with(".mime"))
+        && path
+            .rsplit('/')
+            .next()
+            .is_some_and(|f| f.starts_with("user-data"))
+}
+
 /// Sizes of every user-data artifact: PEM blocks count as certificates and keys,
 /// kubeadm documents as configs, the rest is script.
 pub fn rows(artifacts: &Artifacts) -> Vec<Row> {
     artifacts
         .iter()
-        .filter(|(p, _)| {
-            p.ends_with(".yaml")
-                && p.rsplit('/')
-                    .next()
-                    .is_some_and(|f| f.starts_with("user-data"))
-        })
+        .filter(|(p, _)| is_user_data(p))
         .map(|(path, a)| {
             let text = String::from_utf8_lossy(&a.bytes);
             let (mut certificates, mut configs, mut in_pem, mut in_config) = (0, 0, false, false);
@@ -84,14 +89,12 @@ pub fn rows(artifacts: &Artifacts) -> Vec<Row> {
         .collect()
 }
 
-/// Adds `user-data*.yaml.gz` for each user-data over the limit; fails when even the
-/// compressed form does not fit.
+/// Adds `user-data*.yaml.gz` (and `.mime.gz`) for each user-data over the limit;
+/// fails when even the compressed form does not fit.
 pub fn add_gzip_twins(artifacts: &mut Artifacts) -> Result<()> {
     let over: Vec<(String, Artifact)> = artifacts
         .iter()
-        .filter(|(p, a)| {
-            p.ends_with(".yaml") && p.contains("user-data") && a.bytes.len() > USER_DATA_LIMIT
-        })
+        .filter(|(p, a)| is_user_data(p) && a.bytes.len() > USER_DATA_LIMIT)
         .map(|(p, a)| (p.clone(), a.clone()))
         .collect();
     for (path, artifact) in over {

@@ -209,6 +209,22 @@ fn mime_output_wraps_the_same_cloud_config() {
     let (headers, body) = parts[1].split_once("\n\n").unwrap();
     assert!(headers.contains("Content-Type: text/cloud-config"));
     assert_eq!(body, common::text(&a, "worker/user-data.yaml"));
+    // A MIME twin over the limit gets its own gzip twin, and the size table lists it.
+    let big = &a["control-plane/user-data.mime"];
+    assert!(big.bytes.len() > kubeprint::render::USER_DATA_LIMIT);
+    let gz = &a["control-plane/user-data.mime.gz"];
+    let mut unzipped = Vec::new();
+    std::io::Read::read_to_end(
+        &mut flate2::read::GzDecoder::new(&gz.bytes[..]),
+        &mut unzipped,
+    )
+    .unwrap();
+    assert_eq!(unzipped, big.bytes);
+    let rows = kubeprint::render::budget::rows(&a);
+    assert!(
+        rows.iter()
+            .any(|r| r.path == "control-plane/user-data.mime" && r.gzip_size.is_some())
+    );
     if common::require_tool("cloud-init") {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("part.yaml"), body).unwrap();
