@@ -189,7 +189,19 @@ enum Format {
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     say::init(cli.quiet);
-    let result = match cli.command {
+    match run(cli.command) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            say::error(error.render());
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// Runs one command: each arm hands its arguments to the function that does it.
+fn run(command: Command) -> Result<()> {
+    use crate::cli::review_commands::{cmd_check, cmd_diff, cmd_explain, cmd_verify};
+    match command {
         Command::Render {
             config,
             secrets,
@@ -212,48 +224,27 @@ pub fn main() -> ExitCode {
             secrets,
             output,
             redact,
-        } => checked_cluster(config.as_deref(), false).and_then(|cluster| {
-            crate::cli::review_commands::cmd_check(
-                config.as_deref(),
-                &secrets,
-                &output,
-                cluster,
-                redact,
-            )
-        }),
-        Command::Verify { dir, output } => crate::cli::review_commands::cmd_verify(&dir, output),
+        } => checked_cluster(config.as_deref(), false)
+            .and_then(|cluster| cmd_check(config.as_deref(), &secrets, &output, cluster, redact)),
+        Command::Verify { dir, output } => cmd_verify(&dir, output),
         Command::Explain { config, output } => checked_cluster(config.as_deref(), false)
-            .and_then(|cluster| crate::cli::review_commands::cmd_explain(&cluster, output)),
-        Command::Diff { old, new, output } => {
-            crate::cli::review_commands::cmd_diff(&old, &new, output)
-        }
+            .and_then(|cluster| cmd_explain(&cluster, output)),
+        Command::Diff { old, new, output } => cmd_diff(&old, &new, output),
         Command::Completion { shell } => {
             let mut command = <Cli as clap::CommandFactory>::command();
             clap_complete::generate(shell, &mut command, "kubeprint", &mut std::io::stdout());
             Ok(())
         }
-        Command::Man => {
-            let command = <Cli as clap::CommandFactory>::command();
-            clap_mangen::Man::new(command)
-                .render(&mut std::io::stdout())
-                .map_err(|e| Error::new(format!("cannot write the manual page: {e}")))
-        }
-        Command::Versions {
-            output: Output::Json,
-        } => print_json(&versions::versions()),
-        Command::Versions {
-            output: Output::Text,
-        } => {
-            print!("{}", versions_table());
-            Ok(())
-        }
-    };
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(error) => {
-            say::error(error.render());
-            ExitCode::from(1)
-        }
+        Command::Man => clap_mangen::Man::new(<Cli as clap::CommandFactory>::command())
+            .render(&mut std::io::stdout())
+            .map_err(|e| Error::new(format!("cannot write the manual page: {e}"))),
+        Command::Versions { output } => match output {
+            Output::Json => print_json(&versions::versions()),
+            Output::Text => {
+                print!("{}", versions_table());
+                Ok(())
+            }
+        },
     }
 }
 
