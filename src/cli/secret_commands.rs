@@ -12,6 +12,22 @@ use crate::diagnostics::{Diagnostic, Report};
 use crate::secrets::pki::{self, KeyType};
 use crate::secrets::{self, CertPair, CheckedSecrets, KeyPairPem, Secret, Secrets};
 
+/// The secrets file `generate` and `import` write: `-s` like every command that reads
+/// one, with the earlier `-o/--output` kept as hidden aliases.
+#[derive(clap::Args)]
+pub struct SecretsOut {
+    /// The secrets file to write (mode 0600). `-o/--output` still works.
+    #[arg(
+        short = 's',
+        long = "secrets",
+        alias = "output",
+        short_alias = 'o',
+        value_name = "FILE",
+        default_value = "secrets.yaml"
+    )]
+    secrets: PathBuf,
+}
+
 #[derive(Subcommand)]
 pub enum SecretsCommand {
     /// Generate a new bootstrap token and shared PKI (CAs, service-account keys, admin certificates).
@@ -20,16 +36,8 @@ pub enum SecretsCommand {
         /// the embedded default cluster when absent.
         #[arg(short, long, value_name = "FILE")]
         config: Option<PathBuf>,
-        /// The secrets file to write (mode 0600). `-o/--output` still works.
-        #[arg(
-            short = 's',
-            long = "secrets",
-            alias = "output",
-            short_alias = 'o',
-            value_name = "FILE",
-            default_value = "secrets.yaml"
-        )]
-        output: PathBuf,
+        #[command(flatten)]
+        file: SecretsOut,
         /// Replace an existing file (the cluster's nodes will no longer match it).
         #[arg(long)]
         force: bool,
@@ -49,16 +57,8 @@ pub enum SecretsCommand {
         /// in the file); the embedded default cluster when absent.
         #[arg(short, long, value_name = "FILE")]
         config: Option<PathBuf>,
-        /// The secrets file to write (mode 0600). `-o/--output` still works.
-        #[arg(
-            short = 's',
-            long = "secrets",
-            alias = "output",
-            short_alias = 'o',
-            value_name = "FILE",
-            default_value = "secrets.yaml"
-        )]
-        output: PathBuf,
+        #[command(flatten)]
+        file: SecretsOut,
         /// Replace an existing file.
         #[arg(long)]
         force: bool,
@@ -85,21 +85,21 @@ pub fn run(command: SecretsCommand) -> Result<()> {
     match command {
         SecretsCommand::Generate {
             config,
-            output,
+            file,
             force,
             key_type,
         } => {
             let cluster = crate::cli::checked_cluster(config.as_deref(), false)?;
-            generate(&cluster.name, &output, force, key_type)
+            generate(&cluster.name, &file.secrets, force, key_type)
         }
         SecretsCommand::Import {
             pki_dir,
             config,
-            output,
+            file,
             force,
         } => {
             let cluster = crate::cli::checked_cluster(config.as_deref(), false)?;
-            import(&cluster.name, &pki_dir, &output, force)
+            import(&cluster.name, &pki_dir, &file.secrets, force)
         }
         SecretsCommand::Show { secrets, output } => show(&secrets, output),
         SecretsCommand::RotateToken { secrets } => rotate(&secrets),

@@ -280,8 +280,6 @@ impl Release {
 #[derive(Clone, Debug)]
 pub struct Os {
     pub id: &'static str,
-    /// Distribution family (`ubuntu`, `debian`).
-    pub family: &'static str,
     /// The user the distribution's official cloud images (EC2 AMIs) log in as: the
     /// default `admin_user` and the Packer template's SSH user. Ubuntu's images use
     /// `ubuntu`, Debian's official AMIs `admin` (AWS EC2 user guide, "Manage system
@@ -387,7 +385,6 @@ const SQV_OLDEST_MINOR: u32 = 35;
 pub static OPERATING_SYSTEMS: &[Os] = &[
     Os {
         id: "ubuntu-20.04",
-        family: "ubuntu",
         login_user: "ubuntu",
         kubic: Some(("xUbuntu_20.04", KUBIC_UBUNTU_20_04)),
         oldest_minor: 21,
@@ -396,7 +393,6 @@ pub static OPERATING_SYSTEMS: &[Os] = &[
     },
     Os {
         id: "ubuntu-22.04",
-        family: "ubuntu",
         login_user: "ubuntu",
         kubic: Some(("xUbuntu_22.04", KUBIC_UBUNTU_22_04)),
         oldest_minor: 21,
@@ -406,7 +402,6 @@ pub static OPERATING_SYSTEMS: &[Os] = &[
     },
     Os {
         id: "ubuntu-24.04",
-        family: "ubuntu",
         login_user: "ubuntu",
         // Kubic never built Ubuntu 24.04.
         kubic: None,
@@ -416,7 +411,6 @@ pub static OPERATING_SYSTEMS: &[Os] = &[
     },
     Os {
         id: "ubuntu-26.04",
-        family: "ubuntu",
         login_user: "ubuntu",
         kubic: None,
         oldest_minor: SQV_OLDEST_MINOR,
@@ -425,7 +419,6 @@ pub static OPERATING_SYSTEMS: &[Os] = &[
     },
     Os {
         id: "debian-11",
-        family: "debian",
         login_user: "admin",
         kubic: Some(("Debian_11", KUBIC_DEBIAN_11)),
         oldest_minor: 21,
@@ -434,7 +427,6 @@ pub static OPERATING_SYSTEMS: &[Os] = &[
     },
     Os {
         id: "debian-12",
-        family: "debian",
         login_user: "admin",
         kubic: Some(("Debian_12", KUBIC_DEBIAN_12)),
         oldest_minor: 21,
@@ -443,7 +435,6 @@ pub static OPERATING_SYSTEMS: &[Os] = &[
     },
     Os {
         id: "debian-13",
-        family: "debian",
         login_user: "admin",
         kubic: None,
         oldest_minor: SQV_OLDEST_MINOR,

@@ -13,7 +13,7 @@ mod generate;
 pub mod pki;
 mod prepare;
 
-pub use binding::{Binding, binding, check_binding};
+pub use binding::check_binding;
 pub use check::check;
 pub use file::{load, parse, read, save};
 pub use generate::{
