@@ -22,6 +22,20 @@ pub struct Config {
     pub nodes: Option<Vec<NodeConfig>>,
     #[serde(default)]
     pub image: ImageConfig,
+    /// How a node gets its bundle's secrets: inline in user-data (default) or fetched.
+    #[serde(default)]
+    pub delivery: DeliveryConfig,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeliveryConfig {
+    pub mode: Option<String>,
+    pub region: Option<String>,
+    pub prefix: Option<String>,
+    pub url: Option<String>,
+    /// Roles (`control-plane`, `worker`) whose payload the node deletes once fetched.
+    pub delete_after_fetch: Option<Vec<String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]

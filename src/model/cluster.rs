@@ -35,6 +35,41 @@ pub struct Cluster {
     pub arch: &'static str,
     /// The optional inventory, first control plane first.
     pub nodes: Vec<Node>,
+    /// How nodes get their bundle (and with it the token and keys).
+    pub delivery: Delivery,
+}
+
+/// Where a node's bundle comes from at boot.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Delivery {
+    /// In user-data itself, as the guide's setup did.
+    Inline,
+    /// From AWS Secrets Manager, read with the instance role.
+    AwsSecretsManager(AwsDelivery),
+    /// Downloaded over https from `<base>/<bundle>/payload`.
+    Url { base: String },
+}
+
+impl Delivery {
+    /// The name cluster.yaml's `delivery.mode` uses.
+    pub fn mode(&self) -> &'static str {
+        match self {
+            Delivery::Inline => "inline",
+            Delivery::AwsSecretsManager(_) => "aws-secrets-manager",
+            Delivery::Url { .. } => "url",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AwsDelivery {
+    pub region: String,
+    /// Secret names are `<prefix>/<bundle>`.
+    pub prefix: String,
+    /// Control planes delete their payload (it holds the CA keys) after a verified fetch.
+    pub delete_control_plane: bool,
+    /// Workers keep theirs by default: autoscaled workers share one.
+    pub delete_worker: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

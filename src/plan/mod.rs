@@ -8,6 +8,7 @@
 
 pub mod cni;
 mod context;
+pub mod delivery;
 pub mod kubeadm;
 pub mod kubeconfig;
 pub mod packages;
@@ -66,6 +67,8 @@ pub struct RolePlan {
     pub hostname: Option<String>,
     pub steps: Vec<Step>,
     pub context: Context,
+    /// Where the node fetches this bundle from; `None`: inline in user-data.
+    pub fetch: Option<delivery::Fetch>,
 }
 
 pub struct Plan {
@@ -75,18 +78,31 @@ pub struct Plan {
     pub admin_kubeconfig: Option<String>,
     /// What the tree is rendered from, for its manifest.
     pub provenance: provenance::Provenance,
+    /// How bundles reach nodes; anything but inline adds `publish/`.
+    pub delivery: crate::model::cluster::Delivery,
 }
 
 pub fn plan(cluster: &Cluster, secrets: &CheckedSecrets) -> Plan {
-    let bundles = bundle_roles(cluster)
+    let bundles: Vec<RolePlan> = bundle_roles(cluster)
         .into_iter()
         .map(|(role, node)| bundle(cluster, secrets, role, node))
         .collect();
+    let mut provenance = provenance::Provenance::new(cluster);
+    if cluster.delivery != crate::model::cluster::Delivery::Inline {
+        provenance.delivery = Some(provenance::DeliveryRecord {
+            mode: cluster.delivery.mode(),
+            bundles: bundles
+                .iter()
+                .filter_map(|b| Some((b.dir.clone(), b.fetch.clone()?)))
+                .collect(),
+        });
+    }
     Plan {
         cluster_name: cluster.name.clone(),
         bundles,
         admin_kubeconfig: admin_kubeconfig(cluster, secrets),
-        provenance: provenance::Provenance::new(cluster),
+        provenance,
+        delivery: cluster.delivery.clone(),
     }
 }
 
@@ -139,11 +155,21 @@ fn bundle(
     role: Role,
     node: Option<&Node>,
 ) -> RolePlan {
+    let dir = match node {
+        Some(n) => format!("nodes/{}", n.name),
+        None => role.name().to_string(),
+    };
+    // Per-role worker bundles serve every worker; control-plane-join every control
+    // plane after the second.
+    let shared = node.is_none()
+        && match role {
+            Role::ControlPlane => false,
+            Role::ControlPlaneJoin => cluster.control_planes > 2,
+            Role::Worker => true,
+        };
     RolePlan {
-        dir: match node {
-            Some(n) => format!("nodes/{}", n.name),
-            None => role.name().to_string(),
-        },
+        fetch: delivery::fetch(&cluster.delivery, &dir, role, shared),
+        dir,
         role,
         hostname: node.map(|n| n.name.clone()),
         steps: steps(role),

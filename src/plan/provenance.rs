@@ -1,10 +1,13 @@
 //! Part of stage 3 (plan): what a tree is rendered from, recorded in its manifest.json
 //! (no secrets). Decided here, once, so rendering needs only the plan.
 
+use std::collections::BTreeMap;
+
 use serde::Serialize;
 
 use crate::model::cluster::Cluster;
 use crate::plan::cni::cni_plan;
+use crate::plan::delivery::Fetch;
 
 /// What a tree was rendered from (no secrets).
 #[derive(Debug, Clone, Serialize)]
@@ -17,6 +20,18 @@ pub struct Provenance {
     pub cni_plugin: String,
     /// `None` with `cni.plugin: none`.
     pub cni_manifest_url: Option<String>,
+    /// How each bundle reaches its node; absent for inline delivery (the bundle is the
+    /// user-data), so inline trees read as they always did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub delivery: Option<DeliveryRecord>,
+}
+
+/// `delivery` in manifest.json: the mode, and for each bundle where its payloads are
+/// fetched from and whether the node deletes them after a verified fetch.
+#[derive(Debug, Clone, Serialize)]
+pub struct DeliveryRecord {
+    pub mode: &'static str,
+    pub bundles: BTreeMap<String, Fetch>,
 }
 
 impl Provenance {
@@ -31,6 +46,7 @@ impl Provenance {
             kubeadm_api_version: cluster.release.kubeadm_api.api_version().to_string(),
             cni_plugin: cluster.cni.plugin.name().to_string(),
             cni_manifest_url,
+            delivery: None,
         }
     }
 }

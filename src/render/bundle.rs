@@ -9,6 +9,7 @@ use sha2::{Digest, Sha256};
 use crate::artifact::{Artifact, Artifacts};
 use crate::plan::{Context, RolePlan, Stage, Step};
 use crate::render::cloudinit;
+use crate::render::delivery::{self, Variant};
 
 pub struct RenderedBundle {
     pub artifacts: Artifacts,
@@ -102,11 +103,42 @@ pub fn render_bundle(env: &Environment, bundle: &RolePlan) -> Result<RenderedBun
         stage: Stage::Boot,
     };
     let full = bootstrap(env, &bodies, &ctx)?;
-    let user_data = cloudinit::user_data(&header(bundle, ""), bundle.hostname.as_deref(), &full);
+    let baked = baked_bootstrap(env, bundle, bodies, &ctx, &bake_fingerprint)?;
+    let hostname = bundle.hostname.as_deref();
+    match &bundle.fetch {
+        None => {
+            let user_data = cloudinit::user_data(&header(bundle, "", None), hostname, &full);
+            artifacts.insert(format!("{dir}/user-data.yaml"), private(user_data, 0o600));
+            let baked_header = header(bundle, ", for the baked image", None);
+            let user_data = cloudinit::user_data(&baked_header, hostname, &baked);
+            artifacts.insert(
+                format!("{dir}/user-data.baked.yaml"),
+                private(user_data, 0o600),
+            );
+        }
+        Some(fetch) => {
+            // The stubs hold neither key nor token: readable like any public file.
+            let public = |bytes: String| Artifact {
+                secret: false,
+                ..private(bytes, 0o644)
+            };
+            for (variant, payload, suffix, file) in [
+                (Variant::Full, &full, "", "user-data.yaml"),
+                (
+                    Variant::Baked,
+                    &baked,
+                    ", for the baked image",
+                    "user-data.baked.yaml",
+                ),
+            ] {
+                let head = header(bundle, suffix, Some(delivery::describe(fetch, variant)));
+                let stub = delivery::stub(&head, hostname, fetch, variant, payload);
+                artifacts.insert(format!("{dir}/{file}"), public(stub));
+            }
+            artifacts.insert(format!("{dir}/bootstrap.baked.sh"), private(baked, 0o700));
+        }
+    }
     artifacts.insert(format!("{dir}/bootstrap.sh"), private(full, 0o700));
-    artifacts.insert(format!("{dir}/user-data.yaml"), private(user_data, 0o600));
-    let baked = baked_user_data(env, bundle, bodies, &ctx, &bake_fingerprint)?;
-    artifacts.insert(format!("{dir}/user-data.baked.yaml"), private(baked, 0o600));
 
     Ok(RenderedBundle {
         artifacts,
@@ -125,30 +157,39 @@ fn bake_fingerprint(bodies: &[(&Step, String)]) -> String {
     crate::digest::hex(&hasher.finalize()[..8])
 }
 
-/// The comment lines heading a bundle's user-data.
-fn header(bundle: &RolePlan, what: &str) -> Vec<String> {
-    vec![
-        format!(
-            "kubeprint {}: cluster {}, role {}{what}",
-            env!("CARGO_PKG_VERSION"),
-            bundle.context.cluster_name,
-            bundle.role.name()
-        ),
-        format!(
+/// The comment lines heading a bundle's user-data; `fetched` says where a stub's
+/// bundle comes from.
+fn header(bundle: &RolePlan, what: &str, fetched: Option<String>) -> Vec<String> {
+    let title = format!(
+        "kubeprint {}: cluster {}, role {}{what}",
+        env!("CARGO_PKG_VERSION"),
+        bundle.context.cluster_name,
+        bundle.role.name()
+    );
+    let how = match fetched {
+        None => vec![format!(
             "Writes {} and runs it once on first boot.",
             cloudinit::BOOTSTRAP_PATH
-        ),
-        format!(
-            "Progress: {}; done when {}/complete exists.",
-            crate::layout::BOOTSTRAP_LOG,
-            crate::layout::STATE_DIR
-        ),
-    ]
+        )],
+        Some(fetched) => vec![
+            fetched,
+            format!(
+                "Checks its sha256, installs it as {} and runs it once; holds no key and no token.",
+                cloudinit::BOOTSTRAP_PATH
+            ),
+        ],
+    };
+    let progress = format!(
+        "Progress: {}; done when {}/complete exists.",
+        crate::layout::BOOTSTRAP_LOG,
+        crate::layout::STATE_DIR
+    );
+    [vec![title], how, vec![progress]].concat()
 }
 
-/// User-data for machines from the baked image: check the image, then only the boot
+/// The bundle for machines from the baked image: check the image, then only the boot
 /// steps.
-fn baked_user_data(
+fn baked_bootstrap(
     env: &Environment,
     bundle: &RolePlan,
     bodies: Vec<(&Step, String)>,
@@ -166,10 +207,5 @@ fn baked_user_data(
         context! { bake_record => bake_record(&bundle.context, bake_fingerprint), ..ctx.clone() };
     let mut baked = vec![(&check, step_body(env, &check, &check_ctx, &check_ctx)?)];
     baked.extend(bodies.into_iter().filter(|(s, _)| s.stage == Stage::Boot));
-    let baked_bootstrap = bootstrap(env, &baked, ctx)?;
-    Ok(cloudinit::user_data(
-        &header(bundle, ", for the baked image"),
-        bundle.hostname.as_deref(),
-        &baked_bootstrap,
-    ))
+    bootstrap(env, &baked, ctx)
 }

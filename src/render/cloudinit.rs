@@ -16,28 +16,39 @@ struct CloudConfig<'a> {
 }
 
 #[derive(Serialize)]
-struct WriteFile<'a> {
-    path: &'a str,
-    owner: &'a str,
+pub struct WriteFile<'a> {
+    pub path: &'a str,
+    pub owner: &'a str,
     /// 0700: the control plane's bundle carries the CA key, a worker's the token.
-    permissions: &'a str,
-    content: &'a str,
+    pub permissions: &'a str,
+    pub content: &'a str,
 }
 
-/// The user-data for one role. `header` lines become YAML comments after the
-/// mandatory `#cloud-config` line.
+/// The user-data for one role: the bundle itself, inline. `header` lines become YAML
+/// comments after the mandatory `#cloud-config` line.
 pub fn user_data(header: &[String], hostname: Option<&str>, bootstrap: &str) -> String {
+    let files = vec![WriteFile {
+        path: BOOTSTRAP_PATH,
+        owner: "root:root",
+        permissions: "0700",
+        content: bootstrap,
+    }];
+    document(header, hostname, files, vec!["bash", BOOTSTRAP_PATH])
+}
+
+/// A `#cloud-config` that writes `files` and runs `command` once.
+pub fn document(
+    header: &[String],
+    hostname: Option<&str>,
+    files: Vec<WriteFile>,
+    command: Vec<&str>,
+) -> String {
     let config = CloudConfig {
         hostname,
-        write_files: vec![WriteFile {
-            path: BOOTSTRAP_PATH,
-            owner: "root:root",
-            permissions: "0700",
-            content: bootstrap,
-        }],
+        write_files: files,
         // runcmd runs once per instance, in cloud-init's final stage (after users and
         // write_files), which is what a one-shot bootstrap needs.
-        runcmd: vec![vec!["bash", BOOTSTRAP_PATH]],
+        runcmd: vec![command],
     };
     let body = crate::yaml::to_string(&config).expect("cloud-config serializes");
     let mut out = String::from("#cloud-config\n");

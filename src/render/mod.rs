@@ -8,10 +8,12 @@
 pub mod budget;
 pub mod bundle;
 pub mod cloudinit;
+pub mod delivery;
 pub mod image;
 pub mod manifest;
 pub mod mime;
 pub mod packer;
+pub mod publish;
 
 use crate::error::Result;
 use minijinja::value::Value;
@@ -216,6 +218,16 @@ pub fn render(plan: &Plan) -> Result<Artifacts> {
         .map_err(|e| crate::error::Error::new(format!("rendering packer: {e:#}")))?;
         artifacts.extend(image);
     }
+    for bundle in &plan.bundles {
+        if let Some(fetch) = &bundle.fetch {
+            for file in ["bootstrap.sh", "bootstrap.baked.sh"] {
+                let path = format!("{}/{file}", bundle.dir);
+                let bytes = artifacts.get(&path).map_or(&[][..], |a| &a.bytes);
+                delivery::check_size(&path, bytes, fetch)?;
+            }
+        }
+    }
+    publish::add(plan, &mut artifacts);
     budget::add_gzip_twins(&mut artifacts)?;
     Ok(artifacts)
 }

@@ -5,6 +5,7 @@
 //! here to safe, well-formed shapes, so the renderer never sees surprising text.
 
 mod addons;
+mod delivery;
 pub mod fields;
 pub mod inventory;
 mod names;
@@ -44,6 +45,7 @@ pub fn validate(
     let mirrors = addons::mirrors(config, &mut c);
     release::repositories(config, &installed, cni.as_ref().map(|c| c.plugin), &mut c);
     let topology = topology::topology(config, &net, api_server_port, &mut c);
+    let delivery = delivery::delivery(config, topology.control_planes, &mut c);
 
     if c.has_errors() {
         return None;
@@ -66,5 +68,6 @@ pub fn validate(
         api_server_port,
         arch: arch?,
         nodes: topology.nodes,
+        delivery: delivery?,
     })
 }

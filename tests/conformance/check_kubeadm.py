@@ -708,9 +708,25 @@ def bundle_scripts(role_dir):
             c = wf.get("content", "")
             if wf.get("encoding") in ("b64", "base64"):
                 c = base64.b64decode(c).decode()
+            if wf.get("path") == "/usr/local/lib/kubeprint/payload.json":
+                c = fetched_payload(role_dir, ud, json.loads(c))
             texts.append(c)
         copies.append((ud, "\n".join(texts)))
     return copies
+
+
+def fetched_payload(role_dir, user_data, config):
+    """A delivery stub carries no documents: its bundle is the payload it pins by sha256
+    (bootstrap.sh, or bootstrap.baked.sh for the baked image's user-data). A payload
+    that does not match its pin counts as a copy without documents."""
+    name = "bootstrap.baked.sh" if ".baked." in user_data else "bootstrap.sh"
+    path = os.path.join(role_dir, name)
+    if not os.path.exists(path):
+        return ""
+    raw = open(path, "rb").read()
+    if hashlib.sha256(raw).hexdigest() != config.get("sha256"):
+        return ""
+    return raw.decode()
 
 
 def split_docs(body):

@@ -23,10 +23,13 @@ fn snapshot_all(scenario: &str, artifacts: &kubeprint::artifact::Artifacts) {
     settings(scenario).bind(|| {
         // An inventory node's user-data embeds its whole bootstrap.sh, whose functions
         // are its step files: one golden file per node is enough to review.
-        // Gzip twins are binary; tests/image.rs checks they decompress to their source.
-        let redundant = |p: &str| {
-            (p.starts_with("nodes/") && !p.ends_with("/user-data.yaml")) || p.ends_with(".gz")
-        };
+        // With fetched delivery the user-data is a stub, so the node's bootstrap.sh is
+        // the file to review. Gzip twins are binary; tests/image.rs checks they
+        // decompress to their source.
+        let fetched = artifacts.keys().any(|p| p.starts_with("publish/"));
+        let reviewed =
+            |p: &str| p.ends_with("/user-data.yaml") || (fetched && p.ends_with("/bootstrap.sh"));
+        let redundant = |p: &str| (p.starts_with("nodes/") && !reviewed(p)) || p.ends_with(".gz");
         for path in artifacts.keys().filter(|p| !redundant(p)) {
             insta::assert_snapshot!(snapshot_name(path), common::text(artifacts, path));
         }

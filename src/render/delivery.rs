@@ -1,0 +1,121 @@
+//! Part of stage 4 (render): bundles delivered by `aws-secrets-manager` or `url`. Their
+//! user-data is a stub without a key or the token: it writes the fetcher
+//! (`templates/delivery/fetch-payload.py`) and the payload's location and sha256, and
+//! runs the fetcher, which installs the checked payload (the bundle's `bootstrap.sh`)
+//! and runs it as inline user-data would.
+
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+use crate::layout::BOOTSTRAP_PATH;
+use crate::plan::delivery::Fetch;
+use crate::render::cloudinit::{self, WriteFile};
+
+pub const FETCHER: &str = include_str!("../../templates/delivery/fetch-payload.py");
+pub const FETCHER_PATH: &str = "/usr/local/lib/kubeprint/fetch-payload.py";
+pub const PAYLOAD_CONFIG_PATH: &str = "/usr/local/lib/kubeprint/payload.json";
+
+/// The largest secret value Secrets Manager stores: 65,536 bytes. Source: AWS Secrets
+/// Manager User Guide, "AWS Secrets Manager quotas", secret value size
+/// (docs.aws.amazon.com/secretsmanager/latest/userguide/reference_limits.html).
+pub const SECRET_VALUE_LIMIT: usize = 65_536;
+
+/// Which of a bundle's two payloads a stub fetches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Variant {
+    /// Every step: for plain images.
+    Full,
+    /// The image check and the boot steps: for machines from the baked image.
+    Baked,
+}
+
+/// `payload.json`: what the fetcher reads.
+#[derive(Serialize)]
+struct PayloadConfig<'a> {
+    source: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    region: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    endpoint: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    secret_id: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    url: Option<&'a str>,
+    sha256: String,
+    delete: &'a [String],
+    install: &'a str,
+}
+
+/// Where `variant` of the bundle is fetched from: a secret id or a URL.
+pub fn location(fetch: &Fetch, variant: Variant) -> &str {
+    match variant {
+        Variant::Full => &fetch.full,
+        Variant::Baked => &fetch.baked,
+    }
+}
+
+/// The stub user-data fetching `payload`, which it pins by sha256.
+pub fn stub(
+    header: &[String],
+    hostname: Option<&str>,
+    fetch: &Fetch,
+    variant: Variant,
+    payload: &str,
+) -> String {
+    let place = location(fetch, variant);
+    let aws = fetch.source == "aws-secrets-manager";
+    let config = PayloadConfig {
+        source: fetch.source,
+        region: fetch.region.as_deref(),
+        endpoint: fetch.endpoint.as_deref(),
+        secret_id: aws.then_some(place),
+        url: (!aws).then_some(place),
+        sha256: crate::digest::sha256_hex(payload.as_bytes()),
+        delete: &fetch.delete,
+        install: BOOTSTRAP_PATH,
+    };
+    let mut json = serde_json::to_string_pretty(&config).expect("payload config serializes");
+    json.push('\n');
+    let files = vec![
+        WriteFile {
+            path: FETCHER_PATH,
+            owner: "root:root",
+            permissions: "0700",
+            content: FETCHER,
+        },
+        WriteFile {
+            path: PAYLOAD_CONFIG_PATH,
+            owner: "root:root",
+            permissions: "0644",
+            content: &json,
+        },
+    ];
+    cloudinit::document(header, hostname, files, vec!["python3", FETCHER_PATH])
+}
+
+/// One line for the stub's header: where the payload comes from.
+pub fn describe(fetch: &Fetch, variant: Variant) -> String {
+    let place = location(fetch, variant);
+    let deleted = if fetch.delete.is_empty() {
+        ""
+    } else {
+        ", deleted after a verified fetch"
+    };
+    match &fetch.region {
+        Some(region) => format!(
+            "Fetches its bundle from AWS Secrets Manager secret {place} ({region}){deleted}."
+        ),
+        None => format!("Fetches its bundle from {place}."),
+    }
+}
+
+/// Secrets Manager refuses values over its limit: say so at render time, not at boot.
+pub fn check_size(path: &str, payload: &[u8], fetch: &Fetch) -> Result<()> {
+    if fetch.source == "aws-secrets-manager" && payload.len() > SECRET_VALUE_LIMIT {
+        return Err(Error::new(format!(
+            "`{path}` is {} bytes, over Secrets Manager's {SECRET_VALUE_LIMIT}-byte limit for a secret value\n  = help: use `delivery.mode: url`, or fewer certificate SANs and inventory labels",
+            payload.len()
+        )));
+    }
+    Ok(())
+}

@@ -1,0 +1,225 @@
+//! Part of stage 4 (render): `publish/`, what the operator runs or applies before
+//! booting nodes whose bundles are fetched (`delivery` other than `inline`): for
+//! `aws-secrets-manager` a script storing every payload, the node roles' IAM policies
+//! and the instance metadata settings; for `url` the list of files to upload and where.
+
+use serde_json::{Value, json};
+
+use crate::artifact::{Artifact, Artifacts, Stage};
+use crate::digest::sha256_hex;
+use crate::model::cluster::{AwsDelivery, Delivery};
+use crate::plan::delivery::partition;
+use crate::plan::{Plan, Role};
+
+/// One payload to publish: the tree file, where it goes, and its pinned sha256.
+struct Payload<'a> {
+    file: String,
+    location: &'a str,
+    sha256: String,
+    role: Role,
+    deleted: bool,
+}
+
+fn payloads<'a>(plan: &'a Plan, artifacts: &Artifacts) -> Vec<Payload<'a>> {
+    let mut out = Vec::new();
+    for bundle in &plan.bundles {
+        let Some(fetch) = &bundle.fetch else { continue };
+        for (file, location) in [
+            ("bootstrap.sh", &fetch.full),
+            ("bootstrap.baked.sh", &fetch.baked),
+        ] {
+            let file = format!("{}/{file}", bundle.dir);
+            let sha256 = artifacts
+                .get(&file)
+                .map_or_else(String::new, |a| sha256_hex(&a.bytes));
+            out.push(Payload {
+                file,
+                location,
+                sha256,
+                role: bundle.role,
+                deleted: fetch.delete.iter().any(|d| d == location),
+            });
+        }
+    }
+    out
+}
+
+/// Adds `publish/*` for fetched delivery; nothing for inline.
+pub fn add(plan: &Plan, artifacts: &mut Artifacts) {
+    let payloads = payloads(plan, artifacts);
+    let mut files = vec![(
+        "publish/instance-metadata-options.json",
+        json_text(&metadata_options()),
+        0o644,
+    )];
+    match &plan.delivery {
+        Delivery::Inline => return,
+        Delivery::Url { .. } => {
+            files.push(("publish/uploads.txt", uploads(plan, &payloads), 0o644))
+        }
+        Delivery::AwsSecretsManager(aws) => {
+            files.push((
+                "publish/publish-secrets.sh",
+                script(plan, aws, &payloads),
+                0o755,
+            ));
+            let control_plane = |p: &Payload| p.role != Role::Worker;
+            let worker = |p: &Payload| p.role == Role::Worker;
+            files.push((
+                "publish/iam-policy-control-plane.json",
+                json_text(&policy(aws, &payloads, control_plane)),
+                0o644,
+            ));
+            files.push((
+                "publish/iam-policy-worker.json",
+                json_text(&policy(aws, &payloads, worker)),
+                0o644,
+            ));
+        }
+    }
+    for (path, text, mode) in files {
+        artifacts.insert(
+            path.to_string(),
+            Artifact {
+                bytes: text.into_bytes(),
+                mode,
+                secret: false,
+                role: "operator".to_string(),
+                stage: Stage::Boot,
+            },
+        );
+    }
+}
+
+fn json_text(value: &Value) -> String {
+    let mut text = serde_json::to_string_pretty(value).expect("JSON serializes");
+    text.push('\n');
+    text
+}
+
+/// IMDSv2 only, and a hop limit of 1 so pods outside the host network cannot reach the
+/// metadata service (and the instance role) at all. A `LaunchTemplateData` fragment.
+/// Source: Amazon EC2 API reference, LaunchTemplateInstanceMetadataOptionsRequest
+/// (HttpEndpoint, HttpTokens, HttpPutResponseHopLimit).
+fn metadata_options() -> Value {
+    json!({
+        "MetadataOptions": {
+            "HttpEndpoint": "enabled",
+            "HttpTokens": "required",
+            "HttpPutResponseHopLimit": 1
+        }
+    })
+}
+
+/// A secret's ARN pattern: Secrets Manager appends `-` and six random characters to
+/// the name. Source: AWS Secrets Manager API reference, CreateSecret, `Name`.
+fn arn(aws: &AwsDelivery, name: &str) -> String {
+    format!(
+        "arn:{}:secretsmanager:{}:*:secret:{name}-??????",
+        partition(&aws.region),
+        aws.region
+    )
+}
+
+/// A node role's policy: read its role's payloads, delete those it deletes. Control
+/// planes and workers get separate roles, so a worker can never read the CA keys.
+fn policy(aws: &AwsDelivery, payloads: &[Payload], keep: impl Fn(&Payload) -> bool) -> Value {
+    let mine: Vec<&Payload> = payloads.iter().filter(|p| keep(p)).collect();
+    let read: Vec<String> = mine.iter().map(|p| arn(aws, p.location)).collect();
+    let delete: Vec<String> = mine
+        .iter()
+        .filter(|p| p.deleted)
+        .map(|p| arn(aws, p.location))
+        .collect();
+    let mut statements = vec![json!({
+        "Sid": "ReadBundlePayloads",
+        "Effect": "Allow",
+        "Action": "secretsmanager:GetSecretValue",
+        "Resource": read
+    })];
+    if !delete.is_empty() {
+        statements.push(json!({
+            "Sid": "DeleteFetchedPayloads",
+            "Effect": "Allow",
+            "Action": "secretsmanager:DeleteSecret",
+            "Resource": delete
+        }));
+    }
+    json!({ "Version": "2012-10-17", "Statement": statements })
+}
+
+fn script(plan: &Plan, aws: &AwsDelivery, payloads: &[Payload]) -> String {
+    let q = |s: &str| shlex::try_quote(s).expect("no NUL").into_owned();
+    let mut out = format!(
+        r#"#!/usr/bin/env bash
+# kubeprint {version}: cluster {cluster}. Stores every bundle's payload in AWS Secrets
+# Manager ({region}) before nodes boot. Run it from anywhere with the AWS CLI and
+# credentials allowed secretsmanager:DescribeSecret, CreateSecret, PutSecretValue and
+# RestoreSecret on {prefix}/*. Idempotent: each run stores the tree's bytes again
+# (a secret scheduled for deletion by a node that fetched it is restored first).
+# Attach publish/iam-policy-control-plane.json and publish/iam-policy-worker.json to
+# the control planes' and the workers' instance roles, and launch them with
+# publish/instance-metadata-options.json.
+set -Eeuo pipefail
+cd "$(dirname "$0")/.."
+readonly region={region_q}
+
+# publish SECRET FILE SHA256: refuses a file other than the one the user-data pins
+# (a tree written by render --redact, an edited file).
+publish() {{
+  local id=$1 file=$2 sha256=$3 actual deleted
+  actual=$(sha256sum "$file" | cut -d ' ' -f 1)
+  if [ "$actual" != "$sha256" ]; then
+    echo "error: $file has sha256 $actual, not $sha256 as its user-data pins; publish the tree kubeprint render wrote (not --redact)" >&2
+    return 1
+  fi
+  if deleted=$(aws secretsmanager describe-secret --region "$region" --secret-id "$id" --query DeletedDate --output text 2>/dev/null); then
+    if [ "$deleted" != None ]; then
+      aws secretsmanager restore-secret --region "$region" --secret-id "$id" >/dev/null
+      echo "restored: $id"
+    fi
+    aws secretsmanager put-secret-value --region "$region" --secret-id "$id" --secret-binary "fileb://$file" >/dev/null
+    echo "updated: $id <- $file"
+  else
+    aws secretsmanager create-secret --region "$region" --name "$id" --secret-binary "fileb://$file" \
+      --description {description} >/dev/null
+    echo "created: $id <- $file"
+  fi
+}}
+
+"#,
+        version = env!("CARGO_PKG_VERSION"),
+        cluster = plan.cluster_name,
+        region = aws.region,
+        region_q = q(&aws.region),
+        prefix = aws.prefix,
+        description = q(&format!(
+            "kubeprint bundle payload, cluster {}",
+            plan.cluster_name
+        )),
+    );
+    for p in payloads {
+        out.push_str(&format!(
+            "publish {} {} {}\n",
+            q(p.location),
+            q(&p.file),
+            p.sha256
+        ));
+    }
+    out
+}
+
+fn uploads(plan: &Plan, payloads: &[Payload]) -> String {
+    let mut out = format!(
+        "# kubeprint {}: cluster {}. Upload each FILE of this tree to its URL before nodes boot.\n\
+         # Serve them over https to the nodes only: every payload holds the bootstrap token,\n\
+         # control planes' also the CA keys. Each node checks the SHA256 before running it.\n\
+         # FILE URL SHA256\n",
+        env!("CARGO_PKG_VERSION"),
+        plan.cluster_name
+    );
+    for p in payloads {
+        out.push_str(&format!("{} {} {}\n", p.file, p.location, p.sha256));
+    }
+    out
+}

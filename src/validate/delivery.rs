@@ -1,0 +1,221 @@
+//! Part of stage 1b (validate): `delivery`, how each node gets its bundle and with it
+//! the bootstrap token and (on control planes) the CA keys: inline in user-data, from
+//! AWS Secrets Manager, or from an https URL.
+
+use crate::config::{Config, DeliveryConfig};
+use crate::model::cluster::{AwsDelivery, Delivery};
+use crate::validate::fields::{Checker, printable};
+
+const MODES: &str = "inline, aws-secrets-manager, url";
+
+/// Secret names: ASCII letters, digits and `/_+=.@-`, at most 512 characters.
+/// Source: AWS Secrets Manager API reference, CreateSecret, request parameter `Name`
+/// (docs.aws.amazon.com/secretsmanager/latest/apireference/API_CreateSecret.html).
+const SECRET_NAME_MAX: usize = 512;
+/// Room left under that limit for the longest bundle name kubeprint appends
+/// (`/nodes/<63-character name>/baked`).
+const BUNDLE_SUFFIX_MAX: usize = 1 + 6 + 63 + 6;
+
+/// `delivery.*`. `control_planes` is the cluster's count: a shared per-role bundle whose
+/// payload is deleted after the first fetch would strand every later machine.
+pub(crate) fn delivery(config: &Config, control_planes: u32, c: &mut Checker) -> Option<Delivery> {
+    let d = &config.delivery;
+    if !c.readable("delivery") {
+        return None;
+    }
+    match d.mode.as_deref().unwrap_or("inline") {
+        "inline" => {
+            only_for(c, d, &[]);
+            Some(Delivery::Inline)
+        }
+        "aws-secrets-manager" => {
+            only_for(c, d, &["region", "prefix", "delete_after_fetch"]);
+            aws(config, control_planes, c).map(Delivery::AwsSecretsManager)
+        }
+        "url" => {
+            only_for(c, d, &["url"]);
+            url(d, c).map(|base| Delivery::Url { base })
+        }
+        other => {
+            if c.readable("delivery.mode") {
+                c.error(
+                    "delivery.mode",
+                    format!("unknown delivery mode `{}`", printable(other)),
+                    format!("choose one of: {MODES}"),
+                );
+            }
+            None
+        }
+    }
+}
+
+/// Keys that belong to another mode are errors, not silently ignored settings.
+fn only_for(c: &mut Checker, d: &DeliveryConfig, allowed: &[&str]) {
+    let mode = d.mode.as_deref().unwrap_or("inline");
+    let set = [
+        ("region", d.region.is_some(), "aws-secrets-manager"),
+        ("prefix", d.prefix.is_some(), "aws-secrets-manager"),
+        (
+            "delete_after_fetch",
+            d.delete_after_fetch.is_some(),
+            "aws-secrets-manager",
+        ),
+        ("url", d.url.is_some(), "url"),
+    ];
+    for (key, present, owner) in set {
+        if present && !allowed.contains(&key) {
+            c.error(
+                &format!("delivery.{key}"),
+                format!("`delivery.{key}` has no meaning with `mode: {mode}`"),
+                format!("remove it, or set `delivery.mode: {owner}`"),
+            );
+        }
+    }
+}
+
+fn aws(config: &Config, control_planes: u32, c: &mut Checker) -> Option<AwsDelivery> {
+    let d = &config.delivery;
+    let region = c.required("delivery.region", d.region.clone(), "region: eu-west-1");
+    if let Some(r) = &region
+        && !is_region(r)
+    {
+        c.error(
+            "delivery.region",
+            format!("`{}` is not an AWS region name", printable(r)),
+            "write the region's code, like `eu-west-1` or `us-gov-west-1`",
+        );
+    }
+    let default_prefix = format!("kubeprint/{}", config.name.as_deref().unwrap_or("cluster"));
+    let prefix = d.prefix.clone().unwrap_or(default_prefix);
+    if !is_secret_prefix(&prefix) {
+        c.error(
+            "delivery.prefix",
+            format!("`{}` cannot start a Secrets Manager secret name", printable(&prefix)),
+            format!(
+                "use ASCII letters, digits and `/_+=.@-`, no leading, trailing or doubled `/`, at most {} characters",
+                SECRET_NAME_MAX - BUNDLE_SUFFIX_MAX
+            ),
+        );
+    }
+    let (delete_control_plane, delete_worker) = delete_roles(d, c);
+    if delete_control_plane && control_planes > 2 {
+        c.warning(
+            "delivery.delete_after_fetch",
+            format!(
+                "the control-plane-join bundle serves {} machines, so its payload is kept after a fetch",
+                control_planes - 1
+            ),
+            "delete that secret once they joined, or list the machines in `nodes:` so each control plane gets a payload of its own that it deletes",
+        );
+    }
+    if delete_worker {
+        c.warning(
+            "delivery.delete_after_fetch",
+            "the worker bundle's payload is deleted by the first worker that fetches it",
+            "every later worker started from out/worker fails to boot; list workers in `nodes:` (a payload each) or keep `delete_after_fetch: [control-plane]`",
+        );
+    }
+    Some(AwsDelivery {
+        region: region?,
+        prefix,
+        delete_control_plane,
+        delete_worker,
+    })
+}
+
+/// `delete_after_fetch`: roles, default `[control-plane]`.
+fn delete_roles(d: &DeliveryConfig, c: &mut Checker) -> (bool, bool) {
+    let Some(roles) = &d.delete_after_fetch else {
+        return (true, false);
+    };
+    let (mut control_plane, mut worker) = (false, false);
+    for (i, role) in roles.iter().enumerate() {
+        match role.as_str() {
+            "control-plane" => control_plane = true,
+            "worker" => worker = true,
+            other => c.error(
+                &format!("delivery.delete_after_fetch[{i}]"),
+                format!("unknown role `{}`", printable(other)),
+                "list roles from: control-plane, worker (`[]` keeps every payload)",
+            ),
+        }
+    }
+    (control_plane, worker)
+}
+
+fn url(d: &DeliveryConfig, c: &mut Checker) -> Option<String> {
+    let url = c.required(
+        "delivery.url",
+        d.url.clone(),
+        "url: https://artifacts.example.internal/kubeprint/prod",
+    )?;
+    c.url("delivery.url", &url);
+    if !url.starts_with("https://") {
+        c.error(
+            "delivery.url",
+            format!("`{}` is not an https URL", printable(&url)),
+            "payloads carry the bootstrap token and CA keys: serve them over https only",
+        );
+    }
+    if url.contains(['?', '#']) {
+        c.error(
+            "delivery.url",
+            "the base URL has a query or fragment",
+            "give the directory payloads live under; kubeprint appends `/<bundle>/payload`",
+        );
+    }
+    Some(url.trim_end_matches('/').to_string())
+}
+
+/// `eu-west-1`, `us-gov-west-1`, `cn-north-1`, `ap-southeast-5`.
+fn is_region(region: &str) -> bool {
+    let parts: Vec<&str> = region.split('-').collect();
+    parts.len() >= 3
+        && parts[..parts.len() - 1]
+            .iter()
+            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase()))
+        && parts[parts.len() - 1].parse::<u8>().is_ok()
+}
+
+fn is_secret_prefix(prefix: &str) -> bool {
+    !prefix.is_empty()
+        && prefix.len() <= SECRET_NAME_MAX - BUNDLE_SUFFIX_MAX
+        && prefix
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"/_+=.@-".contains(&b))
+        && !prefix.starts_with('/')
+        && !prefix.ends_with('/')
+        && !prefix.contains("//")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn region_names() {
+        for ok in ["eu-west-1", "us-gov-west-1", "cn-north-1", "ap-southeast-5"] {
+            assert!(is_region(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            "eu-west",
+            "EU-west-1",
+            "eu--1",
+            "eu-west-x",
+            "eu west 1",
+        ] {
+            assert!(!is_region(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn secret_prefixes() {
+        for ok in ["kubeprint/prod", "a", "team_a/k8s=prod@x+y.z-1"] {
+            assert!(is_secret_prefix(ok), "{ok}");
+        }
+        for bad in ["", "/x", "x/", "a//b", "a b", "a$b", &"x".repeat(500)] {
+            assert!(!is_secret_prefix(bad), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,230 @@
+#!/usr/bin/env python3
+# kubeprint: fetches this node's bundle, checks it and runs it. Written by user-data
+# with payload.json beside it; runs once, from cloud-init's runcmd, as root.
+#
+# The bundle (bootstrap.sh with the bootstrap token, and on control planes the CA keys)
+# is kept out of user-data, which every process on the instance can read from the
+# metadata service. It comes from AWS Secrets Manager, read with the instance role's
+# credentials from IMDSv2 and a SigV4-signed request, or from an https URL. Python's
+# standard library only: cloud-init itself runs on python3, so it is on every node that
+# reads this user-data, and curl's --aws-sigv4 (curl 7.75) is missing from Ubuntu 20.04
+# (curl 7.68) and Debian 11 (curl 7.74).
+#
+# The payload must match the sha256 in payload.json, or nothing is installed. Failures
+# are retried a bounded number of times, then logged to /var/log/kubeprint-bootstrap.log
+# and recorded in /var/lib/kubeprint/failed (step=00-fetch-payload) like a failed step.
+#
+# AWS_EC2_METADATA_SERVICE_ENDPOINT and AWS_ENDPOINT_URL_SECRETSMANAGER (the AWS SDKs'
+# names) override the two endpoints when set; cloud-init sets neither.
+
+import base64
+import datetime
+import hashlib
+import hmac
+import json
+import os
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+
+CONFIG = "/usr/local/lib/kubeprint/payload.json"
+STATE = "/var/lib/kubeprint"
+LOG = "/var/log/kubeprint-bootstrap.log"
+STEP = "00-fetch-payload"
+# Six attempts over about a minute: enough for a secret published moments late or a
+# network still coming up, short enough that a real failure shows quickly.
+DELAYS = (2, 4, 8, 16, 30)
+TIMEOUT = 10
+RECOVERY_WINDOW_DAYS = 7
+
+
+class Failure(Exception):
+    pass
+
+
+def log(message):
+    line = "[kubeprint %s] %s\n" % (time.strftime("%H:%M:%S", time.gmtime()), message)
+    sys.stdout.write(line)
+    sys.stdout.flush()
+    try:
+        fd = os.open(LOG, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
+        with os.fdopen(fd, "a") as f:
+            f.write(line)
+    except OSError:
+        pass
+
+
+def fail(message, code=1):
+    log("step %s: FAILED with exit code %d: %s" % (STEP, code, message))
+    os.makedirs(STATE, mode=0o700, exist_ok=True)
+    with open(os.path.join(STATE, "failed"), "w") as f:
+        f.write("step=%s\nexit=%d\n" % (STEP, code))
+    try:
+        with open("/dev/console", "w") as console:
+            console.write("kubeprint: bootstrap failed at step %s (exit %d): %s\n" % (STEP, code, message))
+    except OSError:
+        pass
+    sys.exit(code)
+
+
+class HttpsOnlyRedirects(urllib.request.HTTPRedirectHandler):
+    """The payload holds keys: a redirect may not leave https."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        if req.full_url.startswith("https://") and not newurl.startswith("https://"):
+            raise Failure("refusing a redirect from https to %s" % newurl.split("?")[0])
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
+OPENER = urllib.request.build_opener(HttpsOnlyRedirects)
+
+
+def http(request):
+    where = "%s %s" % (request.get_method(), request.full_url.split("?")[0])
+    try:
+        with OPENER.open(request, timeout=TIMEOUT) as response:
+            return response.read()
+    except urllib.error.HTTPError as e:
+        raise Failure("%s: HTTP %d %s" % (where, e.code, error_text(e.read(512))))
+    except (urllib.error.URLError, OSError) as e:
+        raise Failure("%s: %s" % (where, getattr(e, "reason", e)))
+
+
+def error_text(body):
+    """Secrets Manager's error type and message (they never echo a secret value)."""
+    try:
+        reply = json.loads(body)
+        return "%s: %s" % (reply.get("__type", "").split("#")[-1], reply.get("Message") or reply.get("message", ""))
+    except ValueError:
+        return ""
+
+
+def instance_credentials():
+    """The instance role's temporary credentials, through IMDSv2 (a session token first)."""
+    base = os.environ.get("AWS_EC2_METADATA_SERVICE_ENDPOINT", "http://169.254.169.254").rstrip("/")
+    token = http(urllib.request.Request(
+        base + "/latest/api/token", method="PUT",
+        headers={"X-aws-ec2-metadata-token-ttl-seconds": "300"})).decode()
+    headers = {"X-aws-ec2-metadata-token": token}
+    path = base + "/latest/meta-data/iam/security-credentials/"
+    roles = http(urllib.request.Request(path, headers=headers)).decode().split()
+    if not roles:
+        raise Failure("the instance has no IAM role: attach one allowed to read the payload (publish/iam-policy-*.json)")
+    creds = json.loads(http(urllib.request.Request(path + roles[0], headers=headers)))
+    return creds["AccessKeyId"], creds["SecretAccessKey"], creds["Token"]
+
+
+def sha256_hex(data):
+    return hashlib.sha256(data).hexdigest()
+
+
+def secrets_manager(config, creds, action, body):
+    """One Secrets Manager call (JSON protocol), signed with Signature Version 4."""
+    endpoint = os.environ.get("AWS_ENDPOINT_URL_SECRETSMANAGER", config["endpoint"]).rstrip("/")
+    access_key, secret_key, session_token = creds
+    region = config["region"]
+    payload = json.dumps(body, sort_keys=True).encode()
+    stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    headers = {
+        "content-type": "application/x-amz-json-1.1",
+        "host": urllib.parse.urlsplit(endpoint).netloc,
+        "x-amz-date": stamp,
+        "x-amz-security-token": session_token,
+        "x-amz-target": "secretsmanager." + action,
+    }
+    names = sorted(headers)
+    canonical = "\n".join(["POST", "/", "", "".join("%s:%s\n" % (n, headers[n]) for n in names),
+                           ";".join(names), sha256_hex(payload)])
+    scope = "%s/%s/secretsmanager/aws4_request" % (stamp[:8], region)
+    to_sign = "\n".join(["AWS4-HMAC-SHA256", stamp, scope, sha256_hex(canonical.encode())])
+    key = ("AWS4" + secret_key).encode()
+    for part in (stamp[:8], region, "secretsmanager", "aws4_request"):
+        key = hmac.new(key, part.encode(), hashlib.sha256).digest()
+    signature = hmac.new(key, to_sign.encode(), hashlib.sha256).hexdigest()
+    headers["authorization"] = "AWS4-HMAC-SHA256 Credential=%s/%s, SignedHeaders=%s, Signature=%s" % (
+        access_key, scope, ";".join(names), signature)
+    request = urllib.request.Request(endpoint + "/", data=payload, headers=headers, method="POST")
+    return json.loads(http(request))
+
+
+def fetch(config):
+    """The payload's bytes, and credentials for deleting it afterwards (AWS only)."""
+    if config["source"] == "url":
+        if not config["url"].startswith("https://"):
+            raise Failure("refusing to fetch over plain http: %s" % config["url"])
+        return http(urllib.request.Request(config["url"])), None
+    creds = instance_credentials()
+    reply = secrets_manager(config, creds, "GetSecretValue", {"SecretId": config["secret_id"]})
+    if "SecretBinary" in reply:
+        return base64.b64decode(reply["SecretBinary"]), creds
+    return reply.get("SecretString", "").encode(), creds
+
+
+def fetch_checked(config):
+    attempts = len(DELAYS) + 1
+    for attempt in range(1, attempts + 1):
+        try:
+            payload, creds = fetch(config)
+            digest = sha256_hex(payload)
+            if digest != config["sha256"]:
+                raise Failure("the payload's sha256 is %s, not %s as this user-data pins (%d bytes)" % (
+                    digest, config["sha256"], len(payload)))
+            return payload, creds
+        except (Failure, KeyError, ValueError) as e:
+            if attempt == attempts:
+                fail("%s (attempt %d of %d)" % (e, attempt, attempts))
+            log("attempt %d of %d failed: %s; retrying in %ds" % (attempt, attempts, e, DELAYS[attempt - 1]))
+            time.sleep(DELAYS[attempt - 1])
+
+
+def install(payload, path):
+    """Atomically, root-only: the payload holds the token and maybe keys."""
+    os.makedirs(os.path.dirname(path), mode=0o755, exist_ok=True)
+    temporary = path + ".tmp"
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o700)
+    with os.fdopen(fd, "wb") as f:
+        f.write(payload)
+        f.flush()
+        os.fsync(f.fileno())
+    os.chmod(temporary, 0o700)
+    os.replace(temporary, path)
+
+
+def delete(config, creds):
+    """Deletes the fetched secrets (with the shortest recovery window) so the keys in
+    them cannot be read again with this instance's role."""
+    for secret in config.get("delete", []):
+        try:
+            secrets_manager(config, creds, "DeleteSecret",
+                            {"SecretId": secret, "RecoveryWindowInDays": RECOVERY_WINDOW_DAYS})
+            log("deleted secret %s (recoverable for %d days)" % (secret, RECOVERY_WINDOW_DAYS))
+        except (Failure, KeyError, ValueError) as e:
+            log("WARNING: could not delete secret %s: %s; delete it yourself, it holds this node's keys" % (secret, e))
+
+
+def main():
+    with open(CONFIG) as f:
+        config = json.load(f)
+    target = config["install"]
+    try:
+        with open(target, "rb") as f:
+            installed = sha256_hex(f.read()) == config["sha256"]
+    except OSError:
+        installed = False
+    if installed:
+        log("%s is already the pinned payload; not fetching it again" % target)
+    else:
+        where = config.get("secret_id") or config.get("url")
+        log("step %s: fetching the bundle from %s (%s)" % (STEP, where, config["source"]))
+        payload, creds = fetch_checked(config)
+        install(payload, target)
+        log("step %s: installed %s (sha256 %s)" % (STEP, target, config["sha256"]))
+        if creds is not None:
+            delete(config, creds)
+    os.execv("/bin/bash", ["bash", target])
+
+
+if __name__ == "__main__":
+    main()
