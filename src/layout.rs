@@ -23,3 +23,7 @@ pub const CNI_MANIFEST_DIR: &str = "/etc/kubeprint/cni";
 
 /// The CRI-O socket kubelet and kubeadm talk to.
 pub const CRIO_SOCKET: &str = "unix:///var/run/crio/crio.sock";
+
+/// Where a delivery stub installs the fetcher and the payload's location and sha256.
+pub const FETCHER_PATH: &str = "/usr/local/lib/kubeprint/fetch-payload.py";
+pub const PAYLOAD_CONFIG_PATH: &str = "/usr/local/lib/kubeprint/payload.json";

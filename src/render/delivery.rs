@@ -7,13 +7,11 @@
 use serde::Serialize;
 
 use crate::error::{Error, Result};
-use crate::layout::BOOTSTRAP_PATH;
+use crate::layout::{BOOTSTRAP_PATH, FETCHER_PATH, PAYLOAD_CONFIG_PATH};
 use crate::plan::delivery::Fetch;
 use crate::render::cloudinit::{self, WriteFile};
 
 pub const FETCHER: &str = include_str!("../../templates/delivery/fetch-payload.py");
-pub const FETCHER_PATH: &str = "/usr/local/lib/kubeprint/fetch-payload.py";
-pub const PAYLOAD_CONFIG_PATH: &str = "/usr/local/lib/kubeprint/payload.json";
 
 /// The largest secret value Secrets Manager stores: 65,536 bytes. Source: AWS Secrets
 /// Manager User Guide, "AWS Secrets Manager quotas", secret value size

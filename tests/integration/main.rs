@@ -8,6 +8,7 @@ mod common;
 mod architecture;
 mod bundle;
 mod cli;
+mod delivery;
 mod diagnostics;
 mod docs;
 mod fuzz;

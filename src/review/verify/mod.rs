@@ -13,6 +13,7 @@
 
 mod checksums;
 mod cluster;
+mod delivery;
 mod documents;
 mod packages;
 mod reference;
@@ -60,6 +61,7 @@ pub fn verify(tree: &Tree) -> Findings {
         None => Vec::new(),
     };
     secret_placement::check_secret_placement(tree, &bundles, &tokens, &mut out);
+    delivery::check_delivery(tree, &tokens, &mut out);
     checksums::check_sums(tree, &mut out);
     // The same copy can fail two checks the same way (reference and cross-check).
     let mut seen = BTreeSet::new();

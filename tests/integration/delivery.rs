@@ -1,0 +1,321 @@
+//! Fetched delivery (`aws-secrets-manager`, `url`): stubs hold no secret and fit EC2's
+//! limit as they are, `verify` catches a stub that carries one or pins another payload,
+//! and the fetcher the stubs install talks to (a double of) IMDSv2 and Secrets Manager
+//! with requests botocore's own SigV4 signer accepts.
+
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use kubeprint::artifact::Artifacts;
+use kubeprint::render::USER_DATA_LIMIT;
+
+use crate::common;
+
+fn with_delivery(section: &str) -> Artifacts {
+    let text = format!("{}\n{section}", kubeprint::config::DEFAULT_CLUSTER);
+    common::render_text(&text, "delivery.yaml")
+}
+
+const AWS: &str = "delivery: {mode: aws-secrets-manager, region: eu-west-1}\n";
+const URL: &str = "delivery: {mode: url, url: 'https://artifacts.example.internal/k8s'}\n";
+
+#[test]
+fn stubs_hold_no_secret_and_fit_without_gzip() {
+    let secrets = common::fixture_secrets();
+    let token = secrets.secrets.bootstrap_token.expose().to_string();
+    for section in [AWS, URL] {
+        let artifacts = with_delivery(section);
+        let stubs: Vec<_> = artifacts
+            .iter()
+            .filter(|(p, _)| p.rsplit('/').next().unwrap().starts_with("user-data"))
+            .collect();
+        assert_eq!(stubs.len(), 4, "{section}");
+        for (path, stub) in stubs {
+            let text = String::from_utf8_lossy(&stub.bytes);
+            assert!(!path.ends_with(".gz"), "{path} needs no gzip twin");
+            assert!(
+                stub.bytes.len() < USER_DATA_LIMIT,
+                "{path}: {}",
+                stub.bytes.len()
+            );
+            assert!(
+                !text.contains("PRIVATE KEY") && !text.contains(&token),
+                "{path}"
+            );
+            assert!(!stub.secret && stub.mode == 0o644, "{path}");
+        }
+        for payload in ["control-plane/bootstrap.sh", "worker/bootstrap.baked.sh"] {
+            assert!(artifacts[payload].secret, "{payload}");
+            assert_eq!(artifacts[payload].mode, 0o700, "{payload}");
+        }
+    }
+}
+
+#[test]
+fn inline_delivery_renders_exactly_the_tree_without_the_section() {
+    let plain = common::render_default();
+    assert_eq!(with_delivery("delivery: {mode: inline}\n"), plain);
+    assert!(
+        !plain
+            .keys()
+            .any(|p| p.starts_with("publish/") || p.ends_with("bootstrap.baked.sh"))
+    );
+}
+
+#[test]
+fn verify_fails_a_stub_with_a_token_or_another_payload() {
+    let artifacts = with_delivery(AWS);
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    common::write_tree(&artifacts, &out);
+    let ok = common::kubeprint(dir.path(), &["verify", "out"]);
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    assert!(String::from_utf8_lossy(&ok.stdout).contains("4 stub(s) pin their payload's sha256"));
+
+    let token = common::fixture_secrets()
+        .secrets
+        .bootstrap_token
+        .expose()
+        .to_string();
+    let stub = out.join("worker/user-data.yaml");
+    let text = std::fs::read_to_string(&stub).unwrap();
+    std::fs::write(
+        &stub,
+        text.replace("#cloud-config\n", &format!("#cloud-config\n# {token}\n")),
+    )
+    .unwrap();
+    std::fs::write(out.join("control-plane/bootstrap.sh"), "#!/bin/bash\n").unwrap();
+    let bad = common::kubeprint(dir.path(), &["verify", "out"]);
+    let stderr = String::from_utf8_lossy(&bad.stderr);
+    assert!(!bad.status.success());
+    assert!(
+        stderr.contains("worker/user-data.yaml: user-data carries a bootstrap token, yet delivery is `aws-secrets-manager`"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("control-plane/user-data.yaml: pins sha256"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains(&token), "verify never prints the token");
+}
+
+/// The fetcher from a rendered stub, pointed at a scratch directory instead of the
+/// node's paths, with no waits between attempts.
+fn fetcher(artifacts: &Artifacts, dir: &Path) -> (String, serde_json::Value) {
+    let stub: serde_yaml::Value =
+        serde_yaml::from_str(&common::text(artifacts, "control-plane/user-data.yaml")).unwrap();
+    let files = stub["write_files"].as_sequence().unwrap();
+    let script = files[0]["content"].as_str().unwrap();
+    let config: serde_json::Value =
+        serde_json::from_str(files[1]["content"].as_str().unwrap()).unwrap();
+    let d = dir.display();
+    let script = script
+        .replace(
+            "\"/usr/local/lib/kubeprint/payload.json\"",
+            &format!("\"{d}/payload.json\""),
+        )
+        .replace("\"/var/lib/kubeprint\"", &format!("\"{d}/state\""))
+        .replace(
+            "\"/var/log/kubeprint-bootstrap.log\"",
+            &format!("\"{d}/bootstrap.log\""),
+        )
+        .replace("DELAYS = (2, 4, 8, 16, 30)", "DELAYS = (0, 0, 0, 0, 0)")
+        .replace(
+            "open(\"/dev/console\", \"w\")",
+            &format!("open(\"{d}/console\", \"w\")"),
+        );
+    (script, config)
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+struct Double {
+    child: Child,
+    imds: u16,
+    sm: u16,
+}
+
+impl Drop for Double {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start_double(dir: &Path) -> Option<Double> {
+    let botocore = Command::new("python3")
+        .args(["-c", "import botocore"])
+        .status()
+        .is_ok_and(|s| s.success());
+    if !botocore && std::env::var_os("CI").is_none() {
+        eprintln!("SKIP: botocore is not importable (Debian: python3-botocore)");
+        return None;
+    }
+    let (imds, sm) = (free_port(), free_port());
+    let child = Command::new("python3")
+        .arg(common::root().join("tests/e2e/aws-double.py"))
+        .args([
+            "--imds",
+            &format!("127.0.0.1:{imds}"),
+            "--sm",
+            &format!("127.0.0.1:{sm}"),
+        ])
+        .arg("--secrets")
+        .arg(dir.join("secrets"))
+        .arg("--record")
+        .arg(dir.join("calls.log"))
+        .args(["--region", "eu-west-1", "--require-botocore"])
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    while !std::fs::read_to_string(dir.join("calls.log")).is_ok_and(|t| t.contains("ready")) {
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "the AWS double did not start"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    Some(Double { child, imds, sm })
+}
+
+/// Runs the fetcher against the double, which serves `served` as the payload while the
+/// stub's pin is the sha256 of `pinned`.
+fn fetch(
+    pinned: &str,
+    served: Option<&str>,
+) -> Option<(std::process::Output, String, tempfile::TempDir)> {
+    let dir = tempfile::tempdir().unwrap();
+    let double = start_double(dir.path())?;
+    let (script, mut config) = fetcher(&with_delivery(AWS), dir.path());
+    let install = dir.path().join("bootstrap.sh");
+    config["install"] = install.display().to_string().into();
+    config["sha256"] = kubeprint::digest::sha256_hex(pinned.as_bytes()).into();
+    std::fs::write(dir.path().join("payload.json"), config.to_string()).unwrap();
+    std::fs::create_dir(dir.path().join("secrets")).unwrap();
+    if let Some(served) = served {
+        for id in [
+            "kubeprint/kubernetes/control-plane",
+            "kubeprint/kubernetes/control-plane/baked",
+        ] {
+            std::fs::write(
+                dir.path().join("secrets").join(id.replace('/', "%2F")),
+                served,
+            )
+            .unwrap();
+        }
+    }
+    let out = Command::new("python3")
+        .arg("-c")
+        .arg(&script)
+        .env(
+            "AWS_EC2_METADATA_SERVICE_ENDPOINT",
+            format!("http://127.0.0.1:{}", double.imds),
+        )
+        .env(
+            "AWS_ENDPOINT_URL_SECRETSMANAGER",
+            format!("http://127.0.0.1:{}", double.sm),
+        )
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    drop(double);
+    let calls = std::fs::read_to_string(dir.path().join("calls.log")).unwrap();
+    Some((out, calls, dir))
+}
+
+#[test]
+fn fetcher_installs_the_pinned_payload_runs_it_and_deletes_the_secrets() {
+    let payload = "#!/bin/bash\necho \"payload ran\" > ran\n";
+    let Some((out, calls, dir)) = fetch(payload, Some(payload)) else {
+        return;
+    };
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("ran")).unwrap(),
+        "payload ran\n"
+    );
+    assert_eq!(common::mode(&dir.path().join("bootstrap.sh")), 0o700);
+    assert_eq!(
+        calls
+            .lines()
+            .filter(|l| !l.starts_with("imds") && *l != "ready")
+            .collect::<Vec<_>>(),
+        [
+            "signature verified by botocore",
+            "GetSecretValue kubeprint/kubernetes/control-plane",
+            "signature verified by botocore",
+            "DeleteSecret kubeprint/kubernetes/control-plane RecoveryWindowInDays=7",
+            "signature verified by botocore",
+            "DeleteSecret kubeprint/kubernetes/control-plane/baked RecoveryWindowInDays=7",
+        ],
+        "{calls}"
+    );
+    assert!(
+        calls.contains("imds PUT token") && !calls.contains("without a session token"),
+        "{calls}"
+    );
+    assert!(!dir.path().join("state/failed").exists());
+}
+
+#[test]
+fn fetcher_refuses_a_tampered_payload_and_records_the_failure() {
+    let Some((out, _, dir)) = fetch("#!/bin/bash\ntrue\n", Some("#!/bin/bash\nrm -rf /tmp/x\n"))
+    else {
+        return;
+    };
+    let log = std::fs::read_to_string(dir.path().join("bootstrap.log")).unwrap();
+    assert_eq!(out.status.code(), Some(1), "{log}");
+    assert!(
+        !dir.path().join("bootstrap.sh").exists(),
+        "nothing installed"
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("state/failed")).unwrap(),
+        "step=00-fetch-payload\nexit=1\n"
+    );
+    assert!(
+        log.contains("attempt 1 of 6 failed: the payload's sha256 is"),
+        "{log}"
+    );
+    assert!(
+        log.contains("FAILED with exit code 1") && log.contains("(attempt 6 of 6)"),
+        "{log}"
+    );
+    let console = std::fs::read_to_string(dir.path().join("console")).unwrap();
+    assert!(
+        console.starts_with("kubeprint: bootstrap failed at step 00-fetch-payload (exit 1)"),
+        "{console}"
+    );
+}
+
+#[test]
+fn fetcher_names_a_missing_secret() {
+    let Some((out, _, dir)) = fetch("#!/bin/bash\ntrue\n", None) else {
+        return;
+    };
+    let log = std::fs::read_to_string(dir.path().join("bootstrap.log")).unwrap();
+    assert_eq!(out.status.code(), Some(1), "{log}");
+    assert!(
+        log.contains(
+            "HTTP 400 ResourceNotFoundException: Secrets Manager can't find the specified secret."
+        ),
+        "{log}"
+    );
+}
