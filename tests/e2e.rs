@@ -38,6 +38,8 @@
 //! written on).
 
 mod common;
+#[path = "e2e/delivery.rs"]
+mod delivery;
 
 use std::collections::BTreeSet;
 use std::fs;
@@ -363,6 +365,16 @@ struct Scenario {
     /// The rendered file seeded as user-data, e.g. `user-data.yaml` or its gzip twin
     /// `user-data.yaml.gz` (what EC2 gets when the text is over its 16 KiB limit).
     user_data_file: &'static str,
+    /// More files for the image and units to enable (the delivery doubles).
+    extra: Vec<Extra>,
+}
+
+/// Something a scenario adds to the image.
+enum Extra {
+    /// A file under the root filesystem: relative path, content, mode.
+    File(String, Vec<u8>, u32),
+    /// `(wants, unit)`: link /etc/systemd/system/UNIT into WANTS.wants/.
+    Enable(&'static str, &'static str),
 }
 
 /// A CNI manifest as the node must apply it: a file of `tests/e2e/downloads/` (the real
@@ -489,6 +501,26 @@ impl Scenario {
             CLOUD_CFG,
             0o644,
         );
+
+        for extra in &self.extra {
+            match extra {
+                Extra::File(path, bytes, mode) => {
+                    let to = root.join(path);
+                    fs::create_dir_all(to.parent().unwrap()).unwrap();
+                    fs::write(&to, bytes).unwrap();
+                    fs::set_permissions(&to, fs::Permissions::from_mode(*mode)).unwrap();
+                }
+                Extra::Enable(wants, unit) => {
+                    let dir = units.join(format!("{wants}.wants"));
+                    fs::create_dir_all(&dir).unwrap();
+                    std::os::unix::fs::symlink(
+                        format!("/etc/systemd/system/{unit}"),
+                        dir.join(unit),
+                    )
+                    .unwrap();
+                }
+            }
+        }
 
         // NoCloud seed: kubeprint's user-data, byte for byte.
         let seed = root.join("var/lib/cloud/seed/nocloud");
@@ -1090,6 +1122,7 @@ fn default_scenario(name: &'static str, role: &'static str, hostname: &'static s
         fail_kubeadm: false,
         tamper_downloads: false,
         user_data_file: "user-data.yaml",
+        extra: Vec::new(),
     }
 }
 
@@ -1115,6 +1148,7 @@ fn example_scenario(
         fail_kubeadm: false,
         tamper_downloads: false,
         user_data_file: "user-data.yaml",
+        extra: Vec::new(),
     }
 }
 

@@ -155,10 +155,27 @@ fn bundle(
     role: Role,
     node: Option<&Node>,
 ) -> RolePlan {
-    let dir = match node {
+    let dir = bundle_dir(role, node);
+    RolePlan {
+        fetch: bundle_fetch(cluster, role, node),
+        dir,
+        role,
+        hostname: node.map(|n| n.name.clone()),
+        steps: steps(role),
+        context: context::context(cluster, secrets, role, node),
+    }
+}
+
+/// `control-plane`, `worker`, `nodes/cp-1`, ...
+fn bundle_dir(role: Role, node: Option<&Node>) -> String {
+    match node {
         Some(n) => format!("nodes/{}", n.name),
         None => role.name().to_string(),
-    };
+    }
+}
+
+/// Where a bundle is fetched from; `None` when it is inline. Pure: `explain` uses it.
+pub fn bundle_fetch(cluster: &Cluster, role: Role, node: Option<&Node>) -> Option<delivery::Fetch> {
     // Per-role worker bundles serve every worker; control-plane-join every control
     // plane after the second.
     let shared = node.is_none()
@@ -167,12 +184,5 @@ fn bundle(
             Role::ControlPlaneJoin => cluster.control_planes > 2,
             Role::Worker => true,
         };
-    RolePlan {
-        fetch: delivery::fetch(&cluster.delivery, &dir, role, shared),
-        dir,
-        role,
-        hostname: node.map(|n| n.name.clone()),
-        steps: steps(role),
-        context: context::context(cluster, secrets, role, node),
-    }
+    delivery::fetch(&cluster.delivery, &bundle_dir(role, node), role, shared)
 }

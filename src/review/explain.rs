@@ -24,6 +24,8 @@ pub struct Explained {
 pub struct ExplainedRole {
     pub role: Role,
     pub purpose: &'static str,
+    /// Where the node gets this bundle, and with it the token and keys.
+    pub secrets: String,
     pub steps: Vec<plan::Step>,
 }
 
@@ -41,6 +43,7 @@ pub fn explained(cluster: &Cluster) -> Explained {
             .map(|(role, _)| ExplainedRole {
                 role: *role,
                 purpose: purpose(*role),
+                secrets: secrets(cluster, *role),
                 steps: plan::steps(*role),
             })
             .collect(),
@@ -84,6 +87,7 @@ pub fn explain(cluster: &Cluster) -> String {
             purpose(role),
             steps.len()
         );
+        let _ = writeln!(out, "  secrets: {}", secrets(cluster, role));
         for step in steps {
             let stage = match step.stage {
                 Stage::Bake => "bake",
@@ -113,5 +117,24 @@ fn purpose(role: Role) -> &'static str {
         Role::ControlPlane => "the first control plane: kubeadm init",
         Role::ControlPlaneJoin => "further control planes: kubeadm join --control-plane",
         Role::Worker => "workers: kubeadm join",
+    }
+}
+
+/// How a per-role bundle reaches its node.
+fn secrets(cluster: &Cluster, role: Role) -> String {
+    let Some(fetch) = plan::bundle_fetch(cluster, role, None) else {
+        return "inline in user-data, which anything on the instance that reaches the metadata service can read".to_string();
+    };
+    let deleted = if fetch.delete.is_empty() {
+        ""
+    } else {
+        ", deleted once fetched"
+    };
+    match &fetch.region {
+        Some(region) => format!(
+            "fetched at boot from AWS Secrets Manager secret {} ({region}) with the instance role, sha256-pinned{deleted}",
+            fetch.full
+        ),
+        None => format!("fetched at boot from {}, sha256-pinned", fetch.full),
     }
 }

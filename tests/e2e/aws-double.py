@@ -7,10 +7,11 @@ when botocore is importable (an implementation independent of kubeprint's), othe
 the credential scope and signed headers only.
 
     aws-double.py --imds HOST:PORT --sm HOST:PORT [--tls CERT KEY] --secrets DIR
-                  --record FILE --region REGION [--require-botocore]
+                  [--files DIR] --record FILE --region REGION [--require-botocore]
 
 A secret is the file DIR/<secret id, `/` as `%2F`>; DeleteSecret renames it to
-`<file>.deleted`, so a second fetch finds nothing, as on AWS.
+`<file>.deleted`, so a second fetch finds nothing, as on AWS. The same server answers
+plain GETs from --files, as the https artifact store of `delivery: url`.
 """
 
 import argparse
@@ -118,6 +119,22 @@ class SecretsManager(BaseHTTPRequestHandler):
             return self.reply(200, {"Name": request["SecretId"]})
         self.error("InvalidAction", action)
 
+    def do_GET(self):
+        # The https artifact store of `delivery: url`: files under --files, by URL path.
+        record("GET %s" % self.path)
+        path = os.path.normpath(os.path.join(ARGS.files or "/nonexistent", self.path.lstrip("/")))
+        if not ARGS.files or not path.startswith(ARGS.files) or not os.path.isfile(path):
+            self.send_response(404)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        with open(path, "rb") as f:
+            data = f.read()
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
 
 def signature_problem(handler, body):
     auth = handler.headers.get("Authorization", "")
@@ -164,6 +181,7 @@ def main():
     parser.add_argument("--sm", required=True)
     parser.add_argument("--tls", nargs=2)
     parser.add_argument("--secrets", required=True)
+    parser.add_argument("--files")
     parser.add_argument("--record", required=True)
     parser.add_argument("--region", required=True)
     parser.add_argument("--require-botocore", action="store_true")
