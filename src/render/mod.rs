@@ -9,6 +9,7 @@ pub mod budget;
 pub mod bundle;
 pub mod cloudinit;
 pub mod delivery;
+pub mod hclfmt;
 pub mod image;
 pub mod manifest;
 pub mod mime;

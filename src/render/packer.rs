@@ -1,6 +1,7 @@
 //! The Packer template (`out/packer/kubeprint.pkr.hcl`), built as HCL data with hcl-rs
-//! and serialized. Part of `render`: an Amazon EBS build for the cluster's OS that runs
-//! the bake scripts beside it with sudo; other builders can reuse the same scripts.
+//! and written as `packer fmt` lays it out ([`super::hclfmt`]). Part of `render`: an
+//! Amazon EBS build for the cluster's OS that runs the bake scripts beside it with sudo;
+//! other builders can reuse the same scripts.
 
 use hcl::expr::{Expression, FuncCall, TemplateExpr, Traversal, Variable};
 use hcl::{Attribute, Block, Body};
@@ -87,7 +88,7 @@ pub fn template_hcl(i: &PackerInputs) -> String {
         i.kubernetes_version,
         i.os
     );
-    header + &hcl::to_string(&body).expect("packer template serializes")
+    header + &super::hclfmt::body(&body)
 }
 
 /// The Amazon plugin, the only one the template uses.

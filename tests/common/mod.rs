@@ -49,6 +49,18 @@ pub fn text(artifacts: &Artifacts, path: &str) -> String {
     String::from_utf8(a.bytes.clone()).expect("utf-8")
 }
 
+/// The Packer template with the padding that aligns its `=` taken out, so a test can look
+/// for `key = value` however long the neighbouring keys are.
+pub fn packer_unaligned(artifacts: &Artifacts) -> String {
+    text(artifacts, "packer/kubeprint.pkr.hcl")
+        .lines()
+        .map(|line| match line.split_once(" = ") {
+            Some((key, value)) => format!("{} = {value}\n", key.trim_end()),
+            None => format!("{line}\n"),
+        })
+        .collect()
+}
+
 /// Whether an external validator is on PATH. Under CI (`CI` set) a missing tool is a
 /// failure; locally the test prints a skip notice and passes.
 pub fn require_tool(tool: &str) -> bool {

@@ -135,7 +135,7 @@ fn new_operating_systems_accept_only_releases_their_apt_verifies() {
         assert!(ok, "{os}: {r}");
     }
     let artifacts = common::render_text(&definition("debian-13", "1.36.4", ""), "trixie");
-    let packer = common::text(&artifacts, "packer/kubeprint.pkr.hcl");
+    let packer = common::packer_unaligned(&artifacts);
     assert!(
         packer.contains("\"name\" = \"debian-13-amd64-*\""),
         "{packer}"
@@ -220,7 +220,7 @@ fn packer_bakes_the_official_image_for_the_architecture() {
         ),
     ] {
         let text = definition(os, "1.36.4", &format!("image:\n  arch: {arch}\n"));
-        let packer = common::text(&common::render_text(&text, os), "packer/kubeprint.pkr.hcl");
+        let packer = common::packer_unaligned(&common::render_text(&text, os));
         assert!(
             packer.contains(&format!("\"name\" = \"{name}\"")),
             "{packer}"

@@ -1,6 +1,7 @@
 //! Runs the real validators on everything kubeprint renders: `cloud-init schema` on
-//! user-data, `shellcheck` and `bash -n` on every script. Under CI the tools are
-//! required; elsewhere a missing tool prints a skip notice.
+//! user-data, `shellcheck` and `bash -n` on every script, `packer fmt -check` on the
+//! Packer template. Under CI the tools are required; elsewhere a missing tool prints a
+//! skip notice.
 
 use crate::common;
 
@@ -38,4 +39,37 @@ fn every_example_passes_validators() {
         let text = std::fs::read_to_string(&path).unwrap();
         common::validate_tree(&common::render_text(&text, &path.display().to_string()));
     }
+}
+
+/// The Packer template is written as `packer fmt` would leave it (aligned `=`), so users
+/// who run the formatter on it see no diff.
+#[test]
+fn every_packer_template_is_packer_fmt_formatted() {
+    if !common::require_tool("packer") {
+        return;
+    }
+    let mut renders = vec![("default".to_string(), common::render_default())];
+    for entry in std::fs::read_dir(common::root().join("examples")).unwrap() {
+        let path = entry.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let name = path.file_stem().unwrap().to_string_lossy().into_owned();
+        renders.push((
+            name,
+            common::render_text(&text, &path.display().to_string()),
+        ));
+    }
+    // One directory of templates named after their example: a single `packer fmt` run
+    // checks them all and its diff names the culprit.
+    let dir = tempfile::tempdir().unwrap();
+    for (name, artifacts) in &renders {
+        let templates: Vec<_> = artifacts
+            .iter()
+            .filter(|(p, _)| p.ends_with(".pkr.hcl"))
+            .collect();
+        assert!(!templates.is_empty(), "{name} renders no Packer template");
+        for (i, (_, a)) in templates.into_iter().enumerate() {
+            std::fs::write(dir.path().join(format!("{name}-{i}.pkr.hcl")), &a.bytes).unwrap();
+        }
+    }
+    common::run_ok("packer", &["fmt", "-check", "-diff", "."], dir.path());
 }
