@@ -94,56 +94,65 @@ pub fn render_bundle(env: &Environment, bundle: &RolePlan) -> Result<RenderedBun
     }
     let bake_fingerprint = bake_fingerprint(&bodies);
 
+    let full = bootstrap(env, &bodies, &ctx)?;
+    let baked = baked_bootstrap(env, bundle, bodies, &ctx, &bake_fingerprint)?;
+    user_data_files(bundle, &full, baked, &mut artifacts);
     // Every bundle embeds the token, and control planes the CA keys: root only.
-    let private = |bytes: String, mode: u32| Artifact {
-        bytes: bytes.into_bytes(),
-        mode,
+    let bootstrap = Artifact {
+        bytes: full.into_bytes(),
+        mode: 0o700,
         secret: true,
         role: dir.to_string(),
         stage: Stage::Boot,
     };
-    let full = bootstrap(env, &bodies, &ctx)?;
-    let baked = baked_bootstrap(env, bundle, bodies, &ctx, &bake_fingerprint)?;
-    let hostname = bundle.hostname.as_deref();
-    match &bundle.fetch {
-        None => {
-            let user_data = cloudinit::user_data(&header(bundle, "", None), hostname, &full);
-            artifacts.insert(format!("{dir}/user-data.yaml"), private(user_data, 0o600));
-            let baked_header = header(bundle, ", for the baked image", None);
-            let user_data = cloudinit::user_data(&baked_header, hostname, &baked);
-            artifacts.insert(
-                format!("{dir}/user-data.baked.yaml"),
-                private(user_data, 0o600),
-            );
-        }
-        Some(fetch) => {
-            // The stubs hold neither key nor token: readable like any public file.
-            let public = |bytes: String| Artifact {
-                secret: false,
-                ..private(bytes, 0o644)
-            };
-            for (variant, payload, suffix, file) in [
-                (Variant::Full, &full, "", "user-data.yaml"),
-                (
-                    Variant::Baked,
-                    &baked,
-                    ", for the baked image",
-                    "user-data.baked.yaml",
-                ),
-            ] {
-                let head = header(bundle, suffix, Some(delivery::describe(fetch, variant)));
-                let stub = delivery::stub(&head, hostname, fetch, variant, payload);
-                artifacts.insert(format!("{dir}/{file}"), public(stub));
-            }
-            artifacts.insert(format!("{dir}/bootstrap.baked.sh"), private(baked, 0o700));
-        }
-    }
-    artifacts.insert(format!("{dir}/bootstrap.sh"), private(full, 0o700));
+    artifacts.insert(format!("{dir}/bootstrap.sh"), bootstrap);
 
     Ok(RenderedBundle {
         artifacts,
         bake_fingerprint,
     })
+}
+
+/// The bundle's two user-data files: the bundle itself (inline), or stubs fetching it,
+/// with `bootstrap.baked.sh` beside them as the baked image's payload.
+fn user_data_files(bundle: &RolePlan, full: &str, baked: String, artifacts: &mut Artifacts) {
+    let dir = bundle.dir.as_str();
+    let hostname = bundle.hostname.as_deref();
+    let file = |bytes: String, mode: u32, secret: bool| Artifact {
+        bytes: bytes.into_bytes(),
+        mode,
+        secret,
+        role: dir.to_string(),
+        stage: Stage::Boot,
+    };
+    let variants = [
+        (Variant::Full, full, "", "user-data.yaml"),
+        (
+            Variant::Baked,
+            baked.as_str(),
+            ", for the baked image",
+            "user-data.baked.yaml",
+        ),
+    ];
+    for (variant, payload, what, name) in variants {
+        let text = match &bundle.fetch {
+            None => cloudinit::user_data(&header(bundle, what, None), hostname, payload),
+            Some(fetch) => {
+                let head = header(bundle, what, Some(delivery::describe(fetch, variant)));
+                delivery::stub(&head, hostname, fetch, variant, payload)
+            }
+        };
+        // Inline user-data holds the token (and keys); a stub holds neither.
+        let secret = bundle.fetch.is_none();
+        let mode = if secret { 0o600 } else { 0o644 };
+        artifacts.insert(format!("{dir}/{name}"), file(text, mode, secret));
+    }
+    if bundle.fetch.is_some() {
+        artifacts.insert(
+            format!("{dir}/bootstrap.baked.sh"),
+            file(baked, 0o700, true),
+        );
+    }
 }
 
 /// Names the bake steps' exact text, so a node can tell whether its image was baked

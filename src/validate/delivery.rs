@@ -75,7 +75,13 @@ fn only_for(c: &mut Checker, d: &DeliveryConfig, allowed: &[&str]) {
 
 fn aws(config: &Config, control_planes: u32, c: &mut Checker) -> Option<AwsDelivery> {
     let d = &config.delivery;
-    let region = c.required("delivery.region", d.region.clone(), "region: eu-west-1");
+    let region = needed(
+        c,
+        "region",
+        d.region.clone(),
+        "region: eu-west-1",
+        "the region its secrets live in",
+    );
     if let Some(r) = &region
         && !is_region(r)
     {
@@ -144,10 +150,12 @@ fn delete_roles(d: &DeliveryConfig, c: &mut Checker) -> (bool, bool) {
 }
 
 fn url(d: &DeliveryConfig, c: &mut Checker) -> Option<String> {
-    let url = c.required(
-        "delivery.url",
+    let url = needed(
+        c,
+        "url",
         d.url.clone(),
         "url: https://artifacts.example.internal/kubeprint/prod",
+        "the https URL payloads are served under",
     )?;
     c.url("delivery.url", &url);
     if !url.starts_with("https://") {
@@ -165,6 +173,24 @@ fn url(d: &DeliveryConfig, c: &mut Checker) -> Option<String> {
         );
     }
     Some(url.trim_end_matches('/').to_string())
+}
+
+/// A key the mode cannot do without: an error at `delivery:` saying what to add.
+fn needed(
+    c: &mut Checker,
+    key: &str,
+    value: Option<String>,
+    example: &str,
+    what: &str,
+) -> Option<String> {
+    if value.is_none() {
+        c.error(
+            &format!("delivery.{key}"),
+            format!("missing `delivery.{key}`"),
+            format!("this delivery mode needs {what}: add `{example}` under `delivery:`"),
+        );
+    }
+    value
 }
 
 /// `eu-west-1`, `us-gov-west-1`, `cn-north-1`, `ap-southeast-5`.
