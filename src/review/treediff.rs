@@ -229,6 +229,7 @@ fn operational_changes(old: &Tree, new: &Tree, a: &Summary, b: &Summary) -> Vec<
         );
     }
     flags.extend(user_data_changes(old, new, b));
+    flags.extend(publish_change(old, new));
     let pins = set_change(&a.pins, &b.pins);
     let repos = set_change(&a.repos, &b.repos);
     if pins.is_some() || repos.is_some() {
@@ -252,6 +253,19 @@ fn operational_changes(old: &Tree, new: &Tree, a: &Summary, b: &Summary) -> Vec<
         }
     }
     flags
+}
+
+/// Fetched delivery: the publish file lists every payload's location and sha256, so it
+/// changes exactly when what nodes fetch changes.
+fn publish_change(old: &Tree, new: &Tree) -> Option<String> {
+    ["publish/publish-secrets.sh", "publish/uploads.txt"]
+        .into_iter()
+        .find(|p| new.get(*p).is_some_and(|f| old.get(*p).map(|o| &o.bytes) != Some(&f.bytes)))
+        .map(|p| {
+            format!(
+                "fetched payloads changed ({p}): publish them again before booting nodes from the new tree; its stubs refuse the old ones"
+            )
+        })
 }
 
 /// Each bundle's user-data of the new tree that differs from the old tree's copy.

@@ -319,3 +319,28 @@ fn fetcher_names_a_missing_secret() {
         "{log}"
     );
 }
+
+#[test]
+fn diff_says_when_payloads_must_be_published_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let (old, new) = (dir.path().join("old"), dir.path().join("new"));
+    let artifacts = with_delivery(AWS);
+    common::write_tree(&artifacts, &old);
+    common::write_tree(&artifacts, &new);
+    let script = new.join("publish/publish-secrets.sh");
+    let text = std::fs::read_to_string(&script).unwrap();
+    std::fs::write(
+        &script,
+        text.replace(" worker/bootstrap.sh ", " worker/bootstrap.sh x"),
+    )
+    .unwrap();
+    let out = common::kubeprint(dir.path(), &["diff", "old", "new"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stdout.contains(
+            "! fetched payloads changed (publish/publish-secrets.sh): publish them again"
+        ),
+        "{stdout}"
+    );
+}
