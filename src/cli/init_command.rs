@@ -77,6 +77,15 @@ pub fn starter(s: &Starter) -> Result<String> {
         (&admin_line, "default: the OS image's login user"),
         ("# image:", ""),
         ("#   arch: amd64", "amd64 | arm64, for the Packer template"),
+        ("# delivery:", "keep the token and keys out of user-data"),
+        (
+            "#   mode: aws-secrets-manager",
+            "inline (default) | aws-secrets-manager | url",
+        ),
+        (
+            "#   region: eu-west-1",
+            "then run out/publish/publish-secrets.sh first",
+        ),
     ];
     let mut out = String::from(
         "# kubeprint cluster definition. Render with:\n\
