@@ -1,6 +1,8 @@
 //! Part of stage 4 (render): one bundle (a role, or an inventory node) → its files:
 //! `steps/NN-*.sh`, `bootstrap.sh`, `user-data.yaml`, and `user-data.baked.yaml` for
-//! machines started from the baked image (boot steps only, behind an image check).
+//! machines started from the baked image (boot steps only, behind an image check). With
+//! fetched delivery both user-data files are stubs (`delivery`), and the baked image's
+//! bundle is written beside `bootstrap.sh` as `bootstrap.baked.sh`, its payload.
 
 use minijinja::value::{Serde, Value};
 use minijinja::{Environment, Error, context};
