@@ -5,11 +5,14 @@
 //! here to safe, well-formed shapes, so the renderer never sees surprising text.
 
 mod addons;
+mod commands;
 pub mod fields;
+mod files;
 pub mod inventory;
 mod names;
 mod network;
 mod release;
+pub mod ssh_key;
 pub mod support;
 mod topology;
 
@@ -44,6 +47,12 @@ pub fn validate(
     let mirrors = addons::mirrors(config, &mut c);
     release::repositories(config, &installed, cni.as_ref().map(|c| c.plugin), &mut c);
     let topology = topology::topology(config, &net, api_server_port, &mut c);
+    let ssh_authorized_keys = ssh_key::ssh_keys(config, &mut c);
+    let files = match &config.files {
+        Some(list) if c.readable("files") => files::files(list, &mut c),
+        _ => Vec::new(),
+    };
+    let commands = commands::commands(config, &mut c);
 
     if c.has_errors() {
         return None;
@@ -66,5 +75,8 @@ pub fn validate(
         api_server_port,
         arch: arch?,
         nodes: topology.nodes,
+        ssh_authorized_keys,
+        files,
+        commands,
     })
 }
