@@ -41,7 +41,7 @@ pub fn explained(cluster: &Cluster) -> Explained {
             .map(|(role, _)| ExplainedRole {
                 role: *role,
                 purpose: purpose(*role),
-                steps: plan::steps(*role),
+                steps: plan::steps(cluster, *role),
             })
             .collect(),
         nodes: bundles
@@ -71,12 +71,12 @@ pub fn explain(cluster: &Cluster) -> String {
         .collect();
     let width = roles
         .iter()
-        .flat_map(|r| plan::steps(*r))
+        .flat_map(|r| plan::steps(cluster, *r))
         .map(|s| s.id.len())
         .max()
         .unwrap_or(0);
     for role in roles {
-        let steps = plan::steps(role);
+        let steps = plan::steps(cluster, role);
         let _ = writeln!(
             out,
             "\n{}/ ({}, {} steps)",
@@ -90,6 +90,10 @@ pub fn explain(cluster: &Cluster) -> String {
                 Stage::Boot => "boot",
             };
             let _ = writeln!(out, "  {:<width$}  {stage}  {}", step.id, step.summary);
+            // The user's own steps: what they carry, verbatim, under the summary.
+            for line in &step.detail {
+                let _ = writeln!(out, "  {:<width$}        {line}", "");
+            }
         }
     }
     if !cluster.nodes.is_empty() {
