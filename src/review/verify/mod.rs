@@ -8,12 +8,13 @@
 //!
 //! One concern per file. [`verify`] runs them in a fixed order, which is the order of
 //! the report (tests compare it byte for byte): the reference (the init bundle's own
-//! configuration), the cross-checks of every bundle against it, where secrets sit, and
-//! the checksums.
+//! configuration), the cross-checks of every bundle against it, the user's own
+//! additions, where secrets sit, and the checksums.
 
 mod checksums;
 mod cluster;
 mod documents;
+mod extras;
 mod packages;
 mod reference;
 mod secret_placement;
@@ -59,6 +60,7 @@ pub fn verify(tree: &Tree) -> Findings {
         }
         None => Vec::new(),
     };
+    extras::check_extras(&bundles, &mut out);
     secret_placement::check_secret_placement(tree, &bundles, &tokens, &mut out);
     checksums::check_sums(tree, &mut out);
     // The same copy can fail two checks the same way (reference and cross-check).
