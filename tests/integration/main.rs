@@ -10,6 +10,7 @@ mod bundle;
 mod cli;
 mod diagnostics;
 mod docs;
+mod expiry;
 mod fuzz;
 mod ha;
 mod hostile;
