@@ -109,3 +109,30 @@ pub fn owner_of(path: &str) -> Option<(&'static str, &'static str)> {
         .find(|(owned, _)| path == *owned || under(path, owned) || under(owned, path))
         .copied()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn owned_paths_their_insides_and_the_way_to_them_are_taken() {
+        for taken in [
+            "/etc/kubernetes/pki/ca.crt",
+            "/etc/kubernetes/admin.conf",
+            "/etc/kubernetes",
+            "/var/lib",
+            "/etc/kubeprint/cni/calico.yaml",
+            BOOTSTRAP_PATH,
+        ] {
+            assert!(owner_of(taken).is_some(), "{taken}");
+        }
+        for free in [
+            "/etc/kubernetes/audit/policy.yaml",
+            "/etc/kubeprint-notes",
+            "/var/lib/etcd-backup/x",
+            "/etc/containers/registries.conf.d/50-mirror.conf",
+        ] {
+            assert!(owner_of(free).is_none(), "{free}");
+        }
+    }
+}

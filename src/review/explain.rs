@@ -85,15 +85,7 @@ pub fn explain(cluster: &Cluster) -> String {
             steps.len()
         );
         for step in steps {
-            let stage = match step.stage {
-                Stage::Bake => "bake",
-                Stage::Boot => "boot",
-            };
-            let _ = writeln!(out, "  {:<width$}  {stage}  {}", step.id, step.summary);
-            // The user's own steps: what they carry, verbatim, under the summary.
-            for line in &step.detail {
-                let _ = writeln!(out, "  {:<width$}        {line}", "");
-            }
+            write_step(&mut out, &step, width);
         }
     }
     if !cluster.nodes.is_empty() {
@@ -110,6 +102,18 @@ pub fn explain(cluster: &Cluster) -> String {
         "\nbake: no secret and no cluster identity, may be baked into an image (Packer)\nboot: runs on the node at first boot; may carry the token or keys"
     );
     out
+}
+
+/// One step's line; under it, for the user's own steps, what they carry, verbatim.
+fn write_step(out: &mut String, step: &plan::Step, width: usize) {
+    let stage = match step.stage {
+        Stage::Bake => "bake",
+        Stage::Boot => "boot",
+    };
+    let _ = writeln!(out, "  {:<width$}  {stage}  {}", step.id, step.summary);
+    for line in &step.detail {
+        let _ = writeln!(out, "  {:<width$}        {line}", "");
+    }
 }
 
 fn purpose(role: Role) -> &'static str {
