@@ -27,3 +27,115 @@ pub const CRIO_SOCKET: &str = "unix:///var/run/crio/crio.sock";
 /// Where a delivery stub installs the fetcher and the payload's location and sha256.
 pub const FETCHER_PATH: &str = "/usr/local/lib/kubeprint/fetch-payload.py";
 pub const PAYLOAD_CONFIG_PATH: &str = "/usr/local/lib/kubeprint/payload.json";
+/// What the user's own `files` may not write, and why: kubeprint's files and what
+/// kubeadm and the kubelet keep. A path is taken when it is one of these, lies under
+/// one, or is a directory one lies in (a file there would replace the directory).
+const OWNED_PATHS: &[(&str, &str)] = &[
+    (
+        "/etc/kubernetes/pki",
+        "the cluster PKI (the pki step, kubeadm)",
+    ),
+    ("/etc/kubernetes/manifests", "kubeadm's static pods"),
+    ("/etc/kubernetes/admin.conf", "a kubeconfig kubeadm writes"),
+    (
+        "/etc/kubernetes/super-admin.conf",
+        "a kubeconfig kubeadm writes",
+    ),
+    (
+        "/etc/kubernetes/kubelet.conf",
+        "a kubeconfig kubeadm writes",
+    ),
+    (
+        "/etc/kubernetes/bootstrap-kubelet.conf",
+        "a kubeconfig kubeadm writes",
+    ),
+    (
+        "/etc/kubernetes/controller-manager.conf",
+        "a kubeconfig kubeadm writes",
+    ),
+    (
+        "/etc/kubernetes/scheduler.conf",
+        "a kubeconfig kubeadm writes",
+    ),
+    (
+        "/etc/kubeprint",
+        "the kubeadm configuration, the CNI manifest and the image record",
+    ),
+    (STATE_DIR, "the bootstrap's progress markers"),
+    ("/usr/local/lib/kubeprint", "the bootstrap itself"),
+    (BOOTSTRAP_LOG, "the bootstrap's log"),
+    ("/var/lib/kubelet", "the kubelet's state and configuration"),
+    ("/var/lib/etcd", "etcd's data"),
+    (
+        "/etc/modules-load.d/crio.conf",
+        "the kernel modules CRI-O needs",
+    ),
+    (
+        "/etc/sysctl.d/99-kubernetes-cri.conf",
+        "the sysctls Kubernetes needs",
+    ),
+    (
+        "/etc/apt/sources.list.d/kubernetes.list",
+        "the Kubernetes package repository",
+    ),
+    (
+        "/etc/apt/sources.list.d/cri-o.list",
+        "the CRI-O package repository",
+    ),
+    (
+        "/etc/apt/sources.list.d/libcontainers.list",
+        "the CRI-O package repository",
+    ),
+    (
+        "/etc/apt/keyrings/kubernetes-apt-keyring.gpg",
+        "a repository signing key",
+    ),
+    (
+        "/etc/apt/keyrings/cri-o-apt-keyring.gpg",
+        "a repository signing key",
+    ),
+    (
+        "/etc/apt/keyrings/libcontainers-apt-keyring.gpg",
+        "a repository signing key",
+    ),
+];
+
+/// The owned path `path` collides with, and what it holds; `None` when `path` is free.
+pub fn owner_of(path: &str) -> Option<(&'static str, &'static str)> {
+    let under = |inner: &str, outer: &str| {
+        inner
+            .strip_prefix(outer)
+            .is_some_and(|r| r.starts_with('/'))
+    };
+    OWNED_PATHS
+        .iter()
+        .find(|(owned, _)| path == *owned || under(path, owned) || under(owned, path))
+        .copied()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn owned_paths_their_insides_and_the_way_to_them_are_taken() {
+        for taken in [
+            "/etc/kubernetes/pki/ca.crt",
+            "/etc/kubernetes/admin.conf",
+            "/etc/kubernetes",
+            "/var/lib",
+            "/etc/kubeprint/cni/calico.yaml",
+            BOOTSTRAP_PATH,
+        ] {
+            assert!(owner_of(taken).is_some(), "{taken}");
+        }
+        for free in [
+            "/etc/kubernetes/audit/policy.yaml",
+            "/etc/kubeprint-notes",
+            "/var/lib/etcd-backup/x",
+            "/etc/containers/registries.conf.d/50-mirror.conf",
+        ] {
+            assert!(owner_of(free).is_none(), "{free}");
+        }
+    }
+}

@@ -2,10 +2,12 @@
 //! exit codes (0 success, 1 invalid input or failed render, 2 usage error).
 
 mod init_command;
+mod moment;
 mod render_command;
 pub mod review_commands;
 pub(crate) mod say;
 pub mod secret_commands;
+mod secrets_show;
 mod versions;
 
 pub use versions::versions_table;
@@ -126,9 +128,14 @@ enum Command {
         /// A rendered directory.
         #[arg(value_name = "DIR")]
         dir: PathBuf,
-        /// `json`: `{"problems": [...], "summary": [...]}` on stdout.
+        /// `json`: `{"problems": [...], "summary": [...], "warnings": [...],
+        /// "certificates": [...]}` on stdout.
         #[arg(long, value_enum, default_value_t = Output::Text)]
         output: Output,
+        /// Measure certificate expiry at this moment instead of now: a date
+        /// (`2027-06-01`, midnight UTC) or an RFC 3339 time.
+        #[arg(long, value_name = "WHEN")]
+        at: Option<moment::Moment>,
     },
     /// Print each role's steps in order, with their purpose and stage (bake/boot).
     Explain {
@@ -226,7 +233,7 @@ fn run(command: Command) -> Result<()> {
             redact,
         } => checked_cluster(config.as_deref(), false)
             .and_then(|cluster| cmd_check(config.as_deref(), &secrets, &output, cluster, redact)),
-        Command::Verify { dir, output } => cmd_verify(&dir, output),
+        Command::Verify { dir, output, at } => cmd_verify(&dir, output, moment::now_or(at)),
         Command::Explain { config, output } => checked_cluster(config.as_deref(), false)
             .and_then(|cluster| cmd_explain(&cluster, output)),
         Command::Diff { old, new, output } => cmd_diff(&old, &new, output),

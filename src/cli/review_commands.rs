@@ -120,17 +120,23 @@ fn regenerate_command(config: Option<&Path>, secrets_path: &Path, output: &Path)
 }
 
 /// `kubeprint verify DIR`: cross-check a rendered tree without the secrets file.
-pub fn cmd_verify(dir: &Path, output: Output) -> Result<()> {
+/// Certificates are measured against `now` (the clock's, unless `--at` says).
+pub fn cmd_verify(dir: &Path, output: Output, now: time::OffsetDateTime) -> Result<()> {
     let shown = dir.display().to_string();
     let on_disk = tree::read(dir)?;
-    let outcome = verify::verify(&on_disk);
+    let outcome = verify::verify(&on_disk, now);
     if output == Output::Json {
         print_json(&outcome)?;
-    } else if outcome.problems.is_empty() {
-        // The report goes to stdout, problems to stderr.
-        println!("ok: `{shown}` is consistent");
-        for line in &outcome.summary {
-            println!("  {line}");
+    } else {
+        if outcome.problems.is_empty() {
+            // The report goes to stdout, problems and warnings to stderr.
+            println!("ok: `{shown}` is consistent");
+            for line in &outcome.summary {
+                println!("  {line}");
+            }
+        }
+        for w in &outcome.warnings {
+            crate::cli::say::info(format!("warning: {w}"));
         }
     }
     if outcome.problems.is_empty() {

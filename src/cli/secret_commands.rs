@@ -7,9 +7,10 @@ use std::path::{Path, PathBuf};
 
 use clap::Subcommand;
 
-use crate::cli::{Output, print_json};
+use crate::cli::moment::{Moment, now_or};
+use crate::cli::{Output, secrets_show};
 use crate::diagnostics::{Diagnostic, Report};
-use crate::secrets::pki::{self, KeyType};
+use crate::secrets::pki::KeyType;
 use crate::secrets::{self, CertPair, CheckedSecrets, KeyPairPem, Secret, Secrets};
 
 /// The secrets file `generate` and `import` write: `-s` like every command that reads
@@ -72,6 +73,10 @@ pub enum SecretsCommand {
         /// certificates, ...).
         #[arg(long, value_enum, default_value_t = Output::Text)]
         output: Output,
+        /// Measure certificate expiry at this moment instead of now: a date
+        /// (`2027-06-01`, midnight UTC) or an RFC 3339 time.
+        #[arg(long, value_name = "WHEN")]
+        at: Option<Moment>,
     },
     /// Replace only the bootstrap token (CAs and keys stay).
     RotateToken {
@@ -101,7 +106,11 @@ pub fn run(command: SecretsCommand) -> Result<()> {
             let cluster = crate::cli::checked_cluster(config.as_deref(), false)?;
             import(&cluster.name, &pki_dir, &file.secrets, force)
         }
-        SecretsCommand::Show { secrets, output } => show(&secrets, output),
+        SecretsCommand::Show {
+            secrets,
+            output,
+            at,
+        } => secrets_show::show(&secrets, output, now_or(at)),
         SecretsCommand::RotateToken { secrets } => rotate(&secrets),
     }
 }
@@ -189,115 +198,8 @@ fn import(cluster: &str, dir: &Path, output: &Path, force: bool) -> Result<()> {
     Ok(())
 }
 
-fn load(path: &Path) -> Result<CheckedSecrets> {
+pub(super) fn load(path: &Path) -> Result<CheckedSecrets> {
     Ok(secrets::load(path).map_err(|d| Report::of(path.display().to_string(), d))?)
-}
-
-/// The public facts `secrets show` prints; with `--output json` these field names are
-/// the interface. No secret value, only hashes, fingerprints and the token's id.
-#[derive(serde::Serialize)]
-struct Shown {
-    file: String,
-    cluster: Option<String>,
-    ca_cert_hash: String,
-    token_id: String,
-    token_created: Option<String>,
-    token_age_seconds: Option<i64>,
-    certificates: Vec<ShownCert>,
-    service_account_key: bool,
-}
-
-#[derive(serde::Serialize)]
-struct ShownCert {
-    name: String,
-    subject: String,
-    expires: String,
-    sha256: String,
-}
-
-fn shown(path: &Path) -> Result<Shown> {
-    let checked = load(path)?;
-    let s = &checked.secrets;
-    let mut certs: Vec<(String, &str)> =
-        vec![("cluster CA".into(), s.cluster_ca.certificate.as_str())];
-    if let Some(c) = &s.front_proxy_ca {
-        certs.push(("front-proxy CA".into(), &c.certificate));
-    }
-    if let Some(c) = &s.etcd_ca {
-        certs.push(("etcd CA".into(), &c.certificate));
-    }
-    for a in &s.admin {
-        certs.push((format!("admin ({})", a.organization), &a.certificate));
-    }
-    Ok(Shown {
-        file: path.display().to_string(),
-        cluster: s.cluster.clone(),
-        ca_cert_hash: checked.ca_cert_hash.clone(),
-        token_id: s.bootstrap_token.expose()[..6].to_string(),
-        token_created: s.token_created.clone(),
-        token_age_seconds: secrets::token_age_seconds(s),
-        certificates: certs
-            .into_iter()
-            .filter_map(|(name, pem)| {
-                let info = pki::inspect_certificate(pem).ok()?;
-                Some(ShownCert {
-                    name,
-                    subject: info.subject,
-                    expires: info.not_after,
-                    sha256: info.fingerprint,
-                })
-            })
-            .collect(),
-        service_account_key: s.service_account.is_some(),
-    })
-}
-
-fn show(path: &Path, output: Output) -> Result<()> {
-    let shown = shown(path)?;
-    if output == Output::Json {
-        return print_json(&shown);
-    }
-    println!("secrets file:   {}", shown.file);
-    match &shown.cluster {
-        Some(name) => println!("cluster:        {name}"),
-        None => println!("cluster:        (not recorded; add `cluster: NAME` to the file)"),
-    }
-    println!("CA hash:        {}", shown.ca_cert_hash);
-    match shown.token_age_seconds {
-        Some(age) => println!(
-            "token id:       {} (created {}, {} ago)",
-            shown.token_id,
-            shown.token_created.as_deref().unwrap_or(""),
-            human(age)
-        ),
-        None => println!(
-            "token id:       {} (creation time not recorded)",
-            shown.token_id
-        ),
-    }
-    for cert in &shown.certificates {
-        println!("{}:", cert.name);
-        println!("  subject:      {}", cert.subject);
-        println!("  expires:      {}", cert.expires);
-        println!("  sha256:       {}", cert.sha256);
-    }
-    println!(
-        "service-account key: {}",
-        if shown.service_account_key {
-            "present"
-        } else {
-            "absent (added on next render)"
-        }
-    );
-    Ok(())
-}
-
-fn human(seconds: i64) -> String {
-    match seconds {
-        s if s < 3600 => format!("{}m", s / 60),
-        s if s < 86_400 => format!("{}h", s / 3600),
-        s => format!("{}d", s / 86_400),
-    }
 }
 
 fn rotate(path: &Path) -> Result<()> {

@@ -8,6 +8,7 @@ use serde_yaml::{Mapping, Value};
 
 use crate::diagnostics::Diagnostic;
 
+mod entries;
 mod nodes;
 mod schema;
 mod source;
@@ -94,6 +95,8 @@ fn keep_top_level(
     if name.starts_with("x-") {
         return false;
     }
+    // Lists of text are read item by item first, so one bad item hides no other.
+    entries::check_text_items(name, value, source, problems, failed);
     let before = problems.len();
     match name {
         "kubernetes" => check_section::<KubernetesConfig>(name, value, source, problems, failed),
@@ -102,6 +105,11 @@ fn keep_top_level(
         "packages" => check_section::<PackagesConfig>(name, value, source, problems, failed),
         "image" => check_section::<ImageConfig>(name, value, source, problems, failed),
         "delivery" => check_section::<DeliveryConfig>(name, value, source, problems, failed),
+        "commands" => check_section::<CommandsConfig>(name, value, source, problems, failed),
+        "files" if value.is_sequence() => {
+            entries::check_files(value, source, problems, failed);
+            return true;
+        }
         "nodes" if value.is_sequence() => {
             nodes::check_nodes(value, source, problems, failed);
             return true;

@@ -3,6 +3,7 @@
 
 use serde_yaml::Value;
 
+use crate::config::entries::check_entry_keys;
 use crate::config::{NodeConfig, SourceMap, TaintFields, check_field};
 use crate::diagnostics::Diagnostic;
 
@@ -38,27 +39,22 @@ pub(super) fn check_nodes(
         let Value::Mapping(map) = item else {
             continue;
         };
-        map.retain(|key, value| {
-            let Some(name) = key.as_str() else {
-                problems.push(
-                    Diagnostic::error(&path, "keys must be strings")
-                        .help("quote the key")
-                        .at(source.locate(&path)),
-                );
-                return false;
-            };
-            if name == "taints"
-                && let Value::Sequence(taints) = value
-            {
-                check_taints(&path, taints, source, problems, failed);
-                return true;
-            }
-            let ok = check_field::<NodeConfig>(&path, name, value, source, problems);
-            if !ok {
-                failed.push(format!("{path}.{name}"));
-            }
-            ok
-        });
+        check_entry_keys::<NodeConfig>(
+            &path,
+            map,
+            source,
+            problems,
+            failed,
+            |name, value, problems, failed| {
+                let Value::Sequence(taints) = value else {
+                    return false;
+                };
+                if name == "taints" {
+                    check_taints(&path, taints, source, problems, failed);
+                }
+                name == "taints"
+            },
+        );
     }
 }
 

@@ -25,6 +25,26 @@ pub struct Config {
     /// How a node gets its bundle's secrets: inline in user-data (default) or fetched.
     #[serde(default)]
     pub delivery: DeliveryConfig,
+    /// Public keys for `admin_user`'s `~/.ssh/authorized_keys`, on every node.
+    pub ssh_authorized_keys: Option<Vec<String>>,
+    /// Files of the user's own, written on the nodes of the roles each names.
+    pub files: Option<Vec<FileConfig>>,
+    /// Shell commands of the user's own, run as steps of the bundle.
+    #[serde(default)]
+    pub commands: CommandsConfig,
+}
+
+/// One entry of `files`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    pub path: Option<String>,
+    pub content: Option<String>,
+    /// Kept as a raw scalar: an unquoted `0644` is a YAML number, which we want to
+    /// explain rather than misread.
+    pub permissions: Option<Scalar>,
+    /// Absent: every role.
+    pub roles: Option<Vec<String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -36,6 +56,15 @@ pub struct DeliveryConfig {
     pub url: Option<String>,
     /// Roles (`control-plane`, `worker`) whose payload the node deletes once fetched.
     pub delete_after_fetch: Option<Vec<String>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CommandsConfig {
+    /// Right before `kubeadm init` or `kubeadm join`.
+    pub pre: Option<Vec<String>>,
+    /// After the last step.
+    pub post: Option<Vec<String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -35,6 +35,11 @@ pub struct Cluster {
     pub arch: &'static str,
     /// The optional inventory, first control plane first.
     pub nodes: Vec<Node>,
+    /// Public keys added to `admin_user`'s authorized_keys on every node.
+    pub ssh_authorized_keys: Vec<String>,
+    /// The user's own files, in the order written.
+    pub files: Vec<ExtraFile>,
+    pub commands: Commands,
     /// How nodes get their bundle (and with it the token and keys).
     pub delivery: Delivery,
 }
@@ -70,6 +75,30 @@ pub struct AwsDelivery {
     pub delete_control_plane: bool,
     /// Workers keep theirs by default: autoscaled workers share one.
     pub delete_worker: bool,
+}
+
+/// One of the user's own files: root-owned, written in a boot step of its own.
+#[derive(Debug, Clone)]
+pub struct ExtraFile {
+    pub path: String,
+    /// Exactly the bytes to write (a final newline only when the definition has one).
+    pub content: String,
+    /// Four octal digits, like `0644`.
+    pub permissions: String,
+    /// Control planes get it (the first and the joining ones).
+    pub control_plane: bool,
+    pub worker: bool,
+    /// Where the definition lists it (`files[2]`), for messages and the step's comments.
+    pub source: String,
+}
+
+/// The user's own shell commands, each a bash script run as root. Same on every role.
+#[derive(Debug, Clone, Default)]
+pub struct Commands {
+    /// Right before `kubeadm init` or `kubeadm join`.
+    pub pre: Vec<String>,
+    /// After the last step.
+    pub post: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -7,6 +7,7 @@ use serde::Serialize;
 use crate::model::cluster::{Cluster, Node};
 use crate::plan::Role;
 use crate::plan::cni::{self, CniPlan};
+use crate::plan::extras::{self, Extras};
 use crate::plan::kubeadm::{self, KubeadmInputs, NODE_NAME_PLACEHOLDER, NodeFacts};
 use crate::plan::packages::{self, AptRepo};
 use crate::secrets::CheckedSecrets;
@@ -46,17 +47,20 @@ pub struct Context {
     pub init: Option<Init>,
     pub join: Option<Join>,
     pub admin_user: Option<String>,
+    /// The user's ssh keys, files and commands for this role.
+    pub extras: Extras,
 }
 
 impl Context {
-    /// What bake steps may see: no PKI, token or kubeadm configuration, so a template
-    /// that reached for a secret in a bake step fails to render instead of baking it
-    /// into an image.
+    /// What bake steps may see: no PKI, token, kubeadm configuration or user additions,
+    /// so a template that reached for a secret in a bake step fails to render instead
+    /// of baking it into an image.
     pub fn for_bake(&self) -> Context {
         Context {
             pki_files: Vec::new(),
             init: None,
             join: None,
+            extras: Extras::default(),
             ..self.clone()
         }
     }
@@ -145,6 +149,7 @@ pub(crate) fn context(
         init,
         join,
         admin_user: control_plane.then(|| cluster.admin_user.clone()),
+        extras: extras::extras(cluster, role),
     }
 }
 

@@ -9,6 +9,7 @@
 pub mod cni;
 mod context;
 pub mod delivery;
+pub mod extras;
 pub mod kubeadm;
 pub mod kubeconfig;
 pub mod packages;
@@ -54,8 +55,12 @@ pub struct Step {
     /// One line for reviewers: what the step does and why.
     pub summary: &'static str,
     pub stage: Stage,
-    /// The step's text embeds a private key or the bootstrap token.
+    /// The step's text embeds a private key or the bootstrap token (or the user's
+    /// files and commands, which may hold credentials).
     pub secret: bool,
+    /// What the user's own steps carry, a line at a time, for reviewers: each command
+    /// verbatim, each file and key. Empty for kubeprint's steps.
+    pub detail: Vec<String>,
 }
 
 /// One bundle: a directory of `user-data.yaml`, `bootstrap.sh` and `steps/`.
@@ -161,7 +166,7 @@ fn bundle(
         dir,
         role,
         hostname: node.map(|n| n.name.clone()),
-        steps: steps(role),
+        steps: steps(cluster, role),
         context: context::context(cluster, secrets, role, node),
     }
 }

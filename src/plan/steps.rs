@@ -1,7 +1,13 @@
 //! Part of stage 3 (plan): which steps each role runs, in order, and which an image
 //! build bakes. Pure: `explain` shows them without any secrets.
+//!
+//! The user's own steps (ssh keys, files, commands) exist only when the definition
+//! asks for them, and only among the boot steps, so the bake steps stay 01-05 and the
+//! same for every role.
 
 use crate::artifact::Stage::{self, Bake, Boot};
+use crate::model::cluster::Cluster;
+use crate::plan::extras::{self, Extras};
 use crate::plan::{Role, RolePlan, Step};
 
 /// A step's template name, its one-line purpose for reviewers, and its stage.
@@ -86,28 +92,81 @@ const WORKER: &[StepDef] = &[
     ),
 ];
 
-/// Steps whose text embeds a private key or the bootstrap token.
-const SECRET_STEPS: &[&str] = &["pki", "kubeadm-init", "kubeadm-join"];
+const SSH_KEYS: StepDef = (
+    "ssh-keys",
+    "add ssh_authorized_keys to the admin user's ~/.ssh/authorized_keys; keys already there stay",
+    Boot,
+);
+const FILES: StepDef = (
+    "files",
+    "write the files cluster.yaml lists for this role, root-owned, with their modes",
+    Boot,
+);
+const COMMANDS_PRE: StepDef = (
+    "commands-pre",
+    "run commands.pre from cluster.yaml in order, as root with bash, right before kubeadm",
+    Boot,
+);
+const COMMANDS_POST: StepDef = (
+    "commands-post",
+    "run commands.post from cluster.yaml in order, as root with bash, after every other step",
+    Boot,
+);
+
+/// Steps whose text embeds a private key or the bootstrap token, and the user's files
+/// and commands, which may hold credentials of their own: all kept root-only.
+const SECRET_STEPS: &[&str] = &[
+    "pki",
+    "kubeadm-init",
+    "kubeadm-join",
+    "files",
+    "commands-pre",
+    "commands-post",
+];
 
 /// The ordered steps of a role, numbered from 01.
-pub fn steps(role: Role) -> Vec<Step> {
+pub fn steps(cluster: &Cluster, role: Role) -> Vec<Step> {
     let boot = match role {
         Role::ControlPlane => FIRST_CONTROL_PLANE,
         Role::ControlPlaneJoin => JOINING_CONTROL_PLANE,
         Role::Worker => WORKER,
     };
-    PREPARE
-        .iter()
-        .chain(boot)
+    let extras = extras::extras(cluster, role);
+    let mut defs: Vec<(StepDef, Vec<String>)> = PREPARE.iter().map(|d| (*d, Vec::new())).collect();
+    defs.extend(user_boot_steps(&extras));
+    for def in boot {
+        if def.0.starts_with("kubeadm-") && !extras.pre.is_empty() {
+            defs.push((COMMANDS_PRE, extras::commands_detail(&extras.pre)));
+        }
+        defs.push((*def, Vec::new()));
+    }
+    if !extras.post.is_empty() {
+        defs.push((COMMANDS_POST, extras::commands_detail(&extras.post)));
+    }
+    defs.into_iter()
         .enumerate()
-        .map(|(i, &(name, summary, stage))| Step {
+        .map(|(i, ((name, summary, stage), detail))| Step {
             id: format!("{:02}-{name}", i + 1),
             template: name,
             summary,
             stage,
             secret: SECRET_STEPS.contains(&name),
+            detail,
         })
         .collect()
+}
+
+/// The first boot steps, when asked for: the ssh keys (so an operator can log in to
+/// look at whatever comes next), then the files (in place before anything reads them).
+fn user_boot_steps(extras: &Extras) -> Vec<(StepDef, Vec<String>)> {
+    let mut defs = Vec::new();
+    if !extras.ssh_keys.is_empty() {
+        defs.push((SSH_KEYS, extras::ssh_detail(extras)));
+    }
+    if !extras.files.is_empty() {
+        defs.push((FILES, extras::files_detail(extras)));
+    }
+    defs
 }
 
 /// Scripts only an image build runs, after the bundle's bake steps (templates in
@@ -143,6 +202,7 @@ pub fn image_steps(bundle: &RolePlan) -> Vec<Step> {
             summary,
             stage: Stage::Bake,
             secret: false,
+            detail: Vec::new(),
         });
     }
     steps

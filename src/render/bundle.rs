@@ -65,6 +65,7 @@ fn bootstrap(env: &Environment, steps: &[(&Step, String)], ctx: &Value) -> Resul
                 id => step.id.clone(),
                 fn => step.id.replace('-', "_"),
                 summary => step.summary,
+                detail => step.detail.clone(),
                 stage => Value::from(Serde(step.stage)),
                 body => Value::from_safe_string(body.clone()),
             }
@@ -213,6 +214,7 @@ fn baked_bootstrap(
         summary: "check that this machine runs the image baked from this plan (out/packer)",
         stage: Stage::Boot,
         secret: false,
+        detail: Vec::new(),
     };
     let check_ctx =
         context! { bake_record => bake_record(&bundle.context, bake_fingerprint), ..ctx.clone() };

@@ -44,7 +44,7 @@ pub fn explained(cluster: &Cluster) -> Explained {
                 role: *role,
                 purpose: purpose(*role),
                 secrets: secrets(cluster, *role),
-                steps: plan::steps(*role),
+                steps: plan::steps(cluster, *role),
             })
             .collect(),
         nodes: bundles
@@ -74,12 +74,12 @@ pub fn explain(cluster: &Cluster) -> String {
         .collect();
     let width = roles
         .iter()
-        .flat_map(|r| plan::steps(*r))
+        .flat_map(|r| plan::steps(cluster, *r))
         .map(|s| s.id.len())
         .max()
         .unwrap_or(0);
     for role in roles {
-        let steps = plan::steps(role);
+        let steps = plan::steps(cluster, role);
         let _ = writeln!(
             out,
             "\n{}/ ({}, {} steps)",
@@ -89,11 +89,7 @@ pub fn explain(cluster: &Cluster) -> String {
         );
         let _ = writeln!(out, "  secrets: {}", secrets(cluster, role));
         for step in steps {
-            let stage = match step.stage {
-                Stage::Bake => "bake",
-                Stage::Boot => "boot",
-            };
-            let _ = writeln!(out, "  {:<width$}  {stage}  {}", step.id, step.summary);
+            write_step(&mut out, &step, width);
         }
     }
     if !cluster.nodes.is_empty() {
@@ -110,6 +106,18 @@ pub fn explain(cluster: &Cluster) -> String {
         "\nbake: no secret and no cluster identity, may be baked into an image (Packer)\nboot: runs on the node at first boot; may carry the token or keys"
     );
     out
+}
+
+/// One step's line; under it, for the user's own steps, what they carry, verbatim.
+fn write_step(out: &mut String, step: &plan::Step, width: usize) {
+    let stage = match step.stage {
+        Stage::Bake => "bake",
+        Stage::Boot => "boot",
+    };
+    let _ = writeln!(out, "  {:<width$}  {stage}  {}", step.id, step.summary);
+    for line in &step.detail {
+        let _ = writeln!(out, "  {:<width$}        {line}", "");
+    }
 }
 
 fn purpose(role: Role) -> &'static str {

@@ -8,6 +8,7 @@
 
 mod binding;
 mod check;
+pub mod expiry;
 mod file;
 mod generate;
 pub mod pki;

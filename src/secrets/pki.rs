@@ -132,6 +132,8 @@ pub struct CertInfo {
     pub issuer: String,
     /// RFC 2822-ish expiry as x509-parser prints it.
     pub not_after: String,
+    /// The same moment, for reckoning how long the certificate has left.
+    pub not_after_time: OffsetDateTime,
     /// SHA-256 over the whole DER certificate, hex with colons (as `openssl x509 -fingerprint -sha256`).
     pub fingerprint: String,
 }
@@ -163,6 +165,7 @@ pub fn inspect_certificate(pem_text: &str) -> Result<CertInfo> {
         subject: cert.subject().to_string(),
         issuer: cert.issuer().to_string(),
         not_after: cert.validity().not_after.to_string(),
+        not_after_time: cert.validity().not_after.to_datetime(),
         fingerprint,
     })
 }

@@ -6,11 +6,14 @@
 
 mod addons;
 mod delivery;
+mod commands;
 pub mod fields;
+mod files;
 pub mod inventory;
 mod names;
 mod network;
 mod release;
+pub mod ssh_key;
 pub mod support;
 mod topology;
 
@@ -46,6 +49,12 @@ pub fn validate(
     release::repositories(config, &installed, cni.as_ref().map(|c| c.plugin), &mut c);
     let topology = topology::topology(config, &net, api_server_port, &mut c);
     let delivery = delivery::delivery(config, topology.control_planes, &mut c);
+    let ssh_authorized_keys = ssh_key::ssh_keys(config, &mut c);
+    let files = match &config.files {
+        Some(list) if c.readable("files") => files::files(list, &mut c),
+        _ => Vec::new(),
+    };
+    let commands = commands::commands(config, &mut c);
 
     if c.has_errors() {
         return None;
@@ -69,5 +78,8 @@ pub fn validate(
         arch: arch?,
         nodes: topology.nodes,
         delivery: delivery?,
+        ssh_authorized_keys,
+        files,
+        commands,
     })
 }

@@ -9,6 +9,11 @@ use kubeprint::secrets::{self, CheckedSecrets, Secrets};
 
 pub const FIXTURE_SECRETS: &str = "tests/fixtures/test-only-secrets.yaml";
 
+/// A moment inside every fixture certificate's validity (its admin certificates end
+/// 2027-11-26, its CAs 2036-11-23): `verify --at` it, so a tree rendered from the
+/// fixture verifies the same on any day the suite runs.
+pub const FIXTURE_VALID_AT: &str = "2027-01-01";
+
 pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }

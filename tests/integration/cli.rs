@@ -802,7 +802,14 @@ fn reporting_commands_print_json_for_scripts() {
 
     let o = kubeprint(d, &["render", "-s", "secrets.yaml", "-o", "out"]);
     assert!(o.status.success(), "{}", stderr(&o));
-    let r = json(&["verify", "out", "--output", "json"]);
+    let r = json(&[
+        "verify",
+        "out",
+        "--output",
+        "json",
+        "--at",
+        common::FIXTURE_VALID_AT,
+    ]);
     assert_eq!(r["problems"].as_array().unwrap().len(), 0, "{r}");
     assert!(!r["summary"].as_array().unwrap().is_empty());
     let same = json(&["diff", "out", "out", "--output", "json"]);

@@ -48,7 +48,10 @@ fn assert_verifies(name: &str, artifacts: &kubeprint::artifact::Artifacts) {
     let dir = tempfile::tempdir().unwrap();
     let out = kubeprint::emit::outdir::claim(&dir.path().join("out"), &[]).unwrap();
     kubeprint::emit::emit(artifacts, &out).unwrap();
-    let verify = common::kubeprint(dir.path(), &["verify", "out"]);
+    let verify = common::kubeprint(
+        dir.path(),
+        &["verify", "out", "--at", common::FIXTURE_VALID_AT],
+    );
     assert!(
         verify.status.success(),
         "{name}: {}{}",

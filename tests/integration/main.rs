@@ -5,12 +5,14 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod additions;
 mod architecture;
 mod bundle;
 mod cli;
 mod delivery;
 mod diagnostics;
 mod docs;
+mod expiry;
 mod fuzz;
 mod ha;
 mod hostile;

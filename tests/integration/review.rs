@@ -76,7 +76,10 @@ fn fresh_render_passes_check_verify_and_sha256sum() {
     let dir = rendered();
     let o = check(dir.path());
     assert_eq!(o.status.code(), Some(0), "{}", all(&o));
-    let o = kubeprint(dir.path(), &["verify", "out"]);
+    let o = kubeprint(
+        dir.path(),
+        &["verify", "out", "--at", common::FIXTURE_VALID_AT],
+    );
     assert_eq!(o.status.code(), Some(0), "{}", all(&o));
     assert!(all(&o).contains("is consistent"), "{}", all(&o));
     common::run_ok("sha256sum", &["-c", "SHA256SUMS"], &dir.path().join("out"));
@@ -188,7 +191,10 @@ fn verify_catches_a_wrong_ca_pin() {
         .unwrap()
         .to_string();
     fs::write(&file, text.replace(&pin, &"0".repeat(64))).unwrap();
-    let o = kubeprint(dir.path(), &["verify", "out"]);
+    let o = kubeprint(
+        dir.path(),
+        &["verify", "out", "--at", common::FIXTURE_VALID_AT],
+    );
     let out = all(&o);
     assert_eq!(o.status.code(), Some(1), "{out}");
     assert!(
@@ -220,7 +226,10 @@ fn verify_catches_a_secret_in_a_bake_step_and_a_wrong_pod_network() {
         text.replace("podSubnet: 10.244.0.0/16", "podSubnet: 10.9.0.0/16"),
     )
     .unwrap();
-    let o = kubeprint(dir.path(), &["verify", "out"]);
+    let o = kubeprint(
+        dir.path(),
+        &["verify", "out", "--at", common::FIXTURE_VALID_AT],
+    );
     let out = all(&o);
     assert_eq!(o.status.code(), Some(1), "{out}");
     assert!(
@@ -343,7 +352,10 @@ fn check_redact_compares_with_a_redacted_tree() {
     assert_no_secret(&all(&plain));
     let redacted = kubeprint(dir.path(), &["check", "--redact", "-o", "redacted"]);
     assert!(redacted.status.success(), "{}", all(&redacted));
-    let verify = kubeprint(dir.path(), &["verify", "redacted"]);
+    let verify = kubeprint(
+        dir.path(),
+        &["verify", "redacted", "--at", common::FIXTURE_VALID_AT],
+    );
     assert!(verify.status.success(), "{}", all(&verify));
 }
 

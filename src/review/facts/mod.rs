@@ -15,6 +15,7 @@
 
 mod discover;
 mod scan;
+mod user;
 
 use crate::error::{Error, Result};
 use serde_yaml::Value;
@@ -69,6 +70,21 @@ pub struct Cni {
     pub rewrites: Vec<String>,
 }
 
+/// One of the user's own files, as a files step writes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserFile {
+    pub path: String,
+    pub mode: String,
+    pub content: String,
+}
+
+/// One of the user's own commands: `pre[0]`, `post[1]`, ... and its text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserCommand {
+    pub name: String,
+    pub text: String,
+}
+
 #[derive(Debug, Default)]
 pub struct BundleFacts {
     pub dir: String,
@@ -84,6 +100,11 @@ pub struct BundleFacts {
     pub pins: Vec<Found<Pin>>,
     pub repos: Vec<Found<Repo>>,
     pub cni: Vec<Found<Cni>>,
+    /// The user's own files, ssh keys and commands (`files`, `ssh_authorized_keys`,
+    /// `commands` in the definition).
+    pub user_files: Vec<Found<UserFile>>,
+    pub ssh_keys: Vec<Found<String>>,
+    pub commands: Vec<Found<UserCommand>>,
     /// Files that could not be read as expected.
     pub problems: Vec<String>,
 }

@@ -1,9 +1,12 @@
 //! Part of `facts`: one script (a step file, `bootstrap.sh`, or a copy embedded in
 //! user-data) → the facts it carries. The here-documents it writes (kubeadm
-//! configuration, CA certificate), the kube packages it pins, the apt sources it adds
-//! and the CNI manifests it downloads and rewrites.
+//! configuration, CA certificate, the user's files), the kube packages it pins, the apt
+//! sources it adds, the CNI manifests it downloads and rewrites, and the user's ssh
+//! keys and commands (read by `user`).
 
 use crate::review::facts::{BundleFacts, Cni, Found, Pin, Repo, yaml_documents};
+
+use super::user;
 
 use crate::layout::{CA_CERT_PATH, CNI_MANIFEST_DIR, HEREDOC_END};
 
@@ -37,10 +40,19 @@ pub fn heredocs(script: &str) -> Vec<Heredoc<'_>> {
 pub(super) fn scan(b: &mut BundleFacts, file: &str, text: &str) {
     scan_heredocs(b, file, text);
     let mut cni: Option<Cni> = None;
-    for line in text.lines() {
+    let mut lines = text.lines();
+    while let Some(line) = lines.next() {
         let trimmed = line.trim_start();
-        if trimmed.starts_with('#') {
+        if trimmed.starts_with('#') || user::scan_call(b, file, trimmed, &mut lines) {
             continue;
+        }
+        // A here-document's body is content (scan_heredocs read it), not commands: a
+        // user's file may hold any text.
+        if line.contains(&format!("<<'{HEREDOC_END}'")) {
+            lines
+                .by_ref()
+                .take_while(|l| *l != HEREDOC_END)
+                .for_each(drop);
         }
         for pin in package_pins(line) {
             b.pins.push(found(file, pin));
@@ -67,7 +79,9 @@ fn found<T>(file: &str, value: T) -> Found<T> {
 /// The CA certificate and the kubeadm configuration are written as here-documents.
 fn scan_heredocs(b: &mut BundleFacts, file: &str, text: &str) {
     for doc in heredocs(text) {
-        if doc.opener.contains(CA_CERT_PATH) {
+        if let Some(f) = user::user_file(doc.opener, &doc.body) {
+            b.user_files.push(found(file, f));
+        } else if doc.opener.contains(CA_CERT_PATH) {
             b.ca_certs.push(found(file, doc.body.clone()));
         } else if doc.body.contains("apiVersion: kubeadm.k8s.io/") {
             match yaml_documents(&doc.body) {

@@ -8,22 +8,29 @@
 //!
 //! One concern per file. [`verify`] runs them in a fixed order, which is the order of
 //! the report (tests compare it byte for byte): the reference (the init bundle's own
-//! configuration), the cross-checks of every bundle against it, where secrets sit, and
-//! the checksums.
+//! configuration), the cross-checks of every bundle against it, the user's own
+//! additions, how long the certificates have left, where secrets sit, and the
+//! checksums. The moment the certificates are measured against is an input, so the
+//! report is a pure function of the tree and that moment.
 
 mod checksums;
 mod cluster;
 mod delivery;
 mod documents;
+mod expiry;
+mod extras;
 mod packages;
 mod reference;
 mod secret_placement;
 
 use std::collections::BTreeSet;
 
+use time::OffsetDateTime;
+
 use crate::artifact::MANIFEST;
 use crate::review::facts;
 use crate::review::tree::Tree;
+use crate::secrets::expiry::Status;
 
 #[derive(Debug, Default, serde::Serialize)]
 pub struct Findings {
@@ -31,9 +38,28 @@ pub struct Findings {
     pub problems: Vec<String>,
     /// What was checked, for the success message.
     pub summary: Vec<String>,
+    /// What does not fail the tree yet: a certificate with under 90 days left.
+    pub warnings: Vec<String>,
+    /// Each CA certificate the init bundle installs and the admin certificate.
+    pub certificates: Vec<CertExpiry>,
 }
 
-pub fn verify(tree: &Tree) -> Findings {
+/// A certificate's end, as `verify --output json` reports it.
+#[derive(Debug, serde::Serialize)]
+pub struct CertExpiry {
+    /// `cluster CA`, `front-proxy CA`, `etcd CA`, `admin`.
+    pub name: String,
+    /// Where it was read.
+    pub file: String,
+    /// RFC 3339.
+    pub not_after: String,
+    /// Whole days left at the moment verified against; negative once expired.
+    pub days_left: i64,
+    pub status: Status,
+}
+
+/// Checks `tree`, measuring the certificates against `now`.
+pub fn verify(tree: &Tree, now: OffsetDateTime) -> Findings {
     let mut out = Findings::default();
     let bundles = facts::bundles(tree);
     if bundles.is_empty() {
@@ -60,6 +86,8 @@ pub fn verify(tree: &Tree) -> Findings {
         }
         None => Vec::new(),
     };
+    extras::check_extras(&bundles, &mut out);
+    expiry::check_expiry(tree, &bundles, now, &mut out);
     secret_placement::check_secret_placement(tree, &bundles, &tokens, &mut out);
     delivery::check_delivery(tree, &tokens, &mut out);
     checksums::check_sums(tree, &mut out);

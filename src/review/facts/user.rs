@@ -1,0 +1,81 @@
+//! Part of `facts`: the user's own additions, read back from a script. The files a
+//! files step writes (`user_file PATH MODE [trim] <<'KUBEPRINT_EOF'`), the keys an
+//! ssh-keys step authorizes (`authorize_key 'LINE'`) and the commands a commands step
+//! runs (`run_command 'pre[0]' 'TEXT'`, the quoted text possibly over several lines).
+
+use super::{BundleFacts, Found, UserCommand, UserFile};
+
+/// A files step's here-document: `None` when `opener` is not a `user_file` call.
+pub(super) fn user_file(opener: &str, body: &str) -> Option<UserFile> {
+    let (call, _) = opener.split_once("<<")?;
+    let words = shlex::split(call)?;
+    let [name, path, mode, rest @ ..] = words.as_slice() else {
+        return None;
+    };
+    if name != "user_file" {
+        return None;
+    }
+    // The here-document ends the content with a newline; `trim` drops it again.
+    let content = match rest {
+        [flag] if flag == "trim" => body.strip_suffix('\n').unwrap_or(body),
+        _ => body,
+    };
+    Some(UserFile {
+        path: path.clone(),
+        mode: mode.clone(),
+        content: content.to_string(),
+    })
+}
+
+/// Reads a `run_command` or `authorize_key` call starting at `line` into `b`, taking
+/// the lines a quoted argument spans from `rest`. Returns whether `line` was one.
+pub(super) fn scan_call<'a>(
+    b: &mut BundleFacts,
+    file: &str,
+    line: &str,
+    rest: &mut impl Iterator<Item = &'a str>,
+) -> bool {
+    let Some(name) = ["run_command ", "authorize_key "]
+        .into_iter()
+        .find(|n| line.starts_with(n))
+    else {
+        return false;
+    };
+    // shlex refuses an open quote: the call goes on on the next line.
+    let mut call = line.to_string();
+    let words = loop {
+        if let Some(words) = shlex::split(&call) {
+            break words;
+        }
+        let Some(next) = rest.next() else {
+            b.problems.push(format!(
+                "{file}: a quote opened by `{}` never closes",
+                name.trim()
+            ));
+            return true;
+        };
+        call.push('\n');
+        call.push_str(next);
+    };
+    let found = |value| Found {
+        file: file.to_string(),
+        value,
+    };
+    match words.as_slice() {
+        [_, name, text] if line.starts_with("run_command ") => {
+            b.commands.push(found(UserCommand {
+                name: name.clone(),
+                text: text.clone(),
+            }))
+        }
+        [_, key] if line.starts_with("authorize_key ") => b.ssh_keys.push(Found {
+            file: file.to_string(),
+            value: key.clone(),
+        }),
+        _ => b.problems.push(format!(
+            "{file}: cannot read `{}`",
+            call.lines().next().unwrap_or_default()
+        )),
+    }
+    true
+}
