@@ -57,6 +57,13 @@ pub struct Step {
     pub secret: bool,
 }
 
+impl Step {
+    /// The step's shell function in `bootstrap.sh`: `step_06_pki` for `06-pki`.
+    pub fn function(&self) -> String {
+        format!("step_{}", self.id.replace('-', "_"))
+    }
+}
+
 /// One bundle: a directory of `user-data.yaml`, `bootstrap.sh` and `steps/`.
 pub struct RolePlan {
     /// Relative output directory: `control-plane`, `worker`, `nodes/cp-1`, ...

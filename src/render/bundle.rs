@@ -60,7 +60,7 @@ fn bootstrap(env: &Environment, steps: &[(&Step, String)], ctx: &Value) -> Resul
         .map(|(step, body)| {
             context! {
                 id => step.id.clone(),
-                fn => step.id.replace('-', "_"),
+                fn => step.function(),
                 summary => step.summary,
                 stage => Value::from(Serde(step.stage)),
                 body => Value::from_safe_string(body.clone()),
