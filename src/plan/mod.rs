@@ -14,7 +14,7 @@ pub mod packages;
 pub mod provenance;
 mod steps;
 
-pub use context::{Context, Init, Join, PkiFile, Sysctl};
+pub use context::{Context, Init, Join, PkiFile, Recovery, StepCall, Sysctl};
 pub use steps::{image_steps, is_image_only, steps};
 
 use serde::Serialize;
@@ -146,6 +146,7 @@ fn bundle(
     role: Role,
     node: Option<&Node>,
 ) -> RolePlan {
+    let steps = steps(role);
     RolePlan {
         dir: match node {
             Some(n) => format!("nodes/{}", n.name),
@@ -153,7 +154,7 @@ fn bundle(
         },
         role,
         hostname: node.map(|n| n.name.clone()),
-        steps: steps(role),
-        context: context::context(cluster, secrets, role, node),
+        context: context::context(cluster, secrets, role, node, &steps),
+        steps,
     }
 }
