@@ -6,10 +6,10 @@ use serde::Serialize;
 
 use crate::layout::{CA_CERT_PATH, CRIO_SOCKET};
 use crate::model::cluster::{Cluster, Node};
-use crate::plan::{Role, Step};
 use crate::plan::cni::{self, CniPlan};
 use crate::plan::kubeadm::{self, KubeadmInputs, NODE_NAME_PLACEHOLDER, NodeFacts};
 use crate::plan::packages::{self, AptRepo};
+use crate::plan::{Role, Step};
 use crate::secrets::CheckedSecrets;
 use crate::validate;
 
