@@ -9,7 +9,8 @@ pub const HEREDOC_END: &str = "KUBEPRINT_EOF";
 /// Where user-data lays down the bundle.
 pub const BOOTSTRAP_PATH: &str = "/usr/local/lib/kubeprint/bootstrap.sh";
 
-/// Progress markers (`done/`, `failed`, `complete`).
+/// Progress markers (`done/`, `failed`, `complete`, and `kubeadm-init.unfinished` or
+/// `kubeadm-join.unfinished` while kubeadm runs).
 pub const STATE_DIR: &str = "/var/lib/kubeprint";
 
 /// The bundle's log.

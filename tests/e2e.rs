@@ -14,7 +14,9 @@
 //!
 //! The VM has no network. Test doubles in `/usr/local/sbin` (ahead of `/usr/bin` on the
 //! PATH systemd gives cloud-init) stand in for apt-get, apt-mark, curl, gpg, kubeadm,
-//! kubectl and crio, record every call in `/var/log/e2e/transcript.log` and succeed;
+//! kubectl and crio, record every call in `/var/log/e2e/transcript.log` and succeed
+//! (but for kubeadm init or join while the test's trigger file exists: they fail part-way,
+//! leaving what the real ones leave, which the double's kubeadm reset removes);
 //! everything else is real: swapoff on a real swap file, modprobe of the kernel's modules,
 //! `sysctl --system`, write_files with modes, systemd units, the bundle's runner, and the
 //! CNI manifests: the curl double serves the real upstream files, so the node's sha256
@@ -608,6 +610,12 @@ impl Vm {
         self.dir.join(format!("console-{}.log", self.boots))
     }
 
+    /// What the guest wrote to its serial console during the latest boot (the kernel
+    /// command line makes ttyS0 the console).
+    fn console_text(&self) -> String {
+        String::from_utf8_lossy(&fs::read(self.console()).unwrap_or_default()).into_owned()
+    }
+
     fn console_tail(&self) -> String {
         format!(
             "--- last 80 lines of the serial console ({}) ---\n{}",
@@ -879,6 +887,62 @@ fn assert_cloud_init_ok(vm: &Vm) {
     );
 }
 
+/// cloud-init reports the failed first boot: the runcmd script (bootstrap.sh) exited
+/// non-zero, so its scripts_user module failed, result.json lists the error (it persists
+/// in /var/lib/cloud/data) and `cloud-init status` said `error` on that boot.
+fn assert_cloud_init_failed(vm: &Vm) {
+    let result = vm.read("/var/lib/cloud/data/result.json");
+    let result: serde_yaml::Value = serde_yaml::from_str(&result).expect("result.json parses");
+    let errors = format!("{:?}", result["v1"]["errors"]);
+    vm.check(
+        result["v1"]["errors"]
+            .as_sequence()
+            .is_some_and(|e| !e.is_empty())
+            && (errors.contains("scripts-user") || errors.contains("scripts_user")),
+        &format!("result.json names no scripts-user failure: {errors}"),
+    );
+    let state = vm.state_section("cloud-init");
+    vm.check(
+        state.contains("status: error"),
+        &format!("cloud-init status is not error:\n{state}"),
+    );
+}
+
+/// The serial console of the latest boot carries `line`, as written by the runner.
+fn assert_console_line(vm: &Vm, line: &str) {
+    vm.check(
+        vm.console_text().contains(line),
+        &format!("no `{line}` on the serial console"),
+    );
+}
+
+/// The files the bundle's pki step installs, with their bytes: read from the rendered
+/// `steps/NN-pki.sh`, each `write_file PATH MODE keep` here-document.
+fn bundle_pki(scenario: &Scenario) -> Vec<(String, String)> {
+    let prefix = format!("{}/steps/", scenario.role);
+    let (_, step) = scenario
+        .artifacts
+        .iter()
+        .find(|(path, _)| path.starts_with(&prefix) && path.ends_with("-pki.sh"))
+        .expect("a pki step");
+    let text = String::from_utf8(step.bytes.clone()).unwrap();
+    let mut files = Vec::new();
+    let mut lines = text.lines();
+    while let Some(line) = lines.next() {
+        let Some(rest) = line.strip_prefix("write_file /etc/kubernetes/pki/") else {
+            continue;
+        };
+        let path = format!("/etc/kubernetes/pki/{}", rest.split(' ').next().unwrap());
+        let body: Vec<&str> = lines
+            .by_ref()
+            .take_while(|l| *l != "KUBEPRINT_EOF")
+            .collect();
+        files.push((path, body.join("\n") + "\n"));
+    }
+    assert!(files.len() >= 2, "no PKI files found in the pki step");
+    files
+}
+
 /// The bundle finished: every step marked, `complete` there, no `failed`.
 fn assert_bundle_complete(vm: &Vm, scenario: &Scenario) {
     let steps: BTreeSet<String> = scenario.steps().into_iter().collect();
@@ -1094,6 +1158,7 @@ fn boot_finished_node(scenario: &Scenario) -> Vm {
     let mut vm = scenario.build_image();
     vm.boot();
     assert_cloud_init_ok(&vm);
+    assert_console_line(&vm, "kubeprint: bootstrap complete");
     assert_bundle_complete(&vm, scenario);
     assert_node_prepared(&vm);
     if scenario.role == "control-plane" {
@@ -1284,10 +1349,14 @@ fn calico_worker() {
     vm.cleanup();
 }
 
-/// kubeadm init fails on first boot: the bundle stops there and says so. After the cause
-/// is removed, running bootstrap.sh by hand resumes at the failed step. The curl double
-/// alters the CNI manifest for that first resumed run: the cni step refuses the bytes,
-/// naming its pin and what it got; the next run, with the real bytes, finishes.
+/// kubeadm init fails part-way on first boot, leaving static Pod manifests and
+/// kubeconfig files behind: the bundle stops there and says so, on the node, on the
+/// serial console and to cloud-init, whose status is error. After the cause is removed,
+/// running bootstrap.sh by hand resumes at the failed step, which finds what the failed
+/// init left, resets the node, reinstalls the bundle's PKI (which the reset deleted) and
+/// runs kubeadm init again. The curl double alters the CNI manifest for that first resumed
+/// run: the cni step refuses the bytes, naming its pin and what it got; the next run, with
+/// the real bytes, finishes.
 #[test]
 #[ignore = "boots VMs: cargo test --release --test e2e -- --ignored"]
 fn failed_step_then_resume() {
@@ -1320,15 +1389,33 @@ fn failed_step_then_resume() {
         !vm.exists("/var/lib/kubeprint/complete"),
         "complete exists after a failure",
     );
-    vm.check(
-        !vm.exists("/etc/kubernetes/admin.conf"),
-        "admin.conf exists after a failed init",
-    );
+    // What the failed init left, which kubeadm's preflight refuses, and the step's marker.
+    for left in [
+        "/etc/kubernetes/manifests/kube-apiserver.yaml",
+        "/etc/kubernetes/kubelet.conf",
+        "/etc/kubernetes/admin.conf",
+        "/var/lib/kubeprint/kubeadm-init.unfinished",
+    ] {
+        vm.check(
+            vm.exists(left),
+            &format!("{left} is missing after the failed init"),
+        );
+    }
     let log = vm.read("/var/log/kubeprint-bootstrap.log");
     assert!(
         log.contains("step 07-kubeadm-init: FAILED with exit code 1"),
         "{log}"
     );
+    // Seen from outside: the console line, and cloud-init's error status.
+    assert_console_line(
+        &vm,
+        "kubeprint: bootstrap failed at step 07-kubeadm-init (exit 1); see /var/log/kubeprint-bootstrap.log",
+    );
+    vm.check(
+        !vm.console_text().contains("kubeprint: bootstrap complete"),
+        "a failed boot says complete on the console",
+    );
+    assert_cloud_init_failed(&vm);
     assert!(!log.contains("step 08-admin-kubeconfig: starting"), "{log}");
     let first = vm.transcript();
     assert_eq!(count(&first, "kubeadm init "), 1);
@@ -1361,6 +1448,41 @@ fn failed_step_then_resume() {
         log.contains("step 09-cni: FAILED with exit code 1"),
         "{log}"
     );
+    // Both runs by hand said how they ended on the console.
+    assert_console_line(
+        &vm,
+        "kubeprint: bootstrap failed at step 09-cni (exit 1); see /var/log/kubeprint-bootstrap.log",
+    );
+    assert_console_line(&vm, "kubeprint: bootstrap complete");
+    // The resumed kubeadm-init step found the failed init's leftovers, reset the node,
+    // reinstalled the PKI and ran init again, in that order.
+    let mut at = log.find("step 07-kubeadm-init: FAILED").unwrap();
+    for line in [
+        "step 07-kubeadm-init: starting",
+        "the last kubeadm init did not finish and left /etc/kubernetes/manifests/kube-apiserver.yaml: resetting this node (kubeadm reset)",
+        "reinstalling the shared PKI from this bundle (step 06-pki)",
+        "wrote: /etc/kubernetes/pki/ca.key",
+        "wrote: /etc/kubernetes/pki/etcd/ca.key",
+        "running kubeadm init again",
+        "kubeadm init as node e2e-cp",
+        "step 07-kubeadm-init: done",
+    ] {
+        let found = log[at..].find(line);
+        assert!(found.is_some(), "no `{line}` after byte {at} of:\n{log}");
+        at += found.unwrap() + line.len();
+    }
+    vm.check(
+        !vm.exists("/var/lib/kubeprint/kubeadm-init.unfinished")
+            && !vm.exists("/etc/kubernetes/manifests/kube-apiserver.yaml"),
+        "the failed init's marker or manifests are left after the recovery",
+    );
+    // The PKI on the node is the bundle's, byte for byte, with its modes, although the
+    // reset deleted it.
+    for (path, bytes) in bundle_pki(&scenario) {
+        assert_eq!(vm.read(&path), bytes, "{path} is not the bundle's");
+        let mode = if path.ends_with(".key") { 0o600 } else { 0o644 };
+        assert_eq!(vm.stat(&path), (mode, 0, 0), "{path} mode/owner");
+    }
     // The second run, with the real bytes, finishes.
     vm.check(
         vm.read("/var/log/e2e/resume-exit") == "0\n",
@@ -1391,6 +1513,15 @@ fn failed_step_then_resume() {
     );
     assert_eq!(count(&resumed, "kubeadm init "), 1, "{resumed}");
     assert_eq!(count(&transcript, "kubeadm init "), 2);
+    // Reset, then init: once, in the first resumed run.
+    assert!(
+        runs[0].contains(
+            "kubeadm reset -f --cri-socket unix:///var/run/crio/crio.sock\nkubeadm init --config /etc/kubeprint/kubeadm-init.yaml\n"
+        ),
+        "no reset then init in:\n{}",
+        runs[0]
+    );
+    assert_eq!(count(&transcript, "kubeadm reset "), 1, "{transcript}");
     // The altered manifest was never applied; the real one was, once.
     let curl_cni = "curl -fsSL -o /etc/kubeprint/cni/canal.yaml.download ";
     assert_eq!(

@@ -16,7 +16,7 @@ pub mod packages;
 pub mod provenance;
 mod steps;
 
-pub use context::{Context, Init, Join, PkiFile, Sysctl};
+pub use context::{Context, Init, Join, PkiFile, Recovery, StepCall, Sysctl};
 pub use steps::{image_steps, is_image_only, steps};
 
 use serde::Serialize;
@@ -61,6 +61,13 @@ pub struct Step {
     /// What the user's own steps carry, a line at a time, for reviewers: each command
     /// verbatim, each file and key. Empty for kubeprint's steps.
     pub detail: Vec<String>,
+}
+
+impl Step {
+    /// The step's shell function in `bootstrap.sh`: `step_06_pki` for `06-pki`.
+    pub fn function(&self) -> String {
+        format!("step_{}", self.id.replace('-', "_"))
+    }
 }
 
 /// One bundle: a directory of `user-data.yaml`, `bootstrap.sh` and `steps/`.
@@ -161,13 +168,14 @@ fn bundle(
     node: Option<&Node>,
 ) -> RolePlan {
     let dir = bundle_dir(role, node);
+    let steps = steps(cluster, role);
     RolePlan {
         fetch: bundle_fetch(cluster, role, node),
         dir,
         role,
         hostname: node.map(|n| n.name.clone()),
-        steps: steps(cluster, role),
-        context: context::context(cluster, secrets, role, node),
+        context: context::context(cluster, secrets, role, node, &steps),
+        steps,
     }
 }
 

@@ -63,7 +63,7 @@ fn bootstrap(env: &Environment, steps: &[(&Step, String)], ctx: &Value) -> Resul
         .map(|(step, body)| {
             context! {
                 id => step.id.clone(),
-                fn => step.id.replace('-', "_"),
+                fn => step.function(),
                 summary => step.summary,
                 detail => step.detail.clone(),
                 stage => Value::from(Serde(step.stage)),

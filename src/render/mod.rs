@@ -45,6 +45,7 @@ static TEMPLATES: &[(&str, &str)] = templates![
     "steps/pki.sh.j2",
     "steps/node-name.sh.j2",
     "steps/kubeadm-config.sh.j2",
+    "steps/kubeadm-recover.sh.j2",
     "steps/kubeadm-init.sh.j2",
     "steps/admin-kubeconfig.sh.j2",
     "steps/cni.sh.j2",

@@ -2,7 +2,9 @@
 # kubeprint e2e test double, installed as apt-get, apt-mark, curl, gpg, kubeadm, kubectl
 # and crio in /usr/local/sbin (ahead of /usr/bin on systemd's and cloud-init's PATH).
 # Each call appends `name args...` to the transcript and succeeds, doing what the real
-# tool does on success where a later step depends on it. The VM has no network.
+# tool does on success where a later step depends on it. The VM has no network. While
+# /etc/e2e-fail-kubeadm exists, kubeadm init and join fail part-way instead, leaving what
+# the real ones leave; kubeadm reset removes it again.
 set -u
 name=$(basename "$0")
 transcript=/var/log/e2e/transcript.log
@@ -82,13 +84,37 @@ gpg)
   printf '\x99\x01\x0de2e-dearmored-keyring'
   ;;
 kubeadm)
+  manifests=/etc/kubernetes/manifests
   case ${1:-} in
   version) echo v0.0.0-e2e-double ;;
   init | join)
     config=$(arg_after --config "$@") || { echo "kubeadm $1: no --config" >&2; exit 2; }
+    # Preflight, as kubeadm's refuses what an earlier run left (cmd/kubeadm/app/preflight/
+    # checks.go: the static Pod manifests for init, kubelet.conf for join).
+    blocker=$manifests/kube-apiserver.yaml
+    [ "$1" = init ] || blocker=/etc/kubernetes/kubelet.conf
+    if [ -e "$blocker" ]; then
+      echo "[preflight] Some fatal errors occurred: $blocker already exists (e2e double)" >&2
+      exit 1
+    fi
     cp "$config" "$recorded/kubeadm-$1.yaml"
     if [ -e /etc/e2e-fail-kubeadm ]; then
-      echo "e2e: kubeadm $1 fails on purpose (/etc/e2e-fail-kubeadm exists)" >&2
+      # Fail part-way, as when the control-plane images do not come up in time: init has
+      # written its kubeconfig files, the kubelet's configuration and the static Pod
+      # manifests; join its bootstrap kubeconfig, the CA certificate and the kubelet's
+      # configuration.
+      if [ "$1" = init ]; then
+        left=(/etc/kubernetes/admin.conf /etc/kubernetes/kubelet.conf
+          "$manifests"/{etcd,kube-apiserver,kube-controller-manager,kube-scheduler}.yaml)
+      else
+        left=(/etc/kubernetes/bootstrap-kubelet.conf /etc/kubernetes/pki/ca.crt)
+      fi
+      for f in "${left[@]}" /var/lib/kubelet/config.yaml; do
+        mkdir -p "$(dirname "$f")"
+        printf '# e2e stand-in written by a kubeadm %s that then failed\n' "$1" >"$f"
+      done
+      echo "e2e: kubeadm $1 fails on purpose after writing its files (/etc/e2e-fail-kubeadm exists)" >&2
+      echo "[wait-control-plane] timed out waiting for the condition (e2e double)" >&2
       exit 1
     fi
     mkdir -p /etc/kubernetes
@@ -99,6 +125,16 @@ kubeadm)
     fi
     printf 'apiVersion: v1\nkind: Config\n# e2e stand-in written by the kubeadm double\n' >"$conf"
     chmod 0600 "$conf"
+    ;;
+  reset)
+    # What kubeadm reset's cleanup-node phase deletes (kubernetes/kubernetes commit
+    # 0738386a25a2626a3f8240822b1bbfb8df852cdf, cmd/kubeadm/app/cmd/phases/reset/
+    # cleanupnode.go): the contents of the manifests, kubelet and certificates
+    # directories, and the kubeconfig files.
+    for d in "$manifests" /var/lib/kubelet /etc/kubernetes/pki; do
+      [ ! -d "$d" ] || find "$d" -mindepth 1 -delete
+    done
+    rm -f /etc/kubernetes/{admin,kubelet,bootstrap-kubelet,controller-manager,scheduler}.conf
     ;;
   esac
   ;;

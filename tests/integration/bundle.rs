@@ -165,3 +165,53 @@ fn rendering_is_reproducible() {
         assert!(a.bytes.ends_with(b"\n"), "{path} lacks a final newline");
     }
 }
+
+/// A kubeadm step that finds its last run unfinished resets the node with CRI-O's socket
+/// and, on control planes, reinstalls the PKI through the bundle's own pki step: the
+/// function `bootstrap.sh` defines for it, or the `steps/` script beside it. Workers have
+/// no PKI to reinstall; the CA certificate kubeadm join writes counts as a leftover there.
+#[test]
+fn kubeadm_steps_recover_through_the_bundles_own_pki_step() {
+    let name = "examples/inventory-debian-12-1.36.yaml";
+    let text = std::fs::read_to_string(common::root().join(name)).unwrap();
+    let a = common::render_text(&text, name);
+    let mut checked = Vec::new();
+    for (path, artifact) in &a {
+        let Some((dir, file)) = path.split_once("/steps/") else {
+            continue;
+        };
+        if !file.contains("-kubeadm-") {
+            continue;
+        }
+        let step = String::from_utf8(artifact.bytes.clone()).unwrap();
+        assert!(
+            step.contains("\n    kubeadm reset -f --cri-socket unix:///var/run/crio/crio.sock\n"),
+            "{path} does not reset with CRI-O's socket"
+        );
+        let steps_dir = format!("{dir}/steps/");
+        let pki = a
+            .keys()
+            .filter_map(|k| k.strip_prefix(&steps_dir))
+            .find(|f| f.ends_with("-pki.sh"));
+        match pki {
+            Some(pki) => {
+                let function = format!("step_{}", pki.trim_end_matches(".sh").replace('-', "_"));
+                assert!(step.contains(&format!("\n    ( {function} )\n")), "{path}");
+                assert!(step.contains(&format!("\")\"/{pki}\n")), "{path}");
+                let bootstrap = common::text(&a, &format!("{dir}/bootstrap.sh"));
+                assert!(
+                    bootstrap.contains(&format!("\n{function}() {{\n")),
+                    "{dir}/bootstrap.sh defines no {function}"
+                );
+                assert!(!step.contains("    /etc/kubernetes/pki/ca.crt\n"), "{path}");
+            }
+            None => {
+                assert!(!step.contains("reinstalling"), "{path}");
+                assert!(step.contains("    /etc/kubernetes/pki/ca.crt\n"), "{path}");
+            }
+        }
+        checked.push(path.clone());
+    }
+    // The per-role bundles and the inventory's nodes: init, joining control planes, workers.
+    assert!(checked.len() >= 6, "{checked:?}");
+}
