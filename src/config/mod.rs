@@ -102,6 +102,7 @@ fn keep_top_level(
         "packages" => check_section::<PackagesConfig>(name, value, source, problems, failed),
         "image" => check_section::<ImageConfig>(name, value, source, problems, failed),
         "delivery" => check_section::<DeliveryConfig>(name, value, source, problems, failed),
+        "proxy" => check_section::<ProxyConfig>(name, value, source, problems, failed),
         "nodes" if value.is_sequence() => {
             nodes::check_nodes(value, source, problems, failed);
             return true;

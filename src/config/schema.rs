@@ -25,6 +25,18 @@ pub struct Config {
     /// How a node gets its bundle's secrets: inline in user-data (default) or fetched.
     #[serde(default)]
     pub delivery: DeliveryConfig,
+    /// An HTTP(S) proxy for every download the nodes and the image build make.
+    pub proxy: Option<ProxyConfig>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProxyConfig {
+    pub http: Option<String>,
+    pub https: Option<String>,
+    /// Hosts, domains, addresses and CIDR ranges reached directly, on top of those
+    /// kubeprint adds.
+    pub no_proxy: Option<Vec<String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -10,6 +10,7 @@ pub mod fields;
 pub mod inventory;
 mod names;
 mod network;
+mod proxy;
 mod release;
 pub mod support;
 mod topology;
@@ -46,6 +47,7 @@ pub fn validate(
     release::repositories(config, &installed, cni.as_ref().map(|c| c.plugin), &mut c);
     let topology = topology::topology(config, &net, api_server_port, &mut c);
     let delivery = delivery::delivery(config, topology.control_planes, &mut c);
+    let proxy = proxy::proxy(config, &mut c);
 
     if c.has_errors() {
         return None;
@@ -69,5 +71,6 @@ pub fn validate(
         arch: arch?,
         nodes: topology.nodes,
         delivery: delivery?,
+        proxy,
     })
 }
