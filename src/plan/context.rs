@@ -9,6 +9,7 @@ use crate::plan::Role;
 use crate::plan::cni::{self, CniPlan};
 use crate::plan::kubeadm::{self, KubeadmInputs, NODE_NAME_PLACEHOLDER, NodeFacts};
 use crate::plan::packages::{self, AptRepo};
+use crate::plan::proxy::{self, ProxyPlan};
 use crate::secrets::CheckedSecrets;
 use crate::validate;
 
@@ -46,6 +47,8 @@ pub struct Context {
     pub init: Option<Init>,
     pub join: Option<Join>,
     pub admin_user: Option<String>,
+    /// The HTTP(S) proxy; the same in every bundle and the image build.
+    pub proxy: Option<ProxyPlan>,
 }
 
 impl Context {
@@ -145,6 +148,7 @@ pub(crate) fn context(
         init,
         join,
         admin_user: control_plane.then(|| cluster.admin_user.clone()),
+        proxy: proxy::proxy_plan(cluster),
     }
 }
 

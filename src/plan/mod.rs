@@ -13,6 +13,7 @@ pub mod kubeadm;
 pub mod kubeconfig;
 pub mod packages;
 pub mod provenance;
+pub mod proxy;
 mod steps;
 
 pub use context::{Context, Init, Join, PkiFile, Sysctl};
