@@ -17,6 +17,7 @@ mod hostile;
 mod image;
 mod matrix;
 mod pki;
+mod proxy;
 mod redact;
 mod review;
 mod snapshots;
