@@ -110,6 +110,7 @@ fn keep_top_level(
             entries::check_files(value, source, problems, failed);
             return true;
         }
+        "proxy" => check_section::<ProxyConfig>(name, value, source, problems, failed),
         "nodes" if value.is_sequence() => {
             nodes::check_nodes(value, source, problems, failed);
             return true;

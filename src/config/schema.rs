@@ -32,6 +32,8 @@ pub struct Config {
     /// Shell commands of the user's own, run as steps of the bundle.
     #[serde(default)]
     pub commands: CommandsConfig,
+    /// An HTTP(S) proxy for every download the nodes and the image build make.
+    pub proxy: Option<ProxyConfig>,
 }
 
 /// One entry of `files`.
@@ -45,6 +47,16 @@ pub struct FileConfig {
     pub permissions: Option<Scalar>,
     /// Absent: every role.
     pub roles: Option<Vec<String>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProxyConfig {
+    pub http: Option<String>,
+    pub https: Option<String>,
+    /// Hosts, domains, addresses and CIDR ranges reached directly, on top of those
+    /// kubeprint adds.
+    pub no_proxy: Option<Vec<String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -42,6 +42,19 @@ pub struct Cluster {
     pub commands: Commands,
     /// How nodes get their bundle (and with it the token and keys).
     pub delivery: Delivery,
+    /// The HTTP(S) proxy nodes and the image build download through; `None`: direct.
+    pub proxy: Option<Proxy>,
+}
+
+/// An HTTP(S) proxy, as the user gave it: URLs without credentials, and the user's own
+/// `no_proxy` entries (the plan adds the cluster's addresses).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Proxy {
+    /// `http://host:port`, for http:// downloads.
+    pub http: String,
+    /// `http://host:port`, for https:// downloads (tunnelled with CONNECT).
+    pub https: String,
+    pub no_proxy: Vec<String>,
 }
 
 /// Where a node's bundle comes from at boot.

@@ -11,6 +11,7 @@ use crate::plan::extras::{self, Extras};
 use crate::plan::kubeadm::{self, KubeadmInputs, NODE_NAME_PLACEHOLDER, NodeFacts};
 use crate::plan::packages::{self, AptRepo};
 use crate::plan::{Role, Step};
+use crate::plan::proxy::{self, ProxyPlan};
 use crate::secrets::CheckedSecrets;
 use crate::validate;
 
@@ -50,6 +51,8 @@ pub struct Context {
     pub admin_user: Option<String>,
     /// The user's ssh keys, files and commands for this role.
     pub extras: Extras,
+    /// The HTTP(S) proxy; the same in every bundle and the image build.
+    pub proxy: Option<ProxyPlan>,
 }
 
 impl Context {
@@ -182,6 +185,7 @@ pub(crate) fn context(
         join,
         admin_user: control_plane.then(|| cluster.admin_user.clone()),
         extras: extras::extras(cluster, role),
+        proxy: proxy::proxy_plan(cluster),
     }
 }
 

@@ -14,6 +14,7 @@ pub mod kubeadm;
 pub mod kubeconfig;
 pub mod packages;
 pub mod provenance;
+pub mod proxy;
 mod steps;
 
 pub use context::{Context, Init, Join, PkiFile, Recovery, StepCall, Sysctl};

@@ -8,6 +8,7 @@ use serde::Serialize;
 use crate::model::cluster::Cluster;
 use crate::plan::cni::cni_plan;
 use crate::plan::delivery::Fetch;
+use crate::plan::proxy::proxy_plan;
 
 /// What a tree was rendered from (no secrets).
 #[derive(Debug, Clone, Serialize)]
@@ -24,6 +25,18 @@ pub struct Provenance {
     /// user-data), so inline trees read as they always did.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub delivery: Option<DeliveryRecord>,
+    /// The HTTP(S) proxy every bundle and the image build use; absent without one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub proxy: Option<ProxyRecord>,
+}
+
+/// `proxy` in manifest.json: what `verify` holds every script and drop-in to.
+#[derive(Debug, Clone, Serialize)]
+pub struct ProxyRecord {
+    pub http: String,
+    pub https: String,
+    /// The full NO_PROXY list, kubeprint's entries included.
+    pub no_proxy: Vec<String>,
 }
 
 /// `delivery` in manifest.json: the mode, and for each bundle where its payloads are
@@ -47,6 +60,11 @@ impl Provenance {
             cni_plugin: cluster.cni.plugin.name().to_string(),
             cni_manifest_url,
             delivery: None,
+            proxy: proxy_plan(cluster).map(|p| ProxyRecord {
+                http: p.http,
+                https: p.https,
+                no_proxy: p.no_proxy,
+            }),
         }
     }
 }

@@ -142,7 +142,8 @@ fn user_data_files(bundle: &RolePlan, full: &str, baked: String, artifacts: &mut
             None => cloudinit::user_data(&header(bundle, what, None), hostname, payload),
             Some(fetch) => {
                 let head = header(bundle, what, Some(delivery::describe(fetch, variant)));
-                delivery::stub(&head, hostname, fetch, variant, payload)
+                let proxy = bundle.context.proxy.as_ref();
+                delivery::stub(&head, hostname, fetch, variant, payload, proxy)
             }
         };
         // Inline user-data holds the token (and keys); a stub holds neither.

@@ -9,6 +9,7 @@ use serde::Serialize;
 use crate::error::{Error, Result};
 use crate::layout::{BOOTSTRAP_PATH, FETCHER_PATH, PAYLOAD_CONFIG_PATH};
 use crate::plan::delivery::Fetch;
+use crate::plan::proxy::ProxyPlan;
 use crate::render::cloudinit::{self, WriteFile};
 
 pub const FETCHER: &str = include_str!("../../templates/delivery/fetch-payload.py");
@@ -52,13 +53,17 @@ pub fn location(fetch: &Fetch, variant: Variant) -> &str {
     }
 }
 
-/// The stub user-data fetching `payload`, which it pins by sha256.
+/// The stub user-data fetching `payload`, which it pins by sha256. With a proxy, the
+/// fetcher runs with its environment: Python's urllib reads it (and `no_proxy`, which
+/// keeps the metadata service direct). Source: docs.python.org/3/library/urllib.request.html,
+/// `ProxyHandler`.
 pub fn stub(
     header: &[String],
     hostname: Option<&str>,
     fetch: &Fetch,
     variant: Variant,
     payload: &str,
+    proxy: Option<&ProxyPlan>,
 ) -> String {
     let place = location(fetch, variant);
     let aws = fetch.source == "aws-secrets-manager";
@@ -88,7 +93,18 @@ pub fn stub(
             content: &json,
         },
     ];
-    cloudinit::document(header, hostname, files, vec!["python3", FETCHER_PATH])
+    let env: Vec<String> = proxy
+        .iter()
+        .flat_map(|p| &p.environment)
+        .map(|v| format!("{}={}", v.name, v.value))
+        .collect();
+    let mut command: Vec<&str> = Vec::new();
+    if !env.is_empty() {
+        command.push("env");
+        command.extend(env.iter().map(String::as_str));
+    }
+    command.extend(["python3", FETCHER_PATH]);
+    cloudinit::document(header, hostname, files, command)
 }
 
 /// One line for the stub's header: where the payload comes from.

@@ -5,6 +5,7 @@
 use std::fmt::Write;
 
 use crate::model::cluster::Cluster;
+use crate::plan::proxy::{ProxyPlan, proxy_plan};
 use crate::plan::{self, Role, Stage};
 
 /// The same account as data, for `explain --output json`.
@@ -18,6 +19,16 @@ pub struct Explained {
     pub roles: Vec<ExplainedRole>,
     /// Inventory node name → its role.
     pub nodes: Vec<(String, Role)>,
+    /// The HTTP(S) proxy and the full NO_PROXY list; absent without a proxy.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub proxy: Option<ExplainedProxy>,
+}
+
+#[derive(serde::Serialize)]
+pub struct ExplainedProxy {
+    pub http: String,
+    pub https: String,
+    pub no_proxy: Vec<String>,
 }
 
 #[derive(serde::Serialize)]
@@ -51,6 +62,11 @@ pub fn explained(cluster: &Cluster) -> Explained {
             .iter()
             .filter_map(|(r, n)| n.map(|n| (n.name.clone(), *r)))
             .collect(),
+        proxy: proxy_plan(cluster).map(|p| ExplainedProxy {
+            http: p.http,
+            https: p.https,
+            no_proxy: p.no_proxy,
+        }),
     }
 }
 
@@ -66,6 +82,9 @@ pub fn explain(cluster: &Cluster) -> String {
         cluster.release.minor,
         cluster.endpoint.host_port()
     );
+    if let Some(p) = proxy_plan(cluster) {
+        let _ = writeln!(out, "{}", proxy_line(&p));
+    }
     let bundles = plan::bundle_roles(cluster);
     let roles: Vec<Role> = bundles
         .iter()
@@ -118,6 +137,19 @@ fn write_step(out: &mut String, step: &plan::Step, width: usize) {
     for line in &step.detail {
         let _ = writeln!(out, "  {:<width$}        {line}", "");
     }
+}
+
+/// Where downloads go and what stays direct.
+fn proxy_line(p: &ProxyPlan) -> String {
+    let via = if p.http == p.https {
+        format!("{} for http and https", p.http)
+    } else {
+        format!("{} for http, {} for https", p.http, p.https)
+    };
+    format!(
+        "proxy: {via} (apt, curl, CRI-O, kubelet, kubeadm, the image build)\n  direct (NO_PROXY): {}",
+        p.no_proxy.join(",")
+    )
 }
 
 fn purpose(role: Role) -> &'static str {

@@ -12,6 +12,7 @@ mod files;
 pub mod inventory;
 mod names;
 mod network;
+mod proxy;
 mod release;
 pub mod ssh_key;
 pub mod support;
@@ -55,6 +56,7 @@ pub fn validate(
         _ => Vec::new(),
     };
     let commands = commands::commands(config, &mut c);
+    let proxy = proxy::proxy(config, &mut c);
 
     if c.has_errors() {
         return None;
@@ -81,5 +83,6 @@ pub fn validate(
         ssh_authorized_keys,
         files,
         commands,
+        proxy,
     })
 }

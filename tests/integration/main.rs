@@ -19,6 +19,7 @@ mod hostile;
 mod image;
 mod matrix;
 mod pki;
+mod proxy;
 mod redact;
 mod review;
 mod snapshots;

@@ -4,7 +4,8 @@
 //! The checks are the ways a cluster fails to come up even though every file looks
 //! fine by itself: a join token or CA pin that does not match the control plane, an
 //! endpoint the API server certificate does not cover, a CNI network that is not the
-//! pod subnet, package pins from another release, a secret in a file meant to be baked.
+//! pod subnet, package pins from another release, a secret in a file meant to be baked,
+//! a bundle whose proxy settings differ from the others'.
 //!
 //! One concern per file. [`verify`] runs them in a fixed order, which is the order of
 //! the report (tests compare it byte for byte): the reference (the init bundle's own
@@ -20,6 +21,7 @@ mod documents;
 mod expiry;
 mod extras;
 mod packages;
+mod proxy;
 mod reference;
 mod secret_placement;
 
@@ -90,6 +92,7 @@ pub fn verify(tree: &Tree, now: OffsetDateTime) -> Findings {
     expiry::check_expiry(tree, &bundles, now, &mut out);
     secret_placement::check_secret_placement(tree, &bundles, &tokens, &mut out);
     delivery::check_delivery(tree, &tokens, &mut out);
+    proxy::check_proxy(tree, &mut out);
     checksums::check_sums(tree, &mut out);
     // The same copy can fail two checks the same way (reference and cross-check).
     let mut seen = BTreeSet::new();
