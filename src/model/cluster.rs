@@ -37,6 +37,19 @@ pub struct Cluster {
     pub nodes: Vec<Node>,
     /// How nodes get their bundle (and with it the token and keys).
     pub delivery: Delivery,
+    /// The endpoint's address as a virtual IP kube-vip moves between control planes;
+    /// `None`: the endpoint is the user's (a load balancer, a DNS name, one node).
+    pub vip: Option<Vip>,
+}
+
+/// A control-plane virtual IP: ARP announces it from the control plane that holds
+/// kube-vip's leader lease.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Vip {
+    /// Always the endpoint's host (validated).
+    pub address: std::net::Ipv4Addr,
+    /// `None`: kube-vip takes the interface of the default route.
+    pub interface: Option<String>,
 }
 
 /// Where a node's bundle comes from at boot.

@@ -13,6 +13,7 @@ mod network;
 mod release;
 pub mod support;
 mod topology;
+mod vip;
 
 use crate::config::{Config, SourceMap};
 use crate::diagnostics::Report;
@@ -46,6 +47,7 @@ pub fn validate(
     release::repositories(config, &installed, cni.as_ref().map(|c| c.plugin), &mut c);
     let topology = topology::topology(config, &net, api_server_port, &mut c);
     let delivery = delivery::delivery(config, topology.control_planes, &mut c);
+    let vip = vip::vip(config, &net, &topology.nodes, &mut c);
 
     if c.has_errors() {
         return None;
@@ -69,5 +71,6 @@ pub fn validate(
         arch: arch?,
         nodes: topology.nodes,
         delivery: delivery?,
+        vip,
     })
 }
