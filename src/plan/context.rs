@@ -7,6 +7,7 @@ use serde::Serialize;
 use crate::model::cluster::{Cluster, Node};
 use crate::plan::Role;
 use crate::plan::cni::{self, CniPlan};
+use crate::plan::kube_vip::{self, KubeVipPlan};
 use crate::plan::kubeadm::{self, KubeadmInputs, NODE_NAME_PLACEHOLDER, NodeFacts};
 use crate::plan::packages::{self, AptRepo};
 use crate::secrets::CheckedSecrets;
@@ -46,6 +47,8 @@ pub struct Context {
     pub init: Option<Init>,
     pub join: Option<Join>,
     pub admin_user: Option<String>,
+    /// kube-vip's static pod on control planes with `kubernetes.vip`.
+    pub kube_vip: Option<KubeVipPlan>,
 }
 
 impl Context {
@@ -145,6 +148,7 @@ pub(crate) fn context(
         init,
         join,
         admin_user: control_plane.then(|| cluster.admin_user.clone()),
+        kube_vip: kube_vip::kube_vip_plan(cluster, role),
     }
 }
 

@@ -9,6 +9,7 @@
 pub mod cni;
 mod context;
 pub mod delivery;
+pub mod kube_vip;
 pub mod kubeadm;
 pub mod kubeconfig;
 pub mod packages;
@@ -161,7 +162,7 @@ fn bundle(
         dir,
         role,
         hostname: node.map(|n| n.name.clone()),
-        steps: steps(role),
+        steps: steps(role, cluster),
         context: context::context(cluster, secrets, role, node),
     }
 }
