@@ -4,8 +4,8 @@
 
 use std::fmt::Write;
 
-use crate::model::cluster::Cluster;
-use crate::plan::{self, Role, Stage};
+use crate::model::cluster::{Cluster, Vip};
+use crate::plan::{self, Role, Stage, kube_vip};
 
 /// The same account as data, for `explain --output json`.
 #[derive(serde::Serialize)]
@@ -18,6 +18,19 @@ pub struct Explained {
     pub roles: Vec<ExplainedRole>,
     /// Inventory node name → its role.
     pub nodes: Vec<(String, Role)>,
+    /// The control-plane VIP, when kube-vip announces the endpoint.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vip: Option<ExplainedVip>,
+}
+
+#[derive(serde::Serialize)]
+pub struct ExplainedVip {
+    pub address: String,
+    /// `None`: the default route's interface.
+    pub interface: Option<String>,
+    pub image: String,
+    /// From 1.29 the first control plane runs kube-vip on super-admin.conf during init.
+    pub super_admin_during_init: bool,
 }
 
 #[derive(serde::Serialize)]
@@ -44,13 +57,19 @@ pub fn explained(cluster: &Cluster) -> Explained {
                 role: *role,
                 purpose: purpose(*role),
                 secrets: secrets(cluster, *role),
-                steps: plan::steps(*role),
+                steps: plan::steps(*role, cluster),
             })
             .collect(),
         nodes: bundles
             .iter()
             .filter_map(|(r, n)| n.map(|n| (n.name.clone(), *r)))
             .collect(),
+        vip: cluster.vip.as_ref().map(|v| ExplainedVip {
+            address: v.address.to_string(),
+            interface: v.interface.clone(),
+            image: kube_vip::image(),
+            super_admin_during_init: kube_vip::needs_super_admin(cluster),
+        }),
     }
 }
 
@@ -66,6 +85,9 @@ pub fn explain(cluster: &Cluster) -> String {
         cluster.release.minor,
         cluster.endpoint.host_port()
     );
+    if let Some(vip) = &cluster.vip {
+        let _ = writeln!(out, "{}", vip_line(cluster, vip));
+    }
     let bundles = plan::bundle_roles(cluster);
     let roles: Vec<Role> = bundles
         .iter()
@@ -74,12 +96,12 @@ pub fn explain(cluster: &Cluster) -> String {
         .collect();
     let width = roles
         .iter()
-        .flat_map(|r| plan::steps(*r))
+        .flat_map(|r| plan::steps(*r, cluster))
         .map(|s| s.id.len())
         .max()
         .unwrap_or(0);
     for role in roles {
-        let steps = plan::steps(role);
+        let steps = plan::steps(role, cluster);
         let _ = writeln!(
             out,
             "\n{}/ ({}, {} steps)",
@@ -110,6 +132,25 @@ pub fn explain(cluster: &Cluster) -> String {
         "\nbake: no secret and no cluster identity, may be baked into an image (Packer)\nboot: runs on the node at first boot; may carry the token or keys"
     );
     out
+}
+
+/// Who answers at the endpoint, and how the first control plane starts it.
+fn vip_line(cluster: &Cluster, vip: &Vip) -> String {
+    let interface = match &vip.interface {
+        Some(i) => format!("on {i}"),
+        None => "on the default route's interface".to_string(),
+    };
+    let init = if kube_vip::needs_super_admin(cluster) {
+        "; on super-admin.conf during kubeadm init, then admin.conf"
+    } else {
+        ""
+    };
+    format!(
+        "VIP {} {interface}: kube-vip {} static pod on every control plane, ARP from the holder of Lease kube-system/{}{init}",
+        vip.address,
+        kube_vip::image(),
+        crate::model::kube_vip::LEASE_NAME
+    )
 }
 
 fn purpose(role: Role) -> &'static str {
