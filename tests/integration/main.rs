@@ -21,3 +21,4 @@ mod redact;
 mod review;
 mod snapshots;
 mod validators;
+mod vip;
