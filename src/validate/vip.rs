@@ -5,7 +5,7 @@
 use std::net::{IpAddr, Ipv4Addr};
 
 use crate::config::Config;
-use crate::model::cluster::{Node, Vip};
+use crate::model::cluster::{Node, NodeRole, Vip};
 use crate::validate::fields::{Checker, printable};
 use crate::validate::network::Network;
 
@@ -29,7 +29,22 @@ pub(crate) fn vip(config: &Config, net: &Network, nodes: &[Node], c: &mut Checke
     let address = address(v.address.as_deref(), c)?;
     check_endpoint(address, net, c);
     check_outside(address, net, nodes, c);
+    if !nodes.iter().any(|n| n.role == NodeRole::ControlPlane) {
+        node_ip_warning(c);
+    }
     Some(Vip { address, interface })
+}
+
+/// kube-vip adds the VIP to the leader's interface, where a kubelet that detects its
+/// own address may take it for the node's; kube-vip's docs recommend the kubelet's
+/// `--node-ip` (kube-vip/website, content/docs/modes/arp.md, "Cautions"). Only
+/// inventory bundles know their node's address ahead.
+fn node_ip_warning(c: &mut Checker) {
+    c.warning(
+        "kubernetes.vip",
+        "no control plane is listed in `nodes`, so their kubelets detect their own address and may take the VIP for it",
+        "list the control planes under `nodes:` with their addresses: their bundles set the kubelet's node-ip (and the API server's advertise address), as kube-vip recommends",
+    );
 }
 
 /// Required, and an IPv4 address: ARP announces IPv4 addresses, and the cluster is

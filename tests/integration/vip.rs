@@ -185,6 +185,17 @@ fn a_vip_replaces_the_warning_about_an_ip_endpoint_for_several_control_planes() 
         "cluster.yaml",
         true,
     );
+    assert!(cluster.is_none(), "{report}");
+    // Only the advice to pin the kubelets' addresses remains, which an inventory meets.
+    assert_eq!(report.diagnostics.len(), 1, "{report}");
+    assert!(
+        report.to_string().contains("may take the VIP for it"),
+        "{report}"
+    );
+    let example =
+        std::fs::read_to_string(common::root().join("examples/vip-ubuntu-24.04-1.36.yaml"))
+            .unwrap();
+    let (cluster, report) = kubeprint::load_cluster(&example, "example", true);
     assert!(cluster.is_some(), "{report}");
     assert_eq!(report.diagnostics.len(), 0, "{report}");
     // Off by default: no kube-vip anywhere.
