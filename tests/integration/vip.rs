@@ -268,3 +268,21 @@ fn interface_names_stay_strings() {
     }
     common::assert_yaml_reads_alike(&docs);
 }
+
+#[test]
+fn explain_names_the_vip_and_the_kube_vip_steps() {
+    let text = std::fs::read_to_string(common::root().join("examples/vip-ubuntu-24.04-1.36.yaml"))
+        .unwrap();
+    let (cluster, report) = kubeprint::load_cluster(&text, "vip", false);
+    let cluster = cluster.unwrap_or_else(|| panic!("{report}"));
+    let out = kubeprint::review::explain::explain(&cluster);
+    assert!(
+        out.contains("VIP 10.0.1.100 on ens5: kube-vip ghcr.io/kube-vip/kube-vip:v1.2.3 static pod on every control plane"),
+        "{out}"
+    );
+    for step in ["07-kube-vip ", "09-kube-vip-admin-conf ", "09-kube-vip "] {
+        assert!(out.contains(step), "{step}: {out}");
+    }
+    let json = kubeprint::review::explain::explained(&cluster);
+    assert_eq!(json.vip.unwrap().address, "10.0.1.100");
+}
