@@ -99,7 +99,11 @@ fn keep_top_level(
     entries::check_text_items(name, value, source, problems, failed);
     let before = problems.len();
     match name {
-        "kubernetes" => check_section::<KubernetesConfig>(name, value, source, problems, failed),
+        "kubernetes" => {
+            // Nested sections first: a typo inside one must not fail the section's key.
+            check_subsection::<VipConfig>(name, "vip", value, source, problems, failed);
+            check_section::<KubernetesConfig>(name, value, source, problems, failed)
+        }
         "runtime" => check_section::<RuntimeConfig>(name, value, source, problems, failed),
         "cni" => check_section::<CniConfig>(name, value, source, problems, failed),
         "packages" => check_section::<PackagesConfig>(name, value, source, problems, failed),
@@ -166,6 +170,31 @@ fn check_section<T: DeserializeOwned>(
                 .at(source.locate(section)),
         ),
     }
+}
+
+/// Checks each key of the mapping at `section.key` on its own (as [`check_section`]
+/// does for a section), so `kubernetes.vip.adress` is reported at its own path. A value
+/// that is not a mapping is left for the section's check to report.
+fn check_subsection<T: DeserializeOwned>(
+    section: &str,
+    key: &str,
+    value: &mut Value,
+    source: &SourceMap,
+    problems: &mut Vec<Diagnostic>,
+    failed: &mut Vec<String>,
+) {
+    let Some(Value::Mapping(map)) = value.as_mapping_mut().and_then(|m| m.get_mut(key)) else {
+        return;
+    };
+    let path = format!("{section}.{key}");
+    map.retain(|k, v| {
+        let name = k.as_str().unwrap_or_default();
+        let ok = check_field::<T>(&path, name, v, source, problems);
+        if !ok {
+            failed.push(format!("{path}.{name}"));
+        }
+        ok
+    });
 }
 
 /// Deserializes `{name: value}` into `T` (all of whose fields are optional), so only

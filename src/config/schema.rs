@@ -171,6 +171,16 @@ pub struct KubernetesConfig {
     /// The port the API servers bind (default 6443); the endpoint's port may differ
     /// behind a load balancer.
     pub api_server_port: Option<u16>,
+    /// A virtual IP for the API servers, announced by kube-vip (no load balancer).
+    pub vip: Option<VipConfig>,
+}
+
+/// `kubernetes.vip`: the address kube-vip announces and where.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VipConfig {
+    pub address: Option<String>,
+    pub interface: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]

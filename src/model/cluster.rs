@@ -44,6 +44,9 @@ pub struct Cluster {
     pub delivery: Delivery,
     /// The HTTP(S) proxy nodes and the image build download through; `None`: direct.
     pub proxy: Option<Proxy>,
+    /// The endpoint's address as a virtual IP kube-vip moves between control planes;
+    /// `None`: the endpoint is the user's (a load balancer, a DNS name, one node).
+    pub vip: Option<Vip>,
 }
 
 /// An HTTP(S) proxy, as the user gave it: URLs without credentials, and the user's own
@@ -55,6 +58,16 @@ pub struct Proxy {
     /// `http://host:port`, for https:// downloads (tunnelled with CONNECT).
     pub https: String,
     pub no_proxy: Vec<String>,
+}
+
+/// A control-plane virtual IP: ARP announces it from the control plane that holds
+/// kube-vip's leader lease.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Vip {
+    /// Always the endpoint's host (validated).
+    pub address: std::net::Ipv4Addr,
+    /// `None`: kube-vip takes the interface of the default route.
+    pub interface: Option<String>,
 }
 
 /// Where a node's bundle comes from at boot.

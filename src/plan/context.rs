@@ -8,10 +8,11 @@ use crate::layout::{CA_CERT_PATH, CRIO_SOCKET};
 use crate::model::cluster::{Cluster, Node};
 use crate::plan::cni::{self, CniPlan};
 use crate::plan::extras::{self, Extras};
+use crate::plan::kube_vip::{self, KubeVipPlan};
 use crate::plan::kubeadm::{self, KubeadmInputs, NODE_NAME_PLACEHOLDER, NodeFacts};
 use crate::plan::packages::{self, AptRepo};
-use crate::plan::{Role, Step};
 use crate::plan::proxy::{self, ProxyPlan};
+use crate::plan::{Role, Step};
 use crate::secrets::CheckedSecrets;
 use crate::validate;
 
@@ -53,6 +54,8 @@ pub struct Context {
     pub extras: Extras,
     /// The HTTP(S) proxy; the same in every bundle and the image build.
     pub proxy: Option<ProxyPlan>,
+    /// kube-vip's static pod on control planes with `kubernetes.vip`.
+    pub kube_vip: Option<KubeVipPlan>,
 }
 
 impl Context {
@@ -186,6 +189,7 @@ pub(crate) fn context(
         admin_user: control_plane.then(|| cluster.admin_user.clone()),
         extras: extras::extras(cluster, role),
         proxy: proxy::proxy_plan(cluster),
+        kube_vip: kube_vip::kube_vip_plan(cluster, role),
     }
 }
 

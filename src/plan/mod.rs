@@ -10,6 +10,7 @@ pub mod cni;
 mod context;
 pub mod delivery;
 pub mod extras;
+pub mod kube_vip;
 pub mod kubeadm;
 pub mod kubeconfig;
 pub mod packages;

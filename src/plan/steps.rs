@@ -1,5 +1,6 @@
 //! Part of stage 3 (plan): which steps each role runs, in order, and which an image
-//! build bakes. Pure: `explain` shows them without any secrets.
+//! build bakes (kube-vip's steps with `kubernetes.vip`). Pure: `explain` shows them
+//! without any secrets.
 //!
 //! The user's own steps (ssh keys, files, commands) exist only when the definition
 //! asks for them, and only among the boot steps, so the bake steps stay 01-05 and the
@@ -8,7 +9,7 @@
 use crate::artifact::Stage::{self, Bake, Boot};
 use crate::model::cluster::Cluster;
 use crate::plan::extras::{self, Extras};
-use crate::plan::{Role, RolePlan, Step};
+use crate::plan::{Role, RolePlan, Step, kube_vip};
 
 /// A step's template name, its one-line purpose for reviewers, and its stage.
 type StepDef = (&'static str, &'static str, Stage);
@@ -92,6 +93,33 @@ const WORKER: &[StepDef] = &[
     ),
 ];
 
+/// With `kubernetes.vip`: the first control plane writes kube-vip's static pod before
+/// `kubeadm init`, which waits for the endpoint (the VIP) to answer (kube-vip/website,
+/// content/docs/installation/static.md, steps 1-6).
+const KUBE_VIP_BEFORE_INIT: StepDef = (
+    "kube-vip",
+    "write the pinned kube-vip static pod, so the VIP (the endpoint) answers while kubeadm init brings up the API server",
+    Boot,
+);
+/// The same before 1.29 init, from 1.29 with super-admin.conf (kube-vip/kube-vip#684).
+const KUBE_VIP_SUPER_ADMIN: StepDef = (
+    "kube-vip",
+    "write the pinned kube-vip static pod with super-admin.conf (admin.conf has no rights until kubeadm init ends, 1.29+), so the VIP answers during init",
+    Boot,
+);
+const KUBE_VIP_ADMIN_CONF: StepDef = (
+    "kube-vip-admin-conf",
+    "point kube-vip back at admin.conf now that kubeadm init is done (super-admin.conf is break-glass only)",
+    Boot,
+);
+/// Joining control planes add kube-vip once `kubeadm join` wrote their admin.conf
+/// (static.md step 8: the manifest goes to the others after they joined).
+const KUBE_VIP_AFTER_JOIN: StepDef = (
+    "kube-vip",
+    "write the pinned kube-vip static pod (admin.conf), so this control plane can take over the VIP",
+    Boot,
+);
+
 const SSH_KEYS: StepDef = (
     "ssh-keys",
     "add ssh_authorized_keys to the admin user's ~/.ssh/authorized_keys; keys already there stay",
@@ -131,6 +159,10 @@ pub fn steps(cluster: &Cluster, role: Role) -> Vec<Step> {
         Role::ControlPlaneJoin => JOINING_CONTROL_PLANE,
         Role::Worker => WORKER,
     };
+    let boot = match cluster.vip {
+        Some(_) => with_kube_vip(boot, role, kube_vip::needs_super_admin(cluster)),
+        None => boot.to_vec(),
+    };
     let extras = extras::extras(cluster, role);
     let mut defs: Vec<(StepDef, Vec<String>)> = PREPARE.iter().map(|d| (*d, Vec::new())).collect();
     defs.extend(user_boot_steps(&extras));
@@ -138,7 +170,7 @@ pub fn steps(cluster: &Cluster, role: Role) -> Vec<Step> {
         if def.0.starts_with("kubeadm-") && !extras.pre.is_empty() {
             defs.push((COMMANDS_PRE, extras::commands_detail(&extras.pre)));
         }
-        defs.push((*def, Vec::new()));
+        defs.push((def, Vec::new()));
     }
     if !extras.post.is_empty() {
         defs.push((COMMANDS_POST, extras::commands_detail(&extras.post)));
@@ -167,6 +199,22 @@ fn user_boot_steps(extras: &Extras) -> Vec<(StepDef, Vec<String>)> {
         defs.push((FILES, extras::files_detail(extras)));
     }
     defs
+}
+
+/// A role's boot steps with kube-vip's around its kubeadm step.
+fn with_kube_vip(boot: &[StepDef], role: Role, super_admin: bool) -> Vec<StepDef> {
+    let mut out = Vec::new();
+    for &step in boot {
+        match (role, step.0) {
+            (Role::ControlPlane, "kubeadm-init") if super_admin => {
+                out.extend([KUBE_VIP_SUPER_ADMIN, step, KUBE_VIP_ADMIN_CONF]);
+            }
+            (Role::ControlPlane, "kubeadm-init") => out.extend([KUBE_VIP_BEFORE_INIT, step]),
+            (Role::ControlPlaneJoin, "kubeadm-join") => out.extend([step, KUBE_VIP_AFTER_JOIN]),
+            _ => out.push(step),
+        }
+    }
+    out
 }
 
 /// Scripts only an image build runs, after the bundle's bake steps (templates in

@@ -101,7 +101,7 @@ pub fn add_gzip_twins(artifacts: &mut Artifacts) -> Result<()> {
         let gz = gzip(&artifact.bytes);
         if gz.len() > USER_DATA_LIMIT {
             return Err(Error::new(format!(
-                "`{path}` is {} bytes, and {} compressed, over the {USER_DATA_LIMIT}-byte EC2 user-data limit\n  = help: bake an image (out/packer) and use user-data.baked.yaml, or move files out of user-data (fewer inventory labels, no extra certificate SANs)",
+                "`{path}` is {} bytes, and {} compressed, over the {USER_DATA_LIMIT}-byte EC2 user-data limit\n  = help: fetch the bundle instead (`delivery.mode: aws-secrets-manager` or `url` leaves a small stub as user-data), bake an image (out/packer) and use user-data.baked.yaml, or move files out of user-data (fewer `files`, inventory labels, certificate SANs)",
                 artifact.bytes.len(),
                 gz.len()
             )));

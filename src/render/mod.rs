@@ -51,6 +51,8 @@ static TEMPLATES: &[(&str, &str)] = templates![
     "steps/cni.sh.j2",
     "steps/wait-for-api.sh.j2",
     "steps/kubeadm-join.sh.j2",
+    "steps/kube-vip.sh.j2",
+    "steps/kube-vip-admin-conf.sh.j2",
     "steps/image-check.sh.j2",
     "steps/ssh-keys.sh.j2",
     "steps/files.sh.j2",

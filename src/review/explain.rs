@@ -4,9 +4,9 @@
 
 use std::fmt::Write;
 
-use crate::model::cluster::Cluster;
+use crate::model::cluster::{Cluster, Vip};
 use crate::plan::proxy::{ProxyPlan, proxy_plan};
-use crate::plan::{self, Role, Stage};
+use crate::plan::{self, Role, Stage, kube_vip};
 
 /// The same account as data, for `explain --output json`.
 #[derive(serde::Serialize)]
@@ -22,6 +22,9 @@ pub struct Explained {
     /// The HTTP(S) proxy and the full NO_PROXY list; absent without a proxy.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub proxy: Option<ExplainedProxy>,
+    /// The control-plane VIP, when kube-vip announces the endpoint.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vip: Option<ExplainedVip>,
 }
 
 #[derive(serde::Serialize)]
@@ -29,6 +32,16 @@ pub struct ExplainedProxy {
     pub http: String,
     pub https: String,
     pub no_proxy: Vec<String>,
+}
+
+#[derive(serde::Serialize)]
+pub struct ExplainedVip {
+    pub address: String,
+    /// `None`: the default route's interface.
+    pub interface: Option<String>,
+    pub image: String,
+    /// From 1.29 the first control plane runs kube-vip on super-admin.conf during init.
+    pub super_admin_during_init: bool,
 }
 
 #[derive(serde::Serialize)]
@@ -67,6 +80,12 @@ pub fn explained(cluster: &Cluster) -> Explained {
             https: p.https,
             no_proxy: p.no_proxy,
         }),
+        vip: cluster.vip.as_ref().map(|v| ExplainedVip {
+            address: v.address.to_string(),
+            interface: v.interface.clone(),
+            image: kube_vip::image(),
+            super_admin_during_init: kube_vip::needs_super_admin(cluster),
+        }),
     }
 }
 
@@ -84,6 +103,9 @@ pub fn explain(cluster: &Cluster) -> String {
     );
     if let Some(p) = proxy_plan(cluster) {
         let _ = writeln!(out, "{}", proxy_line(&p));
+    }
+    if let Some(vip) = &cluster.vip {
+        let _ = writeln!(out, "{}", vip_line(cluster, vip));
     }
     let bundles = plan::bundle_roles(cluster);
     let roles: Vec<Role> = bundles
@@ -149,6 +171,25 @@ fn proxy_line(p: &ProxyPlan) -> String {
     format!(
         "proxy: {via} (apt, curl, CRI-O, kubelet, kubeadm, the image build)\n  direct (NO_PROXY): {}",
         p.no_proxy.join(",")
+    )
+}
+
+/// Who answers at the endpoint, and how the first control plane starts it.
+fn vip_line(cluster: &Cluster, vip: &Vip) -> String {
+    let interface = match &vip.interface {
+        Some(i) => format!("on {i}"),
+        None => "on the default route's interface".to_string(),
+    };
+    let init = if kube_vip::needs_super_admin(cluster) {
+        "; on super-admin.conf during kubeadm init, then admin.conf"
+    } else {
+        ""
+    };
+    format!(
+        "VIP {} {interface}: kube-vip {} static pod on every control plane, ARP from the holder of Lease kube-system/{}{init}",
+        vip.address,
+        kube_vip::image(),
+        crate::model::kube_vip::LEASE_NAME
     )
 }
 

@@ -5,8 +5,8 @@
 //! here to safe, well-formed shapes, so the renderer never sees surprising text.
 
 mod addons;
-mod delivery;
 mod commands;
+mod delivery;
 pub mod fields;
 mod files;
 pub mod inventory;
@@ -17,6 +17,7 @@ mod release;
 pub mod ssh_key;
 pub mod support;
 mod topology;
+mod vip;
 
 use crate::config::{Config, SourceMap};
 use crate::diagnostics::Report;
@@ -57,6 +58,7 @@ pub fn validate(
     };
     let commands = commands::commands(config, &mut c);
     let proxy = proxy::proxy(config, &mut c);
+    let vip = vip::vip(config, &net, &topology.nodes, &mut c);
 
     if c.has_errors() {
         return None;
@@ -84,5 +86,6 @@ pub fn validate(
         files,
         commands,
         proxy,
+        vip,
     })
 }

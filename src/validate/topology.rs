@@ -27,13 +27,28 @@ pub(crate) fn topology(
         _ => Vec::new(),
     };
     let control_planes = control_planes(config.kubernetes.control_planes, &nodes, c);
+    // With `vip`, the endpoint's IP moves to a healthy control plane: no single point
+    // of failure, and no load balancer to translate ports.
+    let vip = config.kubernetes.vip.is_some();
+    let vip_ip = config
+        .kubernetes
+        .vip
+        .as_ref()
+        .and_then(|v| v.address.as_deref()?.parse().ok());
     if let Some(e) = &net.endpoint {
-        if control_planes > 1 && e.ip.is_some() {
+        if vip {
+            // An endpoint that is not the VIP is `vip.address`'s error.
+            if e.ip.is_some() && e.ip == vip_ip {
+                check_vip_port(c, e, api_server_port);
+            }
+        } else if control_planes > 1 && e.ip.is_some() {
             c.warning("kubernetes.endpoint",
                 format!("the endpoint {} is an IP address but the cluster has {control_planes} control planes", e.host),
                 "point the endpoint at a load balancer or a DNS name that follows the healthy control planes; a single node's IP makes that node a single point of failure");
         }
-        check_endpoint_port(c, e, api_server_port, &nodes);
+        if !vip {
+            check_endpoint_port(c, e, api_server_port, &nodes);
+        }
     }
     Topology {
         nodes,
@@ -75,6 +90,24 @@ fn control_planes(stated: Option<u32>, nodes: &[Node], c: &mut Checker) -> u32 {
         );
     }
     count
+}
+
+/// kube-vip only moves the address (ARP mode, no load balancing), so clients reach
+/// the API server on the port it binds.
+fn check_vip_port(c: &mut Checker, e: &Endpoint, bind_port: u16) {
+    if e.port != bind_port {
+        c.error(
+            "kubernetes.endpoint",
+            format!(
+                "the endpoint {} is the VIP, but the API servers listen on {bind_port}",
+                e.host_port()
+            ),
+            format!(
+                "a VIP forwards no ports: write `endpoint: {}:{bind_port}`, or set `api_server_port: {}`",
+                e.host, e.port
+            ),
+        );
+    }
 }
 
 /// Nodes reach the API server at the endpoint. When the endpoint is a control plane's

@@ -232,9 +232,9 @@ pub fn python_with_yaml() -> Option<&'static str> {
 }
 
 /// Every YAML document a node (or kubectl) reads, named for messages: the cloud-config
-/// user-data, `admin.conf`, and the kubeadm configuration each step writes. With
-/// `hostname`, the role bundles' node-name placeholder is replaced by it, as the step
-/// does at boot.
+/// user-data, `admin.conf`, and the kubeadm configuration and static pods each step
+/// writes. With `hostname`, the role bundles' node-name placeholder is replaced by it,
+/// as the step does at boot.
 pub fn node_yaml(artifacts: &Artifacts, hostname: Option<&str>) -> Vec<(String, String)> {
     let mut out = Vec::new();
     for (path, a) in artifacts.iter().filter(|(p, _)| !p.ends_with(".gz")) {
@@ -247,7 +247,10 @@ pub fn node_yaml(artifacts: &Artifacts, hostname: Option<&str>) -> Vec<(String, 
                 .into_iter()
                 .enumerate()
             {
-                if doc.body.contains("apiVersion: kubeadm.k8s.io/") {
+                // kubeadm's configuration, and static pods (kube-vip) the kubelet reads.
+                if doc.body.contains("apiVersion: kubeadm.k8s.io/")
+                    || doc.opener.contains("/etc/kubernetes/manifests/")
+                {
                     let body = match hostname {
                         Some(h) => doc
                             .body
@@ -371,4 +374,9 @@ pub fn strings_in(value: &serde_json::Value, out: &mut std::collections::BTreeSe
         }
         _ => {}
     }
+}
+
+/// [`FIXTURE_VALID_AT`] for calling `verify` directly.
+pub fn fixture_valid_at() -> time::OffsetDateTime {
+    time::OffsetDateTime::from_unix_timestamp(1_798_761_600).unwrap()
 }

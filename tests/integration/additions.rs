@@ -26,7 +26,7 @@ fn tree(artifacts: &kubeprint::artifact::Artifacts) -> Tree {
 
 /// A moment inside the fixture certificates' validity.
 fn valid_at() -> time::OffsetDateTime {
-    time::OffsetDateTime::from_unix_timestamp(1_798_761_600).unwrap() // 2027-01-01
+    common::fixture_valid_at()
 }
 
 const TEXTS: &[&str] = &[

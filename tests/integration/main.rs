@@ -24,3 +24,4 @@ mod redact;
 mod review;
 mod snapshots;
 mod validators;
+mod vip;

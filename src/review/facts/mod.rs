@@ -1,7 +1,7 @@
 //! Review tooling: a rendered [`Tree`] → [`BundleFacts`] (kubeadm documents, CA
-//! certificates, package pins, apt repositories, CNI settings), read back from the
-//! files alone, without the secrets file. `verify` checks them against each other and
-//! `diff` compares them between two trees.
+//! certificates, package pins, apt repositories, CNI settings, kube-vip's static pod),
+//! read back from the files alone, without the secrets file. `verify` checks them
+//! against each other and `diff` compares them between two trees.
 //!
 //! A role bundle is any directory with `bootstrap.sh` and a `steps/` directory, so new
 //! roles (`control-plane-join/`, `nodes/<name>/`) are found without changes here. Each
@@ -105,6 +105,8 @@ pub struct BundleFacts {
     pub user_files: Vec<Found<UserFile>>,
     pub ssh_keys: Vec<Found<String>>,
     pub commands: Vec<Found<UserCommand>>,
+    /// kube-vip static pods written to the manifest directory (each copy, in order).
+    pub kube_vip: Vec<Found<Value>>,
     /// Files that could not be read as expected.
     pub problems: Vec<String>,
 }

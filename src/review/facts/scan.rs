@@ -1,14 +1,15 @@
 //! Part of `facts`: one script (a step file, `bootstrap.sh`, or a copy embedded in
 //! user-data) → the facts it carries. The here-documents it writes (kubeadm
-//! configuration, CA certificate, the user's files), the kube packages it pins, the apt
-//! sources it adds, the CNI manifests it downloads and rewrites, and the user's ssh
-//! keys and commands (read by `user`).
+//! configuration, CA certificate, the user's files, kube-vip's static pod), the kube
+//! packages it pins, the apt sources it adds, the CNI manifests it downloads and
+//! rewrites, and the user's ssh keys and commands (read by `user`).
 
 use crate::review::facts::{BundleFacts, Cni, Found, Pin, Repo, yaml_documents};
 
 use super::user;
 
 use crate::layout::{CA_CERT_PATH, CNI_MANIFEST_DIR, HEREDOC_END};
+use crate::model::kube_vip;
 
 /// A quoted here-document: the line that opens it and its body.
 pub struct Heredoc<'a> {
@@ -83,6 +84,18 @@ fn scan_heredocs(b: &mut BundleFacts, file: &str, text: &str) {
             b.user_files.push(found(file, f));
         } else if doc.opener.contains(CA_CERT_PATH) {
             b.ca_certs.push(found(file, doc.body.clone()));
+        } else if doc.opener.contains(kube_vip::MANIFEST_PATH) {
+            match yaml_documents(&doc.body) {
+                Ok(docs) if docs.len() == 1 => {
+                    b.kube_vip.extend(docs.into_iter().map(|d| found(file, d)))
+                }
+                Ok(_) => b
+                    .problems
+                    .push(format!("{file}: the kube-vip manifest is not one document")),
+                Err(e) => b.problems.push(format!(
+                    "{file}: the kube-vip manifest is not valid YAML ({e})"
+                )),
+            }
         } else if doc.body.contains("apiVersion: kubeadm.k8s.io/") {
             match yaml_documents(&doc.body) {
                 Ok(docs) => b.kubeadm.push(found(file, docs)),

@@ -1,12 +1,14 @@
 //! Part of `verify`: every bundle against the reference. Each kubeadm document (see
 //! `documents`), the init node's kubelet settings, every copy of the CA certificate,
-//! the CNI pod network and the package pins; then the summary of what agrees.
+//! the CNI pod network and the package pins; then the summary of what agrees, and the
+//! kube-vip static pods against the endpoint.
 
 use serde_yaml::Value;
 
 use crate::review::facts::{self, BundleFacts, NodeKind, kind_of};
 
 use super::documents::check_document;
+use super::kube_vip::check_kube_vip;
 use super::packages::check_packages;
 use super::reference::{Reference, ca_hash};
 use super::{Findings, display_dir};
@@ -77,6 +79,7 @@ pub(super) fn check_cluster(bundles: &[BundleFacts], r: &Reference, out: &mut Fi
         check_packages(b, &c.version, c.minor, out);
     }
     summarize(bundles, r, &c, out);
+    check_kube_vip(bundles, &c.endpoint, c.minor, out);
 }
 
 /// kubeadm init writes the kubelet's configuration from its own: without a

@@ -4,8 +4,9 @@
 //! The checks are the ways a cluster fails to come up even though every file looks
 //! fine by itself: a join token or CA pin that does not match the control plane, an
 //! endpoint the API server certificate does not cover, a CNI network that is not the
-//! pod subnet, package pins from another release, a secret in a file meant to be baked,
-//! a bundle whose proxy settings differ from the others'.
+//! pod subnet, package pins from another release, control planes whose kube-vip static
+//! pods disagree, a secret in a file meant to be baked, a bundle whose proxy settings
+//! differ from the others'.
 //!
 //! One concern per file. [`verify`] runs them in a fixed order, which is the order of
 //! the report (tests compare it byte for byte): the reference (the init bundle's own
@@ -20,6 +21,7 @@ mod delivery;
 mod documents;
 mod expiry;
 mod extras;
+mod kube_vip;
 mod packages;
 mod proxy;
 mod reference;

@@ -1,0 +1,293 @@
+//! `kubernetes.vip`: kube-vip's static pod on every control plane, for the minors on
+//! both sides of kubeadm's super-admin.conf (1.29), read back as YAML 1.1 and 1.2, and
+//! `verify` catching control planes that disagree.
+
+use kubeprint::artifact::Artifacts;
+use kubeprint::review::facts::heredocs;
+use kubeprint::review::tree::{File, Tree};
+
+use crate::common;
+
+const MANIFEST: &str = "/etc/kubernetes/manifests/kube-vip.yaml";
+
+fn definition(os: &str, version: &str, vip: &str) -> String {
+    format!(
+        "name: lab\nos: {os}\nkubernetes:\n  version: \"{version}\"\n  endpoint: 10.0.1.100:6443\n  control_planes: 3\n{vip}"
+    )
+}
+
+const VIP: &str = "  vip:\n    address: 10.0.1.100\n    interface: ens5\n";
+
+/// The step files of a bundle, in order, without their directory.
+fn step_names(artifacts: &Artifacts, dir: &str) -> Vec<String> {
+    let prefix = format!("{dir}/steps/");
+    artifacts
+        .keys()
+        .filter_map(|p| p.strip_prefix(&prefix))
+        .map(str::to_string)
+        .collect()
+}
+
+/// The kube-vip manifests a step file writes.
+fn manifests(artifacts: &Artifacts, path: &str) -> Vec<String> {
+    heredocs(&common::text(artifacts, path))
+        .into_iter()
+        .filter(|h| h.opener.contains(MANIFEST))
+        .map(|h| h.body)
+        .collect()
+}
+
+fn env<'a>(pod: &'a serde_yaml::Value, name: &str) -> &'a str {
+    pod["spec"]["containers"][0]["env"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .find(|e| e["name"].as_str() == Some(name))
+        .unwrap_or_else(|| panic!("no {name}"))["value"]
+        .as_str()
+        .unwrap()
+}
+
+fn kubeconfig(manifest: &str) -> String {
+    let pod: serde_yaml::Value = serde_yaml::from_str(manifest).unwrap();
+    pod["spec"]["volumes"][0]["hostPath"]["path"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+fn tree(artifacts: &Artifacts) -> Tree {
+    artifacts
+        .iter()
+        .map(|(p, a)| {
+            let file = File {
+                bytes: a.bytes.clone(),
+                mode: a.mode,
+            };
+            (p.clone(), file)
+        })
+        .collect()
+}
+
+#[test]
+fn every_control_plane_runs_kube_vip_with_the_right_kubeconfig_for_its_minor() {
+    for (os, version) in [
+        ("ubuntu-20.04", "1.21.3"),
+        ("ubuntu-22.04", "1.28.15"),
+        ("ubuntu-24.04", "1.29.9"),
+        ("ubuntu-24.04", "1.36.4"),
+        ("ubuntu-24.04", "1.37.1"),
+    ] {
+        let minor: u32 = version.split('.').nth(1).unwrap().parse().unwrap();
+        let artifacts = common::render_text(&definition(os, version, VIP), version);
+        let first = step_names(&artifacts, "control-plane");
+        let join = step_names(&artifacts, "control-plane-join");
+        if minor >= 29 {
+            assert_eq!(
+                first[5..9],
+                [
+                    "06-pki.sh",
+                    "07-kube-vip.sh",
+                    "08-kubeadm-init.sh",
+                    "09-kube-vip-admin-conf.sh"
+                ],
+                "{version}"
+            );
+            let before = manifests(&artifacts, "control-plane/steps/07-kube-vip.sh");
+            let after = manifests(&artifacts, "control-plane/steps/09-kube-vip-admin-conf.sh");
+            assert_eq!(kubeconfig(&before[0]), "/etc/kubernetes/super-admin.conf");
+            assert_eq!(kubeconfig(&after[0]), "/etc/kubernetes/admin.conf");
+            assert_eq!(
+                before[0].replace("super-admin.conf", "admin.conf"),
+                after[0],
+                "{version}: the variants differ only in the kubeconfig"
+            );
+        } else {
+            assert_eq!(
+                first[5..8],
+                ["06-pki.sh", "07-kube-vip.sh", "08-kubeadm-init.sh"],
+                "{version}"
+            );
+            let before = manifests(&artifacts, "control-plane/steps/07-kube-vip.sh");
+            assert_eq!(kubeconfig(&before[0]), "/etc/kubernetes/admin.conf");
+        }
+        // Joining control planes add it once `kubeadm join` wrote their admin.conf.
+        assert_eq!(
+            join[7..9],
+            ["08-kubeadm-join.sh", "09-kube-vip.sh"],
+            "{version}"
+        );
+        let joined = manifests(&artifacts, "control-plane-join/steps/09-kube-vip.sh");
+        let pod: serde_yaml::Value = serde_yaml::from_str(&joined[0]).unwrap();
+        assert_eq!(env(&pod, "address"), "10.0.1.100");
+        assert_eq!(env(&pod, "port"), "6443");
+        assert_eq!(env(&pod, "vip_interface"), "ens5");
+        assert_eq!(env(&pod, "vip_arp"), "true");
+        assert_eq!(env(&pod, "cp_enable"), "true");
+        assert_eq!(env(&pod, "vip_leaderelection"), "true");
+        assert_eq!(
+            pod["spec"]["containers"][0]["image"].as_str(),
+            Some("ghcr.io/kube-vip/kube-vip:v1.2.3")
+        );
+        assert!(
+            !artifacts
+                .keys()
+                .any(|p| p.starts_with("worker/") && common::text(&artifacts, p).contains(MANIFEST)),
+            "{version}: a worker writes the kube-vip pod"
+        );
+        let findings =
+            kubeprint::review::verify::verify(&tree(&artifacts), common::fixture_valid_at());
+        assert!(
+            findings.problems.is_empty(),
+            "{version}: {:?}",
+            findings.problems
+        );
+        let docs: Vec<(String, String)> = [&joined[0]]
+            .iter()
+            .map(|m| (format!("{version} kube-vip"), m.to_string()))
+            .collect();
+        common::assert_yaml_reads_alike(&docs);
+    }
+}
+
+#[test]
+fn the_api_server_port_is_kube_vips_port_and_the_interface_is_optional() {
+    let text = definition(
+        "ubuntu-24.04",
+        "1.36.4",
+        "  vip:\n    address: 10.0.1.100\n",
+    )
+    .replace("10.0.1.100:6443", "10.0.1.100:8443")
+    .replace(
+        "control_planes: 3",
+        "control_planes: 3\n  api_server_port: 8443",
+    );
+    let artifacts = common::render_text(&text, "port");
+    let manifest = &manifests(&artifacts, "control-plane-join/steps/09-kube-vip.sh")[0];
+    let pod: serde_yaml::Value = serde_yaml::from_str(manifest).unwrap();
+    assert_eq!(env(&pod, "port"), "8443");
+    // Without `interface`, kube-vip takes the default route's interface.
+    assert!(!manifest.contains("vip_interface"), "{manifest}");
+    let findings = kubeprint::review::verify::verify(&tree(&artifacts), common::fixture_valid_at());
+    assert!(findings.problems.is_empty(), "{:?}", findings.problems);
+}
+
+#[test]
+fn a_vip_replaces_the_warning_about_an_ip_endpoint_for_several_control_planes() {
+    let without = definition("ubuntu-24.04", "1.36.4", "");
+    let (_, report) = kubeprint::load_cluster(&without, "cluster.yaml", false);
+    assert!(
+        report
+            .to_string()
+            .contains("is an IP address but the cluster has 3 control planes")
+    );
+    let (cluster, report) = kubeprint::load_cluster(
+        &definition("ubuntu-24.04", "1.36.4", VIP),
+        "cluster.yaml",
+        true,
+    );
+    assert!(cluster.is_none(), "{report}");
+    // Only the advice to pin the kubelets' addresses remains, which an inventory meets.
+    assert_eq!(report.diagnostics.len(), 1, "{report}");
+    assert!(
+        report.to_string().contains("may take the VIP for it"),
+        "{report}"
+    );
+    let example =
+        std::fs::read_to_string(common::root().join("examples/vip-ubuntu-24.04-1.36.yaml"))
+            .unwrap();
+    let (cluster, report) = kubeprint::load_cluster(&example, "example", true);
+    assert!(cluster.is_some(), "{report}");
+    assert_eq!(report.diagnostics.len(), 0, "{report}");
+    // Off by default: no kube-vip anywhere.
+    let artifacts = common::render_text(&without, "no vip");
+    assert!(
+        !artifacts
+            .values()
+            .any(|a| String::from_utf8_lossy(&a.bytes).contains("kube-vip"))
+    );
+}
+
+#[test]
+fn verify_catches_control_planes_whose_kube_vip_disagrees() {
+    let text = std::fs::read_to_string(common::root().join("examples/vip-ubuntu-24.04-1.36.yaml"))
+        .unwrap();
+    let artifacts = common::render_text(&text, "vip");
+    let mut t = tree(&artifacts);
+    let step = "control-plane-join/steps/09-kube-vip.sh";
+    let f = t.get_mut(step).unwrap();
+    f.bytes = String::from_utf8(f.bytes.clone())
+        .unwrap()
+        .replace("value: 10.0.1.100", "value: 10.0.1.101")
+        .into_bytes();
+    let problems = kubeprint::review::verify::verify(&t, common::fixture_valid_at())
+        .problems
+        .join("\n");
+    assert!(
+        problems.contains(&format!("{step}: the kube-vip static pod differs from")),
+        "{problems}"
+    );
+}
+
+#[test]
+fn verify_knows_where_super_admin_conf_exists() {
+    let artifacts = common::render_text(&definition("ubuntu-22.04", "1.28.15", VIP), "1.28");
+    let mut t = tree(&artifacts);
+    for (path, f) in t
+        .iter_mut()
+        .filter(|(p, _)| p.starts_with("control-plane/"))
+    {
+        let text = String::from_utf8(f.bytes.clone()).unwrap_or_default();
+        if text.contains(MANIFEST) && !path.ends_with(".gz") {
+            f.bytes = text
+                .replace(
+                    "path: /etc/kubernetes/admin.conf",
+                    "path: /etc/kubernetes/super-admin.conf",
+                )
+                .into_bytes();
+        }
+    }
+    let problems = kubeprint::review::verify::verify(&t, common::fixture_valid_at())
+        .problems
+        .join("\n");
+    assert!(
+        problems.contains(
+            "control-plane: kube-vip mounts /etc/kubernetes/super-admin.conf, which kubeadm writes only from 1.29"
+        ),
+        "{problems}"
+    );
+}
+
+/// Interface names Linux accepts but YAML 1.1 would read as a bool, a number or null
+/// stay strings in the manifest, under YAML 1.1 and 1.2 alike.
+#[test]
+fn interface_names_stay_strings() {
+    let mut docs = Vec::new();
+    for name in ["yes", "on", "1e3", "0x1f", "null", "~", "0o17", "12"] {
+        let vip = format!("  vip:\n    address: 10.0.1.100\n    interface: '{name}'\n");
+        let artifacts = common::render_text(&definition("ubuntu-24.04", "1.36.4", &vip), name);
+        let manifest = manifests(&artifacts, "control-plane-join/steps/09-kube-vip.sh").remove(0);
+        let pod: serde_yaml::Value = serde_yaml::from_str(&manifest).unwrap();
+        assert_eq!(env(&pod, "vip_interface"), name);
+        docs.push((format!("interface {name}"), manifest));
+    }
+    common::assert_yaml_reads_alike(&docs);
+}
+
+#[test]
+fn explain_names_the_vip_and_the_kube_vip_steps() {
+    let text = std::fs::read_to_string(common::root().join("examples/vip-ubuntu-24.04-1.36.yaml"))
+        .unwrap();
+    let (cluster, report) = kubeprint::load_cluster(&text, "vip", false);
+    let cluster = cluster.unwrap_or_else(|| panic!("{report}"));
+    let out = kubeprint::review::explain::explain(&cluster);
+    assert!(
+        out.contains("VIP 10.0.1.100 on ens5: kube-vip ghcr.io/kube-vip/kube-vip:v1.2.3 static pod on every control plane"),
+        "{out}"
+    );
+    for step in ["07-kube-vip ", "09-kube-vip-admin-conf ", "09-kube-vip "] {
+        assert!(out.contains(step), "{step}: {out}");
+    }
+    let json = kubeprint::review::explain::explained(&cluster);
+    assert_eq!(json.vip.unwrap().address, "10.0.1.100");
+}
