@@ -90,7 +90,8 @@ pub fn run(command: SecretsCommand) -> Result<()> {
             key_type,
         } => {
             let cluster = crate::cli::checked_cluster(config.as_deref(), false)?;
-            generate(&cluster.name, &file.secrets, force, key_type)
+            let needs = secrets::Needs::of(&cluster);
+            generate(&cluster.name, &file.secrets, force, key_type, needs)
         }
         SecretsCommand::Import {
             pki_dir,
@@ -99,7 +100,8 @@ pub fn run(command: SecretsCommand) -> Result<()> {
             force,
         } => {
             let cluster = crate::cli::checked_cluster(config.as_deref(), false)?;
-            import(&cluster.name, &pki_dir, &file.secrets, force)
+            let needs = secrets::Needs::of(&cluster);
+            import(&cluster.name, &pki_dir, &file.secrets, force, needs)
         }
         SecretsCommand::Show { secrets, output } => show(&secrets, output),
         SecretsCommand::RotateToken { secrets } => rotate(&secrets),
@@ -120,9 +122,17 @@ fn refuse_overwrite(output: &Path, force: bool) -> Result<()> {
     Ok(())
 }
 
-fn generate(cluster: &str, output: &Path, force: bool, key_type: KeyType) -> Result<()> {
+/// With `kubernetes.encryption_at_rest` the file gets the encryption key too, exactly as
+/// `render` would add it: only what the cluster uses.
+fn generate(
+    cluster: &str,
+    output: &Path,
+    force: bool,
+    key_type: KeyType,
+    needs: secrets::Needs,
+) -> Result<()> {
     refuse_overwrite(output, force)?;
-    let fresh = secrets::generate(cluster, key_type)?;
+    let fresh = secrets::generate(cluster, key_type, needs)?;
     let checked = secrets::check(fresh).map_err(|d| Report::of(output.display().to_string(), d))?;
     secrets::save(output, &checked.secrets, force)?;
     crate::cli::say::info(format!(
@@ -133,7 +143,13 @@ fn generate(cluster: &str, output: &Path, force: bool, key_type: KeyType) -> Res
     Ok(())
 }
 
-fn import(cluster: &str, dir: &Path, output: &Path, force: bool) -> Result<()> {
+fn import(
+    cluster: &str,
+    dir: &Path,
+    output: &Path,
+    force: bool,
+    needs: secrets::Needs,
+) -> Result<()> {
     refuse_overwrite(output, force)?;
     let read = |name: &str| fs::read_to_string(dir.join(name)).ok();
     let pair = |crt: &str, key: &str| -> Option<CertPair> {
@@ -161,11 +177,12 @@ fn import(cluster: &str, dir: &Path, output: &Path, force: bool) -> Result<()> {
             _ => None,
         },
         admin: Vec::new(),
+        encryption_key: None,
     };
     secrets::rotate_token(&mut imported)?;
     // What the directory lacks is made fresh; only the admin certificates are always new.
     let key_type = secrets::key_type_of(&imported);
-    let missing = secrets::complete(&mut imported, key_type)?;
+    let missing = secrets::complete(&mut imported, key_type, needs)?;
     let checked = secrets::check(imported).map_err(|d| Report::of(dir.display().to_string(), d))?;
     secrets::save(output, &checked.secrets, force)?;
     crate::cli::say::info(format!(
@@ -205,6 +222,8 @@ struct Shown {
     token_age_seconds: Option<i64>,
     certificates: Vec<ShownCert>,
     service_account_key: bool,
+    /// `sha256:` of the encryption key's bytes; `None` when the file holds no key.
+    encryption_key_sha256: Option<String>,
 }
 
 #[derive(serde::Serialize)]
@@ -249,6 +268,10 @@ fn shown(path: &Path) -> Result<Shown> {
             })
             .collect(),
         service_account_key: s.service_account.is_some(),
+        encryption_key_sha256: s
+            .encryption_key
+            .as_ref()
+            .and_then(|k| secrets::encryption_key_fingerprint(k.expose())),
     })
 }
 
@@ -289,6 +312,12 @@ fn show(path: &Path, output: Output) -> Result<()> {
             "absent (added on next render)"
         }
     );
+    match &shown.encryption_key_sha256 {
+        Some(fp) => println!("encryption key: {fp} (secretbox, 32 bytes)"),
+        None => println!(
+            "encryption key: absent (render adds one when kubernetes.encryption_at_rest is true)"
+        ),
+    }
     Ok(())
 }
 

@@ -37,6 +37,10 @@ pub struct Cluster {
     pub nodes: Vec<Node>,
     /// How nodes get their bundle (and with it the token and keys).
     pub delivery: Delivery,
+    /// The API servers encrypt Secrets in etcd (`kubernetes.encryption_at_rest`).
+    pub encryption_at_rest: bool,
+    /// The API servers write an audit log (`kubernetes.audit_log`).
+    pub audit_log: bool,
 }
 
 /// Where a node's bundle comes from at boot.

@@ -6,6 +6,7 @@ use serde::Serialize;
 
 use crate::model::cluster::{Cluster, Node};
 use crate::plan::Role;
+use crate::plan::apiserver::{self, AuditFiles, ConfigFile};
 use crate::plan::cni::{self, CniPlan};
 use crate::plan::kubeadm::{self, KubeadmInputs, NODE_NAME_PLACEHOLDER, NodeFacts};
 use crate::plan::packages::{self, AptRepo};
@@ -46,6 +47,10 @@ pub struct Context {
     pub init: Option<Init>,
     pub join: Option<Join>,
     pub admin_user: Option<String>,
+    /// The API server's EncryptionConfiguration; it holds the key: control planes only.
+    pub encryption_config: Option<ConfigFile>,
+    /// The API server's audit policy and log directory: control planes only.
+    pub audit: Option<AuditFiles>,
 }
 
 impl Context {
@@ -57,6 +62,8 @@ impl Context {
             pki_files: Vec::new(),
             init: None,
             join: None,
+            encryption_config: None,
+            audit: None,
             ..self.clone()
         }
     }
@@ -145,6 +152,8 @@ pub(crate) fn context(
         init,
         join,
         admin_user: control_plane.then(|| cluster.admin_user.clone()),
+        encryption_config: apiserver::encryption_config(cluster, secrets).filter(|_| control_plane),
+        audit: apiserver::audit_files(cluster).filter(|_| control_plane),
     }
 }
 
@@ -188,6 +197,7 @@ fn kubeadm_steps(
     node: Option<&Node>,
     endpoint: &str,
 ) -> (Option<Init>, Option<Join>) {
+    let api_server = apiserver::extras(cluster);
     let inputs = KubeadmInputs {
         api: cluster.release.kubeadm_api,
         api_server_port: cluster.api_server_port,
@@ -201,6 +211,7 @@ fn kubeadm_steps(
         token: secrets.secrets.bootstrap_token.expose(),
         token_ttl: validate::go_duration(cluster.token_ttl_seconds),
         ca_cert_hash: &secrets.ca_cert_hash,
+        api_server: &api_server,
     };
     let facts = node_facts(node);
     let join = |control_plane: bool| Join {

@@ -6,6 +6,8 @@
 //! repositories, package pins, API versions, which steps a role runs, which files carry
 //! secrets. Templates only loop and branch on what this module prepares.
 
+pub mod apiserver;
+mod apiserver_docs;
 pub mod cni;
 mod context;
 pub mod delivery;
@@ -161,7 +163,7 @@ fn bundle(
         dir,
         role,
         hostname: node.map(|n| n.name.clone()),
-        steps: steps(role),
+        steps: steps(role, cluster),
         context: context::context(cluster, secrets, role, node),
     }
 }

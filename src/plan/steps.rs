@@ -2,6 +2,7 @@
 //! build bakes. Pure: `explain` shows them without any secrets.
 
 use crate::artifact::Stage::{self, Bake, Boot};
+use crate::model::cluster::Cluster;
 use crate::plan::{Role, RolePlan, Step};
 
 /// A step's template name, its one-line purpose for reviewers, and its stage.
@@ -40,6 +41,18 @@ const PREPARE: &[StepDef] = &[
 const PKI: StepDef = (
     "pki",
     "install the pre-generated shared PKI (CAs, service-account keys) so every control plane and the CA hash workers pin are known before boot",
+    Boot,
+);
+/// Control planes only, after the PKI and before kubeadm starts the API server, which
+/// reads these files from its first start (`kubernetes.encryption_at_rest`, `audit_log`).
+const ENCRYPTION: StepDef = (
+    "encryption-config",
+    "install the API server's encryption configuration (secretbox key from the secrets file, root-only), the same on every control plane, so Secrets are encrypted in etcd from the first write",
+    Boot,
+);
+const AUDIT: StepDef = (
+    "audit-policy",
+    "install the API server's audit policy and create its log directory, so requests are logged from the first start",
     Boot,
 );
 const WAIT: StepDef = (
@@ -86,19 +99,29 @@ const WORKER: &[StepDef] = &[
     ),
 ];
 
-/// Steps whose text embeds a private key or the bootstrap token.
-const SECRET_STEPS: &[&str] = &["pki", "kubeadm-init", "kubeadm-join"];
+/// Steps whose text embeds a private key, the bootstrap token or the encryption key.
+const SECRET_STEPS: &[&str] = &["pki", "encryption-config", "kubeadm-init", "kubeadm-join"];
 
-/// The ordered steps of a role, numbered from 01.
-pub fn steps(role: Role) -> Vec<Step> {
+/// The ordered steps of a role, numbered from 01. The cluster's options add steps to
+/// control planes, right after the PKI.
+pub fn steps(role: Role, cluster: &Cluster) -> Vec<Step> {
     let boot = match role {
         Role::ControlPlane => FIRST_CONTROL_PLANE,
         Role::ControlPlaneJoin => JOINING_CONTROL_PLANE,
         Role::Worker => WORKER,
     };
+    let mut boot = boot.to_vec();
+    if let Some(after_pki) = boot.iter().position(|s| s.0 == PKI.0).map(|i| i + 1) {
+        let options = [
+            (cluster.encryption_at_rest, ENCRYPTION),
+            (cluster.audit_log, AUDIT),
+        ];
+        let added = options.into_iter().filter(|(on, _)| *on).map(|(_, s)| s);
+        boot.splice(after_pki..after_pki, added);
+    }
     PREPARE
         .iter()
-        .chain(boot)
+        .chain(&boot)
         .enumerate()
         .map(|(i, &(name, summary, stage))| Step {
             id: format!("{:02}-{name}", i + 1),

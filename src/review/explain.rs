@@ -18,6 +18,10 @@ pub struct Explained {
     pub roles: Vec<ExplainedRole>,
     /// Inventory node name → its role.
     pub nodes: Vec<(String, Role)>,
+    /// What the API servers do beyond kubeadm's defaults (`kubernetes.encryption_at_rest`,
+    /// `audit_log`); absent when neither is on.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub api_server: Vec<String>,
 }
 
 #[derive(serde::Serialize)]
@@ -44,14 +48,35 @@ pub fn explained(cluster: &Cluster) -> Explained {
                 role: *role,
                 purpose: purpose(*role),
                 secrets: secrets(cluster, *role),
-                steps: plan::steps(*role),
+                steps: plan::steps(*role, cluster),
             })
             .collect(),
         nodes: bundles
             .iter()
             .filter_map(|(r, n)| n.map(|n| (n.name.clone(), *r)))
             .collect(),
+        api_server: api_server(cluster),
     }
+}
+
+/// One line per API server option that is on.
+fn api_server(cluster: &Cluster) -> Vec<String> {
+    use crate::layout::{AUDIT_LOG_PATH, AUDIT_POLICY_PATH, ENCRYPTION_CONFIG_PATH};
+    use crate::plan::apiserver::{
+        AUDIT_LOG_MAXAGE_DAYS, AUDIT_LOG_MAXBACKUP, AUDIT_LOG_MAXSIZE_MB,
+    };
+    let mut lines = Vec::new();
+    if cluster.encryption_at_rest {
+        lines.push(format!(
+            "Secrets encrypted at rest in etcd (secretbox, key from the secrets file in {ENCRYPTION_CONFIG_PATH}, control planes only)"
+        ));
+    }
+    if cluster.audit_log {
+        lines.push(format!(
+            "audit log {AUDIT_LOG_PATH} (policy {AUDIT_POLICY_PATH}: metadata only, health checks and other noise dropped; rotated at {AUDIT_LOG_MAXSIZE_MB} MB, {AUDIT_LOG_MAXBACKUP} old files kept up to {AUDIT_LOG_MAXAGE_DAYS} days)"
+        ));
+    }
+    lines
 }
 
 pub fn explain(cluster: &Cluster) -> String {
@@ -74,12 +99,12 @@ pub fn explain(cluster: &Cluster) -> String {
         .collect();
     let width = roles
         .iter()
-        .flat_map(|r| plan::steps(*r))
+        .flat_map(|r| plan::steps(*r, cluster))
         .map(|s| s.id.len())
         .max()
         .unwrap_or(0);
     for role in roles {
-        let steps = plan::steps(role);
+        let steps = plan::steps(role, cluster);
         let _ = writeln!(
             out,
             "\n{}/ ({}, {} steps)",
@@ -88,6 +113,11 @@ pub fn explain(cluster: &Cluster) -> String {
             steps.len()
         );
         let _ = writeln!(out, "  secrets: {}", secrets(cluster, role));
+        if role != Role::Worker {
+            for line in api_server(cluster) {
+                let _ = writeln!(out, "  api server: {line}");
+            }
+        }
         for step in steps {
             let stage = match step.stage {
                 Stage::Bake => "bake",

@@ -8,9 +8,10 @@
 //!
 //! One concern per file. [`verify`] runs them in a fixed order, which is the order of
 //! the report (tests compare it byte for byte): the reference (the init bundle's own
-//! configuration), the cross-checks of every bundle against it, where secrets sit, and
-//! the checksums.
+//! configuration), the cross-checks of every bundle against it (the API server's
+//! encryption and audit files last), where secrets sit, and the checksums.
 
+mod apiserver;
 mod checksums;
 mod cluster;
 mod delivery;
@@ -56,6 +57,7 @@ pub fn verify(tree: &Tree) -> Findings {
     let tokens = match reference::reference(&bundles, &mut out) {
         Some(r) => {
             cluster::check_cluster(&bundles, &r, &mut out);
+            apiserver::check_api_server(&bundles, &r, &mut out);
             r.tokens
         }
         None => Vec::new(),
