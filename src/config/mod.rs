@@ -203,8 +203,7 @@ pub(super) fn check_field<T: DeserializeOwned>(
         let help = if message.contains("expected a sequence") {
             "write a YAML list: one `- item` per line, or `[a, b]`"
         } else if message.contains("expected a boolean") {
-            // YAML 1.2 (serde_yaml) reads only true/false as booleans; `yes`, `on` are text.
-            "write `true` or `false`"
+            "write `true` or `false` (`yes`, `no`, `on` and `off` are text in YAML 1.2, which kubeprint reads)"
         } else if message.contains("expected a string") {
             "write a single value here (quote it if it contains `:` or starts with a special character)"
         } else {

@@ -242,7 +242,15 @@ pub fn node_yaml(artifacts: &Artifacts, hostname: Option<&str>) -> Vec<(String, 
                 .into_iter()
                 .enumerate()
             {
-                if doc.body.contains("apiVersion: kubeadm.k8s.io/") {
+                let node_reads = [
+                    "kubeadm.k8s.io/",
+                    "apiserver.config.k8s.io/",
+                    "audit.k8s.io/",
+                ];
+                if node_reads
+                    .iter()
+                    .any(|api| doc.body.contains(&format!("apiVersion: {api}")))
+                {
                     let body = match hostname {
                         Some(h) => doc
                             .body

@@ -13,6 +13,7 @@ mod diagnostics;
 mod docs;
 mod fuzz;
 mod ha;
+mod hardening;
 mod hostile;
 mod image;
 mod matrix;
