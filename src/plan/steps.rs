@@ -45,6 +45,9 @@ const PKI: StepDef = (
 );
 /// Control planes only, after the PKI and before kubeadm starts the API server, which
 /// reads these files from its first start (`kubernetes.encryption_at_rest`, `audit_log`).
+/// Joining control planes need them too: their API servers get the flags from the
+/// cluster's stored ClusterConfiguration (kubernetes/kubernetes cmd/kubeadm/app/cmd/join.go
+/// `fetchInitConfigurationFromJoinConfiguration`, at 4a0c9815ca9cd448b1e839a19997657a691e7bfd).
 const ENCRYPTION: StepDef = (
     "encryption-config",
     "install the API server's encryption configuration (secretbox key from the secrets file, root-only), the same on every control plane, so Secrets are encrypted in etcd from the first write",
