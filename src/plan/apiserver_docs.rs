@@ -138,26 +138,7 @@ pub fn audit_policy() -> Policy {
         // RequestReceived repeats what ResponseComplete records, for every request.
         omit_stages: vec!["RequestReceived"],
         rules: vec![
-            Rule {
-                // kube-proxy's watches. kubeadm runs kube-proxy as the ServiceAccount
-                // kube-system/kube-proxy (kubernetes/kubernetes cmd/kubeadm/app/phases/
-                // addons/proxy/proxy.go, `KubeProxyServiceAccountName`), whose user name is
-                // `system:serviceaccount:<namespace>:<name>` (kubernetes/apiserver v0.36.0
-                // pkg/authentication/serviceaccount/util.go); `system:kube-proxy` is the
-                // GCE rule's user. Its role system:node-proxier watches EndpointSlices too
-                // (kubernetes/kubernetes plugin/pkg/auth/authorizer/rbac/bootstrappolicy/
-                // policy.go at 53f1b9d6f8de259644c05a25aa7ac8c6a67258e2).
-                users: vec![
-                    "system:kube-proxy",
-                    "system:serviceaccount:kube-system:kube-proxy",
-                ],
-                verbs: vec!["watch"],
-                resources: vec![
-                    group("", &["endpoints", "services", "services/status"]),
-                    group("discovery.k8s.io", &["endpointslices"]),
-                ],
-                ..rule("None")
-            },
+            kube_proxy_watches(),
             Rule {
                 // Health probes and version checks. kubeadm's API server pod is probed on
                 // /livez and /readyz (kubernetes/kubernetes cmd/kubeadm/app/phases/
@@ -189,5 +170,30 @@ pub fn audit_policy() -> Policy {
             // Everything else: who did what to which object, when and from where.
             rule("Metadata"),
         ],
+    }
+}
+
+/// kube-proxy's watches: high volume, low risk (the GCE policy's first rule).
+fn kube_proxy_watches() -> Rule {
+    Rule {
+        level: "None",
+        // kubeadm runs kube-proxy as the ServiceAccount kube-system/kube-proxy
+        // (kubernetes/kubernetes cmd/kubeadm/app/phases/addons/proxy/proxy.go
+        // `KubeProxyServiceAccountName`, at 03a145de8ad282764828f43821433001974718e9),
+        // whose user name is `system:serviceaccount:<namespace>:<name>`
+        // (kubernetes/apiserver v0.36.0 pkg/authentication/serviceaccount/util.go);
+        // `system:kube-proxy` is the GCE rule's user. Its role system:node-proxier
+        // watches EndpointSlices too (kubernetes/kubernetes plugin/pkg/auth/authorizer/
+        // rbac/bootstrappolicy/policy.go at 53f1b9d6f8de259644c05a25aa7ac8c6a67258e2).
+        users: vec![
+            "system:kube-proxy",
+            "system:serviceaccount:kube-system:kube-proxy",
+        ],
+        verbs: vec!["watch"],
+        resources: vec![
+            group("", &["endpoints", "services", "services/status"]),
+            group("discovery.k8s.io", &["endpointslices"]),
+        ],
+        ..Rule::default()
     }
 }

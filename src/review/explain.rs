@@ -113,10 +113,8 @@ pub fn explain(cluster: &Cluster) -> String {
             steps.len()
         );
         let _ = writeln!(out, "  secrets: {}", secrets(cluster, role));
-        if role != Role::Worker {
-            for line in api_server(cluster) {
-                let _ = writeln!(out, "  api server: {line}");
-            }
+        for line in api_server(cluster).iter().filter(|_| role != Role::Worker) {
+            let _ = writeln!(out, "  api server: {line}");
         }
         for step in steps {
             let stage = match step.stage {
