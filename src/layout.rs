@@ -28,6 +28,19 @@ pub const CRIO_SOCKET: &str = "unix:///var/run/crio/crio.sock";
 /// Where a delivery stub installs the fetcher and the payload's location and sha256.
 pub const FETCHER_PATH: &str = "/usr/local/lib/kubeprint/fetch-payload.py";
 pub const PAYLOAD_CONFIG_PATH: &str = "/usr/local/lib/kubeprint/payload.json";
+
+/// The API server's encryption configuration (`kubernetes.encryption_at_rest`) and the
+/// directory mounted into its pod, as
+/// https://kubernetes.io/docs/tasks/administer-cluster/encrypt-data/ places them.
+pub const ENCRYPTION_CONFIG_DIR: &str = "/etc/kubernetes/enc";
+pub const ENCRYPTION_CONFIG_PATH: &str = "/etc/kubernetes/enc/enc.yaml";
+
+/// The audit policy and log (`kubernetes.audit_log`), as
+/// https://kubernetes.io/docs/tasks/debug/debug-cluster/audit/ ("Log backend") places them.
+pub const AUDIT_POLICY_PATH: &str = "/etc/kubernetes/audit-policy.yaml";
+pub const AUDIT_LOG_DIR: &str = "/var/log/kubernetes/audit";
+pub const AUDIT_LOG_PATH: &str = "/var/log/kubernetes/audit/audit.log";
+
 /// What the user's own `files` may not write, and why: kubeprint's files and what
 /// kubeadm and the kubelet keep. A path is taken when it is one of these, lies under
 /// one, or is a directory one lies in (a file there would replace the directory).

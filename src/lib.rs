@@ -74,6 +74,7 @@ pub fn render_cluster_with(
     secrets: &CheckedSecrets,
     options: RenderOptions,
 ) -> Result<Artifacts> {
+    secrets::require(&secrets.secrets, secrets::Needs::of(cluster))?;
     let plan = plan::plan(cluster, secrets);
     let mut artifacts = render::render(&plan)?;
     if options.mime {

@@ -30,7 +30,8 @@ pub(crate) fn cmd_render(
         });
     }
     let target = outdir::claim(output, &inputs)?;
-    let prepared = secrets::load_or_generate(secrets_path, &cluster.name)?;
+    let prepared =
+        secrets::load_or_generate(secrets_path, &cluster.name, secrets::Needs::of(&cluster))?;
     for note in &prepared.notes {
         crate::cli::say::info(note);
     }

@@ -26,7 +26,7 @@ pub fn cmd_check(
     cluster: crate::model::cluster::Cluster,
     redact: bool,
 ) -> Result<()> {
-    let mut secrets = load_existing_secrets(secrets_path, &cluster.name)?;
+    let mut secrets = load_existing_secrets(secrets_path, &cluster)?;
     if redact {
         secrets = secrets.redacted();
     }
@@ -85,16 +85,19 @@ fn refuse_other_ca(
 }
 
 /// Check never writes: the secrets file must exist and be complete.
-fn load_existing_secrets(path: &Path, cluster: &str) -> Result<CheckedSecrets> {
+fn load_existing_secrets(
+    path: &Path,
+    cluster: &crate::model::cluster::Cluster,
+) -> Result<CheckedSecrets> {
     let shown = path.display().to_string();
     if !path.exists() {
         return Err(Error::new(format!("the secrets file `{shown}` does not exist")).help("check compares with a tree rendered from existing secrets; pass the file it was rendered with (`-s FILE`)"));
     }
     let loaded = secrets::read(path).map_err(|d| Report::of(&shown, d))?;
-    if let Some(warning) = secrets::check_binding(&loaded, cluster, &shown)? {
+    if let Some(warning) = secrets::check_binding(&loaded, &cluster.name, &shown)? {
         crate::cli::say::info(format!("{warning}"));
     }
-    let added = secrets::missing(&loaded);
+    let added = secrets::missing(&loaded, secrets::Needs::of(cluster));
     if !added.is_empty() {
         return Err(Error::new(format!(
             "the secrets file `{shown}` lacks {}",

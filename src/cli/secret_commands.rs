@@ -95,7 +95,8 @@ pub fn run(command: SecretsCommand) -> Result<()> {
             key_type,
         } => {
             let cluster = crate::cli::checked_cluster(config.as_deref(), false)?;
-            generate(&cluster.name, &file.secrets, force, key_type)
+            let needs = secrets::Needs::of(&cluster);
+            generate(&cluster.name, &file.secrets, force, key_type, needs)
         }
         SecretsCommand::Import {
             pki_dir,
@@ -104,7 +105,8 @@ pub fn run(command: SecretsCommand) -> Result<()> {
             force,
         } => {
             let cluster = crate::cli::checked_cluster(config.as_deref(), false)?;
-            import(&cluster.name, &pki_dir, &file.secrets, force)
+            let needs = secrets::Needs::of(&cluster);
+            import(&cluster.name, &pki_dir, &file.secrets, force, needs)
         }
         SecretsCommand::Show {
             secrets,
@@ -129,9 +131,17 @@ fn refuse_overwrite(output: &Path, force: bool) -> Result<()> {
     Ok(())
 }
 
-fn generate(cluster: &str, output: &Path, force: bool, key_type: KeyType) -> Result<()> {
+/// With `kubernetes.encryption_at_rest` the file gets the encryption key too, exactly as
+/// `render` would add it: only what the cluster uses.
+fn generate(
+    cluster: &str,
+    output: &Path,
+    force: bool,
+    key_type: KeyType,
+    needs: secrets::Needs,
+) -> Result<()> {
     refuse_overwrite(output, force)?;
-    let fresh = secrets::generate(cluster, key_type)?;
+    let fresh = secrets::generate(cluster, key_type, needs)?;
     let checked = secrets::check(fresh).map_err(|d| Report::of(output.display().to_string(), d))?;
     secrets::save(output, &checked.secrets, force)?;
     crate::cli::say::info(format!(
@@ -142,7 +152,13 @@ fn generate(cluster: &str, output: &Path, force: bool, key_type: KeyType) -> Res
     Ok(())
 }
 
-fn import(cluster: &str, dir: &Path, output: &Path, force: bool) -> Result<()> {
+fn import(
+    cluster: &str,
+    dir: &Path,
+    output: &Path,
+    force: bool,
+    needs: secrets::Needs,
+) -> Result<()> {
     refuse_overwrite(output, force)?;
     let read = |name: &str| fs::read_to_string(dir.join(name)).ok();
     let pair = |crt: &str, key: &str| -> Option<CertPair> {
@@ -170,11 +186,12 @@ fn import(cluster: &str, dir: &Path, output: &Path, force: bool) -> Result<()> {
             _ => None,
         },
         admin: Vec::new(),
+        encryption_key: None,
     };
     secrets::rotate_token(&mut imported)?;
     // What the directory lacks is made fresh; only the admin certificates are always new.
     let key_type = secrets::key_type_of(&imported);
-    let missing = secrets::complete(&mut imported, key_type)?;
+    let missing = secrets::complete(&mut imported, key_type, needs)?;
     let checked = secrets::check(imported).map_err(|d| Report::of(dir.display().to_string(), d))?;
     secrets::save(output, &checked.secrets, force)?;
     crate::cli::say::info(format!(

@@ -26,6 +26,8 @@ struct Shown {
     token_age_seconds: Option<i64>,
     certificates: Vec<ShownCert>,
     service_account_key: bool,
+    /// `sha256:` of the encryption key's bytes; `None` when the file holds no key.
+    encryption_key_sha256: Option<String>,
 }
 
 #[derive(serde::Serialize)]
@@ -87,6 +89,10 @@ fn shown(path: &Path, now: OffsetDateTime) -> Result<Shown> {
             })
             .collect(),
         service_account_key: s.service_account.is_some(),
+        encryption_key_sha256: s
+            .encryption_key
+            .as_ref()
+            .and_then(|k| secrets::encryption_key_fingerprint(k.expose())),
     })
 }
 
@@ -133,6 +139,12 @@ pub(super) fn show(path: &Path, output: Output, now: OffsetDateTime) -> Result<(
             "absent (added on next render)"
         }
     );
+    match &shown.encryption_key_sha256 {
+        Some(fp) => println!("encryption key: {fp} (secretbox, 32 bytes)"),
+        None => println!(
+            "encryption key: absent (render adds one when kubernetes.encryption_at_rest is true)"
+        ),
+    }
     Ok(())
 }
 

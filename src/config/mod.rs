@@ -240,6 +240,8 @@ pub(super) fn check_field<T: DeserializeOwned>(
     } else {
         let help = if message.contains("expected a sequence") {
             "write a YAML list: one `- item` per line, or `[a, b]`"
+        } else if message.contains("expected a boolean") {
+            "write `true` or `false` (`yes`, `no`, `on` and `off` are text in YAML 1.2, which kubeprint reads)"
         } else if message.contains("expected a string") {
             "write a single value here (quote it if it contains `:` or starts with a special character)"
         } else {

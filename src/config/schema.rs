@@ -171,6 +171,10 @@ pub struct KubernetesConfig {
     /// The port the API servers bind (default 6443); the endpoint's port may differ
     /// behind a load balancer.
     pub api_server_port: Option<u16>,
+    /// Encrypt Secrets in etcd with a key kept in the secrets file (default false).
+    pub encryption_at_rest: Option<bool>,
+    /// Write the API server's audit log on every control plane (default false).
+    pub audit_log: Option<bool>,
     /// A virtual IP for the API servers, announced by kube-vip (no load balancer).
     pub vip: Option<VipConfig>,
 }

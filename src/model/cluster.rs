@@ -42,6 +42,10 @@ pub struct Cluster {
     pub commands: Commands,
     /// How nodes get their bundle (and with it the token and keys).
     pub delivery: Delivery,
+    /// The API servers encrypt Secrets in etcd (`kubernetes.encryption_at_rest`).
+    pub encryption_at_rest: bool,
+    /// The API servers write an audit log (`kubernetes.audit_log`).
+    pub audit_log: bool,
     /// The HTTP(S) proxy nodes and the image build download through; `None`: direct.
     pub proxy: Option<Proxy>,
     /// The endpoint's address as a virtual IP kube-vip moves between control planes;

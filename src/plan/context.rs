@@ -6,6 +6,7 @@ use serde::Serialize;
 
 use crate::layout::{CA_CERT_PATH, CRIO_SOCKET};
 use crate::model::cluster::{Cluster, Node};
+use crate::plan::apiserver::{self, AuditFiles, ConfigFile};
 use crate::plan::cni::{self, CniPlan};
 use crate::plan::extras::{self, Extras};
 use crate::plan::kube_vip::{self, KubeVipPlan};
@@ -56,6 +57,10 @@ pub struct Context {
     pub proxy: Option<ProxyPlan>,
     /// kube-vip's static pod on control planes with `kubernetes.vip`.
     pub kube_vip: Option<KubeVipPlan>,
+    /// The API server's EncryptionConfiguration; it holds the key: control planes only.
+    pub encryption_config: Option<ConfigFile>,
+    /// The API server's audit policy and log directory: control planes only.
+    pub audit: Option<AuditFiles>,
 }
 
 impl Context {
@@ -68,6 +73,8 @@ impl Context {
             init: None,
             join: None,
             extras: Extras::default(),
+            encryption_config: None,
+            audit: None,
             ..self.clone()
         }
     }
@@ -190,6 +197,8 @@ pub(crate) fn context(
         extras: extras::extras(cluster, role),
         proxy: proxy::proxy_plan(cluster),
         kube_vip: kube_vip::kube_vip_plan(cluster, role),
+        encryption_config: apiserver::encryption_config(cluster, secrets).filter(|_| control_plane),
+        audit: apiserver::audit_files(cluster).filter(|_| control_plane),
     }
 }
 
@@ -234,6 +243,7 @@ fn kubeadm_steps(
     endpoint: &str,
     recovery: Recovery,
 ) -> (Option<Init>, Option<Join>) {
+    let api_server = apiserver::extras(cluster);
     let inputs = KubeadmInputs {
         api: cluster.release.kubeadm_api,
         api_server_port: cluster.api_server_port,
@@ -247,6 +257,7 @@ fn kubeadm_steps(
         token: secrets.secrets.bootstrap_token.expose(),
         token_ttl: validate::go_duration(cluster.token_ttl_seconds),
         ca_cert_hash: &secrets.ca_cert_hash,
+        api_server: &api_server,
     };
     let facts = node_facts(node);
     let join = |control_plane: bool| Join {

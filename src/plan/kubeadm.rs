@@ -9,6 +9,7 @@ use serde::Serialize;
 
 use crate::model::cluster::DEFAULT_API_SERVER_PORT;
 use crate::model::matrix::KubeadmApi;
+use crate::plan::apiserver::{ApiServerExtras, HostPathMount};
 use crate::yaml;
 
 pub use crate::layout::CRIO_SOCKET;
@@ -129,8 +130,17 @@ struct Networking<'a> {
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct ApiServer<'a> {
-    #[serde(rename = "certSANs")]
+    #[serde(rename = "certSANs", skip_serializing_if = "is_empty_slice")]
     cert_sans: &'a [String],
+    /// API server flags: a map up to v1beta3, a `{name, value}` list from v1beta4.
+    #[serde(skip_serializing_if = "ExtraArgs::is_empty")]
+    extra_args: ExtraArgs,
+    #[serde(skip_serializing_if = "is_empty_slice")]
+    extra_volumes: &'a [HostPathMount],
+}
+
+fn is_empty_slice<T>(items: &&[T]) -> bool {
+    items.is_empty()
 }
 
 #[derive(Serialize)]
@@ -190,6 +200,8 @@ pub struct KubeadmInputs<'a> {
     pub token: &'a str,
     pub token_ttl: String,
     pub ca_cert_hash: &'a str,
+    /// API server flags and mounts of the hardening options (empty when they are off).
+    pub api_server: &'a ApiServerExtras,
 }
 
 /// What is known about the machine itself (all of it, for inventory nodes).
@@ -267,9 +279,7 @@ pub fn init_config(i: &KubeadmInputs, node: &NodeFacts) -> String {
             service_subnet: i.service_subnet.clone(),
             dns_domain: i.dns_domain,
         },
-        api_server: (!i.cert_sans.is_empty()).then_some(ApiServer {
-            cert_sans: i.cert_sans,
-        }),
+        api_server: api_server(i),
     };
     // kubeadm only defaults the kubelet to the systemd cgroup driver from 1.22; CRI-O
     // uses systemd, and a mismatch leaves the kubelet unable to start pods.
@@ -279,6 +289,18 @@ pub fn init_config(i: &KubeadmInputs, node: &NodeFacts) -> String {
         cgroup_driver: "systemd",
     };
     [to_yaml(&init), to_yaml(&cluster), to_yaml(&kubelet)].join("---\n")
+}
+
+/// ClusterConfiguration's `apiServer`, absent when nothing in it differs from kubeadm's
+/// defaults (so clusters without these settings render as they always did).
+fn api_server<'a>(i: &'a KubeadmInputs) -> Option<ApiServer<'a>> {
+    let extras = i.api_server;
+    let empty = i.cert_sans.is_empty() && extras.args.is_empty() && extras.volumes.is_empty();
+    (!empty).then(|| ApiServer {
+        cert_sans: i.cert_sans,
+        extra_args: ExtraArgs::new(i.api, extras.args.clone()),
+        extra_volumes: &extras.volumes,
+    })
 }
 
 /// `kubeadm join --config` file, for a worker or (with `control_plane`) a control plane.

@@ -6,6 +6,8 @@
 //! repositories, package pins, API versions, which steps a role runs, which files carry
 //! secrets. Templates only loop and branch on what this module prepares.
 
+pub mod apiserver;
+mod apiserver_docs;
 pub mod cni;
 mod context;
 pub mod delivery;

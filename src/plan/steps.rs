@@ -49,6 +49,21 @@ const PKI: StepDef = (
     "install the pre-generated shared PKI (CAs, service-account keys) so every control plane and the CA hash workers pin are known before boot",
     Boot,
 );
+/// Control planes only, after the PKI and before kubeadm starts the API server, which
+/// reads these files from its first start (`kubernetes.encryption_at_rest`, `audit_log`).
+/// Joining control planes need them too: their API servers get the flags from the
+/// cluster's stored ClusterConfiguration (kubernetes/kubernetes cmd/kubeadm/app/cmd/join.go
+/// `fetchInitConfigurationFromJoinConfiguration`, at 4a0c9815ca9cd448b1e839a19997657a691e7bfd).
+const ENCRYPTION: StepDef = (
+    "encryption-config",
+    "install the API server's encryption configuration (secretbox key from the secrets file, root-only), the same on every control plane, so Secrets are encrypted in etcd from the first write",
+    Boot,
+);
+const AUDIT: StepDef = (
+    "audit-policy",
+    "install the API server's audit policy and create its log directory, so requests are logged from the first start",
+    Boot,
+);
 const WAIT: StepDef = (
     "wait-for-api",
     "wait, with a bounded retry, until the control plane's API server answers",
@@ -141,10 +156,12 @@ const COMMANDS_POST: StepDef = (
     Boot,
 );
 
-/// Steps whose text embeds a private key or the bootstrap token, and the user's files
-/// and commands, which may hold credentials of their own: all kept root-only.
+/// Steps whose text embeds a private key, the bootstrap token or the encryption key,
+/// and the user's files and commands, which may hold credentials of their own: all
+/// kept root-only.
 const SECRET_STEPS: &[&str] = &[
     "pki",
+    "encryption-config",
     "kubeadm-init",
     "kubeadm-join",
     "files",
@@ -152,16 +169,26 @@ const SECRET_STEPS: &[&str] = &[
     "commands-post",
 ];
 
-/// The ordered steps of a role, numbered from 01.
+/// The ordered steps of a role, numbered from 01. The cluster's options add steps to
+/// control planes, right after the PKI.
 pub fn steps(cluster: &Cluster, role: Role) -> Vec<Step> {
     let boot = match role {
         Role::ControlPlane => FIRST_CONTROL_PLANE,
         Role::ControlPlaneJoin => JOINING_CONTROL_PLANE,
         Role::Worker => WORKER,
     };
+    let mut boot = boot.to_vec();
+    if let Some(after_pki) = boot.iter().position(|s| s.0 == PKI.0).map(|i| i + 1) {
+        let options = [
+            (cluster.encryption_at_rest, ENCRYPTION),
+            (cluster.audit_log, AUDIT),
+        ];
+        let added = options.into_iter().filter(|(on, _)| *on).map(|(_, s)| s);
+        boot.splice(after_pki..after_pki, added);
+    }
     let boot = match cluster.vip {
-        Some(_) => with_kube_vip(boot, role, kube_vip::needs_super_admin(cluster)),
-        None => boot.to_vec(),
+        Some(_) => with_kube_vip(&boot, role, kube_vip::needs_super_admin(cluster)),
+        None => boot,
     };
     let extras = extras::extras(cluster, role);
     let mut defs: Vec<(StepDef, Vec<String>)> = PREPARE.iter().map(|d| (*d, Vec::new())).collect();

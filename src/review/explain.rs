@@ -25,6 +25,10 @@ pub struct Explained {
     /// The control-plane VIP, when kube-vip announces the endpoint.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub vip: Option<ExplainedVip>,
+    /// What the API servers do beyond kubeadm's defaults (`kubernetes.encryption_at_rest`,
+    /// `audit_log`); absent when neither is on.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub api_server: Vec<String>,
 }
 
 #[derive(serde::Serialize)]
@@ -86,7 +90,28 @@ pub fn explained(cluster: &Cluster) -> Explained {
             image: kube_vip::image(),
             super_admin_during_init: kube_vip::needs_super_admin(cluster),
         }),
+        api_server: api_server(cluster),
     }
+}
+
+/// One line per API server option that is on.
+fn api_server(cluster: &Cluster) -> Vec<String> {
+    use crate::layout::{AUDIT_LOG_PATH, AUDIT_POLICY_PATH, ENCRYPTION_CONFIG_PATH};
+    use crate::plan::apiserver::{
+        AUDIT_LOG_MAXAGE_DAYS, AUDIT_LOG_MAXBACKUP, AUDIT_LOG_MAXSIZE_MB,
+    };
+    let mut lines = Vec::new();
+    if cluster.encryption_at_rest {
+        lines.push(format!(
+            "Secrets encrypted at rest in etcd (secretbox, key from the secrets file in {ENCRYPTION_CONFIG_PATH}, control planes only)"
+        ));
+    }
+    if cluster.audit_log {
+        lines.push(format!(
+            "audit log {AUDIT_LOG_PATH} (policy {AUDIT_POLICY_PATH}: metadata only, health checks and other noise dropped; rotated at {AUDIT_LOG_MAXSIZE_MB} MB, {AUDIT_LOG_MAXBACKUP} old files kept up to {AUDIT_LOG_MAXAGE_DAYS} days)"
+        ));
+    }
+    lines
 }
 
 pub fn explain(cluster: &Cluster) -> String {
@@ -129,6 +154,9 @@ pub fn explain(cluster: &Cluster) -> String {
             steps.len()
         );
         let _ = writeln!(out, "  secrets: {}", secrets(cluster, role));
+        for line in api_server(cluster).iter().filter(|_| role != Role::Worker) {
+            let _ = writeln!(out, "  api server: {line}");
+        }
         for step in steps {
             write_step(&mut out, &step, width);
         }

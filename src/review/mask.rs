@@ -1,7 +1,7 @@
 //! Review tooling, output side: keeps secrets out of what `check`, `verify` and `diff`
-//! print. Lines of a PEM private key block become `<redacted>`, and bootstrap tokens,
-//! whether known from the secrets file or merely token-shaped, are replaced wherever
-//! they appear (an old tree may carry a previous secrets file's token).
+//! print. Lines of a PEM private key block become `<redacted>`, and bootstrap tokens and
+//! the encryption key, whether known from the secrets file or merely shaped like one,
+//! are replaced wherever they appear (an old tree may carry a previous secrets file's).
 
 use crate::secrets::CheckedSecrets;
 
@@ -27,6 +27,9 @@ impl Masker {
         let mut values = vec![token.to_string()];
         if let Some((_, secret_half)) = token.split_once('.') {
             values.push(secret_half.to_string());
+        }
+        if let Some(key) = &secrets.secrets.encryption_key {
+            values.push(key.expose().to_string());
         }
         // Walk the whole file rather than naming fields, so keys added later are masked too.
         let mut keys = Vec::new();
@@ -72,7 +75,7 @@ impl Masker {
         for v in &self.values {
             out = out.replace(v.as_str(), REDACTED);
         }
-        mask_token_shapes(&out)
+        mask_token_shapes(&mask_encryption_key_shape(&out))
     }
 }
 
@@ -134,6 +137,21 @@ pub fn token_shapes(text: &str) -> Vec<std::ops::Range<usize>> {
     found
 }
 
+/// An EncryptionConfiguration key line (`secret: <base64 of 32 bytes>`), whichever
+/// secrets file it came from.
+fn mask_encryption_key_shape(line: &str) -> String {
+    let trimmed = line.trim_start();
+    let value = trimmed
+        .strip_prefix("secret: ")
+        .map(|v| v.trim_matches(|c| c == '\'' || c == '"'));
+    match value {
+        Some(v) if crate::secrets::encryption_key_fingerprint(v).is_some() => {
+            format!("{}secret: {REDACTED}", &line[..line.len() - trimmed.len()])
+        }
+        _ => line.to_string(),
+    }
+}
+
 fn mask_token_shapes(line: &str) -> String {
     let ranges = token_shapes(line);
     if ranges.is_empty() {
@@ -165,5 +183,15 @@ mod tests {
         // Not token-shaped: too long, or part of a longer dotted name.
         assert!(token_shapes("abcdef.0123456789abcdefg").is_empty());
         assert!(token_shapes("x.abcdef.0123456789abcdef").is_empty());
+    }
+
+    #[test]
+    fn masks_encryption_keys_by_shape() {
+        let key = "a3ViZXByaW50LXRlc3Qtb25seS1rZXktMDAwMDAwMDA=";
+        let text = format!("      - name: key1\n        secret: {key}\nsecret: short\n");
+        assert_eq!(
+            Masker::new().text(&text),
+            "      - name: key1\n        secret: <redacted>\nsecret: short\n"
+        );
     }
 }

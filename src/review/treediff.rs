@@ -25,6 +25,8 @@ struct Summary {
     cluster: BTreeMap<&'static str, String>,
     /// Each bundle's `user-data.yaml` path → whether the bundle runs kubeadm init.
     user_data: BTreeMap<String, bool>,
+    /// Fingerprints of the API server's encryption keys.
+    encryption_keys: BTreeSet<String>,
 }
 
 fn summarize(bundles: &[BundleFacts]) -> Summary {
@@ -65,6 +67,10 @@ impl Summary {
         for r in &b.repos {
             self.repos
                 .insert(format!("{}: {}", r.value.name, r.value.url));
+        }
+        for f in &b.encryption_configs {
+            let keys = facts::encryption_key_fingerprints(&f.value.body);
+            self.encryption_keys.extend(keys.unwrap_or_default());
         }
         for c in &b.cni {
             let net = facts::cni_pod_network(&c.value).unwrap_or_else(|e| e.message());
@@ -109,6 +115,9 @@ impl Summary {
                 .entry(field)
                 .or_insert_with(|| field_text(value));
         }
+        self.cluster
+            .entry("apiServer.extraArgs")
+            .or_insert_with(|| args_text(&doc["apiServer"]["extraArgs"]));
     }
 }
 
@@ -123,6 +132,24 @@ fn field_text(v: &Value) -> String {
             .trim()
             .replace('\n', " "),
     }
+}
+
+/// API server flags as `name=value, …`, the same for v1beta4's `{name, value}` list
+/// and the map before it.
+fn args_text(v: &Value) -> String {
+    let text = |v: &Value| v.as_str().unwrap_or_default().to_string();
+    let args: Vec<String> = match v {
+        Value::Mapping(m) => m
+            .iter()
+            .map(|(k, v)| format!("{}={}", text(k), text(v)))
+            .collect(),
+        Value::Sequence(items) => items
+            .iter()
+            .map(|a| format!("{}={}", text(&a["name"]), text(&a["value"])))
+            .collect(),
+        _ => return "(unset)".to_string(),
+    };
+    args.join(", ")
 }
 
 fn facts_user_data(b: &BundleFacts) -> String {
@@ -220,6 +247,12 @@ fn operational_changes(old: &Tree, new: &Tree, a: &Summary, b: &Summary) -> Vec<
     if let Some(change) = set_change(&a.ca_hashes, &b.ca_hashes) {
         flags.push(format!(
             "CA changed ({change}): running nodes trust the old CA; nodes rendered from the new tree cannot join the old control plane, and a control plane built from it starts a new cluster"
+        ));
+    }
+    if !a.encryption_keys.is_empty() && a.encryption_keys != b.encryption_keys {
+        flags.push(format!(
+            "API server encryption key changed ({}): Secrets a running cluster wrote with the old key are unreadable to an API server given only the new one; keep the old secrets file for this cluster",
+            set_change(&a.encryption_keys, &b.encryption_keys).unwrap_or_default()
         ));
     }
     if a.tokens != b.tokens {

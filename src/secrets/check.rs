@@ -40,6 +40,9 @@ pub fn check(secrets: Secrets) -> Result<CheckedSecrets, Vec<Diagnostic>> {
     for (i, admin) in secrets.admin.iter().enumerate() {
         check_admin(i, admin, ca.as_ref(), &mut problems);
     }
+    if let Some(key) = &secrets.encryption_key {
+        super::encryption::check_encryption_key(key, &mut problems);
+    }
     match (problems.is_empty(), ca) {
         (true, Some(ca)) => Ok(CheckedSecrets {
             secrets,

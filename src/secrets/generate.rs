@@ -7,7 +7,8 @@ use time::format_description::well_known::Rfc3339;
 use crate::error::{Error, Result};
 use crate::secrets::pki::{self, KeyType};
 use crate::secrets::{
-    ADMIN_GROUP, ADMIN_USER, AdminCredential, KeyPairPem, LEGACY_ADMIN_GROUP, Secret, Secrets,
+    ADMIN_GROUP, ADMIN_USER, AdminCredential, KeyPairPem, LEGACY_ADMIN_GROUP, Needs, Secret,
+    Secrets, generate_encryption_key,
 };
 
 /// `^[a-z0-9]{6}\.[a-z0-9]{16}$`, kubeadm's bootstrap token format.
@@ -50,8 +51,8 @@ fn now_rfc3339() -> String {
         .unwrap_or_default()
 }
 
-/// A complete new set for `cluster`: token and the whole shared PKI.
-pub fn generate(cluster: &str, key_type: KeyType) -> Result<Secrets> {
+/// A complete new set for `cluster`: token, the whole shared PKI, and what `needs` adds.
+pub fn generate(cluster: &str, key_type: KeyType, needs: Needs) -> Result<Secrets> {
     let mut secrets = Secrets {
         cluster: Some(cluster.to_string()),
         bootstrap_token: generate_token()?,
@@ -61,13 +62,14 @@ pub fn generate(cluster: &str, key_type: KeyType) -> Result<Secrets> {
         etcd_ca: None,
         service_account: None,
         admin: Vec::new(),
+        encryption_key: None,
     };
-    complete(&mut secrets, key_type)?;
+    complete(&mut secrets, key_type, needs)?;
     Ok(secrets)
 }
 
 /// The parts `complete` would add, by key name, without generating anything.
-pub fn missing(secrets: &Secrets) -> Vec<&'static str> {
+pub fn missing(secrets: &Secrets, needs: Needs) -> Vec<&'static str> {
     let mut missing = Vec::new();
     if secrets.front_proxy_ca.is_none() {
         missing.push("front_proxy_ca");
@@ -84,13 +86,20 @@ pub fn missing(secrets: &Secrets) -> Vec<&'static str> {
     {
         missing.push("admin");
     }
+    if needs.encryption_key && secrets.encryption_key.is_none() {
+        missing.push("encryption_key");
+    }
     missing
 }
 
 /// Adds whatever an older file lacks (front-proxy and etcd CAs, service-account keys,
-/// admin certificates), never touching the token or an existing CA. Returns the names
-/// of what was added.
-pub fn complete(secrets: &mut Secrets, key_type: KeyType) -> Result<Vec<&'static str>> {
+/// admin certificates, and the encryption key when `needs` asks for it), never touching
+/// the token, an existing CA or an existing key. Returns the names of what was added.
+pub fn complete(
+    secrets: &mut Secrets,
+    key_type: KeyType,
+    needs: Needs,
+) -> Result<Vec<&'static str>> {
     let mut added = Vec::new();
     if secrets.front_proxy_ca.is_none() {
         secrets.front_proxy_ca = Some(pki::generate_ca("front-proxy-ca", key_type)?.into());
@@ -125,6 +134,11 @@ pub fn complete(secrets: &mut Secrets, key_type: KeyType) -> Result<Vec<&'static
         }
     }
     added.dedup();
+    // Only when asked: a key nothing uses is one more secret to guard for nothing.
+    if needs.encryption_key && secrets.encryption_key.is_none() {
+        secrets.encryption_key = Some(generate_encryption_key()?);
+        added.push("encryption_key");
+    }
     Ok(added)
 }
 

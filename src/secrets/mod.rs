@@ -8,6 +8,7 @@
 
 mod binding;
 mod check;
+mod encryption;
 pub mod expiry;
 mod file;
 mod generate;
@@ -16,6 +17,10 @@ mod prepare;
 
 pub use binding::check_binding;
 pub use check::check;
+pub use encryption::{
+    KEY_BYTES, Needs, REDACTED_ENCRYPTION_KEY, encryption_key_fingerprint, generate_encryption_key,
+    require,
+};
 pub use file::{load, parse, read, save};
 pub use generate::{
     complete, generate, generate_token, is_valid_token, key_type_of, missing, rotate_token,
@@ -88,6 +93,10 @@ pub struct Secrets {
     /// Client certificates for `admin.conf`, one per admin group.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub admin: Vec<AdminCredential>,
+    /// The key the API servers encrypt Secrets in etcd with (base64 of 32 bytes), present
+    /// once a cluster with `kubernetes.encryption_at_rest` was rendered or generated.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub encryption_key: Option<Secret>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -145,8 +154,8 @@ pub const REDACTED_TOKEN: &str = "redact.redactedredacted";
 pub const REDACTED_KEY: &str = "-----BEGIN PRIVATE KEY-----\nREDACTED by kubeprint render --redact\n-----END PRIVATE KEY-----\n";
 
 impl CheckedSecrets {
-    /// The same secrets with every private key and the token replaced by placeholders;
-    /// certificates and the CA hash stay, since reviewers need them.
+    /// The same secrets with every private key, the token and the encryption key replaced
+    /// by placeholders; certificates and the CA hash stay, since reviewers need them.
     pub fn redacted(&self) -> CheckedSecrets {
         let key = || Secret(REDACTED_KEY.to_string());
         let pair = |p: &CertPair| CertPair {
@@ -175,6 +184,10 @@ impl CheckedSecrets {
                         private_key: key(),
                     })
                     .collect(),
+                encryption_key: s
+                    .encryption_key
+                    .as_ref()
+                    .map(|_| Secret(REDACTED_ENCRYPTION_KEY.to_string())),
             },
             ca_cert_hash: self.ca_cert_hash.clone(),
         }

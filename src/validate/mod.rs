@@ -87,5 +87,8 @@ pub fn validate(
         commands,
         proxy,
         vip,
+        // Plain booleans: reading them (config) is all the checking they need.
+        encryption_at_rest: k.encryption_at_rest.unwrap_or(false),
+        audit_log: k.audit_log.unwrap_or(false),
     })
 }

@@ -247,8 +247,16 @@ pub fn node_yaml(artifacts: &Artifacts, hostname: Option<&str>) -> Vec<(String, 
                 .into_iter()
                 .enumerate()
             {
-                // kubeadm's configuration, and static pods (kube-vip) the kubelet reads.
-                if doc.body.contains("apiVersion: kubeadm.k8s.io/")
+                // kubeadm's configuration, the API server's files, and static pods
+                // (kube-vip) the kubelet reads.
+                let node_reads = [
+                    "kubeadm.k8s.io/",
+                    "apiserver.config.k8s.io/",
+                    "audit.k8s.io/",
+                ];
+                if node_reads
+                    .iter()
+                    .any(|api| doc.body.contains(&format!("apiVersion: {api}")))
                     || doc.opener.contains("/etc/kubernetes/manifests/")
                 {
                     let body = match hostname {

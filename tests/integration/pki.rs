@@ -40,7 +40,7 @@ fn token_validation_rejects_near_misses() {
 
 #[test]
 fn secret_values_never_show_in_debug_output() {
-    let s = secrets::generate("kubernetes", KeyType::EcdsaP256).unwrap();
+    let s = secrets::generate("kubernetes", KeyType::EcdsaP256, secrets::Needs::default()).unwrap();
     let debug = format!("{s:?}");
     assert!(!debug.contains(s.bootstrap_token.expose()));
     assert!(!debug.contains("PRIVATE KEY"));
@@ -86,7 +86,7 @@ fn ca_hash_matches_openssl_for_rsa_and_ecdsa() {
         return;
     }
     for key_type in [KeyType::Rsa2048, KeyType::EcdsaP256] {
-        let s = secrets::generate("kubernetes", key_type).unwrap();
+        let s = secrets::generate("kubernetes", key_type, secrets::Needs::default()).unwrap();
         let checked = secrets::check(s.clone()).unwrap();
         assert_eq!(
             checked.ca_cert_hash,
@@ -106,7 +106,7 @@ fn generated_ca_is_a_ca_openssl_accepts() {
     if !common::require_tool("openssl") {
         return;
     }
-    let s = secrets::generate("kubernetes", KeyType::Rsa2048).unwrap();
+    let s = secrets::generate("kubernetes", KeyType::Rsa2048, secrets::Needs::default()).unwrap();
     let text = String::from_utf8(pipe(
         "openssl",
         &["x509", "-noout", "-text"],
@@ -126,8 +126,8 @@ fn generated_ca_is_a_ca_openssl_accepts() {
 
 #[test]
 fn mismatched_key_and_leaf_certificates_are_rejected() {
-    let a = secrets::generate("kubernetes", KeyType::EcdsaP256).unwrap();
-    let b = secrets::generate("kubernetes", KeyType::EcdsaP256).unwrap();
+    let a = secrets::generate("kubernetes", KeyType::EcdsaP256, secrets::Needs::default()).unwrap();
+    let b = secrets::generate("kubernetes", KeyType::EcdsaP256, secrets::Needs::default()).unwrap();
     let mut mixed = a.clone();
     mixed.cluster_ca.private_key = b.cluster_ca.private_key.clone();
     let errors = secrets::check(mixed).unwrap_err();

@@ -17,7 +17,10 @@ mod discover;
 mod scan;
 mod user;
 
+use std::collections::BTreeSet;
+
 use crate::error::{Error, Result};
+use crate::secrets::encryption_key_fingerprint;
 use serde_yaml::Value;
 
 pub use discover::{bundles, step_name, step_number};
@@ -85,6 +88,13 @@ pub struct UserCommand {
     pub text: String,
 }
 
+/// A configuration file a step writes with `write_file`: where, and what.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Written {
+    pub path: String,
+    pub body: String,
+}
+
 #[derive(Debug, Default)]
 pub struct BundleFacts {
     pub dir: String,
@@ -107,6 +117,10 @@ pub struct BundleFacts {
     pub commands: Vec<Found<UserCommand>>,
     /// kube-vip static pods written to the manifest directory (each copy, in order).
     pub kube_vip: Vec<Found<Value>>,
+    /// The API server's EncryptionConfiguration files (they hold its key).
+    pub encryption_configs: Vec<Found<Written>>,
+    /// The API server's audit policy files.
+    pub audit_policies: Vec<Found<Written>>,
     /// Files that could not be read as expected.
     pub problems: Vec<String>,
 }
@@ -147,6 +161,41 @@ pub fn yaml_documents(text: &str) -> Result<Vec<Value>> {
                 .map_err(|e: serde_yaml::Error| Error::new(e.to_string()))
         })
         .collect()
+}
+
+/// The `sha256:` fingerprints of the secretbox keys of an EncryptionConfiguration that
+/// encrypts Secrets; `Err` says what is wrong with it (never a key).
+pub fn encryption_key_fingerprints(body: &str) -> Result<BTreeSet<String>, String> {
+    let docs = yaml_documents(body)
+        .map_err(|_| "the EncryptionConfiguration is not valid YAML".to_string())?;
+    let resources = docs
+        .first()
+        .and_then(|d| d["resources"].as_sequence())
+        .ok_or("the EncryptionConfiguration has no resources")?;
+    let secrets = resources
+        .iter()
+        .find(|r| {
+            r["resources"]
+                .as_sequence()
+                .is_some_and(|list| list.iter().any(|x| x.as_str() == Some("secrets")))
+        })
+        .ok_or("the EncryptionConfiguration does not cover secrets")?;
+    let first = &secrets["providers"][0];
+    let keys = first["secretbox"]["keys"]
+        .as_sequence()
+        .ok_or("the first provider for secrets is not secretbox, so Secrets are not encrypted with the rendered key")?;
+    let mut out = BTreeSet::new();
+    for k in keys {
+        let fp = k["secret"]
+            .as_str()
+            .and_then(encryption_key_fingerprint)
+            .ok_or("a secretbox key is not 32 bytes of base64")?;
+        out.insert(fp);
+    }
+    if out.is_empty() {
+        return Err("the secretbox provider has no keys".to_string());
+    }
+    Ok(out)
 }
 
 /// The Kubernetes minor a repository URL is for, when it says: `…/cri-o:/1.21/…`,

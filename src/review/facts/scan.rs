@@ -1,10 +1,11 @@
 //! Part of `facts`: one script (a step file, `bootstrap.sh`, or a copy embedded in
 //! user-data) → the facts it carries. The here-documents it writes (kubeadm
-//! configuration, CA certificate, the user's files, kube-vip's static pod), the kube
-//! packages it pins, the apt sources it adds, the CNI manifests it downloads and
-//! rewrites, and the user's ssh keys and commands (read by `user`).
+//! configuration, CA certificate, the user's files, kube-vip's static pod, the API
+//! server's encryption configuration and audit policy), the kube packages it pins, the
+//! apt sources it adds, the CNI manifests it downloads and rewrites, and the user's ssh
+//! keys and commands (read by `user`).
 
-use crate::review::facts::{BundleFacts, Cni, Found, Pin, Repo, yaml_documents};
+use crate::review::facts::{BundleFacts, Cni, Found, Pin, Repo, Written, yaml_documents};
 
 use super::user;
 
@@ -77,11 +78,20 @@ fn found<T>(file: &str, value: T) -> Found<T> {
     }
 }
 
-/// The CA certificate and the kubeadm configuration are written as here-documents.
+/// The CA certificate, the kubeadm configuration and the API server's files are written
+/// as here-documents.
 fn scan_heredocs(b: &mut BundleFacts, file: &str, text: &str) {
     for doc in heredocs(text) {
+        let written = || Written {
+            path: written_path(doc.opener),
+            body: doc.body.clone(),
+        };
         if let Some(f) = user::user_file(doc.opener, &doc.body) {
             b.user_files.push(found(file, f));
+        } else if doc.body.contains("kind: EncryptionConfiguration") {
+            b.encryption_configs.push(found(file, written()));
+        } else if doc.body.contains("apiVersion: audit.k8s.io/") {
+            b.audit_policies.push(found(file, written()));
         } else if doc.opener.contains(CA_CERT_PATH) {
             b.ca_certs.push(found(file, doc.body.clone()));
         } else if doc.opener.contains(kube_vip::MANIFEST_PATH) {
@@ -105,6 +115,17 @@ fn scan_heredocs(b: &mut BundleFacts, file: &str, text: &str) {
             }
         }
     }
+}
+
+/// `write_file PATH MODE … <<'KUBEPRINT_EOF'` → `PATH` (empty when written otherwise).
+fn written_path(opener: &str) -> String {
+    let words = shlex::split(opener.split("<<").next().unwrap_or_default()).unwrap_or_default();
+    words
+        .iter()
+        .position(|w| w == "write_file")
+        .and_then(|i| words.get(i + 1))
+        .cloned()
+        .unwrap_or_default()
 }
 
 /// `apt-get install … kubelet=1.30.1-1.1 …` → the kube packages it pins.

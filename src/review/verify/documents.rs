@@ -63,7 +63,12 @@ fn check_init_tokens(doc: &Value, file: &str, r: &Reference, out: &mut Findings)
 
 /// Every copy of the ClusterConfiguration agrees on what the cluster is.
 fn check_cluster_copy(doc: &Value, file: &str, r: &Reference, out: &mut Findings) {
-    for field in ["kubernetesVersion", "controlPlaneEndpoint", "clusterName"] {
+    for field in [
+        "kubernetesVersion",
+        "controlPlaneEndpoint",
+        "clusterName",
+        "apiServer",
+    ] {
         if doc[field] != r.cluster[field] {
             out.problems.push(format!(
                 "{file}: ClusterConfiguration {field} differs from the one in {}",

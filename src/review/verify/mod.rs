@@ -10,11 +10,13 @@
 //!
 //! One concern per file. [`verify`] runs them in a fixed order, which is the order of
 //! the report (tests compare it byte for byte): the reference (the init bundle's own
-//! configuration), the cross-checks of every bundle against it, the user's own
-//! additions, how long the certificates have left, where secrets sit, and the
-//! checksums. The moment the certificates are measured against is an input, so the
-//! report is a pure function of the tree and that moment.
+//! configuration), the cross-checks of every bundle against it (the API server's
+//! encryption and audit files last), the user's own additions, how long the
+//! certificates have left, where secrets sit, and the checksums. The moment the
+//! certificates are measured against is an input, so the report is a pure function of
+//! the tree and that moment.
 
+mod apiserver;
 mod checksums;
 mod cluster;
 mod delivery;
@@ -86,6 +88,7 @@ pub fn verify(tree: &Tree, now: OffsetDateTime) -> Findings {
     let tokens = match reference::reference(&bundles, &mut out) {
         Some(r) => {
             cluster::check_cluster(&bundles, &r, &mut out);
+            apiserver::check_api_server(&bundles, &r, &mut out);
             r.tokens
         }
         None => Vec::new(),

@@ -1,6 +1,6 @@
-//! Part of `verify`: where secrets sit. Workers never get a private key; bake-stage and
-//! non-secret files get neither a private key nor the token, since they end up in
-//! images and repositories that are not kept secret.
+//! Part of `verify`: where secrets sit. Workers never get a private key or the API
+//! server's encryption key; bake-stage and non-secret files get none of these nor the
+//! token, since they end up in images and repositories that are not kept secret.
 
 use crate::artifact::{MANIFEST, SHA256SUMS};
 use crate::review::facts::{self, BundleFacts};
@@ -18,6 +18,8 @@ pub(super) fn check_secret_placement(
     out: &mut Findings,
 ) {
     check_worker_keys(tree, bundles, out);
+    let keys = encryption_keys(bundles);
+    check_worker_encryption(tree, bundles, &keys, out);
     let has_token = |text: &str| {
         tokens.iter().any(|t| text.contains(t.as_str())) || !mask::token_shapes(text).is_empty()
     };
@@ -32,6 +34,54 @@ pub(super) fn check_secret_placement(
         if has_token(&text) {
             out.problems
                 .push(format!("{path}: {what} carries a bootstrap token"));
+        }
+        if carries_encryption_key(&text, &keys) {
+            out.problems.push(format!(
+                "{path}: {what} carries the API server's encryption key"
+            ));
+        }
+    }
+}
+
+/// Every encryption key any bundle writes, as written (base64), to find copies of it.
+fn encryption_keys(bundles: &[BundleFacts]) -> Vec<String> {
+    let mut keys = Vec::new();
+    for f in bundles.iter().flat_map(|b| &b.encryption_configs) {
+        for line in f.value.body.lines() {
+            if let Some(v) = line.trim_start().strip_prefix("secret: ") {
+                keys.push(v.trim_matches(|c| c == '\'' || c == '"').to_string());
+            }
+        }
+    }
+    keys.retain(|k| k.len() >= 16);
+    keys.sort();
+    keys.dedup();
+    keys
+}
+
+/// An EncryptionConfiguration, or one of the keys found in one.
+fn carries_encryption_key(text: &str, keys: &[String]) -> bool {
+    text.contains("kind: EncryptionConfiguration") || keys.iter().any(|k| text.contains(k.as_str()))
+}
+
+/// Only API servers read the encryption key: a worker holding it could decrypt every
+/// Secret in an etcd backup.
+fn check_worker_encryption(
+    tree: &Tree,
+    bundles: &[BundleFacts],
+    keys: &[String],
+    out: &mut Findings,
+) {
+    for b in bundles.iter().filter(|b| b.is_worker()) {
+        for file in &b.files {
+            if tree
+                .get(file)
+                .is_some_and(|f| carries_encryption_key(&String::from_utf8_lossy(&f.bytes), keys))
+            {
+                out.problems.push(format!(
+                    "{file}: a worker file carries the API server's encryption key"
+                ));
+            }
         }
     }
 }
