@@ -42,6 +42,8 @@
 mod common;
 #[path = "e2e/delivery.rs"]
 mod delivery;
+#[path = "e2e/options.rs"]
+mod options;
 
 use std::collections::BTreeSet;
 use std::fs;

@@ -32,7 +32,7 @@ fn delivered(
 
 /// The doubles, their TLS certificate (from a CA added to the image's trust store) and
 /// what they serve: `(secret id or URL path, bytes)`.
-fn doubles(secrets: &[(String, Vec<u8>)], files: &[(String, Vec<u8>)]) -> Vec<Extra> {
+pub(super) fn doubles(secrets: &[(String, Vec<u8>)], files: &[(String, Vec<u8>)]) -> Vec<Extra> {
     let tls = tempfile::tempdir().unwrap();
     let sh = |script: &str| {
         run(Command::new("sh")
