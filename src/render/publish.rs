@@ -10,6 +10,7 @@ use crate::digest::sha256_hex;
 use crate::model::cluster::{AwsDelivery, Delivery};
 use crate::plan::delivery::partition;
 use crate::plan::{Plan, Role};
+use crate::secrets::REDACTED_TOKEN;
 
 /// One payload to publish: the tree file, where it goes, and its pinned sha256.
 struct Payload<'a> {
@@ -164,13 +165,18 @@ set -Eeuo pipefail
 cd "$(dirname "$0")/.."
 readonly region={region_q}
 
-# publish SECRET FILE SHA256: refuses a file other than the one the user-data pins
-# (a tree written by render --redact, an edited file).
+# publish SECRET FILE SHA256: refuses a file other than the one the user-data pins (an
+# edited file), and a payload of a tree written by render --redact, whose stubs pin its
+# placeholders: nodes would install it and fail without the token and keys.
 publish() {{
   local id=$1 file=$2 sha256=$3 actual deleted
   actual=$(sha256sum "$file" | cut -d ' ' -f 1)
   if [ "$actual" != "$sha256" ]; then
-    echo "error: $file has sha256 $actual, not $sha256 as its user-data pins; publish the tree kubeprint render wrote (not --redact)" >&2
+    echo "error: $file has sha256 $actual, not $sha256 as its user-data pins; publish the tree kubeprint render wrote" >&2
+    return 1
+  fi
+  if grep -qE {redacted} "$file"; then
+    echo "error: $file comes from render --redact (placeholders, not the token and keys); publish a tree written by kubeprint render" >&2
     return 1
   fi
   if deleted=$(aws secretsmanager describe-secret --region "$region" --secret-id "$id" --query DeletedDate --output text 2>/dev/null); then
@@ -197,6 +203,8 @@ publish() {{
             "kubeprint bundle payload, cluster {}",
             plan.cluster_name
         )),
+        // As a pattern, so the script itself holds nothing token-shaped.
+        redacted = q(&redaction_pattern()),
     );
     for p in payloads {
         out.push_str(&format!(
@@ -214,6 +222,7 @@ fn uploads(plan: &Plan, payloads: &[Payload]) -> String {
         "# kubeprint {}: cluster {}. Upload each FILE of this tree to its URL before nodes boot.\n\
          # Serve them over https to the nodes only: every payload holds the bootstrap token,\n\
          # control planes' also the CA keys. Each node checks the SHA256 before running it.\n\
+         # Never upload the payloads of a tree written by render --redact: they hold placeholders.\n\
          # FILE URL SHA256\n",
         env!("CARGO_PKG_VERSION"),
         plan.cluster_name
@@ -222,4 +231,15 @@ fn uploads(plan: &Plan, payloads: &[Payload]) -> String {
         out.push_str(&format!("{} {} {}\n", p.file, p.location, p.sha256));
     }
     out
+}
+
+/// An extended regular expression matching [`REDACTED_TOKEN`] without containing it
+/// (`redact[.](redacted){2}`), so review tools that mask tokens leave the script alone.
+fn redaction_pattern() -> String {
+    let (id, secret) = REDACTED_TOKEN
+        .split_once('.')
+        .expect("a token has two parts");
+    let half = &secret[..secret.len() / 2];
+    assert_eq!(secret, half.repeat(2), "the placeholder repeats one word");
+    format!("{id}[.]({half}){{2}}")
 }

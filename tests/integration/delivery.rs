@@ -344,3 +344,60 @@ fn diff_says_when_payloads_must_be_published_again() {
         "{stdout}"
     );
 }
+
+/// Runs `publish/publish-secrets.sh` of `artifacts` with an `aws` stand-in that knows
+/// no secret yet; returns the exit code, stderr and the AWS CLI calls it made.
+fn publish(artifacts: &Artifacts) -> (Option<i32>, String, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    common::write_tree(artifacts, &out);
+    let bin = dir.path().join("bin");
+    std::fs::create_dir(&bin).unwrap();
+    let calls = dir.path().join("calls");
+    let aws = format!(
+        "#!/bin/sh\necho \"$*\" >> {}\n[ \"$2\" = describe-secret ] && exit 254\nexit 0\n",
+        calls.display()
+    );
+    std::fs::write(bin.join("aws"), aws).unwrap();
+    Command::new("chmod")
+        .arg("+x")
+        .arg(bin.join("aws"))
+        .status()
+        .unwrap();
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
+    let run = Command::new("bash")
+        .arg(out.join("publish/publish-secrets.sh"))
+        .env("PATH", path)
+        .output()
+        .unwrap();
+    let calls = std::fs::read_to_string(&calls).unwrap_or_default();
+    (
+        run.status.code(),
+        String::from_utf8_lossy(&run.stderr).into_owned(),
+        calls,
+    )
+}
+
+#[test]
+fn publish_script_creates_every_secret_and_refuses_a_redacted_tree() {
+    let (code, stderr, calls) = publish(&with_delivery(AWS));
+    assert_eq!(code, Some(0), "{stderr}");
+    let created: Vec<&str> = calls
+        .lines()
+        .filter(|l| l.contains("create-secret"))
+        .collect();
+    assert_eq!(created.len(), 4, "{calls}");
+    assert!(
+        created[0].starts_with("secretsmanager create-secret --region eu-west-1 --name kubeprint/kubernetes/control-plane --secret-binary fileb://control-plane/bootstrap.sh"),
+        "{calls}"
+    );
+
+    let text = format!("{}\n{AWS}", kubeprint::config::DEFAULT_CLUSTER);
+    let (code, stderr, calls) = publish(&common::render_text_redacted(&text, "delivery.yaml"));
+    assert_eq!(code, Some(1));
+    assert!(stderr.contains("comes from render --redact"), "{stderr}");
+    assert!(
+        !calls.contains("create-secret") && !calls.contains("put-secret-value"),
+        "{calls}"
+    );
+}
