@@ -18,9 +18,11 @@ pub mod kubeconfig;
 pub mod packages;
 pub mod provenance;
 pub mod proxy;
+mod recovery;
 mod steps;
 
-pub use context::{Context, Init, Join, PkiFile, Recovery, StepCall, Sysctl};
+pub use context::{Context, Init, Join, PkiFile, Sysctl};
+pub use recovery::{Recovery, StepCall};
 pub use steps::{image_steps, is_image_only, steps};
 
 use serde::Serialize;
