@@ -6,8 +6,10 @@
 
 use serde::Serialize;
 
+use crate::artifact::Artifacts;
 use crate::error::{Error, Result};
 use crate::layout::{BOOTSTRAP_PATH, FETCHER_PATH, PAYLOAD_CONFIG_PATH};
+use crate::plan::Plan;
 use crate::plan::delivery::Fetch;
 use crate::plan::proxy::ProxyPlan;
 use crate::render::cloudinit::{self, WriteFile};
@@ -123,13 +125,23 @@ pub fn describe(fetch: &Fetch, variant: Variant) -> String {
     }
 }
 
-/// Secrets Manager refuses values over its limit: say so at render time, not at boot.
-pub fn check_size(path: &str, payload: &[u8], fetch: &Fetch) -> Result<()> {
-    if fetch.source == "aws-secrets-manager" && payload.len() > SECRET_VALUE_LIMIT {
-        return Err(Error::new(format!(
-            "`{path}` is {} bytes, over Secrets Manager's {SECRET_VALUE_LIMIT}-byte limit for a secret value\n  = help: use `delivery.mode: url`, or fewer certificate SANs and inventory labels",
-            payload.len()
-        )));
+/// Secrets Manager refuses values over its limit: say so at render time, not at boot,
+/// for every payload of every fetched bundle.
+pub fn check_sizes(plan: &Plan, artifacts: &Artifacts) -> Result<()> {
+    for bundle in &plan.bundles {
+        // Only Secrets Manager has a size limit (the one with a region).
+        if bundle.fetch.as_ref().is_none_or(|f| f.region.is_none()) {
+            continue;
+        }
+        for file in ["bootstrap.sh", "bootstrap.baked.sh"] {
+            let path = format!("{}/{file}", bundle.dir);
+            let size = artifacts.get(&path).map_or(0, |a| a.bytes.len());
+            if size > SECRET_VALUE_LIMIT {
+                return Err(Error::new(format!(
+                    "`{path}` is {size} bytes, over Secrets Manager's {SECRET_VALUE_LIMIT}-byte limit for a secret value\n  = help: use `delivery.mode: url`, or fewer certificate SANs, `files` and inventory labels"
+                )));
+            }
+        }
     }
     Ok(())
 }

@@ -230,15 +230,7 @@ pub fn render(plan: &Plan) -> Result<Artifacts> {
         .map_err(|e| crate::error::Error::new(format!("rendering packer: {e:#}")))?;
         artifacts.extend(image);
     }
-    for bundle in &plan.bundles {
-        if let Some(fetch) = &bundle.fetch {
-            for file in ["bootstrap.sh", "bootstrap.baked.sh"] {
-                let path = format!("{}/{file}", bundle.dir);
-                let bytes = artifacts.get(&path).map_or(&[][..], |a| &a.bytes);
-                delivery::check_size(&path, bytes, fetch)?;
-            }
-        }
-    }
+    delivery::check_sizes(plan, &artifacts)?;
     publish::add(plan, &mut artifacts);
     budget::add_gzip_twins(&mut artifacts)?;
     Ok(artifacts)
