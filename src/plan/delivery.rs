@@ -96,3 +96,96 @@ pub fn partition(region: &str) -> &'static str {
         "aws"
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn aws(delete_control_plane: bool, delete_worker: bool) -> Delivery {
+        Delivery::AwsSecretsManager(AwsDelivery {
+            region: "eu-west-1".into(),
+            prefix: "kubeprint/prod".into(),
+            delete_control_plane,
+            delete_worker,
+        })
+    }
+
+    #[test]
+    fn endpoints_and_partitions_follow_the_region() {
+        assert_eq!(
+            secrets_manager_endpoint("eu-west-1"),
+            "https://secretsmanager.eu-west-1.amazonaws.com"
+        );
+        assert_eq!(
+            secrets_manager_endpoint("cn-north-1"),
+            "https://secretsmanager.cn-north-1.amazonaws.com.cn"
+        );
+        assert_eq!(partition("eu-west-1"), "aws");
+        assert_eq!(partition("cn-northwest-1"), "aws-cn");
+        assert_eq!(partition("us-gov-west-1"), "aws-us-gov");
+    }
+
+    #[test]
+    fn only_a_payload_one_machine_uses_is_deleted() {
+        let deleted = |d: &Delivery, dir, role, shared| fetch(d, dir, role, shared).unwrap().delete;
+        let both = vec![
+            "kubeprint/prod/control-plane".to_string(),
+            "kubeprint/prod/control-plane/baked".to_string(),
+        ];
+        assert_eq!(
+            deleted(
+                &aws(true, false),
+                "control-plane",
+                Role::ControlPlane,
+                false
+            ),
+            both
+        );
+        // A per-role join bundle that several control planes boot from is kept.
+        assert!(
+            deleted(
+                &aws(true, false),
+                "control-plane-join",
+                Role::ControlPlaneJoin,
+                true
+            )
+            .is_empty()
+        );
+        assert_eq!(
+            deleted(
+                &aws(true, false),
+                "nodes/cp-2",
+                Role::ControlPlaneJoin,
+                false
+            )
+            .len(),
+            2
+        );
+        assert!(deleted(&aws(true, false), "worker", Role::Worker, true).is_empty());
+        assert_eq!(
+            deleted(&aws(false, true), "worker", Role::Worker, true).len(),
+            2
+        );
+        assert!(
+            deleted(
+                &aws(false, false),
+                "control-plane",
+                Role::ControlPlane,
+                false
+            )
+            .is_empty()
+        );
+    }
+
+    #[test]
+    fn url_payloads_live_under_the_bundle() {
+        let url = Delivery::Url {
+            base: "https://a.example/k8s".into(),
+        };
+        let f = fetch(&url, "nodes/cp-1", Role::ControlPlane, false).unwrap();
+        assert_eq!(f.full, "https://a.example/k8s/nodes/cp-1/payload");
+        assert_eq!(f.baked, "https://a.example/k8s/nodes/cp-1/payload.baked");
+        assert!(f.delete.is_empty() && f.region.is_none());
+        assert!(fetch(&Delivery::Inline, "worker", Role::Worker, true).is_none());
+    }
+}

@@ -401,3 +401,39 @@ fn publish_script_creates_every_secret_and_refuses_a_redacted_tree() {
         "{calls}"
     );
 }
+
+#[test]
+fn validate_warns_when_a_shared_payload_would_be_deleted_and_explain_says_where_bundles_come_from()
+{
+    let dir = tempfile::tempdir().unwrap();
+    let ha = kubeprint::config::DEFAULT_CLUSTER
+        .replace("kubernetes:\n", "kubernetes:\n  control_planes: 3\n");
+    let text = format!(
+        "{ha}\ndelivery: {{mode: aws-secrets-manager, region: eu-west-1, delete_after_fetch: [control-plane, worker]}}\n"
+    );
+    std::fs::write(dir.path().join("c.yaml"), &text).unwrap();
+    let out = common::kubeprint(dir.path(), &["validate", "-c", "c.yaml"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains(
+            "the control-plane-join bundle serves 2 machines, so its payload is kept after a fetch"
+        ),
+        "{stderr}"
+    );
+    assert!(
+        stderr
+            .contains("the worker bundle's payload is deleted by the first worker that fetches it"),
+        "{stderr}"
+    );
+
+    std::fs::write(
+        dir.path().join("c.yaml"),
+        format!("{}\n{AWS}", kubeprint::config::DEFAULT_CLUSTER),
+    )
+    .unwrap();
+    let out = common::kubeprint(dir.path(), &["explain", "-c", "c.yaml"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("  secrets: fetched at boot from AWS Secrets Manager secret kubeprint/kubernetes/control-plane (eu-west-1) with the instance role, sha256-pinned, deleted once fetched\n"), "{stdout}");
+    assert!(stdout.contains("  secrets: fetched at boot from AWS Secrets Manager secret kubeprint/kubernetes/worker (eu-west-1) with the instance role, sha256-pinned\n"), "{stdout}");
+}
