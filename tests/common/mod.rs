@@ -388,3 +388,17 @@ pub fn strings_in(value: &serde_json::Value, out: &mut std::collections::BTreeSe
 pub fn fixture_valid_at() -> time::OffsetDateTime {
     time::OffsetDateTime::from_unix_timestamp(1_798_761_600).unwrap()
 }
+
+/// Rendered artifacts as the tree `verify` and `diff` read back from disk.
+pub fn tree(artifacts: &Artifacts) -> kubeprint::review::tree::Tree {
+    artifacts
+        .iter()
+        .map(|(p, a)| {
+            let file = kubeprint::review::tree::File {
+                bytes: a.bytes.clone(),
+                mode: a.mode,
+            };
+            (p.clone(), file)
+        })
+        .collect()
+}

@@ -7,22 +7,8 @@ use crate::common;
 use serde_yaml::Value;
 
 use kubeprint::review::facts;
-use kubeprint::review::tree::{File, Tree};
 
 const EXAMPLE: &str = include_str!("../../examples/escape-hatches.yaml");
-
-fn tree(artifacts: &kubeprint::artifact::Artifacts) -> Tree {
-    artifacts
-        .iter()
-        .map(|(p, a)| {
-            let file = File {
-                bytes: a.bytes.clone(),
-                mode: a.mode,
-            };
-            (p.clone(), file)
-        })
-        .collect()
-}
 
 /// A moment inside the fixture certificates' validity.
 fn valid_at() -> time::OffsetDateTime {
@@ -52,7 +38,7 @@ fn hostile_text_arrives_verbatim() {
         doc["files"][0]["content"] = (*text).into();
         let yaml = serde_yaml::to_string(&doc).unwrap();
         let artifacts = common::render_text(&yaml, "hostile.yaml");
-        let bundles = facts::bundles(&tree(&artifacts));
+        let bundles = facts::bundles(&common::tree(&artifacts));
         for b in &bundles {
             assert!(b.problems.is_empty(), "{text:?}: {:?}", b.problems);
             assert!(
@@ -71,7 +57,7 @@ fn hostile_text_arrives_verbatim() {
                 assert_eq!(f.value.content, *text, "{}", f.file);
             }
         }
-        let findings = kubeprint::review::verify::verify(&tree(&artifacts), valid_at());
+        let findings = kubeprint::review::verify::verify(&common::tree(&artifacts), valid_at());
         assert!(
             findings.problems.is_empty(),
             "{text:?}: {:?}",
@@ -154,7 +140,7 @@ fn explain_shows_what_the_additions_carry() {
 #[test]
 fn verify_notices_edited_additions() {
     let artifacts = common::render_text(EXAMPLE, "escape-hatches.yaml");
-    let mut t = tree(&artifacts);
+    let mut t = common::tree(&artifacts);
     let mut edit = |path: &str, from: &str, to: &str| {
         let f = t.get_mut(path).unwrap();
         let text = String::from_utf8(f.bytes.clone()).unwrap();
@@ -195,7 +181,7 @@ fn verify_notices_edited_additions() {
         "{problems:#?}"
     );
 
-    let clean = kubeprint::review::verify::verify(&tree(&artifacts), valid_at());
+    let clean = kubeprint::review::verify::verify(&common::tree(&artifacts), valid_at());
     assert!(clean.problems.is_empty(), "{:#?}", clean.problems);
     for line in [
         "ssh keys: 2",

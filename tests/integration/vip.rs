@@ -4,7 +4,6 @@
 
 use kubeprint::artifact::Artifacts;
 use kubeprint::review::facts::heredocs;
-use kubeprint::review::tree::{File, Tree};
 
 use crate::common;
 
@@ -54,19 +53,6 @@ fn kubeconfig(manifest: &str) -> String {
         .as_str()
         .unwrap()
         .to_string()
-}
-
-fn tree(artifacts: &Artifacts) -> Tree {
-    artifacts
-        .iter()
-        .map(|(p, a)| {
-            let file = File {
-                bytes: a.bytes.clone(),
-                mode: a.mode,
-            };
-            (p.clone(), file)
-        })
-        .collect()
 }
 
 #[test]
@@ -135,8 +121,10 @@ fn every_control_plane_runs_kube_vip_with_the_right_kubeconfig_for_its_minor() {
                 .any(|p| p.starts_with("worker/") && common::text(&artifacts, p).contains(MANIFEST)),
             "{version}: a worker writes the kube-vip pod"
         );
-        let findings =
-            kubeprint::review::verify::verify(&tree(&artifacts), common::fixture_valid_at());
+        let findings = kubeprint::review::verify::verify(
+            &common::tree(&artifacts),
+            common::fixture_valid_at(),
+        );
         assert!(
             findings.problems.is_empty(),
             "{version}: {:?}",
@@ -168,7 +156,8 @@ fn the_api_server_port_is_kube_vips_port_and_the_interface_is_optional() {
     assert_eq!(env(&pod, "port"), "8443");
     // Without `interface`, kube-vip takes the default route's interface.
     assert!(!manifest.contains("vip_interface"), "{manifest}");
-    let findings = kubeprint::review::verify::verify(&tree(&artifacts), common::fixture_valid_at());
+    let findings =
+        kubeprint::review::verify::verify(&common::tree(&artifacts), common::fixture_valid_at());
     assert!(findings.problems.is_empty(), "{:?}", findings.problems);
 }
 
@@ -213,7 +202,7 @@ fn verify_catches_control_planes_whose_kube_vip_disagrees() {
     let text = std::fs::read_to_string(common::root().join("examples/vip-ubuntu-24.04-1.36.yaml"))
         .unwrap();
     let artifacts = common::render_text(&text, "vip");
-    let mut t = tree(&artifacts);
+    let mut t = common::tree(&artifacts);
     let step = "control-plane-join/steps/09-kube-vip.sh";
     let f = t.get_mut(step).unwrap();
     f.bytes = String::from_utf8(f.bytes.clone())
@@ -232,7 +221,7 @@ fn verify_catches_control_planes_whose_kube_vip_disagrees() {
 #[test]
 fn verify_knows_where_super_admin_conf_exists() {
     let artifacts = common::render_text(&definition("ubuntu-22.04", "1.28.15", VIP), "1.28");
-    let mut t = tree(&artifacts);
+    let mut t = common::tree(&artifacts);
     for (path, f) in t
         .iter_mut()
         .filter(|(p, _)| p.starts_with("control-plane/"))
