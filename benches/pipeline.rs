@@ -1,8 +1,7 @@
 //! In-process benchmarks of each pipeline stage (divan): `cargo bench`.
 //! Whole-process timings against the targets are in `benches/run.sh` and BENCHMARKS.md.
 
-use kubeprint::secrets::pki::{self, KeyType};
-use kubeprint::secrets::{self, CheckedSecrets};
+use kubeprint::{CheckedSecrets, Cluster, KeyType};
 
 fn main() {
     divan::main();
@@ -10,7 +9,7 @@ fn main() {
 
 fn fixture() -> CheckedSecrets {
     let text = include_str!("../tests/fixtures/test-only-secrets.yaml");
-    secrets::check(serde_yaml::from_str(text).unwrap()).unwrap()
+    kubeprint::parse_secrets(text, "fixture").unwrap()
 }
 
 /// A definition with `n` nodes: three control planes, the rest workers.
@@ -32,7 +31,7 @@ pub fn inventory(n: usize) -> String {
 #[divan::bench]
 fn load_and_validate_default() {
     let (cluster, _) = kubeprint::load_cluster(
-        divan::black_box(kubeprint::config::DEFAULT_CLUSTER),
+        divan::black_box(kubeprint::DEFAULT_CLUSTER),
         "default",
         false,
     );
@@ -42,7 +41,7 @@ fn load_and_validate_default() {
 #[divan::bench]
 fn render_default(bencher: divan::Bencher) {
     let (cluster, _) =
-        kubeprint::load_cluster(kubeprint::config::DEFAULT_CLUSTER, "default", false);
+        kubeprint::load_cluster(kubeprint::DEFAULT_CLUSTER, "default", false);
     let cluster = cluster.unwrap();
     let secrets = fixture();
     bencher.bench(|| kubeprint::render_cluster(&cluster, &secrets).unwrap());
@@ -59,12 +58,21 @@ fn render_inventory(bencher: divan::Bencher, nodes: usize) {
     });
 }
 
-#[divan::bench(sample_count = 20)]
-fn generate_ca_rsa_2048() {
-    pki::generate_ca("kubernetes", KeyType::Rsa2048).unwrap();
+fn default_cluster() -> Cluster {
+    kubeprint::load_cluster(kubeprint::DEFAULT_CLUSTER, "default", false)
+        .0
+        .unwrap()
+}
+
+/// A secrets file's worth of keys: four CAs' and the admin certificates' key pairs.
+#[divan::bench(sample_count = 10)]
+fn generate_secrets_rsa_2048(bencher: divan::Bencher) {
+    let cluster = default_cluster();
+    bencher.bench(|| kubeprint::generate_secrets(&cluster, KeyType::Rsa2048).unwrap());
 }
 
 #[divan::bench]
-fn generate_ca_ecdsa_p256() {
-    pki::generate_ca("kubernetes", KeyType::EcdsaP256).unwrap();
+fn generate_secrets_ecdsa_p256(bencher: divan::Bencher) {
+    let cluster = default_cluster();
+    bencher.bench(|| kubeprint::generate_secrets(&cluster, KeyType::EcdsaP256).unwrap());
 }

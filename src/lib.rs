@@ -11,28 +11,37 @@
 //! Plan + templates ─render─▶ Artifacts ─emit─▶ out/
 //! ```
 
-pub mod artifact;
+// The stages (see README's "Development"). Only the command line is public; everything
+// else reaches programs and tests through the entry points below.
+mod artifact;
 pub mod cli;
-pub mod config;
-pub mod diagnostics;
-pub mod digest;
-pub mod emit;
-pub mod error;
-pub mod layout;
-pub mod model;
-pub mod plan;
-pub mod render;
-pub mod review;
-pub mod secrets;
-pub mod validate;
-pub mod yaml;
+mod config;
+mod diagnostics;
+mod digest;
+mod emit;
+mod error;
+mod layout;
+mod model;
+mod plan;
+mod render;
+mod review;
+mod secrets;
+mod validate;
+mod yaml;
 
-use crate::error::Result;
-use artifact::Artifacts;
+use std::path::Path;
+
+pub use artifact::{Artifact, Artifacts, Stage};
+pub use config::DEFAULT_CLUSTER;
+pub use diagnostics::Report;
+pub use error::{Error, Result};
+pub use model::cluster::Cluster;
+pub use review::tree::{File, Tree, read as read_tree};
+pub use review::verify::{Findings, verify};
+pub use secrets::CheckedSecrets;
+pub use secrets::pki::KeyType;
+
 use config::SourceMap;
-use diagnostics::Report;
-use model::cluster::Cluster;
-use secrets::CheckedSecrets;
 
 /// Loads and validates a definition. The report holds every problem found; the cluster
 /// is `None` when any of them is an error (after `--strict`, warnings count too).
@@ -84,4 +93,48 @@ pub fn render_cluster_with(
     }
     render::manifest::seal(&mut artifacts, &plan.provenance);
     Ok(artifacts)
+}
+
+/// Reads and checks an existing secrets file, as `render -s` does, without generating or
+/// completing anything.
+pub fn load_secrets(path: &Path) -> Result<CheckedSecrets> {
+    secrets::load(path).map_err(|problems| Report::of(path.display().to_string(), problems).into())
+}
+
+/// New secrets for a cluster, as `secrets generate` makes them: a bootstrap token and the
+/// whole PKI (CAs, service-account key pair, admin certificates), plus what the cluster's
+/// options call for.
+pub fn generate_secrets(cluster: &Cluster, key_type: KeyType) -> Result<CheckedSecrets> {
+    let generated = secrets::generate(&cluster.name, key_type, secrets::Needs::of(cluster))?;
+    secrets::check(generated).map_err(|problems| Report::of("generated secrets", problems).into())
+}
+
+/// Checks secrets held as text (a file's contents), without the file's ownership and mode
+/// checks `load_secrets` makes: for secrets that never touch a disk as a file of their own.
+pub fn parse_secrets(text: &str, file: &str) -> Result<CheckedSecrets> {
+    let checked = secrets::parse(text).and_then(secrets::check);
+    checked.map_err(|problems| Report::of(file, problems).into())
+}
+
+/// Writes rendered artifacts to `dir` as `render -o` does: all or nothing, and only into a
+/// directory that is empty, absent or an earlier render's.
+pub fn write_tree(artifacts: &Artifacts, dir: &Path) -> Result<()> {
+    let output = emit::outdir::claim(dir, &[])?;
+    emit::emit(artifacts, &output)
+}
+
+/// The rendered tree as `verify`, `check` and `diff` read it back from disk.
+pub fn tree_of(artifacts: &Artifacts) -> Tree {
+    artifacts
+        .iter()
+        .map(|(path, a)| {
+            (
+                path.clone(),
+                File {
+                    bytes: a.bytes.clone(),
+                    mode: a.mode,
+                },
+            )
+        })
+        .collect()
 }

@@ -54,7 +54,7 @@ use std::process::{Command, Stdio};
 use std::sync::{Condvar, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
-use kubeprint::artifact::Artifacts;
+use kubeprint::Artifacts;
 
 /// The Debian releases the scenarios boot, each from its own cached root filesystem.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -1030,7 +1030,6 @@ fn assert_node_prepared(vm: &Vm) {
 }
 
 fn assert_control_plane(vm: &Vm, scenario: &Scenario) {
-    let secrets = common::fixture_secrets();
     let (mode, uid, _) = vm.stat("/etc/kubernetes/pki/ca.key");
     assert_eq!((mode, uid), (0o600, 0), "ca.key mode/owner");
     // Every private key the bundle placed (CAs, service-account key) is root-only.
@@ -1042,7 +1041,7 @@ fn assert_control_plane(vm: &Vm, scenario: &Scenario) {
     }
     assert_eq!(
         vm.read("/etc/kubernetes/pki/ca.crt").trim(),
-        secrets.secrets.cluster_ca.certificate.trim()
+        common::fixture_ca_certificate().trim()
     );
     assert_eq!(vm.stat("/etc/kubernetes/pki/ca.crt").0, 0o644);
     assert_eq!(
@@ -1057,7 +1056,7 @@ fn assert_control_plane(vm: &Vm, scenario: &Scenario) {
         "kubeadm init got this config"
     );
     assert!(
-        config.contains(secrets.secrets.bootstrap_token.expose()),
+        config.contains(common::fixture_token().as_str()),
         "token in:\n{config}"
     );
     assert!(
@@ -1123,10 +1122,7 @@ fn assert_worker(vm: &Vm) {
     let config = vm.read("/var/log/e2e/recorded/kubeadm-join.yaml");
     assert_eq!(config, vm.read("/etc/kubeprint/kubeadm-join.yaml"));
     assert!(
-        config.contains(&format!(
-            "token: {}\n",
-            secrets.secrets.bootstrap_token.expose()
-        )),
+        config.contains(&format!("token: {}\n", common::fixture_token().as_str())),
         "{config}"
     );
     assert!(secrets.ca_cert_hash.starts_with("sha256:") && secrets.ca_cert_hash.len() == 7 + 64);
@@ -1439,8 +1435,8 @@ fn failed_step_then_resume() {
         "step=09-cni\nexit=1\n"
     );
     let upstream = scenario.cni.upstream();
-    let pin = kubeprint::digest::sha256_hex(upstream.as_bytes());
-    let altered = kubeprint::digest::sha256_hex((upstream + TAMPER_LINE).as_bytes());
+    let pin = common::sha256_hex(upstream.as_bytes());
+    let altered = common::sha256_hex((upstream + TAMPER_LINE).as_bytes());
     let log = vm.read("/var/log/kubeprint-bootstrap.log");
     let refused = format!(
         "error: the canal manifest does not match its pin: expected sha256 {pin}, downloaded {altered}\n"
@@ -1566,39 +1562,4 @@ fn debian13_worker() {
     assert!(transcript.contains("/dev/null https://10.13.0.10:6443/healthz\n"));
     assert_eq!(count(&transcript, "kubeadm join "), 1);
     vm.cleanup();
-}
-
-/// Not a boot: every file the curl double serves is the upstream file at a URL kubeprint
-/// pins, byte for byte (its sha256 is that URL's pin in the release matrix).
-#[test]
-fn downloads_match_their_pins() {
-    let mut pins = std::collections::BTreeMap::new();
-    for release in kubeprint::model::matrix::RELEASES {
-        for (url, sha256) in [
-            release.calico.manifest(false),
-            release.calico.manifest(true),
-            release.flannel.manifest(),
-        ] {
-            pins.insert(url, sha256);
-        }
-    }
-    let files = common::walk(&common::root().join(DOWNLOADS));
-    assert!(files.len() >= 3, "{files:?}");
-    for path in files {
-        let name = path.file_name().unwrap().to_string_lossy().into_owned();
-        // tests/e2e/double.sh's naming: the URL's path, / turned into -, plus .gz.
-        let (url, sha256) = pins
-            .iter()
-            .find(|(url, _)| {
-                let tail = url.trim_start_matches("https://raw.githubusercontent.com/");
-                format!("{}.gz", tail.replace('/', "-")) == name
-            })
-            .unwrap_or_else(|| panic!("{name} is not named after a pinned URL"));
-        let text = common::plain_text(&name, &fs::read(&path).unwrap());
-        assert_eq!(
-            kubeprint::digest::sha256_hex(text.as_bytes()),
-            **sha256,
-            "{name} is not the pinned {url}"
-        );
-    }
 }

@@ -21,8 +21,7 @@ pub mod proxy;
 mod recovery;
 mod steps;
 
-pub use context::{Context, Init, Join, PkiFile, Sysctl};
-pub use recovery::{Recovery, StepCall};
+pub use context::Context;
 pub use steps::{image_steps, is_image_only, steps};
 
 use serde::Serialize;
@@ -204,4 +203,31 @@ pub fn bundle_fetch(cluster: &Cluster, role: Role, node: Option<&Node>) -> Optio
             Role::Worker => true,
         };
     delivery::fetch(&cluster.delivery, &bundle_dir(role, node), role, shared)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    /// Bake steps see a context without secrets, so no template can bake one in.
+    #[test]
+    fn bake_context_carries_no_secret() {
+        let (cluster, report) = crate::load_cluster(crate::DEFAULT_CLUSTER, "default", false);
+        let cluster = cluster.unwrap_or_else(|| panic!("{report}"));
+        let fixture =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/test-only-secrets.yaml");
+        let secrets =
+            crate::parse_secrets(&std::fs::read_to_string(fixture).unwrap(), "fixture").unwrap();
+        let plan = super::plan(&cluster, &secrets);
+        for bundle in &plan.bundles {
+            let json = serde_json::to_string(&bundle.context.for_bake()).unwrap();
+            assert!(
+                !json.contains("PRIVATE KEY")
+                    && !json.contains(secrets.secrets.bootstrap_token.expose()),
+                "{}",
+                bundle.dir
+            );
+            assert!(!json.contains(&secrets.ca_cert_hash), "{}", bundle.dir);
+        }
+    }
 }

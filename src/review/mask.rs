@@ -16,10 +16,6 @@ pub struct Masker {
 }
 
 impl Masker {
-    pub fn new() -> Masker {
-        Masker::default()
-    }
-
     /// Knows this cluster's token and every private key in its secrets file, on top of
     /// the shape-based masking.
     pub fn from_secrets(secrets: &CheckedSecrets) -> Masker {
@@ -44,21 +40,6 @@ impl Masker {
             .map(str::to_string)
             .collect();
         Masker { values, key_lines }
-    }
-
-    /// Masks every line of `text`; PEM blocks are recognised across the whole text.
-    pub fn text(&self, text: &str) -> String {
-        let flags = private_key_lines(text);
-        let mut out = String::new();
-        for (line, in_key) in text.split_inclusive('\n').zip(flags) {
-            let (body, end) = match line.strip_suffix('\n') {
-                Some(b) => (b, "\n"),
-                None => (line, ""),
-            };
-            out.push_str(&self.line(body, in_key));
-            out.push_str(end);
-        }
-        out
     }
 
     /// One line, where `in_key` says whether it lies in a private key block of its file
@@ -172,10 +153,24 @@ fn mask_token_shapes(line: &str) -> String {
 mod tests {
     use super::*;
 
+    /// Every line of `text` through a masker that knows no secrets file, as `check` masks
+    /// a diff's lines.
+    fn masked(text: &str) -> String {
+        let masker = Masker::default();
+        let flags = private_key_lines(text);
+        let mut out = String::new();
+        for (line, in_key) in text.split_inclusive('\n').zip(flags) {
+            let (body, end) = line.strip_suffix('\n').map_or((line, ""), |b| (b, "\n"));
+            out.push_str(&masker.line(body, in_key));
+            out.push_str(end);
+        }
+        out
+    }
+
     #[test]
     fn masks_keys_and_tokens() {
         let text = "a\n-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n  token: abcdef.0123456789abcdef\nb";
-        let masked = Masker::new().text(text);
+        let masked = masked(text);
         assert_eq!(
             masked,
             "a\n<redacted>\n<redacted>\n<redacted>\n  token: <redacted>\nb"
@@ -190,7 +185,7 @@ mod tests {
         let key = "a3ViZXByaW50LXRlc3Qtb25seS1rZXktMDAwMDAwMDA=";
         let text = format!("      - name: key1\n        secret: {key}\nsecret: short\n");
         assert_eq!(
-            Masker::new().text(&text),
+            masked(&text),
             "      - name: key1\n        secret: <redacted>\nsecret: short\n"
         );
     }

@@ -14,18 +14,19 @@ mod file;
 mod generate;
 pub mod pki;
 mod prepare;
+#[cfg(test)]
+mod tests;
 
 pub use binding::check_binding;
 pub use check::check;
 pub use encryption::{
-    KEY_BYTES, Needs, REDACTED_ENCRYPTION_KEY, encryption_key_fingerprint, generate_encryption_key,
-    require,
+    Needs, REDACTED_ENCRYPTION_KEY, encryption_key_fingerprint, generate_encryption_key, require,
 };
 pub use file::{load, parse, read, save};
 pub use generate::{
     complete, generate, generate_token, is_valid_token, key_type_of, missing, rotate_token,
 };
-pub use prepare::{Prepared, load_or_generate};
+pub use prepare::load_or_generate;
 
 use std::fmt;
 

@@ -23,7 +23,7 @@ use crate::config::{Config, SourceMap};
 use crate::diagnostics::Report;
 use crate::model::cluster::Cluster;
 use crate::validate::fields::Checker;
-pub use crate::validate::fields::{go_duration, is_dns_label, is_dns_name, parse_duration};
+pub use crate::validate::fields::go_duration;
 
 /// Checks `config`; `Ok` carries the cluster and the report (warnings only).
 ///

@@ -27,6 +27,23 @@ fn traps_are_quoted_and_read_back() {
         let back: Vec<String> = serde_yaml::from_str(&text).unwrap();
         assert_eq!(back, [*trap], "{text}");
     }
+    // As keys and list items too: a table with every trap reads back whole.
+    let table: std::collections::BTreeMap<&str, Vec<&str>> =
+        TRAPS.iter().map(|t| (*t, vec![*t])).collect();
+    let text = to_string(&table).unwrap();
+    for trap in TRAPS {
+        assert!(
+            !text.contains(&format!("\n{trap}:")),
+            "key {trap:?} was written plain"
+        );
+    }
+    let back: std::collections::BTreeMap<String, Vec<String>> =
+        serde_yaml::from_str(&text).unwrap();
+    assert_eq!(back.len(), TRAPS.len());
+    assert!(
+        back.iter().all(|(k, v)| v.len() == 1 && &v[0] == k),
+        "{text}"
+    );
     assert_eq!(to_string("on").unwrap(), "'on'\n");
     assert_eq!(to_string("it's").unwrap(), "'it''s'\n");
 }

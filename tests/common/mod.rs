@@ -4,8 +4,13 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use kubeprint::artifact::Artifacts;
-use kubeprint::secrets::{self, CheckedSecrets, Secrets};
+use kubeprint::Artifacts;
+use kubeprint::CheckedSecrets;
+use sha2::{Digest, Sha256};
+
+/// The name a role bundle's kubeadm configuration carries until the step that writes it
+/// puts the node's hostname in its place at boot.
+pub const NODE_NAME_PLACEHOLDER: &str = "KUBEPRINT_NODE_NAME";
 
 pub const FIXTURE_SECRETS: &str = "tests/fixtures/test-only-secrets.yaml";
 
@@ -21,8 +26,26 @@ pub fn root() -> PathBuf {
 /// The fixed, test-only secrets every snapshot is rendered with.
 pub fn fixture_secrets() -> CheckedSecrets {
     let text = std::fs::read_to_string(root().join(FIXTURE_SECRETS)).expect("fixture exists");
-    let parsed: Secrets = serde_yaml::from_str(&text).expect("fixture parses");
-    secrets::check(parsed).expect("fixture is valid")
+    kubeprint::parse_secrets(&text, FIXTURE_SECRETS).expect("fixture is valid")
+}
+
+/// The fixture secrets file as the YAML a user sees, for tests that need its key text.
+pub fn fixture_secrets_yaml() -> serde_yaml::Value {
+    let text = std::fs::read_to_string(root().join(FIXTURE_SECRETS)).expect("fixture exists");
+    serde_yaml::from_str(&text).expect("fixture parses")
+}
+
+/// EC2's limit on user-data before base64 encoding, in bytes
+/// (docs.aws.amazon.com/AWSEC2/latest/UserGuide/user-data.html, "User data limits"),
+/// stated here independently of the renderer's own constant.
+pub const USER_DATA_LIMIT: usize = 16 * 1024;
+
+/// Lower-case hex SHA-256 of `bytes`, as `sha256sum` prints it.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// Renders a definition (text) with the fixture secrets; panics with the report on error.
@@ -40,11 +63,11 @@ pub fn render_text_redacted(text: &str, name: &str) -> Artifacts {
 }
 
 pub fn render_default_redacted() -> Artifacts {
-    render_text_redacted(kubeprint::config::DEFAULT_CLUSTER, "default")
+    render_text_redacted(kubeprint::DEFAULT_CLUSTER, "default")
 }
 
 pub fn render_default() -> Artifacts {
-    render_text(kubeprint::config::DEFAULT_CLUSTER, "default")
+    render_text(kubeprint::DEFAULT_CLUSTER, "default")
 }
 
 pub fn text(artifacts: &Artifacts, path: &str) -> String {
@@ -243,10 +266,7 @@ pub fn node_yaml(artifacts: &Artifacts, hostname: Option<&str>) -> Vec<(String, 
         if (file.starts_with("user-data") && file.ends_with(".yaml")) || file == "admin.conf" {
             out.push((path.clone(), text));
         } else if path.contains("steps/") && file.ends_with(".sh") {
-            for (i, doc) in kubeprint::review::facts::heredocs(&text)
-                .into_iter()
-                .enumerate()
-            {
+            for (i, doc) in heredocs(&text).into_iter().enumerate() {
                 // kubeadm's configuration, the API server's files, and static pods
                 // (kube-vip) the kubelet reads.
                 let node_reads = [
@@ -260,9 +280,7 @@ pub fn node_yaml(artifacts: &Artifacts, hostname: Option<&str>) -> Vec<(String, 
                     || doc.opener.contains("/etc/kubernetes/manifests/")
                 {
                     let body = match hostname {
-                        Some(h) => doc
-                            .body
-                            .replace(kubeprint::plan::kubeadm::NODE_NAME_PLACEHOLDER, h),
+                        Some(h) => doc.body.replace(NODE_NAME_PLACEHOLDER, h),
                         None => doc.body,
                     };
                     out.push((format!("{path} (here-document {i})"), body));
@@ -354,11 +372,7 @@ pub fn assert_yaml_reads_alike(docs: &[(String, String)]) -> Option<Vec<Vec<serd
         serde_json::from_slice(&out.stdout).expect("PyYAML's JSON");
     assert_eq!(yaml11.len(), docs.len());
     for ((name, text), read11) in docs.iter().zip(&yaml11) {
-        let read12: Vec<serde_json::Value> = kubeprint::review::facts::yaml_documents(text)
-            .unwrap_or_else(|e| panic!("{name}: {e}"))
-            .iter()
-            .map(yaml12_json)
-            .collect();
+        let read12: Vec<serde_json::Value> = yaml_documents(text).iter().map(yaml12_json).collect();
         assert_eq!(
             read11, &read12,
             "{name} reads differently under YAML 1.1 (left) and YAML 1.2 (right):\n{text}"
@@ -390,15 +404,180 @@ pub fn fixture_valid_at() -> time::OffsetDateTime {
 }
 
 /// Rendered artifacts as the tree `verify` and `diff` read back from disk.
-pub fn tree(artifacts: &Artifacts) -> kubeprint::review::tree::Tree {
-    artifacts
+pub fn tree(artifacts: &Artifacts) -> kubeprint::Tree {
+    kubeprint::tree_of(artifacts)
+}
+
+/// A here-document a script writes: the line that opens it and its body.
+pub struct Heredoc {
+    pub opener: String,
+    pub body: String,
+}
+
+/// Every quoted here-document (`<<'END'`) in a script, read as bash reads it: the body
+/// runs to the first line that is exactly its terminator. The tests' own reader, so what
+/// they check does not rest on the scanner `verify` uses.
+pub fn heredocs(script: &str) -> Vec<Heredoc> {
+    let mut out = Vec::new();
+    let mut lines = script.lines();
+    while let Some(line) = lines.next() {
+        let Some((_, rest)) = line.split_once("<<'") else {
+            continue;
+        };
+        let Some((terminator, _)) = rest.split_once('\'') else {
+            continue;
+        };
+        let body = lines
+            .by_ref()
+            .take_while(|l| *l != terminator)
+            .map(|l| format!("{l}\n"))
+            .collect();
+        out.push(Heredoc {
+            opener: line.to_string(),
+            body,
+        });
+    }
+    out
+}
+
+/// Every document of a YAML stream, as serde_yaml (YAML 1.2) reads it.
+pub fn yaml_documents(text: &str) -> Vec<serde_yaml::Value> {
+    serde_yaml::Deserializer::from_str(text)
+        .map(|d| serde::Deserialize::deserialize(d).expect("a YAML document"))
+        .collect()
+}
+
+/// `sha256:<hex>` of a certificate's public key as kubeadm's documentation computes the
+/// `--discovery-token-ca-cert-hash` with openssl (kubernetes/website,
+/// content/en/docs/reference/setup-tools/kubeadm/kubeadm-join.md); `None` without openssl.
+pub fn openssl_ca_cert_hash(certificate_pem: &str) -> Option<String> {
+    if !require_tool("openssl") {
+        return None;
+    }
+    let script = "openssl x509 -pubkey -noout | openssl pkey -pubin -outform der | openssl dgst -sha256 -hex";
+    let mut child = Command::new("sh")
+        .args(["-c", script])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("sh runs");
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(certificate_pem.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "openssl could not read the certificate"
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    let hex = text.trim().rsplit(' ').next().unwrap();
+    Some(format!("sha256:{hex}"))
+}
+
+/// `kubeprint explain` of a file under the project root, as text and as JSON.
+pub fn explain(file: &str) -> (String, serde_json::Value) {
+    let run = |output: &str| {
+        let o = kubeprint(&root(), &["explain", "-c", file, "--output", output]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        String::from_utf8(o.stdout).expect("utf-8")
+    };
+    let json = serde_json::from_str(&run("json")).expect("explain's JSON");
+    (run("text"), json)
+}
+
+/// A row of the release matrix, as `kubeprint versions --output json` publishes it.
+pub struct Release {
+    /// `1.<minor>`'s minor.
+    pub minor: u32,
+    pub row: serde_json::Value,
+}
+
+impl Release {
+    pub fn field(&self, name: &str) -> &str {
+        self.row[name]
+            .as_str()
+            .unwrap_or_else(|| panic!("1.{}: `{name}` is not a string", self.minor))
+    }
+}
+
+/// Every Kubernetes minor kubeprint supports, oldest first.
+pub fn releases() -> Vec<Release> {
+    let o = kubeprint(&root(), &["versions", "--output", "json"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&o.stdout).expect("versions' JSON");
+    json["releases"]
+        .as_array()
+        .expect("a list of releases")
         .iter()
-        .map(|(p, a)| {
-            let file = kubeprint::review::tree::File {
-                bytes: a.bytes.clone(),
-                mode: a.mode,
-            };
-            (p.clone(), file)
+        .map(|row| {
+            let minor = row["minor"].as_str().expect("a minor");
+            let minor = minor
+                .strip_prefix("1.")
+                .expect("1.x")
+                .parse()
+                .expect("a number");
+            Release {
+                minor,
+                row: row.clone(),
+            }
         })
         .collect()
+}
+
+/// The fixture's bootstrap token.
+pub fn fixture_token() -> String {
+    fixture_field(&["bootstrap_token"])
+}
+
+/// The fixture cluster CA's certificate (PEM).
+pub fn fixture_ca_certificate() -> String {
+    fixture_field(&["cluster_ca", "certificate"])
+}
+
+fn fixture_field(path: &[&str]) -> String {
+    let file = fixture_secrets_yaml();
+    let mut at = &file;
+    for key in path {
+        at = &at[*key];
+    }
+    at.as_str().expect("a string").to_string()
+}
+
+/// Every private key a secrets file holds (PEM), wherever it sits in the file.
+pub fn private_keys(secrets_file: &serde_yaml::Value) -> Vec<String> {
+    fn walk(v: &serde_yaml::Value, out: &mut Vec<String>) {
+        match v {
+            serde_yaml::Value::Mapping(m) => {
+                for (k, v) in m {
+                    match (k.as_str(), v.as_str()) {
+                        (Some("private_key"), Some(pem)) => out.push(pem.to_string()),
+                        _ => walk(v, out),
+                    }
+                }
+            }
+            serde_yaml::Value::Sequence(s) => s.iter().for_each(|v| walk(v, out)),
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    walk(secrets_file, &mut out);
+    assert!(out.len() >= 6, "the file's keys: {}", out.len());
+    out
+}
+
+/// Writes the fixture secrets file without `keys`, as an older kubeprint wrote it
+/// (mode 0600, as kubeprint writes secrets).
+pub fn write_secrets_without(path: &Path, keys: &[&str]) {
+    use std::os::unix::fs::PermissionsExt;
+    let mut file = fixture_secrets_yaml();
+    let map = file.as_mapping_mut().expect("a mapping");
+    for key in keys {
+        map.remove(*key);
+    }
+    std::fs::write(path, serde_yaml::to_string(&file).unwrap()).unwrap();
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).unwrap();
 }

@@ -23,7 +23,7 @@ fn delivered(
     hostname: &'static str,
     section: &str,
 ) -> Scenario {
-    let text = format!("{}\n{section}", kubeprint::config::DEFAULT_CLUSTER);
+    let text = format!("{}\n{section}", kubeprint::DEFAULT_CLUSTER);
     Scenario {
         artifacts: common::render_text(&text, "delivery.yaml"),
         ..default_scenario(name, role, hostname)

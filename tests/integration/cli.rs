@@ -213,7 +213,7 @@ fn project(dir: &Path) {
     let secrets = dir.join("secrets.yaml");
     fs::write(&secrets, format!("cluster: kubernetes\n{fixture}")).unwrap();
     fs::set_permissions(&secrets, fs::Permissions::from_mode(0o600)).unwrap();
-    fs::write(dir.join("cluster.yaml"), kubeprint::config::DEFAULT_CLUSTER).unwrap();
+    fs::write(dir.join("cluster.yaml"), kubeprint::DEFAULT_CLUSTER).unwrap();
     fs::create_dir_all(dir.join(".git/refs")).unwrap();
     fs::write(dir.join(".git/HEAD"), "ref: refs/heads/main\n").unwrap();
 }
@@ -655,7 +655,7 @@ fn a_definition_can_come_from_standard_input() {
     );
     let o = run(
         &["render", "-c", "-", "-s", "secrets.yaml", "-o", "piped"],
-        kubeprint::config::DEFAULT_CLUSTER,
+        kubeprint::DEFAULT_CLUSTER,
     );
     assert!(o.status.success(), "{}", stderr(&o));
     let file = kubeprint(
@@ -769,8 +769,8 @@ fn reporting_commands_print_json_for_scripts() {
     };
     let v = json(&["versions", "--output", "json"]);
     let releases = v["releases"].as_array().unwrap();
-    assert_eq!(releases.len(), kubeprint::model::matrix::RELEASES.len());
     assert_eq!(releases[0]["minor"], "1.21");
+    assert!(releases.len() >= 16, "1.21 to at least 1.36");
     assert_eq!(releases[0]["calico_tested"], false);
     assert!(
         v["operating_systems"]

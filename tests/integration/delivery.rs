@@ -7,13 +7,13 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use kubeprint::artifact::Artifacts;
-use kubeprint::render::USER_DATA_LIMIT;
+use common::USER_DATA_LIMIT;
+use kubeprint::Artifacts;
 
 use crate::common;
 
 fn with_delivery(section: &str) -> Artifacts {
-    let text = format!("{}\n{section}", kubeprint::config::DEFAULT_CLUSTER);
+    let text = format!("{}\n{section}", kubeprint::DEFAULT_CLUSTER);
     common::render_text(&text, "delivery.yaml")
 }
 
@@ -22,8 +22,7 @@ const URL: &str = "delivery: {mode: url, url: 'https://artifacts.example.interna
 
 #[test]
 fn stubs_hold_no_secret_and_fit_without_gzip() {
-    let secrets = common::fixture_secrets();
-    let token = secrets.secrets.bootstrap_token.expose().to_string();
+    let token = common::fixture_token();
     for section in [AWS, URL] {
         let artifacts = with_delivery(section);
         let stubs: Vec<_> = artifacts
@@ -77,11 +76,7 @@ fn verify_fails_a_stub_with_a_token_or_another_payload() {
     );
     assert!(String::from_utf8_lossy(&ok.stdout).contains("4 stub(s) pin their payload's sha256"));
 
-    let token = common::fixture_secrets()
-        .secrets
-        .bootstrap_token
-        .expose()
-        .to_string();
+    let token = common::fixture_token();
     let stub = out.join("worker/user-data.yaml");
     let text = std::fs::read_to_string(&stub).unwrap();
     std::fs::write(
@@ -201,7 +196,7 @@ fn fetch(
     let (script, mut config) = fetcher(&with_delivery(AWS), dir.path());
     let install = dir.path().join("bootstrap.sh");
     config["install"] = install.display().to_string().into();
-    config["sha256"] = kubeprint::digest::sha256_hex(pinned.as_bytes()).into();
+    config["sha256"] = common::sha256_hex(pinned.as_bytes()).into();
     std::fs::write(dir.path().join("payload.json"), config.to_string()).unwrap();
     std::fs::create_dir(dir.path().join("secrets")).unwrap();
     if let Some(served) = served {
@@ -392,7 +387,7 @@ fn publish_script_creates_every_secret_and_refuses_a_redacted_tree() {
         "{calls}"
     );
 
-    let text = format!("{}\n{AWS}", kubeprint::config::DEFAULT_CLUSTER);
+    let text = format!("{}\n{AWS}", kubeprint::DEFAULT_CLUSTER);
     let (code, stderr, calls) = publish(&common::render_text_redacted(&text, "delivery.yaml"));
     assert_eq!(code, Some(1));
     assert!(stderr.contains("comes from render --redact"), "{stderr}");
@@ -406,8 +401,8 @@ fn publish_script_creates_every_secret_and_refuses_a_redacted_tree() {
 fn validate_warns_when_a_shared_payload_would_be_deleted_and_explain_says_where_bundles_come_from()
 {
     let dir = tempfile::tempdir().unwrap();
-    let ha = kubeprint::config::DEFAULT_CLUSTER
-        .replace("kubernetes:\n", "kubernetes:\n  control_planes: 3\n");
+    let ha =
+        kubeprint::DEFAULT_CLUSTER.replace("kubernetes:\n", "kubernetes:\n  control_planes: 3\n");
     let text = format!(
         "{ha}\ndelivery: {{mode: aws-secrets-manager, region: eu-west-1, delete_after_fetch: [control-plane, worker]}}\n"
     );
@@ -429,7 +424,7 @@ fn validate_warns_when_a_shared_payload_would_be_deleted_and_explain_says_where_
 
     std::fs::write(
         dir.path().join("c.yaml"),
-        format!("{}\n{AWS}", kubeprint::config::DEFAULT_CLUSTER),
+        format!("{}\n{AWS}", kubeprint::DEFAULT_CLUSTER),
     )
     .unwrap();
     let out = common::kubeprint(dir.path(), &["explain", "-c", "c.yaml"]);

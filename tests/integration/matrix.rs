@@ -1,50 +1,68 @@
 //! The release matrix: one contiguous row per minor, with the facts each row must carry.
 
-use kubeprint::model::matrix::{self, CrioRepo, KubeRepo, KubeadmApi};
+//! The release matrix as `kubeprint versions` publishes it: one contiguous row per
+//! minor, with the facts each row must carry.
+
+use crate::common;
 
 #[test]
 fn rows_are_contiguous_and_follow_upstream_boundaries() {
-    let (lo, hi) = matrix::supported_range();
+    let releases = common::releases();
+    let lo = releases[0].minor;
+    let hi = releases.last().unwrap().minor;
     assert_eq!(lo, 21);
     assert!(hi >= 36);
-    for (i, r) in matrix::RELEASES.iter().enumerate() {
+    for (i, r) in releases.iter().enumerate() {
         assert_eq!(
             r.minor,
             lo + i as u32,
             "rows must be one per minor, in order"
         );
         let api = match r.minor {
-            ..=21 => KubeadmApi::V1beta2,
-            22..=30 => KubeadmApi::V1beta3,
-            _ => KubeadmApi::V1beta4,
+            ..=21 => "kubeadm.k8s.io/v1beta2",
+            22..=30 => "kubeadm.k8s.io/v1beta3",
+            _ => "kubeadm.k8s.io/v1beta4",
         };
-        assert_eq!(r.kubeadm_api, api, "1.{}", r.minor);
+        assert_eq!(r.field("kubeadm_api"), api, "1.{}", r.minor);
+        let packages = if r.minor < 24 {
+            "apt.kubernetes.io"
+        } else {
+            "pkgs.k8s.io"
+        };
+        assert_eq!(r.field("packages"), packages, "1.{}", r.minor);
+        let crio = match r.minor {
+            // cri-o/packaging's README lists isv:/cri-o:/stable:/v1.28 as its oldest stream.
+            ..=27 => "opensuse kubic",
+            _ => "opensuse isv",
+        };
+        assert_eq!(r.field("crio_repository"), crio, "1.{}", r.minor);
+        let eol = r.field("end_of_life");
+        assert!(eol.len() == 10 && eol.starts_with("20"), "1.{}", r.minor);
+        assert!(r.field("calico").starts_with("v3.") && r.field("flannel").starts_with("v0."));
+        // Only 1.21 (no Calico release with a hashable manifest tests it) and 1.37 (none
+        // tests it yet) use the nearest release.
         assert_eq!(
-            r.kube_repo == KubeRepo::Legacy,
-            r.minor < 24,
+            r.row["calico_tested"],
+            !matches!(r.minor, 21 | 37),
             "1.{}",
             r.minor
         );
-        let crio = match r.minor {
-            // cri-o/packaging's README lists isv:/cri-o:/stable:/v1.28 as its oldest stream.
-            ..=27 => CrioRepo::Kubic,
-            _ => CrioRepo::Isv,
-        };
-        assert_eq!(r.crio_repo, crio, "1.{}", r.minor);
+        // Tags upstream never published must not come back.
         assert!(
-            r.end_of_life.len() == 10 && r.end_of_life.starts_with("20"),
+            !["v3.32.3", "v3.33.1"].contains(&r.field("calico")),
             "1.{}",
             r.minor
         );
     }
-    assert!(matrix::release(21).unwrap().is_end_of_life());
-    assert!(!matrix::release(hi).unwrap().is_end_of_life());
+    assert_eq!(releases[0].row["end_of_life_reached"], true);
+    assert_eq!(releases.last().unwrap().row["end_of_life_reached"], false);
 }
 
 #[test]
 fn versions_table_lists_every_minor() {
-    let table = kubeprint::cli::versions_table();
-    for r in matrix::RELEASES {
+    let o = common::kubeprint(&common::root(), &["versions"]);
+    let table = String::from_utf8(o.stdout).unwrap();
+    for r in common::releases() {
         assert!(
             table.contains(&format!("1.{:<4} ", r.minor)),
             "1.{} missing:\n{table}",
@@ -54,8 +72,6 @@ fn versions_table_lists_every_minor() {
     assert!(table.contains("(EOL)"));
     assert!(table.contains("v1beta2") && table.contains("v1beta4"));
 }
-
-use crate::common;
 
 /// A minimal definition for `os` and `version`, plus `extra` lines.
 fn definition(os: &str, version: &str, extra: &str) -> String {
@@ -143,39 +159,9 @@ fn new_operating_systems_accept_only_releases_their_apt_verifies() {
     assert!(packer.contains("ssh_username = \"admin\""), "{packer}");
 }
 
+/// A minor no Calico release tests renders with the nearest release and says so.
 #[test]
-fn every_pin_is_a_real_release_with_a_hash_and_calico_tests_the_minor() {
-    let hex = |s: &str| {
-        s.len() == 64
-            && s.bytes()
-                .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
-    };
-    for r in matrix::RELEASES {
-        for sha in [
-            r.calico.calico_sha256,
-            r.calico.canal_sha256,
-            r.flannel.sha256,
-        ] {
-            assert!(hex(sha), "1.{}: {sha}", r.minor);
-        }
-        assert!(r.calico.tag.starts_with("v3.") && r.flannel.tag.starts_with("v0."));
-        // Only 1.21 (no Calico release with a hashable manifest tests it) and 1.37 (none
-        // tests it yet) use the nearest release.
-        assert_eq!(
-            r.calico.tests(r.minor),
-            !matches!(r.minor, 21 | 37),
-            "1.{}",
-            r.minor
-        );
-    }
-    // Tags upstream never published must not come back.
-    for r in matrix::RELEASES {
-        assert!(
-            !["v3.32.3", "v3.33.1"].contains(&r.calico.tag),
-            "1.{}",
-            r.minor
-        );
-    }
+fn calico_warns_only_for_a_minor_no_release_tests() {
     let (ok, r) = report(&definition(
         "ubuntu-24.04",
         "1.37.0",
@@ -270,7 +256,7 @@ fn the_node_refuses_a_manifest_that_does_not_match_its_pin() {
     }
     let manifest =
         "kind: ConfigMap\ndata:\n  net-conf.json: |\n    {\"Network\": \"10.244.0.0/16\"}\n";
-    let pin = kubeprint::digest::sha256_hex(manifest.as_bytes());
+    let pin = common::sha256_hex(manifest.as_bytes());
     let extra = format!(
         "cni:\n  plugin: flannel\n  manifest: https://mirror.example.com/flannel.yaml\n  manifest_sha256: {pin}\n"
     );
@@ -311,7 +297,7 @@ fn the_node_refuses_a_manifest_that_does_not_match_its_pin() {
         assert_eq!(out.status.success(), ok, "{log}");
         assert_eq!(d.join("applied").exists(), ok, "{log}");
         if !ok {
-            let actual = kubeprint::digest::sha256_hex(served.as_bytes());
+            let actual = common::sha256_hex(served.as_bytes());
             assert!(
                 log.contains(&format!("expected sha256 {pin}, downloaded {actual}")),
                 "{log}"
@@ -354,7 +340,7 @@ fn every_rendered_kubeadm_document_decodes_as_kubeadm_would() {
         common::write_tree(&common::render_text(text, &name), &path);
         trees.push(path.display().to_string());
     };
-    for r in matrix::RELEASES {
+    for r in common::releases() {
         let os = if r.minor < 28 {
             "ubuntu-20.04"
         } else {

@@ -12,7 +12,7 @@ fn definition(os: &str, version: &str, extra: &str) -> String {
     )
 }
 
-fn example() -> kubeprint::artifact::Artifacts {
+fn example() -> kubeprint::Artifacts {
     let text =
         std::fs::read_to_string(common::root().join("examples/proxy-ubuntu-24.04-1.36.yaml"))
             .unwrap();
@@ -101,7 +101,7 @@ fn the_proxy_leaves_kubeadm_documents_alone_for_every_kubeadm_api() {
             "control-plane/steps/07-kubeadm-init.sh",
             "worker/steps/07-kubeadm-join.sh",
         ] {
-            let heredoc = |a: &kubeprint::artifact::Artifacts| {
+            let heredoc = |a: &kubeprint::Artifacts| {
                 let text = common::text(a, step);
                 let start = text.find("<<'KUBEPRINT_EOF'").unwrap();
                 text[start..text[start..].find("\nKUBEPRINT_EOF").unwrap() + start].to_string()
@@ -201,12 +201,7 @@ fn verify_names_a_script_or_drop_in_with_another_proxy() {
 
 #[test]
 fn explain_shows_the_proxy_and_the_whole_no_proxy() {
-    let text =
-        std::fs::read_to_string(common::root().join("examples/proxy-ubuntu-24.04-1.36.yaml"))
-            .unwrap();
-    let (cluster, report) = kubeprint::load_cluster(&text, "proxy", true);
-    let cluster = cluster.unwrap_or_else(|| panic!("{report}"));
-    let explained = kubeprint::review::explain::explain(&cluster);
+    let (explained, json) = common::explain("examples/proxy-ubuntu-24.04-1.36.yaml");
     assert!(
         explained.contains("proxy: http://proxy.example.internal:3128 for http and https"),
         "{explained}"
@@ -215,6 +210,5 @@ fn explain_shows_the_proxy_and_the_whole_no_proxy() {
         explained.contains(&format!("direct (NO_PROXY): {EXAMPLE_NO_PROXY}\n")),
         "{explained}"
     );
-    let json = serde_json::to_value(kubeprint::review::explain::explained(&cluster)).unwrap();
     assert_eq!(json["proxy"]["no_proxy"][2], "169.254.169.254");
 }

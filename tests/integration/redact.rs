@@ -3,24 +3,15 @@
 
 use crate::common;
 
-use kubeprint::secrets::{REDACTED_TOKEN, Secrets};
+/// The token `render --redact` puts in place of the real one: kubeadm's shape, obviously fake.
+const REDACTED_TOKEN: &str = "redact.redactedredacted";
+/// The encryption key's stand-in: 32 zero bytes.
+const REDACTED_ENCRYPTION_KEY: &str = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
 
-fn secret_lines(s: &Secrets) -> Vec<String> {
-    let mut keys = vec![s.cluster_ca.private_key.expose().to_string()];
-    keys.extend(
-        s.front_proxy_ca
-            .iter()
-            .chain(s.etcd_ca.iter())
-            .map(|p| p.private_key.expose().to_string()),
-    );
-    keys.extend(
-        s.service_account
-            .iter()
-            .map(|k| k.private_key.expose().to_string()),
-    );
-    keys.extend(s.admin.iter().map(|a| a.private_key.expose().to_string()));
+fn secret_lines(secrets_file: &serde_yaml::Value) -> Vec<String> {
     // Every base64 body line of every key, long enough to be unique.
-    keys.iter()
+    common::private_keys(secrets_file)
+        .iter()
         .flat_map(|k| {
             k.lines()
                 .filter(|l| l.len() > 40)
@@ -40,16 +31,16 @@ fn redacted_tree_holds_no_secret_and_still_validates() {
     let redacted = kubeprint::render_cluster(&cluster, &real.redacted()).unwrap();
     let plain = kubeprint::render_cluster(&cluster, &real).unwrap();
     // Placeholders are shorter than keys, so a gzip twin may no longer be needed.
-    let names = |a: &kubeprint::artifact::Artifacts| -> Vec<String> {
+    let names = |a: &kubeprint::Artifacts| -> Vec<String> {
         a.keys().filter(|k| !k.ends_with(".gz")).cloned().collect()
     };
     assert_eq!(names(&redacted), names(&plain), "same files");
 
-    let lines = secret_lines(&real.secrets);
-    let token = real.secrets.bootstrap_token.expose();
+    let lines = secret_lines(&common::fixture_secrets_yaml());
+    let token = common::fixture_token();
     for (path, a) in &redacted {
         let text = common::plain_text(path, &a.bytes);
-        assert!(!text.contains(token), "{path} carries the token");
+        assert!(!text.contains(&token), "{path} carries the token");
         for l in &lines {
             assert!(
                 !text.contains(l.as_str()),
@@ -71,7 +62,7 @@ fn redacted_tree_holds_no_secret_and_still_validates() {
 
     let cp = String::from_utf8_lossy(&redacted["control-plane/steps/06-pki.sh"].bytes).into_owned();
     assert!(
-        cp.contains(real.secrets.cluster_ca.certificate.trim()),
+        cp.contains(common::fixture_ca_certificate().trim()),
         "the CA certificate is public and stays"
     );
     let join =
@@ -84,14 +75,14 @@ fn redacted_tree_holds_no_secret_and_still_validates() {
 fn redacted_render_is_stable() {
     let real = common::fixture_secrets();
     let a = kubeprint::render_cluster(
-        &kubeprint::load_cluster(kubeprint::config::DEFAULT_CLUSTER, "d", false)
+        &kubeprint::load_cluster(kubeprint::DEFAULT_CLUSTER, "d", false)
             .0
             .unwrap(),
         &real.redacted(),
     )
     .unwrap();
     let b = kubeprint::render_cluster(
-        &kubeprint::load_cluster(kubeprint::config::DEFAULT_CLUSTER, "d", false)
+        &kubeprint::load_cluster(kubeprint::DEFAULT_CLUSTER, "d", false)
             .0
             .unwrap(),
         &real.redacted(),
@@ -109,10 +100,10 @@ fn cli_render_redact_writes_a_tree_without_secrets() {
         .output()
         .unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let secrets: Secrets =
+    let secrets: serde_yaml::Value =
         serde_yaml::from_str(&std::fs::read_to_string(dir.path().join("secrets.yaml")).unwrap())
             .unwrap();
-    let token = secrets.bootstrap_token.expose().to_string();
+    let token = secrets["bootstrap_token"].as_str().unwrap().to_string();
     let lines = secret_lines(&secrets);
     for entry in common::walk(&dir.path().join("redacted")) {
         let text = common::plain_text(
@@ -136,28 +127,22 @@ fn cli_render_redact_writes_a_tree_without_secrets() {
 /// hashes and nowhere else.
 #[test]
 fn the_real_render_differs_from_the_goldens_only_in_masked_spans() {
-    use kubeprint::review::mask::{Masker, REDACTED};
     let real = common::fixture_secrets();
     let redacted = real.redacted();
-    let (mask_real, mask_redacted) = (Masker::from_secrets(&real), Masker::from_secrets(&redacted));
-    // A masked key is one `<redacted>` line per key line: compare key blocks as one.
-    let masked = |masker: &Masker, text: &str| -> Vec<String> {
-        let mut lines: Vec<String> = Vec::new();
-        for line in masker.text(text).lines() {
-            let line = if line.trim() == REDACTED {
-                REDACTED
-            } else {
-                line
-            };
-            if !(line == REDACTED && lines.last().is_some_and(|l| l == REDACTED)) {
-                lines.push(line.to_string());
-            }
-        }
-        lines
-    };
+    let token = common::fixture_token();
+    let encryption_key = common::fixture_secrets_yaml()["encryption_key"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let mask_real = [token.as_str(), &token[7..], encryption_key.as_str()];
+    let mask_redacted = [
+        REDACTED_TOKEN,
+        &REDACTED_TOKEN[7..],
+        REDACTED_ENCRYPTION_KEY,
+    ];
     let mut definitions = vec![(
         "default".to_string(),
-        kubeprint::config::DEFAULT_CLUSTER.to_string(),
+        kubeprint::DEFAULT_CLUSTER.to_string(),
     )];
     definitions.extend(crate::snapshots::examples());
     for (name, text) in definitions {
@@ -250,6 +235,38 @@ fn no_tracked_file_holds_a_private_key_except_the_fixture() {
         found.is_empty(),
         "private keys committed outside the fixture: {found:?}"
     );
+}
+
+/// `text` read the way a reviewer compares a real render with a golden: each private key
+/// block (PEM, or base64 of PEM as kubeconfigs hold it) as one `<key>` line and each of
+/// `values` (the token, its secret half, the encryption key) as `<secret>`. The tests' own
+/// masker, independent of the one `check` uses.
+fn masked(values: &[&str], text: &str) -> Vec<String> {
+    use base64::Engine;
+    let mut lines: Vec<String> = Vec::new();
+    let mut in_key = false;
+    for line in text.lines() {
+        let trimmed = line.trim().trim_matches('"');
+        let starts = trimmed.starts_with("-----BEGIN") && trimmed.contains("PRIVATE KEY-----");
+        let ends = trimmed.starts_with("-----END") && trimmed.contains("PRIVATE KEY-----");
+        let embedded = line.split_once("-key-data: ").is_some_and(|(_, data)| {
+            base64::engine::general_purpose::STANDARD
+                .decode(data.trim())
+                .is_ok_and(|pem| String::from_utf8_lossy(&pem).contains("PRIVATE KEY-----"))
+        });
+        let line = if in_key || starts || embedded {
+            in_key = (in_key || starts) && !ends;
+            "<key>".to_string()
+        } else {
+            values
+                .iter()
+                .fold(line.to_string(), |l, v| l.replace(v, "<secret>"))
+        };
+        if !(line == "<key>" && lines.last().is_some_and(|l| l == "<key>")) {
+            lines.push(line);
+        }
+    }
+    lines
 }
 
 /// `text` with every 64-digit lowercase hex run (a sha256) replaced by `<sha256>`.

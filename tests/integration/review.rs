@@ -149,7 +149,7 @@ fn changed_definition_fails_check_and_names_the_files() {
     let dir = rendered();
     fs::write(
         dir.path().join("cluster.yaml"),
-        kubeprint::config::DEFAULT_CLUSTER.replace("10.244.0.0/16", "10.32.0.0/16"),
+        kubeprint::DEFAULT_CLUSTER.replace("10.244.0.0/16", "10.32.0.0/16"),
     )
     .unwrap();
     let o = kubeprint(dir.path(), &["check", "-c", "cluster.yaml"]);
@@ -303,7 +303,7 @@ fn diff_flags_a_version_upgrade() {
     let dir = rendered();
     fs::write(
         dir.path().join("new.yaml"),
-        kubeprint::config::DEFAULT_CLUSTER.replace("1.21.3", "1.21.14"),
+        kubeprint::DEFAULT_CLUSTER.replace("1.21.3", "1.21.14"),
     )
     .unwrap();
     let o = kubeprint(dir.path(), &["render", "-c", "new.yaml", "-o", "new"]);
@@ -362,15 +362,8 @@ fn check_redact_compares_with_a_redacted_tree() {
 #[test]
 fn check_refuses_an_incomplete_secrets_file_without_changing_it() {
     let dir = rendered();
-    let full = common::fixture_secrets().secrets;
-    let old = kubeprint::secrets::Secrets {
-        cluster: None,
-        etcd_ca: None,
-        admin: Vec::new(),
-        ..full
-    };
     let path = dir.path().join("old.yaml");
-    kubeprint::secrets::save(&path, &old, false).unwrap();
+    common::write_secrets_without(&path, &["cluster", "etcd_ca", "admin"]);
     let before = fs::read(&path).unwrap();
     let o = kubeprint(dir.path(), &["check", "-s", "old.yaml"]);
     let out = all(&o);

@@ -19,7 +19,7 @@ fn snapshot_name(path: &str) -> String {
     path.replace('/', "__")
 }
 
-fn snapshot_all(scenario: &str, artifacts: &kubeprint::artifact::Artifacts) {
+fn snapshot_all(scenario: &str, artifacts: &kubeprint::Artifacts) {
     settings(scenario).bind(|| {
         // An inventory node's user-data embeds its whole bootstrap.sh, whose functions
         // are its step files: one golden file per node is enough to review.
@@ -71,5 +71,5 @@ fn example_clusters() {
 #[test]
 fn guide_example_is_the_embedded_default() {
     let guide = std::fs::read_to_string(common::root().join("examples/guide-1.21.yaml")).unwrap();
-    assert_eq!(guide, kubeprint::config::DEFAULT_CLUSTER);
+    assert_eq!(guide, kubeprint::DEFAULT_CLUSTER);
 }

@@ -27,7 +27,7 @@ fn user_data_payload_is_the_bootstrap_script() {
         assert_eq!(doc["write_files"][0]["permissions"].as_str(), Some("0700"));
         assert_eq!(
             doc["runcmd"][0][1].as_str(),
-            Some(kubeprint::render::cloudinit::BOOTSTRAP_PATH)
+            Some("/usr/local/lib/kubeprint/bootstrap.sh")
         );
     }
 }

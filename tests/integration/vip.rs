@@ -2,8 +2,7 @@
 //! both sides of kubeadm's super-admin.conf (1.29), read back as YAML 1.1 and 1.2, and
 //! `verify` catching control planes that disagree.
 
-use kubeprint::artifact::Artifacts;
-use kubeprint::review::facts::heredocs;
+use kubeprint::Artifacts;
 
 use crate::common;
 
@@ -29,7 +28,7 @@ fn step_names(artifacts: &Artifacts, dir: &str) -> Vec<String> {
 
 /// The kube-vip manifests a step file writes.
 fn manifests(artifacts: &Artifacts, path: &str) -> Vec<String> {
-    heredocs(&common::text(artifacts, path))
+    common::heredocs(&common::text(artifacts, path))
         .into_iter()
         .filter(|h| h.opener.contains(MANIFEST))
         .map(|h| h.body)
@@ -121,10 +120,7 @@ fn every_control_plane_runs_kube_vip_with_the_right_kubeconfig_for_its_minor() {
                 .any(|p| p.starts_with("worker/") && common::text(&artifacts, p).contains(MANIFEST)),
             "{version}: a worker writes the kube-vip pod"
         );
-        let findings = kubeprint::review::verify::verify(
-            &common::tree(&artifacts),
-            common::fixture_valid_at(),
-        );
+        let findings = kubeprint::verify(&common::tree(&artifacts), common::fixture_valid_at());
         assert!(
             findings.problems.is_empty(),
             "{version}: {:?}",
@@ -156,8 +152,7 @@ fn the_api_server_port_is_kube_vips_port_and_the_interface_is_optional() {
     assert_eq!(env(&pod, "port"), "8443");
     // Without `interface`, kube-vip takes the default route's interface.
     assert!(!manifest.contains("vip_interface"), "{manifest}");
-    let findings =
-        kubeprint::review::verify::verify(&common::tree(&artifacts), common::fixture_valid_at());
+    let findings = kubeprint::verify(&common::tree(&artifacts), common::fixture_valid_at());
     assert!(findings.problems.is_empty(), "{:?}", findings.problems);
 }
 
@@ -209,7 +204,7 @@ fn verify_catches_control_planes_whose_kube_vip_disagrees() {
         .unwrap()
         .replace("value: 10.0.1.100", "value: 10.0.1.101")
         .into_bytes();
-    let problems = kubeprint::review::verify::verify(&t, common::fixture_valid_at())
+    let problems = kubeprint::verify(&t, common::fixture_valid_at())
         .problems
         .join("\n");
     assert!(
@@ -236,7 +231,7 @@ fn verify_knows_where_super_admin_conf_exists() {
                 .into_bytes();
         }
     }
-    let problems = kubeprint::review::verify::verify(&t, common::fixture_valid_at())
+    let problems = kubeprint::verify(&t, common::fixture_valid_at())
         .problems
         .join("\n");
     assert!(
@@ -265,11 +260,7 @@ fn interface_names_stay_strings() {
 
 #[test]
 fn explain_names_the_vip_and_the_kube_vip_steps() {
-    let text = std::fs::read_to_string(common::root().join("examples/vip-ubuntu-24.04-1.36.yaml"))
-        .unwrap();
-    let (cluster, report) = kubeprint::load_cluster(&text, "vip", false);
-    let cluster = cluster.unwrap_or_else(|| panic!("{report}"));
-    let out = kubeprint::review::explain::explain(&cluster);
+    let (out, json) = common::explain("examples/vip-ubuntu-24.04-1.36.yaml");
     assert!(
         out.contains("VIP 10.0.1.100 on ens5: kube-vip ghcr.io/kube-vip/kube-vip:v1.2.3 static pod on every control plane"),
         "{out}"
@@ -277,6 +268,5 @@ fn explain_names_the_vip_and_the_kube_vip_steps() {
     for step in ["07-kube-vip ", "09-kube-vip-admin-conf ", "09-kube-vip "] {
         assert!(out.contains(step), "{step}: {out}");
     }
-    let json = kubeprint::review::explain::explained(&cluster);
-    assert_eq!(json.vip.unwrap().address, "10.0.1.100");
+    assert_eq!(json["vip"]["address"], "10.0.1.100");
 }

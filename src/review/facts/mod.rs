@@ -24,7 +24,7 @@ use crate::secrets::encryption_key_fingerprint;
 use serde_yaml::Value;
 
 pub use discover::{bundles, step_name, step_number};
-pub use scan::{Heredoc, heredocs};
+pub use scan::heredocs;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum NodeKind {

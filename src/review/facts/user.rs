@@ -79,3 +79,61 @@ pub(super) fn scan_call<'a>(
     }
     true
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    const EXAMPLE: &str = include_str!("../../../examples/escape-hatches.yaml");
+
+    /// Text the shell, YAML and here-documents treat specially.
+    const TEXTS: &[&str] = &[
+        "a'b\"c",
+        "$(touch /tmp/kubeprint-pwned) `touch /tmp/kubeprint-pwned` ${HOME} \\",
+        "x\ntouch /tmp/kubeprint-pwned\n",
+        "}\n'\nEOF\n<<'KUBEPRINT_EOX'\n",
+        "\ttabbed\n\n\ntrailing blank lines\n\n",
+        "no final newline",
+        "ünïcödé-名前 🚀",
+    ];
+
+    /// Every text lands in the bundle exactly as written, as a command and as a file's
+    /// content, in every copy (step, bootstrap.sh, user-data), read back by this scanner.
+    #[test]
+    fn hostile_text_arrives_verbatim() {
+        let fixture =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/test-only-secrets.yaml");
+        let secrets =
+            crate::parse_secrets(&std::fs::read_to_string(fixture).unwrap(), "fixture").unwrap();
+        for text in TEXTS {
+            let mut doc: serde_yaml::Value = serde_yaml::from_str(EXAMPLE).unwrap();
+            doc["commands"]["pre"] = serde_yaml::Value::Sequence(vec![(*text).into()]);
+            doc["files"][0]["content"] = (*text).into();
+            let yaml = serde_yaml::to_string(&doc).unwrap();
+            let (cluster, report) = crate::load_cluster(&yaml, "hostile.yaml", false);
+            let cluster = cluster.unwrap_or_else(|| panic!("{report}"));
+            let artifacts = crate::render_cluster(&cluster, &secrets).unwrap();
+            for b in &super::super::bundles(&crate::tree_of(&artifacts)) {
+                assert!(b.problems.is_empty(), "{text:?}: {:?}", b.problems);
+                let pre: Vec<_> = b
+                    .commands
+                    .iter()
+                    .filter(|c| c.value.name == "pre[0]")
+                    .collect();
+                assert!(!pre.is_empty(), "{text:?}");
+                for c in pre {
+                    assert_eq!(c.value.text, *text, "{}", c.file);
+                }
+                let copies: Vec<_> = b
+                    .user_files
+                    .iter()
+                    .filter(|f| f.value.path.ends_with("50-mirror.conf"))
+                    .collect();
+                assert_eq!(copies.len(), 3, "step, bootstrap.sh and user-data");
+                for f in copies {
+                    assert_eq!(f.value.content, *text, "{}", f.file);
+                }
+            }
+        }
+    }
+}
