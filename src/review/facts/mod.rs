@@ -165,13 +165,13 @@ pub fn yaml_documents(text: &str) -> Result<Vec<Value>> {
 
 /// The `sha256:` fingerprints of the secretbox keys of an EncryptionConfiguration that
 /// encrypts Secrets; `Err` says what is wrong with it (never a key).
-pub fn encryption_key_fingerprints(body: &str) -> Result<BTreeSet<String>, String> {
+pub fn encryption_key_fingerprints(body: &str) -> Result<BTreeSet<String>> {
     let docs = yaml_documents(body)
-        .map_err(|_| "the EncryptionConfiguration is not valid YAML".to_string())?;
+        .map_err(|_| Error::new("the EncryptionConfiguration is not valid YAML"))?;
     let resources = docs
         .first()
         .and_then(|d| d["resources"].as_sequence())
-        .ok_or("the EncryptionConfiguration has no resources")?;
+        .ok_or_else(|| Error::new("the EncryptionConfiguration has no resources"))?;
     let secrets = resources
         .iter()
         .find(|r| {
@@ -179,21 +179,21 @@ pub fn encryption_key_fingerprints(body: &str) -> Result<BTreeSet<String>, Strin
                 .as_sequence()
                 .is_some_and(|list| list.iter().any(|x| x.as_str() == Some("secrets")))
         })
-        .ok_or("the EncryptionConfiguration does not cover secrets")?;
+        .ok_or_else(|| Error::new("the EncryptionConfiguration does not cover secrets"))?;
     let first = &secrets["providers"][0];
     let keys = first["secretbox"]["keys"]
         .as_sequence()
-        .ok_or("the first provider for secrets is not secretbox, so Secrets are not encrypted with the rendered key")?;
+        .ok_or_else(|| Error::new("the first provider for secrets is not secretbox, so Secrets are not encrypted with the rendered key"))?;
     let mut out = BTreeSet::new();
     for k in keys {
         let fp = k["secret"]
             .as_str()
             .and_then(encryption_key_fingerprint)
-            .ok_or("a secretbox key is not 32 bytes of base64")?;
+            .ok_or_else(|| Error::new("a secretbox key is not 32 bytes of base64"))?;
         out.insert(fp);
     }
     if out.is_empty() {
-        return Err("the secretbox provider has no keys".to_string());
+        return Err(Error::new("the secretbox provider has no keys"));
     }
     Ok(out)
 }
