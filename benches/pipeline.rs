@@ -40,8 +40,7 @@ fn load_and_validate_default() {
 
 #[divan::bench]
 fn render_default(bencher: divan::Bencher) {
-    let (cluster, _) =
-        kubeprint::load_cluster(kubeprint::DEFAULT_CLUSTER, "default", false);
+    let (cluster, _) = kubeprint::load_cluster(kubeprint::DEFAULT_CLUSTER, "default", false);
     let cluster = cluster.unwrap();
     let secrets = fixture();
     bencher.bench(|| kubeprint::render_cluster(&cluster, &secrets).unwrap());

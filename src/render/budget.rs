@@ -8,7 +8,11 @@ use std::io::Write;
 use flate2::Compression;
 use flate2::GzBuilder;
 
-use crate::render::{Artifact, Artifacts, USER_DATA_LIMIT};
+use crate::artifact::{Artifact, Artifacts};
+
+/// Where user-data has to fit: EC2 takes at most 16384 bytes before base64
+/// (docs.aws.amazon.com/AWSEC2/latest/UserGuide/user-data.html, "User data limits").
+pub const USER_DATA_LIMIT: usize = 16384;
 
 /// Deterministic gzip: no file name, mtime 0, a fixed level, so twins are reproducible.
 /// The default level: `best` saves a few bytes here at twice the time.

@@ -20,8 +20,7 @@ use crate::error::Result;
 use minijinja::value::Value;
 use minijinja::{AutoEscape, Environment, Error, ErrorKind, State, UndefinedBehavior};
 
-pub use crate::artifact::Stage;
-use crate::artifact::{Artifact, Artifacts};
+use crate::artifact::{Artifact, Artifacts, Stage};
 use crate::plan::Plan;
 
 use crate::layout::HEREDOC_END;
@@ -185,9 +184,6 @@ fn comment(value: &str) -> Result<Value, Error> {
     }
     Ok(Value::from_safe_string(value.to_string()))
 }
-
-/// Where user-data has to fit: EC2 takes at most 16384 bytes (before base64).
-pub const USER_DATA_LIMIT: usize = 16384;
 
 pub fn render(plan: &Plan) -> Result<Artifacts> {
     let env = environment();

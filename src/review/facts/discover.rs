@@ -7,8 +7,8 @@ use serde_yaml::Value;
 
 use crate::review::tree::Tree;
 
+use super::model::{BundleFacts, NodeKind};
 use super::scan::scan;
-use super::{BundleFacts, NodeKind};
 
 /// Every role bundle in `tree`, sorted by directory.
 pub fn bundles(tree: &Tree) -> Vec<BundleFacts> {

@@ -5,7 +5,8 @@
 //! apt sources it adds, the CNI manifests it downloads and rewrites, and the user's ssh
 //! keys and commands (read by `user`).
 
-use crate::review::facts::{BundleFacts, Cni, Found, Pin, Repo, Written, yaml_documents};
+use super::model::{BundleFacts, Cni, Found, Pin, Repo, Written};
+use super::readers::yaml_documents;
 
 use super::user;
 

@@ -3,7 +3,7 @@
 //! ssh-keys step authorizes (`authorize_key 'LINE'`) and the commands a commands step
 //! runs (`run_command 'pre[0]' 'TEXT'`, the quoted text possibly over several lines).
 
-use super::{BundleFacts, Found, UserCommand, UserFile};
+use super::model::{BundleFacts, Found, UserCommand, UserFile};
 
 /// A files step's here-document: `None` when `opener` is not a `user_file` call.
 pub(super) fn user_file(opener: &str, body: &str) -> Option<UserFile> {

@@ -11,8 +11,8 @@ use serde_yaml::Value;
 
 use crate::review::facts::{self, BundleFacts, Found, NodeKind, Written};
 
+use super::findings::{Findings, display_dir};
 use super::reference::Reference;
-use super::{Findings, display_dir};
 
 /// One `extraVolumes` entry.
 struct Mount {

@@ -7,7 +7,7 @@ use crate::artifact::{MANIFEST, SHA256SUMS};
 use crate::digest::sha256_hex;
 use crate::review::tree::Tree;
 
-use super::{Findings, read_manifest};
+use super::findings::{Findings, read_manifest};
 
 pub(super) fn check_sums(tree: &Tree, out: &mut Findings) {
     let Some(sums) = tree.get(SHA256SUMS) else {

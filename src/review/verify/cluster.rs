@@ -3,53 +3,13 @@
 //! the CNI pod network and the package pins; then the summary of what agrees, and the
 //! kube-vip static pods against the endpoint.
 
-use serde_yaml::Value;
-
 use crate::review::facts::{self, BundleFacts, NodeKind, kind_of};
 
 use super::documents::check_document;
+use super::findings::{Findings, display_dir};
 use super::kube_vip::check_kube_vip;
 use super::packages::check_packages;
-use super::reference::{Reference, ca_hash};
-use super::{Findings, display_dir};
-
-/// The fields of the reference ClusterConfiguration the cross-checks compare with.
-pub(super) struct ClusterSettings {
-    /// `kubernetesVersion` without its `v`.
-    version: String,
-    /// Its minor, `None` when it is not a version (reported).
-    minor: Option<u32>,
-    endpoint: String,
-    pod_subnet: String,
-    sans: Vec<String>,
-}
-
-impl ClusterSettings {
-    fn of(c: &Value) -> ClusterSettings {
-        let text = |v: &Value| v.as_str().unwrap_or_default().to_string();
-        let version = text(&c["kubernetesVersion"]);
-        let version = version.trim_start_matches('v').to_string();
-        ClusterSettings {
-            minor: version.split('.').nth(1).and_then(|m| m.parse().ok()),
-            version,
-            endpoint: text(&c["controlPlaneEndpoint"]),
-            pod_subnet: text(&c["networking"]["podSubnet"]),
-            sans: c["apiServer"]["certSANs"]
-                .as_sequence()
-                .into_iter()
-                .flatten()
-                .map(text)
-                .collect(),
-        }
-    }
-
-    /// Whether the API server certificate covers the host of `endpoint`: it is the
-    /// controlPlaneEndpoint's host or one of the certSANs.
-    pub(super) fn covers(&self, endpoint: &str) -> bool {
-        let host = host_of(endpoint);
-        host == host_of(&self.endpoint) || self.sans.iter().any(|s| s == host)
-    }
-}
+use super::reference::{ClusterSettings, Reference, ca_hash};
 
 pub(super) fn check_cluster(bundles: &[BundleFacts], r: &Reference, out: &mut Findings) {
     let c = ClusterSettings::of(&r.cluster);
@@ -167,15 +127,4 @@ fn summarize(bundles: &[BundleFacts], r: &Reference, c: &ClusterSettings, out: &
         "packages pinned to Kubernetes {}; CRI-O socket and systemd cgroup driver set",
         c.version
     ));
-}
-
-/// `10.0.0.1:6443` → `10.0.0.1`, `[fd00::1]:6443` → `fd00::1`, `name` → `name`.
-fn host_of(endpoint: &str) -> &str {
-    if let Some(rest) = endpoint.strip_prefix('[') {
-        return rest.split(']').next().unwrap_or(rest);
-    }
-    match endpoint.rsplit_once(':') {
-        Some((host, port)) if port.chars().all(|c| c.is_ascii_digit()) => host,
-        _ => endpoint,
-    }
 }

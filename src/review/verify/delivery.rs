@@ -12,7 +12,7 @@ use crate::layout::PAYLOAD_CONFIG_PATH;
 use crate::review::mask;
 use crate::review::tree::Tree;
 
-use super::{Findings, read_manifest};
+use super::findings::{Findings, read_manifest};
 
 pub(super) fn check_delivery(tree: &Tree, tokens: &[String], out: &mut Findings) {
     let Some(Ok(manifest)) = read_manifest(tree) else {

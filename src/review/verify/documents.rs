@@ -7,9 +7,8 @@ use serde_yaml::Value;
 use crate::layout::CRIO_SOCKET;
 use crate::review::facts::kind_of;
 
-use super::Findings;
-use super::cluster::ClusterSettings;
-use super::reference::Reference;
+use super::findings::Findings;
+use super::reference::{ClusterSettings, Reference};
 
 /// Problems come in the same order for every document: the socket first, then what
 /// its kind carries.

@@ -12,7 +12,7 @@ use crate::review::tree::Tree;
 use crate::secrets::expiry::{self, Status};
 use crate::secrets::pki;
 
-use super::{CertExpiry, Findings};
+use super::findings::{CertExpiry, Findings};
 
 /// The admin kubeconfig's path in a rendered tree.
 const ADMIN_CONF: &str = "admin.conf";

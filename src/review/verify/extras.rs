@@ -11,7 +11,7 @@ use crate::layout;
 use crate::review::facts::{BundleFacts, Found, NodeKind, step_name};
 use crate::validate::ssh_key;
 
-use super::Findings;
+use super::findings::Findings;
 
 pub(super) fn check_extras(bundles: &[BundleFacts], out: &mut Findings) {
     for b in bundles {

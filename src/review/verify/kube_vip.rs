@@ -8,7 +8,7 @@ use serde_yaml::Value;
 use crate::model::kube_vip::{ADMIN_CONF, SUPER_ADMIN_CONF, SUPER_ADMIN_SINCE_MINOR};
 use crate::review::facts::{BundleFacts, Found, NodeKind};
 
-use super::{Findings, display_dir};
+use super::findings::{Findings, display_dir};
 
 /// The cluster's `controlPlaneEndpoint` (`host:port`) and Kubernetes minor, from the
 /// reference ClusterConfiguration.

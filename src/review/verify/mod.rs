@@ -23,46 +23,22 @@ mod delivery;
 mod documents;
 mod expiry;
 mod extras;
+mod findings;
 mod kube_vip;
 mod packages;
 mod proxy;
 mod reference;
 mod secret_placement;
 
+pub use findings::Findings;
+use findings::display_dir;
+
 use std::collections::BTreeSet;
 
 use time::OffsetDateTime;
 
-use crate::artifact::MANIFEST;
 use crate::review::facts;
 use crate::review::tree::Tree;
-use crate::secrets::expiry::Status;
-
-#[derive(Debug, Default, serde::Serialize)]
-pub struct Findings {
-    /// `file: what disagrees`, never with a secret value.
-    pub problems: Vec<String>,
-    /// What was checked, for the success message.
-    pub summary: Vec<String>,
-    /// What does not fail the tree yet: a certificate with under 90 days left.
-    pub warnings: Vec<String>,
-    /// Each CA certificate the init bundle installs and the admin certificate.
-    pub certificates: Vec<CertExpiry>,
-}
-
-/// A certificate's end, as `verify --output json` reports it.
-#[derive(Debug, serde::Serialize)]
-pub struct CertExpiry {
-    /// `cluster CA`, `front-proxy CA`, `etcd CA`, `admin`.
-    pub name: String,
-    /// Where it was read.
-    pub file: String,
-    /// RFC 3339.
-    pub not_after: String,
-    /// Whole days left at the moment verified against; negative once expired.
-    pub days_left: i64,
-    pub status: Status,
-}
 
 /// Checks `tree`, measuring the certificates against `now`.
 pub fn verify(tree: &Tree, now: OffsetDateTime) -> Findings {
@@ -103,15 +79,4 @@ pub fn verify(tree: &Tree, now: OffsetDateTime) -> Findings {
     let mut seen = BTreeSet::new();
     out.problems.retain(|p| seen.insert(p.clone()));
     out
-}
-
-/// A bundle directory as messages name it: the tree's root is `.`.
-fn display_dir(dir: &str) -> &str {
-    if dir.is_empty() { "." } else { dir }
-}
-
-/// `manifest.json`, parsed; `None` when the tree has none (older renders).
-fn read_manifest(tree: &Tree) -> Option<serde_json::Result<serde_json::Value>> {
-    tree.get(MANIFEST)
-        .map(|f| serde_json::from_slice::<serde_json::Value>(&f.bytes))
 }

@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 
 use crate::review::facts::{self, BundleFacts};
 
-use super::{Findings, display_dir};
+use super::findings::{Findings, display_dir};
 
 /// `version` is the reference's kubernetesVersion without its `v`; `minor` is `None`
 /// when it is not a version (reported), and then no repository is compared.

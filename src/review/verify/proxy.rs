@@ -11,7 +11,7 @@ use crate::plan::proxy::{APT_CONF, environment};
 use crate::review::facts::heredocs;
 use crate::review::tree::Tree;
 
-use super::{Findings, read_manifest};
+use super::findings::{Findings, read_manifest};
 
 /// Marks a script that includes kubeprint's prelude (`templates/prelude.sh.j2`).
 const PRELUDE: &str = "declare -rx KUBEPRINT_STATE=";

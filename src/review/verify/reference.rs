@@ -8,7 +8,7 @@ use crate::error::Result;
 use crate::review::facts::{BundleFacts, NodeKind, kind_of};
 use crate::secrets::pki;
 
-use super::{Findings, display_dir};
+use super::findings::{Findings, display_dir};
 
 /// What every other file is compared with: the first init bundle's own step files.
 pub(super) struct Reference {
@@ -106,4 +106,53 @@ fn reference_ca(init: &BundleFacts, out: &mut Findings) -> (String, String) {
 /// The `sha256:` pin of a PEM CA certificate, as `caCertHashes` carries it.
 pub(super) fn ca_hash(pem: &str) -> Result<String> {
     pki::inspect_certificate(pem).map(|info| pki::ca_cert_hash(&info.spki_der))
+}
+
+/// The fields of the reference ClusterConfiguration the cross-checks compare with.
+pub(super) struct ClusterSettings {
+    /// `kubernetesVersion` without its `v`.
+    pub(super) version: String,
+    /// Its minor, `None` when it is not a version (reported).
+    pub(super) minor: Option<u32>,
+    pub(super) endpoint: String,
+    pub(super) pod_subnet: String,
+    pub(super) sans: Vec<String>,
+}
+
+impl ClusterSettings {
+    pub(super) fn of(c: &Value) -> ClusterSettings {
+        let text = |v: &Value| v.as_str().unwrap_or_default().to_string();
+        let version = text(&c["kubernetesVersion"]);
+        let version = version.trim_start_matches('v').to_string();
+        ClusterSettings {
+            minor: version.split('.').nth(1).and_then(|m| m.parse().ok()),
+            version,
+            endpoint: text(&c["controlPlaneEndpoint"]),
+            pod_subnet: text(&c["networking"]["podSubnet"]),
+            sans: c["apiServer"]["certSANs"]
+                .as_sequence()
+                .into_iter()
+                .flatten()
+                .map(text)
+                .collect(),
+        }
+    }
+
+    /// Whether the API server certificate covers the host of `endpoint`: it is the
+    /// controlPlaneEndpoint's host or one of the certSANs.
+    pub(super) fn covers(&self, endpoint: &str) -> bool {
+        let host = host_of(endpoint);
+        host == host_of(&self.endpoint) || self.sans.iter().any(|s| s == host)
+    }
+}
+
+/// `10.0.0.1:6443` → `10.0.0.1`, `[fd00::1]:6443` → `fd00::1`, `name` → `name`.
+fn host_of(endpoint: &str) -> &str {
+    if let Some(rest) = endpoint.strip_prefix('[') {
+        return rest.split(']').next().unwrap_or(rest);
+    }
+    match endpoint.rsplit_once(':') {
+        Some((host, port)) if port.chars().all(|c| c.is_ascii_digit()) => host,
+        _ => endpoint,
+    }
 }

@@ -7,7 +7,7 @@ use crate::review::facts::{self, BundleFacts};
 use crate::review::mask;
 use crate::review::tree::Tree;
 
-use super::{Findings, read_manifest};
+use super::findings::{Findings, read_manifest};
 
 /// `tokens` are the reference's bootstrap tokens (none when there is no reference);
 /// anything shaped like a token counts too.
