@@ -7,7 +7,8 @@ use crate::config::{FileConfig, Scalar};
 use crate::layout;
 use crate::model::cluster::ExtraFile;
 use crate::validate::commands::text_problem;
-use crate::validate::fields::{Checker, printable};
+use crate::validate::fields::Checker;
+use crate::validate::syntax::printable;
 
 /// Mode of a file whose entry does not say (cloud-init's `write_files` default too).
 const DEFAULT_PERMISSIONS: &str = "0644";

@@ -16,6 +16,7 @@ mod proxy;
 mod release;
 pub mod ssh_key;
 pub mod support;
+pub mod syntax;
 mod topology;
 mod vip;
 
@@ -23,7 +24,7 @@ use crate::config::{Config, SourceMap};
 use crate::diagnostics::Report;
 use crate::model::cluster::Cluster;
 use crate::validate::fields::Checker;
-pub use crate::validate::fields::{go_duration, is_dns_label, is_dns_name, parse_duration};
+pub use crate::validate::syntax::{go_duration, is_dns_label, is_dns_name, parse_duration};
 
 /// Checks `config`; `Ok` carries the cluster and the report (warnings only).
 ///
