@@ -14,6 +14,7 @@ pub mod delivery;
 pub mod extras;
 pub mod kube_vip;
 pub mod kubeadm;
+mod kubeadm_docs;
 pub mod kubeconfig;
 pub mod packages;
 pub mod provenance;
