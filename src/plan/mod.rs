@@ -15,6 +15,7 @@ pub mod extras;
 pub mod kube_vip;
 pub mod kubeadm;
 mod kubeadm_docs;
+mod kubeadm_step;
 pub mod kubeconfig;
 pub mod packages;
 pub mod provenance;
@@ -22,7 +23,8 @@ pub mod proxy;
 mod recovery;
 mod steps;
 
-pub use context::{Context, Init, Join, PkiFile, Sysctl};
+pub use context::{Context, PkiFile, Sysctl};
+pub use kubeadm_step::{Init, Join};
 pub use recovery::{Recovery, StepCall};
 pub use steps::{image_steps, is_image_only, steps};
 
