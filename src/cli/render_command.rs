@@ -3,7 +3,8 @@
 
 use std::path::Path;
 
-use crate::cli::{Format, checked_cluster};
+use crate::cli::args::Format;
+use crate::cli::checked_cluster;
 use crate::emit::{self, outdir};
 use crate::error::Result;
 use crate::secrets::{self, CheckedSecrets};

@@ -160,34 +160,7 @@ fn import(
     needs: secrets::Needs,
 ) -> Result<()> {
     refuse_overwrite(output, force)?;
-    let read = |name: &str| fs::read_to_string(dir.join(name)).ok();
-    let pair = |crt: &str, key: &str| -> Option<CertPair> {
-        Some(CertPair {
-            certificate: read(crt)?,
-            private_key: Secret::new(read(key)?),
-        })
-    };
-    let cluster_ca = pair("ca.crt", "ca.key").ok_or_else(|| {
-        Error::new(format!("`{}` lacks ca.crt or ca.key", dir.display()))
-            .help("point --pki-dir at a control plane's /etc/kubernetes/pki (copied securely)")
-    })?;
-    let mut imported = Secrets {
-        cluster: Some(cluster.to_string()),
-        bootstrap_token: secrets::generate_token()?,
-        token_created: None,
-        cluster_ca,
-        front_proxy_ca: pair("front-proxy-ca.crt", "front-proxy-ca.key"),
-        etcd_ca: pair("etcd/ca.crt", "etcd/ca.key"),
-        service_account: match (read("sa.pub"), read("sa.key")) {
-            (Some(public_key), Some(private_key)) => Some(KeyPairPem {
-                public_key,
-                private_key: Secret::new(private_key),
-            }),
-            _ => None,
-        },
-        admin: Vec::new(),
-        encryption_key: None,
-    };
+    let mut imported = read_pki_dir(cluster, dir)?;
     secrets::rotate_token(&mut imported)?;
     // What the directory lacks is made fresh; only the admin certificates are always new.
     let key_type = secrets::key_type_of(&imported);
@@ -213,6 +186,40 @@ fn import(
         output.display()
     ));
     Ok(())
+}
+
+/// The cluster's shared PKI as kubeadm keeps it in `dir` (`/etc/kubernetes/pki`): the
+/// cluster CA is required, the front-proxy CA, etcd CA and service-account keys are
+/// taken when both halves are there. The token is new; admin certificates come later.
+fn read_pki_dir(cluster: &str, dir: &Path) -> Result<Secrets> {
+    let read = |name: &str| fs::read_to_string(dir.join(name)).ok();
+    let pair = |crt: &str, key: &str| -> Option<CertPair> {
+        Some(CertPair {
+            certificate: read(crt)?,
+            private_key: Secret::new(read(key)?),
+        })
+    };
+    let cluster_ca = pair("ca.crt", "ca.key").ok_or_else(|| {
+        Error::new(format!("`{}` lacks ca.crt or ca.key", dir.display()))
+            .help("point --pki-dir at a control plane's /etc/kubernetes/pki (copied securely)")
+    })?;
+    Ok(Secrets {
+        cluster: Some(cluster.to_string()),
+        bootstrap_token: secrets::generate_token()?,
+        token_created: None,
+        cluster_ca,
+        front_proxy_ca: pair("front-proxy-ca.crt", "front-proxy-ca.key"),
+        etcd_ca: pair("etcd/ca.crt", "etcd/ca.key"),
+        service_account: match (read("sa.pub"), read("sa.key")) {
+            (Some(public_key), Some(private_key)) => Some(KeyPairPem {
+                public_key,
+                private_key: Secret::new(private_key),
+            }),
+            _ => None,
+        },
+        admin: Vec::new(),
+        encryption_key: None,
+    })
 }
 
 pub(super) fn load(path: &Path) -> Result<CheckedSecrets> {

@@ -1,14 +1,16 @@
 //! Stage 1, load: `cluster.yaml` text → [`Config`], the definition exactly as written.
 //!
-//! Each key is read on its own (`check_field`), so every unknown key and wrong type is
+//! Each key is read on its own (`field::check_field`), so every unknown key and wrong type is
 //! reported at once with its path and position; `validate` decides what is required.
 
 use serde::de::DeserializeOwned;
-use serde_yaml::{Mapping, Value};
+use serde_yaml::Value;
 
+use crate::config::field::{check_field, strip_location};
 use crate::diagnostics::Diagnostic;
 
 mod entries;
+mod field;
 mod nodes;
 mod schema;
 mod source;
@@ -195,121 +197,4 @@ fn check_subsection<T: DeserializeOwned>(
         }
         ok
     });
-}
-
-/// Deserializes `{name: value}` into `T` (all of whose fields are optional), so only
-/// this field's problem can surface. Returns whether the field is fine.
-pub(super) fn check_field<T: DeserializeOwned>(
-    section: &str,
-    name: &str,
-    value: &Value,
-    source: &SourceMap,
-    problems: &mut Vec<Diagnostic>,
-) -> bool {
-    let mut single = Mapping::new();
-    single.insert(Value::String(name.to_string()), value.clone());
-    let Err(err) = serde_yaml::from_value::<T>(Value::Mapping(single)) else {
-        return true;
-    };
-    let path = if section.is_empty() {
-        name.to_string()
-    } else {
-        format!("{section}.{name}")
-    };
-    let message = plain_types(&strip_location(&err.to_string()));
-    let (inner, message) = split_serde_path(&message);
-    // serde names nested positions relative to the single-key mapping (`cert_sans[1]`).
-    let full_path = match (inner.is_empty(), section.is_empty()) {
-        (true, _) => path.clone(),
-        (false, true) => inner,
-        (false, false) => format!("{section}.{inner}"),
-    };
-    let diag = if let Some(expected) = unknown_field_choices(&message) {
-        let help = match closest(name, &expected) {
-            Some(best) => format!(
-                "did you mean `{best}`? known keys here: {}",
-                expected.join(", ")
-            ),
-            None => format!("known keys here: {}", expected.join(", ")),
-        };
-        // Point at the key itself: the value of an unknown key is not the problem.
-        Diagnostic::error(&path, format!("unknown key `{name}`"))
-            .help(help)
-            .at(source.locate_key(&path))
-            .unreadable()
-    } else {
-        let help = if message.contains("expected a sequence") {
-            "write a YAML list: one `- item` per line, or `[a, b]`"
-        } else if message.contains("expected a boolean") {
-            "write `true` or `false` (`yes`, `no`, `on` and `off` are text in YAML 1.2, which kubeprint reads)"
-        } else if message.contains("expected a string") {
-            "write a single value here (quote it if it contains `:` or starts with a special character)"
-        } else {
-            "see the cluster.yaml reference in README for this key's type"
-        };
-        Diagnostic::error(&full_path, message)
-            .help(help)
-            .at(source.locate(&full_path))
-            .unreadable()
-    };
-    problems.push(diag);
-    false
-}
-
-/// serde names Rust types (`expected struct TaintFields`, `expected option`); say what
-/// to write instead.
-fn plain_types(message: &str) -> String {
-    let mut out = message.replace("expected option", "expected a value");
-    while let Some(i) = out.find("expected struct ") {
-        let end = out[i + 16..]
-            .find(|c: char| !c.is_alphanumeric())
-            .map_or(out.len(), |e| i + 16 + e);
-        out.replace_range(i..end, "expected a mapping of keys");
-    }
-    out
-}
-
-/// The known keys serde lists in "unknown field `x`, expected one of `a`, `b`".
-fn unknown_field_choices(message: &str) -> Option<Vec<String>> {
-    let rest = message.strip_prefix("unknown field `")?;
-    let (_, expected) = rest.split_once("`, expected ")?;
-    Some(
-        expected
-            .split('`')
-            .skip(1)
-            .step_by(2)
-            .map(str::to_string)
-            .collect(),
-    )
-}
-
-/// The known key nearest to a typo, when it is near enough to be a likely meaning.
-fn closest(typo: &str, known: &[String]) -> Option<String> {
-    known
-        .iter()
-        .map(|k| (strsim::damerau_levenshtein(typo, k), k))
-        .filter(|(d, k)| *d <= 2.max(k.len() / 3))
-        .min_by_key(|(d, _)| *d)
-        .map(|(_, k)| k.clone())
-}
-
-/// serde_yaml prefixes messages with the dotted path (`kubernetes.pod_subnet: ...`).
-fn split_serde_path(message: &str) -> (String, String) {
-    if let Some((head, rest)) = message.split_once(": ")
-        && !head.contains(' ')
-        && head
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "._[]".contains(c))
-    {
-        return (head.to_string(), rest.to_string());
-    }
-    (String::new(), message.to_string())
-}
-
-/// serde_yaml appends " at line L column C"; the location is shown separately.
-fn strip_location(message: &str) -> String {
-    match message.rfind(" at line ") {
-        Some(idx) => message[..idx].to_string(),
-        None => message.to_string(),
-    }
 }

@@ -4,20 +4,18 @@
 
 use serde::Serialize;
 
-use crate::plan::recovery::{Recovery, recovery};
-
 use crate::layout::CA_CERT_PATH;
 use crate::model::cluster::{Cluster, Node};
 use crate::plan::apiserver::{self, AuditFiles, ConfigFile};
-use crate::plan::cni::{self, CniPlan};
 use crate::plan::extras::{self, Extras};
 use crate::plan::kube_vip::{self, KubeVipPlan};
-use crate::plan::kubeadm::{self, KubeadmInputs, NODE_NAME_PLACEHOLDER, NodeFacts};
+use crate::plan::kubeadm::NODE_NAME_PLACEHOLDER;
+use crate::plan::kubeadm_step::{Init, Join, kubeadm_steps};
 use crate::plan::packages::{self, AptRepo};
 use crate::plan::proxy::{self, ProxyPlan};
+use crate::plan::recovery::recovery;
 use crate::plan::{Role, Step};
 use crate::secrets::CheckedSecrets;
-use crate::validate;
 
 /// Everything a bundle's templates may read.
 #[derive(Debug, Clone, Serialize)]
@@ -95,23 +93,17 @@ pub struct PkiFile {
     pub content: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
-pub struct Init {
-    pub kubeadm_config: String,
-    pub cni: Option<CniPlan>,
-    pub recovery: Recovery,
-}
+/// What the repository steps need before they can add a repository. apt speaks https
+/// itself since 1.5 (every supported OS has 2.0 or newer); `apt-transport-https` is at
+/// most a dummy package there, so it is not asked for.
+const APT_PREREQUISITES: &[&str] = &["ca-certificates", "curl", "gpg"];
 
-#[derive(Debug, Clone, Serialize)]
-pub struct Join {
-    pub kubeadm_config: String,
-    pub control_plane: bool,
-    pub ca_cert_hash: String,
-    pub healthz_url: String,
-    pub wait_attempts: u32,
-    pub wait_seconds: u32,
-    pub recovery: Recovery,
-}
+/// The files [`Context::crio_bridge_configs`] removes.
+const CRIO_BRIDGE_CONFIGS: &[&str] = &[
+    "/etc/cni/net.d/100-crio-bridge.conf",
+    "/etc/cni/net.d/100-crio-bridge.conflist",
+    "/etc/cni/net.d/10-crio-bridge.conflist",
+];
 
 pub(crate) fn context(
     cluster: &Cluster,
@@ -142,16 +134,10 @@ pub(crate) fn context(
         modules_file,
         sysctl_file,
         sysctls,
-        // apt speaks https itself since 1.5 (every supported OS has 2.0 or newer);
-        // `apt-transport-https` is at most a dummy package there, so it is not asked for.
-        apt_prerequisites: vec!["ca-certificates", "curl", "gpg"],
+        apt_prerequisites: APT_PREREQUISITES.to_vec(),
         crio_repos,
         crio_packages,
-        crio_bridge_configs: vec![
-            "/etc/cni/net.d/100-crio-bridge.conf",
-            "/etc/cni/net.d/100-crio-bridge.conflist",
-            "/etc/cni/net.d/10-crio-bridge.conflist",
-        ],
+        crio_bridge_configs: CRIO_BRIDGE_CONFIGS.to_vec(),
         kube_repos: vec![packages::kube_repo(cluster)],
         kube_package_pins: ["kubelet", "kubeadm", "kubectl"]
             .iter()
@@ -177,23 +163,6 @@ pub(crate) fn context(
     }
 }
 
-fn node_facts(node: Option<&Node>) -> NodeFacts<'_> {
-    let Some(n) = node else {
-        return NodeFacts::default();
-    };
-    NodeFacts {
-        name: Some(&n.name),
-        address: Some(n.address.to_string()),
-        labels: n.labels.clone(),
-        taints: n.taints.as_ref().map(|taints| {
-            taints
-                .iter()
-                .map(|t| (t.key.as_str(), t.value.as_deref(), t.effect.as_str()))
-                .collect()
-        }),
-    }
-}
-
 /// The guide's node preparation: the modules CRI-O and the bridge sysctls need, and
 /// the sysctls kubeadm's preflight checks.
 fn kernel_settings() -> (Vec<&'static str>, Vec<Sysctl>) {
@@ -206,56 +175,6 @@ fn kernel_settings() -> (Vec<&'static str>, Vec<Sysctl>) {
             sysctl("net.bridge.bridge-nf-call-ip6tables"),
         ],
     )
-}
-
-/// The role's kubeadm step: `init` on the first control plane, `join` (as a control
-/// plane or a worker) elsewhere.
-fn kubeadm_steps(
-    cluster: &Cluster,
-    secrets: &CheckedSecrets,
-    role: Role,
-    node: Option<&Node>,
-    endpoint: &str,
-    recovery: Recovery,
-) -> (Option<Init>, Option<Join>) {
-    let api_server = apiserver::extras(cluster);
-    let inputs = KubeadmInputs {
-        api: cluster.release.kubeadm_api,
-        api_server_port: cluster.api_server_port,
-        cluster_name: &cluster.name,
-        kubernetes_version: format!("v{}", cluster.version),
-        endpoint,
-        pod_subnet: cluster.pod_subnet.to_string(),
-        service_subnet: cluster.service_subnet.to_string(),
-        dns_domain: &cluster.dns_domain,
-        cert_sans: &cluster.cert_sans,
-        token: secrets.secrets.bootstrap_token.expose(),
-        token_ttl: validate::go_duration(cluster.token_ttl_seconds),
-        ca_cert_hash: &secrets.ca_cert_hash,
-        api_server: &api_server,
-    };
-    let facts = node_facts(node);
-    let join = |control_plane: bool| Join {
-        kubeadm_config: kubeadm::join_config(&inputs, &facts, control_plane),
-        control_plane,
-        ca_cert_hash: secrets.ca_cert_hash.clone(),
-        healthz_url: format!("https://{endpoint}/healthz"),
-        wait_attempts: 90,
-        wait_seconds: 10,
-        recovery: recovery.clone(),
-    };
-    match role {
-        Role::ControlPlane => (
-            Some(Init {
-                kubeadm_config: kubeadm::init_config(&inputs, &facts),
-                cni: cni::cni_plan(cluster),
-                recovery,
-            }),
-            None,
-        ),
-        Role::ControlPlaneJoin => (None, Some(join(true))),
-        Role::Worker => (None, Some(join(false))),
-    }
 }
 
 /// kubeadm's shared set: exactly what control planes must have in common (copying

@@ -1,7 +1,8 @@
 //! kubeadm configuration documents, built as typed values and serialized with
 //! [`crate::yaml`], which kubeadm's YAML 1.1 reader reads as meant (never assembled
 //! from strings). Part of `plan`: which fields exist and their shapes follow
-//! the kubeadm API version chosen by the release matrix.
+//! the kubeadm API version chosen by the release matrix. The documents' types are in
+//! `kubeadm_docs`; here the cluster's inputs and each node's facts fill them in.
 
 use std::collections::BTreeMap;
 
@@ -9,7 +10,12 @@ use serde::Serialize;
 
 use crate::model::cluster::DEFAULT_API_SERVER_PORT;
 use crate::model::matrix::KubeadmApi;
-use crate::plan::apiserver::{ApiServerExtras, HostPathMount};
+use crate::plan::apiserver::ApiServerExtras;
+use crate::plan::kubeadm_docs::{
+    ApiEndpoint, ApiServer, BootstrapToken, ClusterConfiguration, Discovery, DiscoveryToken,
+    ExtraArgs, InitConfiguration, JoinConfiguration, JoinControlPlane, KubeletConfiguration,
+    Networking, NodeRegistration, Taint,
+};
 use crate::yaml;
 
 pub use crate::layout::CRIO_SOCKET;
@@ -21,169 +27,6 @@ pub use crate::layout::CRIO_SOCKET;
 /// replacement even when YAML 1.1 would read it bare as a bool or a number (`yes`,
 /// `on`, `123`, `1e3`, `2001-12-14`).
 pub const NODE_NAME_PLACEHOLDER: &str = "KUBEPRINT_NODE_NAME";
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct InitConfiguration<'a> {
-    api_version: &'a str,
-    kind: &'a str,
-    bootstrap_tokens: Vec<BootstrapToken<'a>>,
-    node_registration: NodeRegistration<'a>,
-    #[serde(rename = "localAPIEndpoint", skip_serializing_if = "Option::is_none")]
-    local_api_endpoint: Option<ApiEndpoint>,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct BootstrapToken<'a> {
-    token: &'a str,
-    ttl: String,
-    usages: [&'a str; 2],
-    groups: [&'a str; 1],
-    description: &'a str,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct NodeRegistration<'a> {
-    name: &'a str,
-    cri_socket: &'a str,
-    /// Absent: kubeadm's default (the control-plane taint on control planes, none on
-    /// workers). Present, even empty, replaces it.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    taints: Option<Vec<Taint<'a>>>,
-    #[serde(skip_serializing_if = "ExtraArgs::is_empty")]
-    kubelet_extra_args: ExtraArgs,
-}
-
-#[derive(Serialize)]
-struct Taint<'a> {
-    key: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    value: Option<&'a str>,
-    effect: &'a str,
-}
-
-/// kubelet flags: a map up to v1beta3, a list of `{name, value}` from v1beta4.
-#[derive(Serialize)]
-#[serde(untagged)]
-enum ExtraArgs {
-    Map(BTreeMap<String, String>),
-    List(Vec<NamedArg>),
-}
-
-impl ExtraArgs {
-    fn new(api: KubeadmApi, args: BTreeMap<String, String>) -> Self {
-        match api {
-            KubeadmApi::V1beta4 => ExtraArgs::List(
-                args.into_iter()
-                    .map(|(name, value)| NamedArg { name, value })
-                    .collect(),
-            ),
-            _ => ExtraArgs::Map(args),
-        }
-    }
-    fn is_empty(&self) -> bool {
-        match self {
-            ExtraArgs::Map(m) => m.is_empty(),
-            ExtraArgs::List(l) => l.is_empty(),
-        }
-    }
-}
-
-#[derive(Serialize)]
-struct NamedArg {
-    name: String,
-    value: String,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct ApiEndpoint {
-    /// Absent: kubeadm picks the address of the default route's interface.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    advertise_address: Option<String>,
-    bind_port: u16,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct ClusterConfiguration<'a> {
-    api_version: &'a str,
-    kind: &'a str,
-    cluster_name: &'a str,
-    kubernetes_version: String,
-    control_plane_endpoint: &'a str,
-    networking: Networking<'a>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    api_server: Option<ApiServer<'a>>,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct Networking<'a> {
-    pod_subnet: String,
-    service_subnet: String,
-    dns_domain: &'a str,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct ApiServer<'a> {
-    #[serde(rename = "certSANs", skip_serializing_if = "is_empty_slice")]
-    cert_sans: &'a [String],
-    /// API server flags: a map up to v1beta3, a `{name, value}` list from v1beta4.
-    #[serde(skip_serializing_if = "ExtraArgs::is_empty")]
-    extra_args: ExtraArgs,
-    #[serde(skip_serializing_if = "is_empty_slice")]
-    extra_volumes: &'a [HostPathMount],
-}
-
-fn is_empty_slice<T>(items: &&[T]) -> bool {
-    items.is_empty()
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct KubeletConfiguration<'a> {
-    api_version: &'a str,
-    kind: &'a str,
-    cgroup_driver: &'a str,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct JoinConfiguration<'a> {
-    api_version: &'a str,
-    kind: &'a str,
-    discovery: Discovery<'a>,
-    node_registration: NodeRegistration<'a>,
-    /// Present only for control planes: the shared certificates are already on disk,
-    /// so no `certificateKey` (and no two-hour `--upload-certs` window) is needed.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    control_plane: Option<JoinControlPlane>,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct JoinControlPlane {
-    #[serde(rename = "localAPIEndpoint", skip_serializing_if = "Option::is_none")]
-    local_api_endpoint: Option<ApiEndpoint>,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct Discovery<'a> {
-    bootstrap_token: DiscoveryToken<'a>,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct DiscoveryToken<'a> {
-    api_server_endpoint: &'a str,
-    token: &'a str,
-    ca_cert_hashes: [&'a str; 1],
-}
 
 /// Inputs shared by the init and join documents.
 pub struct KubeadmInputs<'a> {

@@ -14,6 +14,8 @@ pub mod delivery;
 pub mod extras;
 pub mod kube_vip;
 pub mod kubeadm;
+mod kubeadm_docs;
+mod kubeadm_step;
 pub mod kubeconfig;
 pub mod packages;
 pub mod provenance;

@@ -150,8 +150,22 @@ fn policy(aws: &AwsDelivery, payloads: &[Payload], keep: impl Fn(&Payload) -> bo
 }
 
 fn script(plan: &Plan, aws: &AwsDelivery, payloads: &[Payload]) -> String {
-    let q = |s: &str| shlex::try_quote(s).expect("no NUL").into_owned();
-    let mut out = format!(
+    let mut out = script_header(plan, aws);
+    for p in payloads {
+        out.push_str(&format!(
+            "publish {} {} {}\n",
+            quote(p.location),
+            quote(&p.file),
+            p.sha256
+        ));
+    }
+    out
+}
+
+/// The script up to its `publish` lines: what it does and needs, and the `publish`
+/// function that checks one payload and stores it.
+fn script_header(plan: &Plan, aws: &AwsDelivery) -> String {
+    format!(
         r#"#!/usr/bin/env bash
 # kubeprint {version}: cluster {cluster}. Stores every bundle's payload in AWS Secrets
 # Manager ({region}) before nodes boot. Run it from anywhere with the AWS CLI and
@@ -197,24 +211,20 @@ publish() {{
         version = env!("CARGO_PKG_VERSION"),
         cluster = plan.cluster_name,
         region = aws.region,
-        region_q = q(&aws.region),
+        region_q = quote(&aws.region),
         prefix = aws.prefix,
-        description = q(&format!(
+        description = quote(&format!(
             "kubeprint bundle payload, cluster {}",
             plan.cluster_name
         )),
         // As a pattern, so the script itself holds nothing token-shaped.
-        redacted = q(&redaction_pattern()),
-    );
-    for p in payloads {
-        out.push_str(&format!(
-            "publish {} {} {}\n",
-            q(p.location),
-            q(&p.file),
-            p.sha256
-        ));
-    }
-    out
+        redacted = quote(&redaction_pattern()),
+    )
+}
+
+/// `s` as one shell word.
+fn quote(s: &str) -> String {
+    shlex::try_quote(s).expect("no NUL").into_owned()
 }
 
 fn uploads(plan: &Plan, payloads: &[Payload]) -> String {

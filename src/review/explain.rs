@@ -145,21 +145,7 @@ pub fn explain(cluster: &Cluster) -> String {
         .max()
         .unwrap_or(0);
     for role in roles {
-        let steps = plan::steps(cluster, role);
-        let _ = writeln!(
-            out,
-            "\n{}/ ({}, {} steps)",
-            role.name(),
-            purpose(role),
-            steps.len()
-        );
-        let _ = writeln!(out, "  secrets: {}", secrets(cluster, role));
-        for line in api_server(cluster).iter().filter(|_| role != Role::Worker) {
-            let _ = writeln!(out, "  api server: {line}");
-        }
-        for step in steps {
-            write_step(&mut out, &step, width);
-        }
+        write_role(&mut out, cluster, role, width);
     }
     if !cluster.nodes.is_empty() {
         let _ = writeln!(
@@ -175,6 +161,26 @@ pub fn explain(cluster: &Cluster) -> String {
         "\nbake: no secret and no cluster identity, may be baked into an image (Packer)\nboot: runs on the node at first boot; may carry the token or keys"
     );
     out
+}
+
+/// One role's bundle: its heading, what secrets it carries, the API server settings
+/// (control planes only), then its steps with their ids padded to `width`.
+fn write_role(out: &mut String, cluster: &Cluster, role: Role, width: usize) {
+    let steps = plan::steps(cluster, role);
+    let _ = writeln!(
+        out,
+        "\n{}/ ({}, {} steps)",
+        role.name(),
+        purpose(role),
+        steps.len()
+    );
+    let _ = writeln!(out, "  secrets: {}", secrets(cluster, role));
+    for line in api_server(cluster).iter().filter(|_| role != Role::Worker) {
+        let _ = writeln!(out, "  api server: {line}");
+    }
+    for step in steps {
+        write_step(out, &step, width);
+    }
 }
 
 /// One step's line; under it, for the user's own steps, what they carry, verbatim.

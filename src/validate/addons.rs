@@ -3,8 +3,9 @@
 
 use crate::config::Config;
 use crate::model::cluster::{Cni, CniPlugin, Mirrors};
-use crate::validate::fields::{Checker, printable};
+use crate::validate::fields::Checker;
 use crate::validate::support;
+use crate::validate::syntax::printable;
 
 const CNI_CHOICES: &str = "flannel, canal, calico, none";
 

@@ -4,7 +4,8 @@
 
 use crate::config::{Config, DeliveryConfig};
 use crate::model::cluster::{AwsDelivery, Delivery};
-use crate::validate::fields::{Checker, printable};
+use crate::validate::fields::Checker;
+use crate::validate::syntax::printable;
 
 const MODES: &str = "inline, aws-secrets-manager, url";
 

@@ -3,16 +3,22 @@
 //! mode, content the bundle can carry inert, and the roles that get it; no path is
 //! written twice on one role.
 
-use crate::config::{FileConfig, Scalar};
+use crate::config::{Config, FileConfig, Scalar};
 use crate::layout;
 use crate::model::cluster::ExtraFile;
 use crate::validate::commands::text_problem;
-use crate::validate::fields::{Checker, printable};
+use crate::validate::fields::Checker;
+use crate::validate::syntax::printable;
 
 /// Mode of a file whose entry does not say (cloud-init's `write_files` default too).
 const DEFAULT_PERMISSIONS: &str = "0644";
 
-pub(crate) fn files(list: &[FileConfig], c: &mut Checker) -> Vec<ExtraFile> {
+/// `files`, skipped whole when the section could not be read (already reported).
+pub(crate) fn files(config: &Config, c: &mut Checker) -> Vec<ExtraFile> {
+    let list = match &config.files {
+        Some(list) if c.readable("files") => list,
+        _ => return Vec::new(),
+    };
     let mut files: Vec<ExtraFile> = Vec::new();
     for (i, f) in list.iter().enumerate() {
         // An entry that is not a mapping was reported while loading.

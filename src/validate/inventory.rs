@@ -9,7 +9,8 @@ use ipnet::IpNet;
 
 use crate::config::{NodeConfig, TaintConfig};
 use crate::model::cluster::{Node, NodeRole, Taint};
-use crate::validate::fields::{Checker, is_dns_label, is_dns_name, printable};
+use crate::validate::fields::Checker;
+use crate::validate::syntax::{is_dns_label, is_dns_name, printable};
 
 const EFFECTS: &[&str] = &["NoSchedule", "PreferNoSchedule", "NoExecute"];
 

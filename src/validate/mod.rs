@@ -16,6 +16,7 @@ mod proxy;
 mod release;
 pub mod ssh_key;
 pub mod support;
+pub mod syntax;
 mod topology;
 mod vip;
 
@@ -23,7 +24,7 @@ use crate::config::{Config, SourceMap};
 use crate::diagnostics::Report;
 use crate::model::cluster::Cluster;
 use crate::validate::fields::Checker;
-pub use crate::validate::fields::go_duration;
+pub use crate::validate::syntax::go_duration;
 
 /// Checks `config`; `Ok` carries the cluster and the report (warnings only).
 ///
@@ -52,10 +53,7 @@ pub fn validate(
     let topology = topology::topology(config, &net, api_server_port, &mut c);
     let delivery = delivery::delivery(config, topology.control_planes, &mut c);
     let ssh_authorized_keys = ssh_key::ssh_keys(config, &mut c);
-    let files = match &config.files {
-        Some(list) if c.readable("files") => files::files(list, &mut c),
-        _ => Vec::new(),
-    };
+    let files = files::files(config, &mut c);
     let commands = commands::commands(config, &mut c);
     let proxy = proxy::proxy(config, &mut c);
     let vip = vip::vip(config, &net, &topology.nodes, &mut c);

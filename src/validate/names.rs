@@ -3,7 +3,8 @@
 
 use crate::config::Config;
 use crate::model::matrix::Os;
-use crate::validate::fields::{Checker, is_dns_label, is_posix_user, printable};
+use crate::validate::fields::Checker;
+use crate::validate::syntax::{is_dns_label, is_posix_user, printable};
 
 /// `name`, required: a user's definition states who it is (the guide's name is a
 /// default only for the embedded cluster, which states it too).

@@ -8,7 +8,8 @@ use ipnet::IpNet;
 
 use crate::config::KubernetesConfig;
 use crate::model::cluster::{DEFAULT_API_SERVER_PORT, Endpoint};
-use crate::validate::fields::{Checker, is_dns_name, printable};
+use crate::validate::fields::Checker;
+use crate::validate::syntax::{is_dns_name, printable};
 
 /// The checked addresses; `None` where a value is missing or wrong (reported).
 pub(crate) struct Network {

@@ -8,7 +8,8 @@ use std::net::IpAddr;
 
 use crate::config::Config;
 use crate::model::cluster::Proxy;
-use crate::validate::fields::{Checker, is_dns_name, printable};
+use crate::validate::fields::Checker;
+use crate::validate::syntax::{is_dns_name, printable};
 
 const EXAMPLE: &str = "http://proxy.example.internal:3128";
 

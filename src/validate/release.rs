@@ -4,8 +4,9 @@
 use crate::config::Config;
 use crate::model::cluster::{CniPlugin, Version};
 use crate::model::matrix::{self, Os, Release};
-use crate::validate::fields::{Checker, printable};
+use crate::validate::fields::Checker;
 use crate::validate::support;
+use crate::validate::syntax::printable;
 
 /// The OS and release a definition names, each `None` when missing or wrong (reported).
 pub(crate) struct Installed {

@@ -8,7 +8,8 @@ use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD};
 use sha2::{Digest, Sha256};
 
 use crate::config::Config;
-use crate::validate::fields::{Checker, printable};
+use crate::validate::fields::Checker;
+use crate::validate::syntax::printable;
 
 /// Key types current OpenSSH accepts in authorized_keys (DSA is gone since 9.8).
 pub const KEY_TYPES: &[&str] = &[

@@ -6,8 +6,9 @@ use std::net::{IpAddr, Ipv4Addr};
 
 use crate::config::Config;
 use crate::model::cluster::{Node, NodeRole, Vip};
-use crate::validate::fields::{Checker, printable};
+use crate::validate::fields::Checker;
 use crate::validate::network::Network;
+use crate::validate::syntax::printable;
 
 /// Linux's IFNAMSIZ (16, the terminating NUL included): names have at most 15 bytes.
 /// Source: torvalds/linux, include/uapi/linux/if.h (`#define IFNAMSIZ 16`).

@@ -1,7 +1,9 @@
 //! The YAML writer against serde_yaml (layout, YAML 1.2) and the YAML 1.1 traps.
 
+use super::plain::plain_is_safe;
+use super::scalar::is_break;
 use super::*;
-use serde_yaml::Mapping;
+use serde_yaml::{Mapping, Value};
 
 /// Strings some YAML 1.1 or 1.2 reader takes for something else than that string
     /// (bools, nulls, numbers, dates, merge keys) when they are written plain.
