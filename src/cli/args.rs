@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand};
 
 use crate::cli::moment;
+use crate::cli::output::Output;
 
 #[derive(Parser)]
 #[command(
@@ -155,14 +156,6 @@ pub(super) enum Command {
         #[arg(long, value_enum, default_value_t = Output::Text)]
         output: Output,
     },
-}
-
-/// How reporting commands print: for people, or as JSON for scripts.
-#[derive(Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
-pub enum Output {
-    #[default]
-    Text,
-    Json,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

@@ -2,8 +2,10 @@
 //! exit codes (0 success, 1 invalid input or failed render, 2 usage error).
 
 mod args;
+mod definition;
 mod init_command;
 mod moment;
+mod output;
 mod render_command;
 pub mod review_commands;
 pub(crate) mod say;
@@ -11,28 +13,19 @@ pub mod secret_commands;
 mod secrets_show;
 mod versions;
 
-pub use args::Output;
 pub use versions::versions_table;
 
-use std::fs;
 use std::path::Path;
 use std::process::ExitCode;
 
 use clap::Parser;
 
 use crate::cli::args::{Cli, Command};
+use crate::cli::definition::checked_cluster;
+use crate::cli::output::{Output, print_json};
 use crate::cli::render_command::cmd_render;
-use crate::config::{DEFAULT_CLUSTER, DEFAULT_CLUSTER_NAME};
 use crate::error::{Error, Result};
 use crate::load_cluster;
-
-/// Prints `value` as pretty JSON with a final newline.
-pub(crate) fn print_json<T: serde::Serialize>(value: &T) -> Result<()> {
-    let text = serde_json::to_string_pretty(value)
-        .map_err(|e| Error::new(format!("cannot write JSON: {e}")))?;
-    println!("{text}");
-    Ok(())
-}
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -94,44 +87,6 @@ fn run(command: Command) -> Result<()> {
             }
         },
     }
-}
-
-/// How diagnostics name a definition read from standard input (`-c -`).
-const STDIN_NAME: &str = "<stdin>";
-
-/// Reads the definition (`-` for standard input, none for the embedded default) and
-/// validates it. Warnings are
-/// printed; errors come back as the whole report.
-pub(crate) fn checked_cluster(
-    path: Option<&Path>,
-    strict: bool,
-) -> Result<crate::model::cluster::Cluster> {
-    let (text, name) = match path {
-        None => (
-            DEFAULT_CLUSTER.to_string(),
-            DEFAULT_CLUSTER_NAME.to_string(),
-        ),
-        Some(p) if p == Path::new("-") => {
-            let mut text = String::new();
-            std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
-                .map_err(|e| Error::new(format!("cannot read standard input: {e}")))?;
-            (text, STDIN_NAME.to_string())
-        }
-        Some(p) => (
-            fs::read_to_string(p)
-                .map_err(|e| Error::new(format!("cannot read `{}`: {e}", p.display())))?,
-            p.display().to_string(),
-        ),
-    };
-    let (cluster, report) = load_cluster(&text, &name, strict);
-    let Some(cluster) = cluster else {
-        return Err(Error::Report(report));
-    };
-    // Warnings only: say them, and go on.
-    if !report.diagnostics.is_empty() {
-        say::info(report.to_string());
-    }
-    Ok(cluster)
 }
 
 fn cmd_init(output: &Path, os: &str, version: Option<&str>, cni: &str, force: bool) -> Result<()> {

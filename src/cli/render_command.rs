@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use crate::cli::args::Format;
-use crate::cli::checked_cluster;
+use crate::cli::definition::checked_cluster;
 use crate::emit::{self, outdir};
 use crate::error::Result;
 use crate::secrets::{self, CheckedSecrets};

@@ -8,7 +8,7 @@ use crate::diagnostics::Report;
 use crate::error::{Error, Result};
 use std::path::Path;
 
-use crate::cli::{Output, print_json};
+use crate::cli::output::{Output, print_json};
 use crate::render_cluster;
 use crate::review::check;
 use crate::review::explain;

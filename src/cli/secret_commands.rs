@@ -8,10 +8,11 @@ use std::path::{Path, PathBuf};
 use clap::Subcommand;
 
 use crate::cli::moment::{Moment, now_or};
-use crate::cli::{Output, secrets_show};
+use crate::cli::output::Output;
+use crate::cli::secrets_show;
 use crate::diagnostics::{Diagnostic, Report};
 use crate::secrets::pki::KeyType;
-use crate::secrets::{self, CertPair, CheckedSecrets, KeyPairPem, Secret, Secrets};
+use crate::secrets::{self, CertPair, KeyPairPem, Secret, Secrets};
 
 /// The secrets file `generate` and `import` write: `-s` like every command that reads
 /// one, with the earlier `-o/--output` kept as hidden aliases.
@@ -94,7 +95,7 @@ pub fn run(command: SecretsCommand) -> Result<()> {
             force,
             key_type,
         } => {
-            let cluster = crate::cli::checked_cluster(config.as_deref(), false)?;
+            let cluster = crate::cli::definition::checked_cluster(config.as_deref(), false)?;
             let needs = secrets::Needs::of(&cluster);
             generate(&cluster.name, &file.secrets, force, key_type, needs)
         }
@@ -104,7 +105,7 @@ pub fn run(command: SecretsCommand) -> Result<()> {
             file,
             force,
         } => {
-            let cluster = crate::cli::checked_cluster(config.as_deref(), false)?;
+            let cluster = crate::cli::definition::checked_cluster(config.as_deref(), false)?;
             let needs = secrets::Needs::of(&cluster);
             import(&cluster.name, &pki_dir, &file.secrets, force, needs)
         }
@@ -222,12 +223,8 @@ fn read_pki_dir(cluster: &str, dir: &Path) -> Result<Secrets> {
     })
 }
 
-pub(super) fn load(path: &Path) -> Result<CheckedSecrets> {
-    Ok(secrets::load(path).map_err(|d| Report::of(path.display().to_string(), d))?)
-}
-
 fn rotate(path: &Path) -> Result<()> {
-    let mut s = load(path)?.secrets;
+    let mut s = crate::load_secrets(path)?.secrets;
     secrets::rotate_token(&mut s)?;
     secrets::save(path, &s, true)?;
     crate::cli::say::info(format!(

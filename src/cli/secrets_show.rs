@@ -8,8 +8,8 @@ use std::path::Path;
 
 use time::OffsetDateTime;
 
-use crate::cli::secret_commands::load;
-use crate::cli::{Output, print_json, say};
+use crate::cli::output::{Output, print_json};
+use crate::cli::say;
 use crate::error::Result;
 use crate::secrets::expiry::{self, Status};
 use crate::secrets::{self, pki};
@@ -50,7 +50,7 @@ struct ShownCert {
 }
 
 fn shown(path: &Path, now: OffsetDateTime) -> Result<Shown> {
-    let checked = load(path)?;
+    let checked = crate::load_secrets(path)?;
     let s = &checked.secrets;
     let mut certs: Vec<(String, &str)> =
         vec![("cluster CA".into(), s.cluster_ca.certificate.as_str())];

@@ -6,7 +6,8 @@ use serde::de::DeserializeOwned;
 use serde_yaml::{Mapping, Value};
 
 use crate::config::field::check_field;
-use crate::config::{FileConfig, SourceMap};
+use crate::config::schema::FileConfig;
+use crate::config::source::SourceMap;
 use crate::diagnostics::Diagnostic;
 
 /// Checks each key of one entry (at `path`) on its own. Keys `nested` takes (it returns

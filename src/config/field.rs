@@ -7,7 +7,7 @@
 use serde::de::DeserializeOwned;
 use serde_yaml::{Mapping, Value};
 
-use crate::config::SourceMap;
+use crate::config::source::SourceMap;
 use crate::diagnostics::Diagnostic;
 
 /// Deserializes `{name: value}` into `T` (all of whose fields are optional), so only

@@ -5,7 +5,8 @@ use serde_yaml::Value;
 
 use crate::config::entries::check_entry_keys;
 use crate::config::field::check_field;
-use crate::config::{NodeConfig, SourceMap, TaintFields};
+use crate::config::schema::{NodeConfig, TaintFields};
+use crate::config::source::SourceMap;
 use crate::diagnostics::Diagnostic;
 
 /// Checks every key of every `nodes` entry on its own, so a typo inside a node is

@@ -14,7 +14,7 @@ use crate::plan::kubeadm_step::{Init, Join, kubeadm_steps};
 use crate::plan::packages::{self, AptRepo};
 use crate::plan::proxy::{self, ProxyPlan};
 use crate::plan::recovery::recovery;
-use crate::plan::{Role, Step};
+use crate::plan::role::{Role, Step};
 use crate::secrets::CheckedSecrets;
 
 /// Everything a bundle's templates may read.

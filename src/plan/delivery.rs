@@ -6,7 +6,7 @@
 use serde::Serialize;
 
 use crate::model::cluster::{AwsDelivery, Delivery};
-use crate::plan::Role;
+use crate::plan::role::Role;
 
 /// Where one bundle's payloads live: the full `bootstrap.sh` and the one for machines
 /// started from the baked image.

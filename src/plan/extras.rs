@@ -5,7 +5,7 @@
 use serde::Serialize;
 
 use crate::model::cluster::{Cluster, ExtraFile};
-use crate::plan::Role;
+use crate::plan::role::Role;
 use crate::validate::ssh_key;
 
 /// What the user's steps of one bundle read. Empty for bake steps (see

@@ -11,7 +11,7 @@ use crate::model::cluster::{Cluster, Vip};
 use crate::model::kube_vip::{
     ADMIN_CONF, IMAGE, LEASE_NAME, SUPER_ADMIN_CONF, SUPER_ADMIN_SINCE_MINOR, VERSION,
 };
-use crate::plan::Role;
+use crate::plan::role::Role;
 use crate::yaml;
 
 /// What a control plane's kube-vip steps write to the static pod path.

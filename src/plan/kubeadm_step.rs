@@ -6,11 +6,11 @@
 use serde::Serialize;
 
 use crate::model::cluster::{Cluster, Node};
-use crate::plan::Role;
 use crate::plan::apiserver;
 use crate::plan::cni::{self, CniPlan};
 use crate::plan::kubeadm::{self, KubeadmInputs, NodeFacts};
 use crate::plan::recovery::Recovery;
+use crate::plan::role::Role;
 use crate::secrets::CheckedSecrets;
 use crate::validate;
 

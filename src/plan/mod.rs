@@ -21,61 +21,17 @@ pub mod packages;
 pub mod provenance;
 pub mod proxy;
 mod recovery;
+mod role;
 mod steps;
 
 pub use context::Context;
+pub use role::{Role, Step};
 pub use steps::{image_steps, is_image_only, steps};
-
-use serde::Serialize;
 
 pub use crate::artifact::Stage;
 use crate::model::cluster::Cluster;
 use crate::model::cluster::{Node, NodeRole};
 use crate::secrets::{ADMIN_GROUP, ADMIN_USER, CheckedSecrets, LEGACY_ADMIN_GROUP};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Role {
-    /// The first control plane: `kubeadm init`.
-    ControlPlane,
-    /// Further control planes: `kubeadm join --control-plane` with the shared PKI.
-    ControlPlaneJoin,
-    Worker,
-}
-
-impl Role {
-    pub fn name(self) -> &'static str {
-        match self {
-            Role::ControlPlane => "control-plane",
-            Role::ControlPlaneJoin => "control-plane-join",
-            Role::Worker => "worker",
-        }
-    }
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct Step {
-    /// `NN-name`, the file name stem and the marker name on the node.
-    pub id: String,
-    /// Template under `templates/steps/`.
-    pub template: &'static str,
-    /// One line for reviewers: what the step does and why.
-    pub summary: &'static str,
-    pub stage: Stage,
-    /// The step's text embeds a private key or the bootstrap token (or the user's
-    /// files and commands, which may hold credentials).
-    pub secret: bool,
-    /// What the user's own steps carry, a line at a time, for reviewers: each command
-    /// verbatim, each file and key. Empty for kubeprint's steps.
-    pub detail: Vec<String>,
-}
-
-impl Step {
-    /// The step's shell function in `bootstrap.sh`: `step_06_pki` for `06-pki`.
-    pub fn function(&self) -> String {
-        format!("step_{}", self.id.replace('-', "_"))
-    }
-}
 
 /// One bundle: a directory of `user-data.yaml`, `bootstrap.sh` and `steps/`.
 pub struct RolePlan {

@@ -6,7 +6,7 @@
 use serde::Serialize;
 
 use crate::layout::{CA_CERT_PATH, CRIO_SOCKET};
-use crate::plan::{Role, Step};
+use crate::plan::role::{Role, Step};
 
 /// How a kubeadm step recovers when its last `kubeadm init` or `join` stopped part-way
 /// (an image pull that timed out, a power cut): it finds what that run left, resets the

@@ -9,7 +9,8 @@
 use crate::artifact::Stage::{self, Bake, Boot};
 use crate::model::cluster::Cluster;
 use crate::plan::extras::{self, Extras};
-use crate::plan::{Role, RolePlan, Step, kube_vip};
+use crate::plan::kube_vip;
+use crate::plan::role::{Role, Step};
 
 /// A step's template name, its one-line purpose for reviewers, and its stage.
 type StepDef = (&'static str, &'static str, Stage);
@@ -263,9 +264,8 @@ const IMAGE_ONLY_STEPS: &[(&str, &str)] = &[
 
 /// What an image build runs, in order: the bundle's bake steps, then the image-only
 /// scripts (pre-pull, bake record, sysprep).
-pub fn image_steps(bundle: &RolePlan) -> Vec<Step> {
-    let mut steps: Vec<Step> = bundle
-        .steps
+pub fn image_steps(bundle_steps: &[Step]) -> Vec<Step> {
+    let mut steps: Vec<Step> = bundle_steps
         .iter()
         .filter(|s| s.stage == Stage::Bake)
         .cloned()

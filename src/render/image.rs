@@ -20,7 +20,7 @@ pub fn render_image(
     let image_ctx = context! { role => "image", bake_record => bake_record, ..ctx.clone() };
     let mut artifacts = Artifacts::new();
     let mut names = Vec::new();
-    for step in plan::image_steps(bundle) {
+    for step in plan::image_steps(&bundle.steps) {
         let body = if plan::is_image_only(&step) {
             let body = env
                 .get_template(&format!("image/{}.sh.j2", step.template))?

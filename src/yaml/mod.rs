@@ -23,6 +23,7 @@ mod plain;
 mod scalar;
 #[cfg(test)]
 mod tests;
+mod writer;
 
 use crate::error::{Error, Result};
 use serde::Serialize;

@@ -3,8 +3,8 @@
 //! double-quoted with escapes, or a `|` literal block) and writes it out as libyaml
 //! would, through the [`Writer`]'s indicators and indentation.
 
-use super::emitter::{Context, INDENT, Writer};
 use super::plain::plain_is_safe;
+use super::writer::{Context, INDENT, Writer};
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(super) enum Style {

@@ -1,6 +1,7 @@
 //! The layering README describes, enforced: each stage folder of `src/` may use only
 //! stages below it (cli → review/render/emit → plan → secrets/validate → config →
-//! model and the leaf modules), so no module cycle can come back.
+//! model and the leaf modules), and within a stage no module reaches itself through
+//! others, so no module cycle can come back.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -22,8 +23,9 @@ const RANKS: &[(&str, u32)] = &[
     ("render", 6),
     ("review", 6),
     ("emit", 6),
-    // lib.rs's entry points run the whole pipeline: only the command line calls them.
+    // lib.rs's entry points run whole stages: only the command line calls them.
     ("load_cluster", 6),
+    ("load_secrets", 6),
     ("render_cluster", 6),
     ("render_cluster_with", 6),
     ("cli", 7),
