@@ -6,8 +6,8 @@ use serde::Serialize;
 
 /// Written last into every tree: checksums (`sha256sum -c` input) and a description
 /// of every other file.
-pub const SHA256SUMS: &str = "SHA256SUMS";
-pub const MANIFEST: &str = "manifest.json";
+pub(crate) const SHA256SUMS: &str = "SHA256SUMS";
+pub(crate) const MANIFEST: &str = "manifest.json";
 
 /// Whether a step may be baked into an image (no secrets, no cluster identity) or must
 /// run when the node boots.

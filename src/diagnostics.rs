@@ -26,7 +26,7 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
-    pub fn error(path: impl Into<String>, message: impl Into<String>) -> Self {
+    pub(crate) fn error(path: impl Into<String>, message: impl Into<String>) -> Self {
         Diagnostic {
             severity: Severity::Error,
             path: path.into(),
@@ -37,25 +37,25 @@ impl Diagnostic {
         }
     }
 
-    pub fn warning(path: impl Into<String>, message: impl Into<String>) -> Self {
+    pub(crate) fn warning(path: impl Into<String>, message: impl Into<String>) -> Self {
         Diagnostic {
             severity: Severity::Warning,
             ..Diagnostic::error(path, message)
         }
     }
 
-    pub fn help(mut self, help: impl Into<String>) -> Self {
+    pub(crate) fn help(mut self, help: impl Into<String>) -> Self {
         self.help = Some(help.into());
         self
     }
 
-    pub fn at(mut self, location: Option<(usize, usize)>) -> Self {
+    pub(crate) fn at(mut self, location: Option<(usize, usize)>) -> Self {
         self.location = location;
         self
     }
 
     /// Marks a key that could not be read (see [`Diagnostic::unreadable`]).
-    pub fn unreadable(mut self) -> Self {
+    pub(crate) fn unreadable(mut self) -> Self {
         self.unreadable = true;
         self
     }
@@ -105,7 +105,7 @@ pub struct Report {
 }
 
 impl Report {
-    pub fn new(file: impl Into<String>) -> Self {
+    pub(crate) fn new(file: impl Into<String>) -> Self {
         Report {
             file: file.into(),
             diagnostics: Vec::new(),
@@ -113,14 +113,14 @@ impl Report {
     }
 
     /// A report of `diagnostics` found in `file`.
-    pub fn of(file: impl Into<String>, diagnostics: Vec<Diagnostic>) -> Self {
+    pub(crate) fn of(file: impl Into<String>, diagnostics: Vec<Diagnostic>) -> Self {
         Report {
             file: file.into(),
             diagnostics,
         }
     }
 
-    pub fn push(&mut self, diag: Diagnostic) {
+    pub(crate) fn push(&mut self, diag: Diagnostic) {
         self.diagnostics.push(diag);
     }
 
@@ -136,7 +136,7 @@ impl Report {
     }
 
     /// Turns every warning into an error (`--strict`).
-    pub fn make_strict(&mut self) {
+    pub(crate) fn make_strict(&mut self) {
         for d in &mut self.diagnostics {
             d.severity = Severity::Error;
         }

@@ -25,7 +25,7 @@ pub enum Error {
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
-    pub fn new(message: impl Into<String>) -> Self {
+    pub(crate) fn new(message: impl Into<String>) -> Self {
         Error::Failed {
             message: message.into(),
             notes: Vec::new(),
@@ -34,7 +34,7 @@ impl Error {
     }
 
     /// Adds a fact shown under the message (`  = note`).
-    pub fn note(mut self, note: impl Into<String>) -> Self {
+    pub(crate) fn note(mut self, note: impl Into<String>) -> Self {
         if let Error::Failed { notes, .. } = &mut self {
             notes.push(note.into());
         }
@@ -42,7 +42,7 @@ impl Error {
     }
 
     /// Sets how to fix it (`  = help: ...`).
-    pub fn help(mut self, text: impl Into<String>) -> Self {
+    pub(crate) fn help(mut self, text: impl Into<String>) -> Self {
         if let Error::Failed { help, .. } = &mut self {
             *help = Some(text.into());
         }
@@ -50,7 +50,7 @@ impl Error {
     }
 
     /// Puts what was being done in front of the message: `cannot write `x`: <message>`.
-    pub fn context(self, doing: impl fmt::Display) -> Self {
+    pub(crate) fn context(self, doing: impl fmt::Display) -> Self {
         match self {
             Error::Failed {
                 message,

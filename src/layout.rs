@@ -4,42 +4,42 @@
 
 /// Terminator of every here-document kubeprint writes; rendered content may never
 /// contain it as a line.
-pub const HEREDOC_END: &str = "KUBEPRINT_EOF";
+pub(crate) const HEREDOC_END: &str = "KUBEPRINT_EOF";
 
 /// Where user-data lays down the bundle.
-pub const BOOTSTRAP_PATH: &str = "/usr/local/lib/kubeprint/bootstrap.sh";
+pub(crate) const BOOTSTRAP_PATH: &str = "/usr/local/lib/kubeprint/bootstrap.sh";
 
 /// Progress markers (`done/`, `failed`, `complete`, and `kubeadm-init.unfinished` or
 /// `kubeadm-join.unfinished` while kubeadm runs).
-pub const STATE_DIR: &str = "/var/lib/kubeprint";
+pub(crate) const STATE_DIR: &str = "/var/lib/kubeprint";
 
 /// The bundle's log.
-pub const BOOTSTRAP_LOG: &str = "/var/log/kubeprint-bootstrap.log";
+pub(crate) const BOOTSTRAP_LOG: &str = "/var/log/kubeprint-bootstrap.log";
 
 /// The cluster CA certificate, where kubeadm expects it.
-pub const CA_CERT_PATH: &str = "/etc/kubernetes/pki/ca.crt";
+pub(crate) const CA_CERT_PATH: &str = "/etc/kubernetes/pki/ca.crt";
 
 /// Where the CNI step keeps the manifest it applies (`<plugin>.yaml`).
-pub const CNI_MANIFEST_DIR: &str = "/etc/kubeprint/cni";
+pub(crate) const CNI_MANIFEST_DIR: &str = "/etc/kubeprint/cni";
 
 /// The CRI-O socket kubelet and kubeadm talk to.
-pub const CRIO_SOCKET: &str = "unix:///var/run/crio/crio.sock";
+pub(crate) const CRIO_SOCKET: &str = "unix:///var/run/crio/crio.sock";
 
 /// Where a delivery stub installs the fetcher and the payload's location and sha256.
-pub const FETCHER_PATH: &str = "/usr/local/lib/kubeprint/fetch-payload.py";
-pub const PAYLOAD_CONFIG_PATH: &str = "/usr/local/lib/kubeprint/payload.json";
+pub(crate) const FETCHER_PATH: &str = "/usr/local/lib/kubeprint/fetch-payload.py";
+pub(crate) const PAYLOAD_CONFIG_PATH: &str = "/usr/local/lib/kubeprint/payload.json";
 
 /// The API server's encryption configuration (`kubernetes.encryption_at_rest`) and the
 /// directory mounted into its pod, as
 /// https://kubernetes.io/docs/tasks/administer-cluster/encrypt-data/ places them.
-pub const ENCRYPTION_CONFIG_DIR: &str = "/etc/kubernetes/enc";
-pub const ENCRYPTION_CONFIG_PATH: &str = "/etc/kubernetes/enc/enc.yaml";
+pub(crate) const ENCRYPTION_CONFIG_DIR: &str = "/etc/kubernetes/enc";
+pub(crate) const ENCRYPTION_CONFIG_PATH: &str = "/etc/kubernetes/enc/enc.yaml";
 
 /// The audit policy and log (`kubernetes.audit_log`), as
 /// https://kubernetes.io/docs/tasks/debug/debug-cluster/audit/ ("Log backend") places them.
-pub const AUDIT_POLICY_PATH: &str = "/etc/kubernetes/audit-policy.yaml";
-pub const AUDIT_LOG_DIR: &str = "/var/log/kubernetes/audit";
-pub const AUDIT_LOG_PATH: &str = "/var/log/kubernetes/audit/audit.log";
+pub(crate) const AUDIT_POLICY_PATH: &str = "/etc/kubernetes/audit-policy.yaml";
+pub(crate) const AUDIT_LOG_DIR: &str = "/var/log/kubernetes/audit";
+pub(crate) const AUDIT_LOG_PATH: &str = "/var/log/kubernetes/audit/audit.log";
 
 /// What the user's own `files` may not write, and why: kubeprint's files and what
 /// kubeadm and the kubelet keep. A path is taken when it is one of these, lies under
@@ -115,7 +115,7 @@ const OWNED_PATHS: &[(&str, &str)] = &[
 ];
 
 /// The owned path `path` collides with, and what it holds; `None` when `path` is free.
-pub fn owner_of(path: &str) -> Option<(&'static str, &'static str)> {
+pub(crate) fn owner_of(path: &str) -> Option<(&'static str, &'static str)> {
     let under = |inner: &str, outer: &str| {
         inner
             .strip_prefix(outer)

@@ -11,6 +11,8 @@
 //! Plan + templates ─render─▶ Artifacts ─emit─▶ out/
 //! ```
 
+#![warn(unreachable_pub)]
+
 // The stages (see README's "Development"). Only the command line is public; everything
 // else reaches programs and tests through the entry points below.
 mod artifact;

@@ -8,7 +8,7 @@ use crate::error::{Error, Result};
 use crate::model::matrix;
 
 /// What the starter file says.
-pub struct Starter<'a> {
+pub(super) struct Starter<'a> {
     pub os: &'a str,
     pub version: Option<&'a str>,
     pub cni: &'a str,
@@ -26,7 +26,7 @@ fn current_minor(os: &matrix::Os) -> u32 {
         .map_or(matrix::supported_range().1, |r| r.minor)
 }
 
-pub fn starter(s: &Starter) -> Result<String> {
+pub(super) fn starter(s: &Starter) -> Result<String> {
     let os = matrix::os(s.os).ok_or_else(|| {
         Error::new(format!("unsupported operating system `{}`", s.os))
             .help(format!("choose one of: {}", matrix::os_choices()))
@@ -105,7 +105,7 @@ pub fn starter(s: &Starter) -> Result<String> {
 }
 
 /// Writes the starter to `path`, refusing to replace an existing file without `force`.
-pub fn write(path: &Path, text: &str, force: bool) -> Result<()> {
+pub(super) fn write(path: &Path, text: &str, force: bool) -> Result<()> {
     let mut options = std::fs::OpenOptions::new();
     options.write(true);
     if force {

@@ -7,13 +7,11 @@ mod init_command;
 mod moment;
 mod output;
 mod render_command;
-pub mod review_commands;
+mod review_commands;
 pub(crate) mod say;
-pub mod secret_commands;
+mod secret_commands;
 mod secrets_show;
 mod versions;
-
-pub use versions::versions_table;
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -82,7 +80,7 @@ fn run(command: Command) -> Result<()> {
         Command::Versions { output } => match output {
             Output::Json => print_json(&versions::versions()),
             Output::Text => {
-                print!("{}", versions_table());
+                print!("{}", versions::versions_table());
                 Ok(())
             }
         },

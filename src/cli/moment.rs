@@ -8,7 +8,7 @@ use time::{Date, OffsetDateTime, Time};
 
 /// A moment for `--at`: `2027-06-01` (midnight UTC) or RFC 3339 `2027-06-01T12:00:00Z`.
 #[derive(Debug, Clone, Copy)]
-pub struct Moment(pub OffsetDateTime);
+pub(super) struct Moment(pub OffsetDateTime);
 
 impl std::str::FromStr for Moment {
     type Err = String;
@@ -28,7 +28,7 @@ impl std::str::FromStr for Moment {
 }
 
 /// The moment to measure against: `--at`, else the clock's now.
-pub fn now_or(at: Option<Moment>) -> OffsetDateTime {
+pub(super) fn now_or(at: Option<Moment>) -> OffsetDateTime {
     at.map_or_else(OffsetDateTime::now_utc, |m| m.0)
 }
 

@@ -4,7 +4,7 @@ use crate::error::{Error, Result};
 
 /// How reporting commands print: for people, or as JSON for scripts.
 #[derive(Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
-pub enum Output {
+pub(super) enum Output {
     #[default]
     Text,
     Json,

@@ -19,7 +19,7 @@ use crate::review::verify;
 use crate::secrets::{self, CheckedSecrets};
 
 /// `kubeprint check`: render in memory and compare with `output`.
-pub fn cmd_check(
+pub(super) fn cmd_check(
     config: Option<&Path>,
     secrets_path: &Path,
     output: &Path,
@@ -124,7 +124,7 @@ fn regenerate_command(config: Option<&Path>, secrets_path: &Path, output: &Path)
 
 /// `kubeprint verify DIR`: cross-check a rendered tree without the secrets file.
 /// Certificates are measured against `now` (the clock's, unless `--at` says).
-pub fn cmd_verify(dir: &Path, output: Output, now: time::OffsetDateTime) -> Result<()> {
+pub(super) fn cmd_verify(dir: &Path, output: Output, now: time::OffsetDateTime) -> Result<()> {
     let shown = dir.display().to_string();
     let on_disk = tree::read(dir)?;
     let outcome = verify::verify(&on_disk, now);
@@ -160,7 +160,7 @@ pub fn cmd_verify(dir: &Path, output: Output, now: time::OffsetDateTime) -> Resu
 }
 
 /// `kubeprint explain`: each role's steps.
-pub fn cmd_explain(cluster: &crate::model::cluster::Cluster, output: Output) -> Result<()> {
+pub(super) fn cmd_explain(cluster: &crate::model::cluster::Cluster, output: Output) -> Result<()> {
     if output == Output::Json {
         return print_json(&explain::explained(cluster));
     }
@@ -170,7 +170,7 @@ pub fn cmd_explain(cluster: &crate::model::cluster::Cluster, output: Output) -> 
 
 /// `kubeprint diff OLD NEW`: what changed, operationally, on stdout; exit 1 when the
 /// trees differ.
-pub fn cmd_diff(old: &Path, new: &Path, output: Output) -> Result<()> {
+pub(super) fn cmd_diff(old: &Path, new: &Path, output: Output) -> Result<()> {
     let a = tree::read(old)?;
     let b = tree::read(new)?;
     if output == Output::Json {

@@ -8,26 +8,26 @@ static QUIET: AtomicBool = AtomicBool::new(false);
 static COLOUR: AtomicBool = AtomicBool::new(false);
 
 /// Called once, with the parsed `--quiet`.
-pub fn init(quiet: bool) {
+pub(crate) fn init(quiet: bool) {
     QUIET.store(quiet, Ordering::Relaxed);
     let colour = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     COLOUR.store(colour, Ordering::Relaxed);
 }
 
 /// A note, a table or a warning: what `--quiet` leaves out.
-pub fn info(text: impl AsRef<str>) {
+pub(crate) fn info(text: impl AsRef<str>) {
     if !QUIET.load(Ordering::Relaxed) {
         eprintln!("{}", paint(text.as_ref()));
     }
 }
 
 /// An error: always said.
-pub fn error(text: impl AsRef<str>) {
+pub(crate) fn error(text: impl AsRef<str>) {
     eprintln!("{}", paint(text.as_ref()));
 }
 
 /// Colours the markers of kubeprint's messages: `error:`, `warning:`, `= help:`.
-pub fn paint(text: &str) -> String {
+pub(crate) fn paint(text: &str) -> String {
     if !COLOUR.load(Ordering::Relaxed) {
         return text.to_string();
     }

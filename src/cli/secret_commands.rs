@@ -10,14 +10,14 @@ use clap::Subcommand;
 use crate::cli::moment::{Moment, now_or};
 use crate::cli::output::Output;
 use crate::cli::secrets_show;
-use crate::diagnostics::{Diagnostic, Report};
+use crate::diagnostics::Report;
 use crate::secrets::pki::KeyType;
 use crate::secrets::{self, CertPair, KeyPairPem, Secret, Secrets};
 
 /// The secrets file `generate` and `import` write: `-s` like every command that reads
 /// one, with the earlier `-o/--output` kept as hidden aliases.
 #[derive(clap::Args)]
-pub struct SecretsOut {
+pub(super) struct SecretsOut {
     /// The secrets file to write (mode 0600). `-o/--output` still works.
     #[arg(
         short = 's',
@@ -31,7 +31,7 @@ pub struct SecretsOut {
 }
 
 #[derive(Subcommand)]
-pub enum SecretsCommand {
+pub(super) enum SecretsCommand {
     /// Generate a new bootstrap token and shared PKI (CAs, service-account keys, admin certificates).
     Generate {
         /// Cluster definition the secrets are for (its `name` is recorded in the file);
@@ -87,7 +87,7 @@ pub enum SecretsCommand {
     },
 }
 
-pub fn run(command: SecretsCommand) -> Result<()> {
+pub(super) fn run(command: SecretsCommand) -> Result<()> {
     match command {
         SecretsCommand::Generate {
             config,
@@ -116,12 +116,6 @@ pub fn run(command: SecretsCommand) -> Result<()> {
         } => secrets_show::show(&secrets, output, now_or(at)),
         SecretsCommand::RotateToken { secrets } => rotate(&secrets),
     }
-}
-
-pub fn report(file: &str, diags: Vec<Diagnostic>) -> String {
-    let mut report = Report::new(file);
-    diags.into_iter().for_each(|d| report.push(d));
-    report.to_string()
 }
 
 fn refuse_overwrite(output: &Path, force: bool) -> Result<()> {

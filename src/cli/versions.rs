@@ -7,7 +7,7 @@ use crate::model::matrix::{self, CrioRepo, KubeRepo, Kubic};
 
 /// One Kubernetes minor and what kubeprint installs for it.
 #[derive(Serialize)]
-pub struct ReleaseRow {
+pub(super) struct ReleaseRow {
     pub minor: String,
     pub kubeadm_api: &'static str,
     pub packages: &'static str,
@@ -22,7 +22,7 @@ pub struct ReleaseRow {
 
 /// One operating system.
 #[derive(Serialize)]
-pub struct OsRow {
+pub(super) struct OsRow {
     pub id: &'static str,
     pub login_user: &'static str,
     /// The oldest Kubernetes minor it installs without mirrors (`1.28`).
@@ -32,12 +32,12 @@ pub struct OsRow {
 }
 
 #[derive(Serialize)]
-pub struct Versions {
+pub(super) struct Versions {
     pub releases: Vec<ReleaseRow>,
     pub operating_systems: Vec<OsRow>,
 }
 
-pub fn versions() -> Versions {
+pub(super) fn versions() -> Versions {
     let releases = matrix::RELEASES
         .iter()
         .map(|r| ReleaseRow {
@@ -80,7 +80,7 @@ pub fn versions() -> Versions {
     }
 }
 
-pub fn versions_table() -> String {
+pub(super) fn versions_table() -> String {
     let v = versions();
     let mut out = format!(
         "{:<6} {:<8} {:<17} {:<20} {:<8} {:<8} {}\n",

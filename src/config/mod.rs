@@ -15,17 +15,17 @@ mod nodes;
 mod schema;
 mod source;
 
-pub use schema::*;
-pub use source::SourceMap;
+pub(crate) use schema::*;
+pub(crate) use source::SourceMap;
 
 /// The embedded default cluster: the 2021 guide (Kubernetes 1.21.3, CRI-O 1.21, Canal).
 pub const DEFAULT_CLUSTER: &str = include_str!("../../examples/guide-1.21.yaml");
-pub const DEFAULT_CLUSTER_NAME: &str = "<embedded default cluster>";
+pub(crate) const DEFAULT_CLUSTER_NAME: &str = "<embedded default cluster>";
 
 /// A definition as far as it could be read: the fields that failed are left out of
 /// `config` (and listed in `failed`), so validation can still check the rest.
 #[derive(Debug, Default)]
-pub struct Loaded {
+pub(crate) struct Loaded {
     pub config: Config,
     pub problems: Vec<Diagnostic>,
     /// Dotted paths of keys that were unknown or of the wrong type.
@@ -35,7 +35,7 @@ pub struct Loaded {
 /// Parses a definition, reporting every unknown key and wrong type at once (not just
 /// the first), each with its dotted path and position. YAML syntax errors stop parsing
 /// and come back alone, with the line and column the parser reports.
-pub fn load(text: &str, source: &SourceMap) -> Result<Loaded, Vec<Diagnostic>> {
+pub(crate) fn load(text: &str, source: &SourceMap) -> Result<Loaded, Vec<Diagnostic>> {
     let value: Value = serde_yaml::from_str(text).map_err(|err| {
         let location = err.location().map(|l| (l.line(), l.column()));
         vec![

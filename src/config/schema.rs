@@ -6,7 +6,7 @@ use serde::Deserialize;
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Config {
+pub(crate) struct Config {
     pub name: Option<String>,
     pub os: Option<String>,
     #[serde(default)]
@@ -39,7 +39,7 @@ pub struct Config {
 /// One entry of `files`.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct FileConfig {
+pub(crate) struct FileConfig {
     pub path: Option<String>,
     pub content: Option<String>,
     /// Kept as a raw scalar: an unquoted `0644` is a YAML number, which we want to
@@ -51,7 +51,7 @@ pub struct FileConfig {
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct ProxyConfig {
+pub(crate) struct ProxyConfig {
     pub http: Option<String>,
     pub https: Option<String>,
     /// Hosts, domains, addresses and CIDR ranges reached directly, on top of those
@@ -61,7 +61,7 @@ pub struct ProxyConfig {
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct DeliveryConfig {
+pub(crate) struct DeliveryConfig {
     pub mode: Option<String>,
     pub region: Option<String>,
     pub prefix: Option<String>,
@@ -72,7 +72,7 @@ pub struct DeliveryConfig {
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct CommandsConfig {
+pub(crate) struct CommandsConfig {
     /// Right before `kubeadm init` or `kubeadm join`.
     pub pre: Option<Vec<String>>,
     /// After the last step.
@@ -81,13 +81,13 @@ pub struct CommandsConfig {
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct ImageConfig {
+pub(crate) struct ImageConfig {
     pub arch: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct NodeConfig {
+pub(crate) struct NodeConfig {
     pub name: Option<String>,
     pub role: Option<String>,
     pub address: Option<String>,
@@ -101,7 +101,7 @@ pub struct NodeConfig {
 /// `key=value:Effect` / `key:Effect`; both read into the same fields.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(from = "TaintInput")]
-pub struct TaintConfig {
+pub(crate) struct TaintConfig {
     pub key: Option<String>,
     pub value: Option<String>,
     pub effect: Option<String>,
@@ -117,7 +117,7 @@ enum TaintInput {
 /// The mapping form's keys.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct TaintFields {
+pub(crate) struct TaintFields {
     pub key: Option<String>,
     pub value: Option<String>,
     pub effect: Option<String>,
@@ -138,7 +138,7 @@ impl From<TaintInput> for TaintConfig {
 
 /// `key=value:Effect` or `key:Effect`, as `kubectl taint` and kubespray write taints.
 /// Whatever is missing stays `None` for validation to report.
-pub fn parse_kubectl_taint(text: &str) -> TaintConfig {
+pub(crate) fn parse_kubectl_taint(text: &str) -> TaintConfig {
     let (spec, effect) = match text.rsplit_once(':') {
         Some((spec, effect)) => (spec, Some(effect.to_string())),
         None => (text, None),
@@ -156,7 +156,7 @@ pub fn parse_kubectl_taint(text: &str) -> TaintConfig {
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct KubernetesConfig {
+pub(crate) struct KubernetesConfig {
     /// Kept as a raw scalar: `1.30` written without quotes is a YAML number, which we
     /// want to explain rather than misread.
     pub version: Option<Scalar>,
@@ -182,20 +182,20 @@ pub struct KubernetesConfig {
 /// `kubernetes.vip`: the address kube-vip announces and where.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct VipConfig {
+pub(crate) struct VipConfig {
     pub address: Option<String>,
     pub interface: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RuntimeConfig {
+pub(crate) struct RuntimeConfig {
     pub crio_version: Option<Scalar>,
 }
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct CniConfig {
+pub(crate) struct CniConfig {
     pub plugin: Option<String>,
     pub manifest: Option<String>,
     pub manifest_sha256: Option<String>,
@@ -203,7 +203,7 @@ pub struct CniConfig {
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct PackagesConfig {
+pub(crate) struct PackagesConfig {
     pub kubernetes_repo: Option<String>,
     pub kubernetes_key: Option<String>,
     pub crio_repo: Option<String>,
@@ -213,7 +213,7 @@ pub struct PackagesConfig {
 /// A scalar that may have been written as a string or a number.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(untagged)]
-pub enum Scalar {
+pub(crate) enum Scalar {
     Text(String),
     Integer(i64),
     Float(f64),
@@ -222,7 +222,7 @@ pub enum Scalar {
 impl Scalar {
     /// The value as text; `Err` carries a hint when YAML read it as a number, since a
     /// number cannot be turned back into what was typed (`1.20` reads as `1.2`).
-    pub fn as_text(&self) -> Result<String, NumberRead> {
+    pub(crate) fn as_text(&self) -> Result<String, NumberRead> {
         match self {
             Scalar::Text(s) => Ok(s.clone()),
             Scalar::Integer(i) => Ok(i.to_string()),
@@ -238,4 +238,4 @@ impl Scalar {
 /// Why a scalar cannot be taken as text: YAML read it as a number. Holds the hint to
 /// show with the field's diagnostic.
 #[derive(Debug, Clone, PartialEq)]
-pub struct NumberRead(pub String);
+pub(crate) struct NumberRead(pub String);

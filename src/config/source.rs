@@ -4,12 +4,12 @@
 /// Line and column of each field, for pointing diagnostics at the source. Built from a
 /// span-preserving parse; when that parse fails the map is empty and diagnostics simply
 /// carry no position.
-pub struct SourceMap {
+pub(crate) struct SourceMap {
     root: Option<marked_yaml::Node>,
 }
 
 impl SourceMap {
-    pub fn new(text: &str) -> Self {
+    pub(crate) fn new(text: &str) -> Self {
         SourceMap {
             root: marked_yaml::parse_yaml(0, text).ok(),
         }
@@ -18,7 +18,7 @@ impl SourceMap {
     /// Position of the value at a dotted path such as `kubernetes.cert_sans[1]`. When
     /// the key is absent (a default applies), points at the nearest enclosing key that
     /// is present, like `kubernetes:`; at the top level there is nothing to point at.
-    pub fn locate(&self, path: &str) -> Option<(usize, usize)> {
+    pub(crate) fn locate(&self, path: &str) -> Option<(usize, usize)> {
         let mut node = self.root.as_ref()?;
         let mut enclosing = None;
         for segment in path.split('.').filter(|s| !s.is_empty()) {
@@ -45,7 +45,7 @@ impl SourceMap {
 
 impl SourceMap {
     /// Position of the key (not the value) at a dotted path, for "unknown key" errors.
-    pub fn locate_key(&self, path: &str) -> Option<(usize, usize)> {
+    pub(crate) fn locate_key(&self, path: &str) -> Option<(usize, usize)> {
         let (parent, key) = match path.rsplit_once('.') {
             Some((p, k)) => (Some(p), k),
             None => (None, path),

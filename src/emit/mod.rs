@@ -11,7 +11,7 @@
 //! thousands of files (a large inventory) multiplied render time several times over. After
 //! a power loss, render again.
 
-pub mod outdir;
+pub(crate) mod outdir;
 
 use crate::error::{Error, Result};
 use std::fs;
@@ -26,7 +26,7 @@ use crate::emit::outdir::{KEEP_FILE, OutputDir};
 
 const STAGING_PREFIX: &str = ".kubeprint-staging-";
 
-pub fn emit(artifacts: &Artifacts, output: &OutputDir) -> Result<()> {
+pub(crate) fn emit(artifacts: &Artifacts, output: &OutputDir) -> Result<()> {
     let target = output.path.as_path();
     let parent = match target.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,

@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use crate::artifact::{MANIFEST, SHA256SUMS};
 
 /// Kept across renders so a committed, otherwise empty `out/` stays in version control.
-pub const KEEP_FILE: &str = ".gitkeep";
+pub(crate) const KEEP_FILE: &str = ".gitkeep";
 
 /// At most this many foreign entries are named in an error; the rest are counted.
 const SHOWN_ENTRIES: usize = 12;
@@ -23,21 +23,21 @@ const SHOWN_ENTRIES: usize = 12;
 /// An output directory checked for replacement. `path` is the real directory (a
 /// symlink given as `-o` is resolved, so the link itself stays a link).
 #[derive(Debug, Clone)]
-pub struct OutputDir {
+pub(crate) struct OutputDir {
     pub path: PathBuf,
     /// As the user wrote it, for messages.
     pub shown: String,
 }
 
 /// A file the render reads, which must not live inside the output directory.
-pub struct Input<'a> {
+pub(crate) struct Input<'a> {
     /// What it is, for messages: "the secrets file", "the cluster file".
     pub what: &'a str,
     pub path: &'a Path,
 }
 
 /// Checks that `output` may be replaced by a render reading `inputs`. Writes nothing.
-pub fn claim(output: &Path, inputs: &[Input]) -> Result<OutputDir> {
+pub(crate) fn claim(output: &Path, inputs: &[Input]) -> Result<OutputDir> {
     let shown = output.display().to_string();
     let path = real_path(output)?;
     refuse_protected(&path, &shown)?;
@@ -72,7 +72,7 @@ pub fn claim(output: &Path, inputs: &[Input]) -> Result<OutputDir> {
 
 /// The entries of `dir` that no kubeprint manifest in it accounts for, as relative
 /// paths (directories end in `/`). Empty: the directory may be replaced.
-pub fn foreign_entries(dir: &Path) -> Result<Vec<String>> {
+pub(crate) fn foreign_entries(dir: &Path) -> Result<Vec<String>> {
     let listed = match fs::read(dir.join(MANIFEST)) {
         Ok(bytes) => listed_files(&bytes).unwrap_or_default(),
         Err(_) => BTreeSet::new(),

@@ -9,54 +9,55 @@ use ipnet::IpNet;
 use crate::model::matrix::{Os, Release};
 
 /// kubeadm's default API server port.
-pub const DEFAULT_API_SERVER_PORT: u16 = 6443;
+pub(crate) const DEFAULT_API_SERVER_PORT: u16 = 6443;
 
-/// A checked cluster definition.
+/// A checked cluster definition: what `load_cluster` returns and every later stage reads.
+/// Opaque outside the crate, so its shape can change without breaking programs.
 #[derive(Debug, Clone)]
 pub struct Cluster {
-    pub name: String,
-    pub os: &'static Os,
-    pub version: Version,
-    pub release: &'static Release,
-    pub endpoint: Endpoint,
-    pub pod_subnet: IpNet,
-    pub service_subnet: IpNet,
-    pub dns_domain: String,
+    pub(crate) name: String,
+    pub(crate) os: &'static Os,
+    pub(crate) version: Version,
+    pub(crate) release: &'static Release,
+    pub(crate) endpoint: Endpoint,
+    pub(crate) pod_subnet: IpNet,
+    pub(crate) service_subnet: IpNet,
+    pub(crate) dns_domain: String,
     /// Token lifetime in seconds; 0 means it never expires.
-    pub token_ttl_seconds: u64,
-    pub cert_sans: Vec<String>,
-    pub cni: Cni,
-    pub admin_user: String,
-    pub mirrors: Mirrors,
+    pub(crate) token_ttl_seconds: u64,
+    pub(crate) cert_sans: Vec<String>,
+    pub(crate) cni: Cni,
+    pub(crate) admin_user: String,
+    pub(crate) mirrors: Mirrors,
     /// Number of control planes; more than one adds the `control-plane-join` role.
-    pub control_planes: u32,
-    pub api_server_port: u16,
+    pub(crate) control_planes: u32,
+    pub(crate) api_server_port: u16,
     /// CPU architecture of the nodes (`amd64`, `arm64`): picks the official AMI to bake.
-    pub arch: &'static str,
+    pub(crate) arch: &'static str,
     /// The optional inventory, first control plane first.
-    pub nodes: Vec<Node>,
+    pub(crate) nodes: Vec<Node>,
     /// Public keys added to `admin_user`'s authorized_keys on every node.
-    pub ssh_authorized_keys: Vec<String>,
+    pub(crate) ssh_authorized_keys: Vec<String>,
     /// The user's own files, in the order written.
-    pub files: Vec<ExtraFile>,
-    pub commands: Commands,
+    pub(crate) files: Vec<ExtraFile>,
+    pub(crate) commands: Commands,
     /// How nodes get their bundle (and with it the token and keys).
-    pub delivery: Delivery,
+    pub(crate) delivery: Delivery,
     /// The API servers encrypt Secrets in etcd (`kubernetes.encryption_at_rest`).
-    pub encryption_at_rest: bool,
+    pub(crate) encryption_at_rest: bool,
     /// The API servers write an audit log (`kubernetes.audit_log`).
-    pub audit_log: bool,
+    pub(crate) audit_log: bool,
     /// The HTTP(S) proxy nodes and the image build download through; `None`: direct.
-    pub proxy: Option<Proxy>,
+    pub(crate) proxy: Option<Proxy>,
     /// The endpoint's address as a virtual IP kube-vip moves between control planes;
     /// `None`: the endpoint is the user's (a load balancer, a DNS name, one node).
-    pub vip: Option<Vip>,
+    pub(crate) vip: Option<Vip>,
 }
 
 /// An HTTP(S) proxy, as the user gave it: URLs without credentials, and the user's own
 /// `no_proxy` entries (the plan adds the cluster's addresses).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Proxy {
+pub(crate) struct Proxy {
     /// `http://host:port`, for http:// downloads.
     pub http: String,
     /// `http://host:port`, for https:// downloads (tunnelled with CONNECT).
@@ -67,7 +68,7 @@ pub struct Proxy {
 /// A control-plane virtual IP: ARP announces it from the control plane that holds
 /// kube-vip's leader lease.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Vip {
+pub(crate) struct Vip {
     /// Always the endpoint's host (validated).
     pub address: std::net::Ipv4Addr,
     /// `None`: kube-vip takes the interface of the default route.
@@ -76,7 +77,7 @@ pub struct Vip {
 
 /// Where a node's bundle comes from at boot.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Delivery {
+pub(crate) enum Delivery {
     /// In user-data itself, as the guide's setup did.
     Inline,
     /// From AWS Secrets Manager, read with the instance role.
@@ -87,7 +88,7 @@ pub enum Delivery {
 
 impl Delivery {
     /// The name cluster.yaml's `delivery.mode` uses.
-    pub fn mode(&self) -> &'static str {
+    pub(crate) fn mode(&self) -> &'static str {
         match self {
             Delivery::Inline => "inline",
             Delivery::AwsSecretsManager(_) => "aws-secrets-manager",
@@ -97,7 +98,7 @@ impl Delivery {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AwsDelivery {
+pub(crate) struct AwsDelivery {
     pub region: String,
     /// Secret names are `<prefix>/<bundle>`.
     pub prefix: String,
@@ -109,7 +110,7 @@ pub struct AwsDelivery {
 
 /// One of the user's own files: root-owned, written in a boot step of its own.
 #[derive(Debug, Clone)]
-pub struct ExtraFile {
+pub(crate) struct ExtraFile {
     pub path: String,
     /// Exactly the bytes to write (a final newline only when the definition has one).
     pub content: String,
@@ -124,7 +125,7 @@ pub struct ExtraFile {
 
 /// The user's own shell commands, each a bash script run as root. Same on every role.
 #[derive(Debug, Clone, Default)]
-pub struct Commands {
+pub(crate) struct Commands {
     /// Right before `kubeadm init` or `kubeadm join`.
     pub pre: Vec<String>,
     /// After the last step.
@@ -132,7 +133,7 @@ pub struct Commands {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Version {
+pub(crate) struct Version {
     pub major: u32,
     pub minor: u32,
     pub patch: u32,
@@ -145,7 +146,7 @@ impl std::fmt::Display for Version {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Endpoint {
+pub(crate) struct Endpoint {
     pub host: String,
     pub port: u16,
     pub ip: Option<IpAddr>,
@@ -153,7 +154,7 @@ pub struct Endpoint {
 
 impl Endpoint {
     /// `host:port`, with brackets around an IPv6 address.
-    pub fn host_port(&self) -> String {
+    pub(crate) fn host_port(&self) -> String {
         match self.ip {
             Some(IpAddr::V6(_)) => format!("[{}]:{}", self.host, self.port),
             _ => format!("{}:{}", self.host, self.port),
@@ -162,7 +163,7 @@ impl Endpoint {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CniPlugin {
+pub(crate) enum CniPlugin {
     Flannel,
     Canal,
     Calico,
@@ -170,7 +171,7 @@ pub enum CniPlugin {
 }
 
 impl CniPlugin {
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             CniPlugin::Flannel => "flannel",
             CniPlugin::Canal => "canal",
@@ -181,14 +182,14 @@ impl CniPlugin {
 }
 
 #[derive(Debug, Clone)]
-pub struct Cni {
+pub(crate) struct Cni {
     pub plugin: CniPlugin,
     /// The user's manifest instead of the pinned one: URL and sha256.
     pub manifest: Option<(String, String)>,
 }
 
 #[derive(Debug, Clone, Default)]
-pub struct Mirrors {
+pub(crate) struct Mirrors {
     pub kubernetes_repo: Option<String>,
     pub kubernetes_key: Option<String>,
     pub crio_repo: Option<String>,
@@ -196,13 +197,13 @@ pub struct Mirrors {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum NodeRole {
+pub(crate) enum NodeRole {
     ControlPlane,
     Worker,
 }
 
 #[derive(Debug, Clone)]
-pub struct Node {
+pub(crate) struct Node {
     pub name: String,
     pub role: NodeRole,
     pub address: IpAddr,
@@ -213,7 +214,7 @@ pub struct Node {
 }
 
 #[derive(Debug, Clone)]
-pub struct Taint {
+pub(crate) struct Taint {
     pub key: String,
     pub value: Option<String>,
     pub effect: String,

@@ -20,18 +20,18 @@
 /// (v1.2.3, 2026-08-10). Its image digest is not pinned: the release workflow
 /// (`.github/workflows/release.yaml`) prints it only in the CI log, and no upstream
 /// file or page records it.
-pub const VERSION: &str = "v1.2.3";
+pub(crate) const VERSION: &str = "v1.2.3";
 
 /// `manifest pod --image` default (`cmd/kube-vip-manifests.go`); release.yaml pushes
 /// the multi-architecture image (amd64, arm64, ...) under the tag.
-pub const IMAGE: &str = "ghcr.io/kube-vip/kube-vip";
+pub(crate) const IMAGE: &str = "ghcr.io/kube-vip/kube-vip";
 
 /// Where kubeadm's kubelet reads static pods; kube-vip's static pod docs write the
 /// manifest there (kube-vip/website, content/docs/installation/static.md).
-pub const MANIFEST_PATH: &str = "/etc/kubernetes/manifests/kube-vip.yaml";
+pub(crate) const MANIFEST_PATH: &str = "/etc/kubernetes/manifests/kube-vip.yaml";
 
 /// kubeadm's admin kubeconfig, which `generatePodSpec` mounts for kube-vip.
-pub const ADMIN_CONF: &str = "/etc/kubernetes/admin.conf";
+pub(crate) const ADMIN_CONF: &str = "/etc/kubernetes/admin.conf";
 
 /// From Kubernetes 1.29 admin.conf's group (kubeadm:cluster-admins) has rights only
 /// through a ClusterRoleBinding `kubeadm init` itself creates, and init writes a
@@ -41,8 +41,8 @@ pub const ADMIN_CONF: &str = "/etc/kubernetes/admin.conf";
 /// So kube-vip, which init waits for, must use super-admin.conf until init finishes,
 /// then admin.conf (kube-vip/kube-vip issue #684; kube-vip/website
 /// content/docs/installation/static.md, note under "Example ARP Manifest").
-pub const SUPER_ADMIN_CONF: &str = "/etc/kubernetes/super-admin.conf";
-pub const SUPER_ADMIN_SINCE_MINOR: u32 = 29;
+pub(crate) const SUPER_ADMIN_CONF: &str = "/etc/kubernetes/super-admin.conf";
+pub(crate) const SUPER_ADMIN_SINCE_MINOR: u32 = 29;
 
 /// `--leaseName` default: the Lease in `cp_namespace` the control planes elect on.
-pub const LEASE_NAME: &str = "plndr-cp-lock";
+pub(crate) const LEASE_NAME: &str = "plndr-cp-lock";

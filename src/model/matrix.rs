@@ -4,7 +4,7 @@
 
 /// Where the Kubernetes packages (kubelet, kubeadm, kubectl) come from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum KubeRepo {
+pub(crate) enum KubeRepo {
     /// `apt.kubernetes.io`, `kubernetes-xenial main`, versions like `1.21.3-00`.
     /// Frozen in September 2023 and removed in March 2024: a mirror is needed today.
     Legacy,
@@ -15,7 +15,7 @@ pub enum KubeRepo {
 
 /// Where CRI-O comes from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum CrioRepo {
+pub(crate) enum CrioRepo {
     /// openSUSE Kubic: a `libcontainers:stable` repository plus one per CRI-O minor;
     /// packages `cri-o` and `cri-o-runc`. Unmaintained since CRI-O moved its packaging;
     /// which OS got which minor is in [`kubic`].
@@ -34,7 +34,7 @@ pub enum CrioRepo {
 /// Before v3.24 the tag holds only a docs-site template, so no earlier release can be
 /// pinned by hash.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct CalicoPin {
+pub(crate) struct CalicoPin {
     pub tag: &'static str,
     pub calico_sha256: &'static str,
     pub canal_sha256: &'static str,
@@ -45,7 +45,7 @@ pub struct CalicoPin {
 
 impl CalicoPin {
     /// URL and sha256 of `calico.yaml` (`canal == false`) or `canal.yaml`.
-    pub fn manifest(self, canal: bool) -> (String, &'static str) {
+    pub(crate) fn manifest(self, canal: bool) -> (String, &'static str) {
         let (file, sha256) = if canal {
             ("canal.yaml", self.canal_sha256)
         } else {
@@ -60,7 +60,7 @@ impl CalicoPin {
         )
     }
 
-    pub fn tests(self, minor: u32) -> bool {
+    pub(crate) fn tests(self, minor: u32) -> bool {
         (self.tested.0..=self.tested.1).contains(&minor)
     }
 }
@@ -70,13 +70,13 @@ impl CalicoPin {
 /// file at these tags names the tag's own images). sha256 of `git show
 /// TAG:Documentation/kube-flannel.yml` in flannel-io/flannel.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct FlannelPin {
+pub(crate) struct FlannelPin {
     pub tag: &'static str,
     pub sha256: &'static str,
 }
 
 impl FlannelPin {
-    pub fn manifest(self) -> (String, &'static str) {
+    pub(crate) fn manifest(self) -> (String, &'static str) {
         (
             format!(
                 "https://raw.githubusercontent.com/flannel-io/flannel/{}/Documentation/kube-flannel.yml",
@@ -148,7 +148,7 @@ const CALICO_3_32: CalicoPin = CalicoPin {
 /// The pod network flannel's and Canal's manifests ship (`"Network": "10.244.0.0/16"` in
 /// kube-flannel.yml and canal.yaml at every pinned tag); kubeprint rewrites it to the
 /// cluster's pod subnet.
-pub const FLANNEL_DEFAULT_NETWORK: &str = "10.244.0.0/16";
+pub(crate) const FLANNEL_DEFAULT_NETWORK: &str = "10.244.0.0/16";
 
 // flannel-io/flannel tags v0.22.3 (49d0dd38267a3dbf2321dd19cb0ac6856fbebba1), v0.26.7
 // (db296e3efd5368450c67bbd6ae21f42d357e8c83), v0.28.9
@@ -167,14 +167,14 @@ const FLANNEL_0_28: FlannelPin = FlannelPin {
 };
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum KubeadmApi {
+pub(crate) enum KubeadmApi {
     V1beta2,
     V1beta3,
     V1beta4,
 }
 
 impl KubeadmApi {
-    pub fn api_version(self) -> &'static str {
+    pub(crate) fn api_version(self) -> &'static str {
         match self {
             KubeadmApi::V1beta2 => "kubeadm.k8s.io/v1beta2",
             KubeadmApi::V1beta3 => "kubeadm.k8s.io/v1beta3",
@@ -184,7 +184,7 @@ impl KubeadmApi {
 }
 
 #[derive(Clone, Debug)]
-pub struct Release {
+pub(crate) struct Release {
     pub minor: u32,
     pub kube_repo: KubeRepo,
     pub kubeadm_api: KubeadmApi,
@@ -200,7 +200,7 @@ pub struct Release {
 /// The date the end-of-life column was last reviewed. Rendering must not read the
 /// clock (output is a pure function of its inputs), so "end-of-life" means "as of
 /// this kubeprint release".
-pub const REVIEWED: &str = "2026-11-26";
+pub(crate) const REVIEWED: &str = "2026-11-26";
 
 const fn row(
     minor: u32,
@@ -235,7 +235,7 @@ use KubeadmApi::{V1beta2, V1beta3, V1beta4};
 // manifest that tests it (3.20-3.23 published theirs only through the docs site): it
 // gets 3.24, whose manifests use only APIs 1.21 serves (policy/v1 PDBs are GA in 1.21).
 // No Calico release tests 1.37 yet: it gets the newest, 3.32.
-pub static RELEASES: &[Release] = &[
+pub(crate) static RELEASES: &[Release] = &[
     row(21, V1beta2, "2022-06-28", CALICO_3_24, FLANNEL_0_22),
     row(22, V1beta3, "2022-12-08", CALICO_3_24, FLANNEL_0_22),
     row(23, V1beta3, "2023-02-28", CALICO_3_25, FLANNEL_0_22),
@@ -255,30 +255,30 @@ pub static RELEASES: &[Release] = &[
     row(37, V1beta4, "2027-10-28", CALICO_3_32, FLANNEL_0_28),
 ];
 
-pub fn release(minor: u32) -> Option<&'static Release> {
+pub(crate) fn release(minor: u32) -> Option<&'static Release> {
     RELEASES.iter().find(|r| r.minor == minor)
 }
 
-pub fn supported_range() -> (u32, u32) {
+pub(crate) fn supported_range() -> (u32, u32) {
     let first = RELEASES.first().map_or(0, |r| r.minor);
     let last = RELEASES.last().map_or(0, |r| r.minor);
     (first, last)
 }
 
 impl Release {
-    pub fn is_end_of_life(&self) -> bool {
+    pub(crate) fn is_end_of_life(&self) -> bool {
         self.end_of_life <= REVIEWED
     }
 
     /// Whether the upstream package repositories for this row still exist.
-    pub fn upstream_repos_gone(&self) -> bool {
+    pub(crate) fn upstream_repos_gone(&self) -> bool {
         self.kube_repo == KubeRepo::Legacy
     }
 }
 
 /// An operating system kubeprint renders for.
 #[derive(Clone, Debug)]
-pub struct Os {
+pub(crate) struct Os {
     pub id: &'static str,
     /// The user the distribution's official cloud images (EC2 AMIs) log in as: the
     /// default `admin_user` and the Packer template's SSH user. Ubuntu's images use
@@ -300,7 +300,7 @@ pub struct Os {
 
 /// Whether openSUSE Kubic published a CRI-O minor for an OS.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Kubic {
+pub(crate) enum Kubic {
     /// Reported as installable (a cri-o/cri-o issue) or listed in cri-o's install.md.
     Published,
     /// No source says either way.
@@ -310,21 +310,21 @@ pub enum Kubic {
 }
 
 impl Os {
-    pub fn kubic(&self, minor: u32) -> Kubic {
+    pub(crate) fn kubic(&self, minor: u32) -> Kubic {
         self.kubic
             .and_then(|(_, minors)| minors.iter().find(|(m, _)| *m == minor))
             .map_or(Kubic::Never, |(_, k)| *k)
     }
 
     /// The minors Kubic published for this OS, for messages.
-    pub fn kubic_minors(&self) -> Vec<u32> {
+    pub(crate) fn kubic_minors(&self) -> Vec<u32> {
         (21..28)
             .filter(|m| self.kubic(*m) != Kubic::Never)
             .collect()
     }
 
     /// The oldest minor this OS can install without mirrors.
-    pub fn oldest_supported_minor(&self) -> u32 {
+    pub(crate) fn oldest_supported_minor(&self) -> u32 {
         RELEASES
             .iter()
             .map(|r| r.minor)
@@ -336,7 +336,7 @@ impl Os {
             .unwrap_or(self.oldest_minor)
     }
 
-    pub fn ami_name(&self, arch: &str) -> String {
+    pub(crate) fn ami_name(&self, arch: &str) -> String {
         self.ami_name.replace("{arch}", arch)
     }
 }
@@ -382,7 +382,7 @@ const DEBIAN: &str = "136693071363";
 /// same line.
 const SQV_OLDEST_MINOR: u32 = 35;
 
-pub static OPERATING_SYSTEMS: &[Os] = &[
+pub(crate) static OPERATING_SYSTEMS: &[Os] = &[
     Os {
         id: "ubuntu-20.04",
         login_user: "ubuntu",
@@ -443,12 +443,12 @@ pub static OPERATING_SYSTEMS: &[Os] = &[
     },
 ];
 
-pub fn os(id: &str) -> Option<&'static Os> {
+pub(crate) fn os(id: &str) -> Option<&'static Os> {
     OPERATING_SYSTEMS.iter().find(|o| o.id == id)
 }
 
 /// `ubuntu-20.04, ...`, for messages.
-pub fn os_choices() -> String {
+pub(crate) fn os_choices() -> String {
     OPERATING_SYSTEMS
         .iter()
         .map(|o| o.id)

@@ -27,7 +27,7 @@ use crate::yaml;
 /// `AddExtraHostPathMounts`, at 4a0608cb77f6a53af41cb4a453af104a4d4a0610).
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct HostPathMount {
+pub(crate) struct HostPathMount {
     pub name: &'static str,
     pub host_path: &'static str,
     pub mount_path: &'static str,
@@ -38,7 +38,7 @@ pub struct HostPathMount {
 
 /// A file a step writes, with its mode.
 #[derive(Debug, Clone, Serialize)]
-pub struct ConfigFile {
+pub(crate) struct ConfigFile {
     pub path: &'static str,
     pub mode: &'static str,
     pub content: String,
@@ -46,7 +46,7 @@ pub struct ConfigFile {
 
 /// The audit step's inputs: the policy and the directory the log goes to.
 #[derive(Debug, Clone, Serialize)]
-pub struct AuditFiles {
+pub(crate) struct AuditFiles {
     pub policy: ConfigFile,
     pub log_dir: &'static str,
 }
@@ -54,7 +54,7 @@ pub struct AuditFiles {
 /// What ClusterConfiguration's `apiServer` gains: flags (`extraArgs`) and mounts
 /// (`extraVolumes`). Empty when both options are off.
 #[derive(Debug, Clone, Default)]
-pub struct ApiServerExtras {
+pub(crate) struct ApiServerExtras {
     pub args: BTreeMap<String, String>,
     pub volumes: Vec<HostPathMount>,
 }
@@ -63,11 +63,11 @@ pub struct ApiServerExtras {
 /// maxbackup >= 10 files, maxsize >= 100 MB): aquasecurity/kube-bench
 /// cfg/cis-1.10/master.yaml at a73ce378418c71c5861e6963753f50dec3badadf. At most
 /// 11 × 100 MB of audit log per control plane.
-pub const AUDIT_LOG_MAXAGE_DAYS: &str = "30";
-pub const AUDIT_LOG_MAXBACKUP: &str = "10";
-pub const AUDIT_LOG_MAXSIZE_MB: &str = "100";
+pub(crate) const AUDIT_LOG_MAXAGE_DAYS: &str = "30";
+pub(crate) const AUDIT_LOG_MAXBACKUP: &str = "10";
+pub(crate) const AUDIT_LOG_MAXSIZE_MB: &str = "100";
 
-pub fn extras(cluster: &Cluster) -> ApiServerExtras {
+pub(crate) fn extras(cluster: &Cluster) -> ApiServerExtras {
     let mut x = ApiServerExtras::default();
     let mut arg = |name: &str, value: &str| x.args.insert(name.to_string(), value.to_string());
     if cluster.encryption_at_rest {
@@ -114,7 +114,7 @@ pub fn extras(cluster: &Cluster) -> ApiServerExtras {
 /// The EncryptionConfiguration control planes write, `None` when the option is off.
 /// Only with the key in the secrets file (`render` adds it; `render_cluster` refuses
 /// secrets without it), so `None` here means the option is off.
-pub fn encryption_config(cluster: &Cluster, secrets: &CheckedSecrets) -> Option<ConfigFile> {
+pub(crate) fn encryption_config(cluster: &Cluster, secrets: &CheckedSecrets) -> Option<ConfigFile> {
     let key = secrets.secrets.encryption_key.as_ref()?;
     cluster.encryption_at_rest.then(|| ConfigFile {
         path: ENCRYPTION_CONFIG_PATH,
@@ -127,7 +127,7 @@ pub fn encryption_config(cluster: &Cluster, secrets: &CheckedSecrets) -> Option<
 }
 
 /// The audit policy and log directory, `None` when the option is off.
-pub fn audit_files(cluster: &Cluster) -> Option<AuditFiles> {
+pub(crate) fn audit_files(cluster: &Cluster) -> Option<AuditFiles> {
     cluster.audit_log.then(|| AuditFiles {
         policy: ConfigFile {
             path: AUDIT_POLICY_PATH,

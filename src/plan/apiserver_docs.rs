@@ -10,7 +10,7 @@ use serde::Serialize;
 /// pkg/apis/config/v1/types.go), group `apiserver.config.k8s.io`, version `v1`.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct EncryptionConfiguration<'a> {
+pub(super) struct EncryptionConfiguration<'a> {
     api_version: &'static str,
     kind: &'static str,
     resources: Vec<ResourceConfiguration<'a>>,
@@ -53,7 +53,7 @@ struct Empty {}
 /// The first provider encrypts every write; `identity: {}` after it still reads what
 /// was stored unencrypted, as that page's "Encrypting your data" configuration does.
 /// Only `secrets`: ConfigMaps are meant for non-confidential data.
-pub fn encryption_configuration(key: &str) -> EncryptionConfiguration<'_> {
+pub(super) fn encryption_configuration(key: &str) -> EncryptionConfiguration<'_> {
     EncryptionConfiguration {
         api_version: "apiserver.config.k8s.io/v1",
         kind: "EncryptionConfiguration",
@@ -84,7 +84,7 @@ pub fn encryption_configuration(key: &str) -> EncryptionConfiguration<'_> {
 /// here exist in v0.21.0 too; `omitManagedFields`, which does not, is not used).
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Policy {
+pub(super) struct Policy {
     api_version: &'static str,
     kind: &'static str,
     omit_stages: Vec<&'static str>,
@@ -127,7 +127,7 @@ fn group(group: &'static str, resources: &[&'static str]) -> GroupResources {
 /// request or response bodies, for everything logged; kubeadm's kube-proxy identity and
 /// EndpointSlices; /livez and /readyz; leases; events.k8s.io; no GCE-only identities.
 /// The first matching rule decides (same page, "Audit policy").
-pub fn audit_policy() -> Policy {
+pub(super) fn audit_policy() -> Policy {
     let rule = |level| Rule {
         level,
         ..Rule::default()

@@ -7,7 +7,7 @@ use crate::model::cluster::{Cluster, CniPlugin};
 use crate::model::matrix::FLANNEL_DEFAULT_NETWORK;
 
 #[derive(Debug, Clone, Serialize)]
-pub struct CniPlan {
+pub(crate) struct CniPlan {
     pub plugin: &'static str,
     pub manifest_url: String,
     /// sha256 of the manifest as downloaded; the node refuses other bytes.
@@ -18,12 +18,12 @@ pub struct CniPlan {
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct Rewrite {
+pub(crate) struct Rewrite {
     pub from: String,
     pub to: String,
 }
 
-pub fn cni_plan(cluster: &Cluster) -> Option<CniPlan> {
+pub(crate) fn cni_plan(cluster: &Cluster) -> Option<CniPlan> {
     let plugin = cluster.cni.plugin;
     let release = cluster.release;
     let pinned = match plugin {

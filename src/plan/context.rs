@@ -19,7 +19,7 @@ use crate::secrets::CheckedSecrets;
 
 /// Everything a bundle's templates may read.
 #[derive(Debug, Clone, Serialize)]
-pub struct Context {
+pub(crate) struct Context {
     pub kubeprint_version: &'static str,
     pub cluster_name: String,
     pub role: Role,
@@ -67,7 +67,7 @@ impl Context {
     /// What bake steps may see: no PKI, token, kubeadm configuration or user additions,
     /// so a template that reached for a secret in a bake step fails to render instead
     /// of baking it into an image.
-    pub fn for_bake(&self) -> Context {
+    pub(crate) fn for_bake(&self) -> Context {
         Context {
             pki_files: Vec::new(),
             init: None,
@@ -81,13 +81,13 @@ impl Context {
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct Sysctl {
+pub(crate) struct Sysctl {
     pub key: &'static str,
     pub value: &'static str,
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct PkiFile {
+pub(crate) struct PkiFile {
     pub path: &'static str,
     pub mode: &'static str,
     pub content: String,

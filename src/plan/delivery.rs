@@ -11,7 +11,7 @@ use crate::plan::role::Role;
 /// Where one bundle's payloads live: the full `bootstrap.sh` and the one for machines
 /// started from the baked image.
 #[derive(Debug, Clone, Serialize)]
-pub struct Fetch {
+pub(crate) struct Fetch {
     pub source: &'static str,
     /// aws-secrets-manager only.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -31,7 +31,7 @@ pub struct Fetch {
 /// machines boot from this bundle (per-role `control-plane-join` with more than one
 /// joining control plane, per-role `worker`), whose payload must outlive a first fetch
 /// unless the user asked otherwise for workers.
-pub fn fetch(delivery: &Delivery, dir: &str, role: Role, shared: bool) -> Option<Fetch> {
+pub(crate) fn fetch(delivery: &Delivery, dir: &str, role: Role, shared: bool) -> Option<Fetch> {
     match delivery {
         Delivery::Inline => None,
         Delivery::Url { base } => Some(Fetch {
@@ -67,7 +67,7 @@ pub fn fetch(delivery: &Delivery, dir: &str, role: Role, shared: bool) -> Option
 }
 
 /// `<prefix>/<bundle>` and `<prefix>/<bundle>/baked`.
-pub fn secret_ids(aws: &AwsDelivery, dir: &str) -> (String, String) {
+pub(crate) fn secret_ids(aws: &AwsDelivery, dir: &str) -> (String, String) {
     let full = format!("{}/{dir}", aws.prefix);
     let baked = format!("{full}/baked");
     (full, baked)
@@ -77,7 +77,7 @@ pub fn secret_ids(aws: &AwsDelivery, dir: &str) -> (String, String) {
 /// Manager endpoints and quotas" (docs.aws.amazon.com/general/latest/gr/asm.html):
 /// `secretsmanager.<region>.amazonaws.com`; the China regions use `amazonaws.com.cn`
 /// (docs.amazonaws.cn, same page).
-pub fn secrets_manager_endpoint(region: &str) -> String {
+pub(crate) fn secrets_manager_endpoint(region: &str) -> String {
     let domain = if region.starts_with("cn-") {
         "amazonaws.com.cn"
     } else {
@@ -87,7 +87,7 @@ pub fn secrets_manager_endpoint(region: &str) -> String {
 }
 
 /// The ARN partition of a region, for IAM policies.
-pub fn partition(region: &str) -> &'static str {
+pub(crate) fn partition(region: &str) -> &'static str {
     if region.starts_with("cn-") {
         "aws-cn"
     } else if region.starts_with("us-gov-") {

@@ -11,7 +11,7 @@ use crate::validate::ssh_key;
 /// What the user's steps of one bundle read. Empty for bake steps (see
 /// `Context::for_bake`): none of it may reach an image.
 #[derive(Debug, Clone, Default, Serialize)]
-pub struct Extras {
+pub(crate) struct Extras {
     /// Whose `~/.ssh/authorized_keys` gets `ssh_keys`: the admin user.
     pub ssh_user: String,
     pub ssh_keys: Vec<String>,
@@ -21,7 +21,7 @@ pub struct Extras {
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct FileWrite {
+pub(crate) struct FileWrite {
     pub path: String,
     pub mode: String,
     pub content: String,
@@ -32,7 +32,7 @@ pub struct FileWrite {
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct Command {
+pub(crate) struct Command {
     /// `pre[0]`, where the definition lists it (under `commands`).
     pub name: String,
     pub text: String,

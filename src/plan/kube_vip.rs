@@ -16,7 +16,7 @@ use crate::yaml;
 
 /// What a control plane's kube-vip steps write to the static pod path.
 #[derive(Debug, Clone, Serialize)]
-pub struct KubeVipPlan {
+pub(crate) struct KubeVipPlan {
     /// Written by the `kube-vip` step: before `kubeadm init` on the first control plane
     /// (with super-admin.conf from 1.29), after `kubeadm join` on the others.
     pub manifest: String,
@@ -30,18 +30,18 @@ pub struct KubeVipPlan {
 }
 
 /// Whether the first control plane needs super-admin.conf while `kubeadm init` runs.
-pub fn needs_super_admin(cluster: &Cluster) -> bool {
+pub(crate) fn needs_super_admin(cluster: &Cluster) -> bool {
     cluster.release.minor >= SUPER_ADMIN_SINCE_MINOR
 }
 
 /// `repository:tag`, as `generatePodSpec` writes the image.
-pub fn image() -> String {
+pub(crate) fn image() -> String {
     format!("{IMAGE}:{VERSION}")
 }
 
 /// The kube-vip steps' inputs for a control plane bundle; `None` for workers and
 /// clusters without a VIP.
-pub fn kube_vip_plan(cluster: &Cluster, role: Role) -> Option<KubeVipPlan> {
+pub(crate) fn kube_vip_plan(cluster: &Cluster, role: Role) -> Option<KubeVipPlan> {
     let vip = cluster.vip.as_ref()?;
     let port = cluster.api_server_port;
     let final_manifest = manifest(vip, port, ADMIN_CONF);
@@ -66,7 +66,7 @@ pub fn kube_vip_plan(cluster: &Cluster, role: Role) -> Option<KubeVipPlan> {
 
 /// The static pod, with the kubeconfig at `kubeconfig` on the host mounted where
 /// kube-vip reads it.
-pub fn manifest(vip: &Vip, port: u16, kubeconfig: &str) -> String {
+pub(crate) fn manifest(vip: &Vip, port: u16, kubeconfig: &str) -> String {
     yaml::to_string(&pod(vip, port, kubeconfig)).expect("a Pod of plain strings serializes")
 }
 

@@ -18,7 +18,7 @@ use crate::plan::kubeadm_docs::{
 };
 use crate::yaml;
 
-pub use crate::layout::CRIO_SOCKET;
+pub(crate) use crate::layout::CRIO_SOCKET;
 
 /// Stands in for the node name in per-role bundles; the step replaces it with the
 /// machine's validated hostname at boot, since one bundle serves many machines.
@@ -26,10 +26,10 @@ pub use crate::layout::CRIO_SOCKET;
 /// that passes the step's check has no quote in it, so it stays a string after the
 /// replacement even when YAML 1.1 would read it bare as a bool or a number (`yes`,
 /// `on`, `123`, `1e3`, `2001-12-14`).
-pub const NODE_NAME_PLACEHOLDER: &str = "KUBEPRINT_NODE_NAME";
+pub(crate) const NODE_NAME_PLACEHOLDER: &str = "KUBEPRINT_NODE_NAME";
 
 /// Inputs shared by the init and join documents.
-pub struct KubeadmInputs<'a> {
+pub(crate) struct KubeadmInputs<'a> {
     pub api: KubeadmApi,
     /// The port control planes' API servers bind (`localAPIEndpoint.bindPort`).
     pub api_server_port: u16,
@@ -49,7 +49,7 @@ pub struct KubeadmInputs<'a> {
 
 /// What is known about the machine itself (all of it, for inventory nodes).
 #[derive(Default)]
-pub struct NodeFacts<'a> {
+pub(crate) struct NodeFacts<'a> {
     /// `None`: the placeholder, replaced by the hostname at boot.
     pub name: Option<&'a str>,
     pub address: Option<String>,
@@ -96,7 +96,7 @@ impl NodeFacts<'_> {
 }
 
 /// `kubeadm init --config` file: Init, Cluster and Kubelet configuration documents.
-pub fn init_config(i: &KubeadmInputs, node: &NodeFacts) -> String {
+pub(crate) fn init_config(i: &KubeadmInputs, node: &NodeFacts) -> String {
     let api = i.api.api_version();
     let init = InitConfiguration {
         api_version: api,
@@ -147,7 +147,7 @@ fn api_server<'a>(i: &'a KubeadmInputs) -> Option<ApiServer<'a>> {
 }
 
 /// `kubeadm join --config` file, for a worker or (with `control_plane`) a control plane.
-pub fn join_config(i: &KubeadmInputs, node: &NodeFacts, control_plane: bool) -> String {
+pub(crate) fn join_config(i: &KubeadmInputs, node: &NodeFacts, control_plane: bool) -> String {
     let join = JoinConfiguration {
         api_version: i.api.api_version(),
         kind: "JoinConfiguration",

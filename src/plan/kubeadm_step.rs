@@ -15,14 +15,14 @@ use crate::secrets::CheckedSecrets;
 use crate::validate;
 
 #[derive(Debug, Clone, Serialize)]
-pub struct Init {
+pub(crate) struct Init {
     pub kubeadm_config: String,
     pub cni: Option<CniPlan>,
     pub recovery: Recovery,
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct Join {
+pub(crate) struct Join {
     pub kubeadm_config: String,
     pub control_plane: bool,
     pub ca_cert_hash: String,

@@ -59,7 +59,7 @@ struct ContextData<'a> {
     user: &'a str,
 }
 
-pub struct AdminInputs<'a> {
+pub(crate) struct AdminInputs<'a> {
     pub cluster_name: &'a str,
     /// `host:port` of the API server.
     pub endpoint: &'a str,
@@ -69,7 +69,7 @@ pub struct AdminInputs<'a> {
     pub user: &'a str,
 }
 
-pub fn admin_kubeconfig(i: &AdminInputs) -> String {
+pub(crate) fn admin_kubeconfig(i: &AdminInputs) -> String {
     let context = format!("{}@{}", i.user, i.cluster_name);
     let config = Kubeconfig {
         api_version: "v1",

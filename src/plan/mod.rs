@@ -6,35 +6,35 @@
 //! repositories, package pins, API versions, which steps a role runs, which files carry
 //! secrets. Templates only loop and branch on what this module prepares.
 
-pub mod apiserver;
+pub(crate) mod apiserver;
 mod apiserver_docs;
-pub mod cni;
+pub(crate) mod cni;
 mod context;
-pub mod delivery;
-pub mod extras;
-pub mod kube_vip;
-pub mod kubeadm;
+pub(crate) mod delivery;
+pub(crate) mod extras;
+pub(crate) mod kube_vip;
+pub(crate) mod kubeadm;
 mod kubeadm_docs;
 mod kubeadm_step;
-pub mod kubeconfig;
-pub mod packages;
-pub mod provenance;
-pub mod proxy;
+pub(crate) mod kubeconfig;
+pub(crate) mod packages;
+pub(crate) mod provenance;
+pub(crate) mod proxy;
 mod recovery;
 mod role;
 mod steps;
 
-pub use context::Context;
-pub use role::{Role, Step};
-pub use steps::{image_steps, is_image_only, steps};
+pub(crate) use context::Context;
+pub(crate) use role::{Role, Step};
+pub(crate) use steps::{image_steps, is_image_only, steps};
 
-pub use crate::artifact::Stage;
+pub(crate) use crate::artifact::Stage;
 use crate::model::cluster::Cluster;
 use crate::model::cluster::{Node, NodeRole};
 use crate::secrets::{ADMIN_GROUP, ADMIN_USER, CheckedSecrets, LEGACY_ADMIN_GROUP};
 
 /// One bundle: a directory of `user-data.yaml`, `bootstrap.sh` and `steps/`.
-pub struct RolePlan {
+pub(crate) struct RolePlan {
     /// Relative output directory: `control-plane`, `worker`, `nodes/cp-1`, ...
     pub dir: String,
     pub role: Role,
@@ -46,7 +46,7 @@ pub struct RolePlan {
     pub fetch: Option<delivery::Fetch>,
 }
 
-pub struct Plan {
+pub(crate) struct Plan {
     pub cluster_name: String,
     pub bundles: Vec<RolePlan>,
     /// `admin.conf` for the operator; `None` when the secrets hold no admin credential.
@@ -57,7 +57,7 @@ pub struct Plan {
     pub delivery: crate::model::cluster::Delivery,
 }
 
-pub fn plan(cluster: &Cluster, secrets: &CheckedSecrets) -> Plan {
+pub(crate) fn plan(cluster: &Cluster, secrets: &CheckedSecrets) -> Plan {
     let bundles: Vec<RolePlan> = bundle_roles(cluster)
         .into_iter()
         .map(|(role, node)| bundle(cluster, secrets, role, node))
@@ -84,7 +84,7 @@ pub fn plan(cluster: &Cluster, secrets: &CheckedSecrets) -> Plan {
 /// Which bundles a cluster gets, in order: the per-role ones (a control-plane-join role
 /// only with several control planes), then one per inventory node, where the first
 /// control plane listed runs `kubeadm init` and the others join. Pure: `explain` uses it.
-pub fn bundle_roles(cluster: &Cluster) -> Vec<(Role, Option<&Node>)> {
+pub(crate) fn bundle_roles(cluster: &Cluster) -> Vec<(Role, Option<&Node>)> {
     let mut roles = vec![(Role::ControlPlane, None)];
     if cluster.control_planes > 1 {
         roles.push((Role::ControlPlaneJoin, None));
@@ -151,7 +151,11 @@ fn bundle_dir(role: Role, node: Option<&Node>) -> String {
 }
 
 /// Where a bundle is fetched from; `None` when it is inline. Pure: `explain` uses it.
-pub fn bundle_fetch(cluster: &Cluster, role: Role, node: Option<&Node>) -> Option<delivery::Fetch> {
+pub(crate) fn bundle_fetch(
+    cluster: &Cluster,
+    role: Role,
+    node: Option<&Node>,
+) -> Option<delivery::Fetch> {
     // Per-role worker bundles serve every worker; control-plane-join every control
     // plane after the second.
     let shared = node.is_none()

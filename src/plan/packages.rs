@@ -10,7 +10,7 @@ const KEYRINGS: &str = "/etc/apt/keyrings";
 const OPENSUSE: &str = "https://download.opensuse.org/repositories";
 
 #[derive(Debug, Clone, Serialize)]
-pub struct AptRepo {
+pub(crate) struct AptRepo {
     pub name: &'static str,
     pub key_url: String,
     pub keyring: String,
@@ -19,7 +19,7 @@ pub struct AptRepo {
 }
 
 /// The Debian package version of kubelet/kubeadm/kubectl for the cluster version.
-pub fn package_version(cluster: &Cluster) -> String {
+pub(crate) fn package_version(cluster: &Cluster) -> String {
     match cluster.release.kube_repo {
         KubeRepo::Legacy => format!("{}-00", cluster.version),
         // pkgs.k8s.io appends an OBS revision (`-1.1`, sometimes higher): match any.
@@ -45,7 +45,7 @@ fn mirror_repo(name: &'static str, url: &str, key: Option<&str>) -> AptRepo {
     apt_repo(name, url, "/", key)
 }
 
-pub fn kube_repo(cluster: &Cluster) -> AptRepo {
+pub(crate) fn kube_repo(cluster: &Cluster) -> AptRepo {
     let m = &cluster.mirrors;
     if let Some(url) = &m.kubernetes_repo {
         return mirror_repo("kubernetes", url, m.kubernetes_key.as_deref());
@@ -68,7 +68,7 @@ pub fn kube_repo(cluster: &Cluster) -> AptRepo {
     }
 }
 
-pub fn crio_repos(cluster: &Cluster) -> (Vec<AptRepo>, Vec<&'static str>) {
+pub(crate) fn crio_repos(cluster: &Cluster) -> (Vec<AptRepo>, Vec<&'static str>) {
     let minor = cluster.release.minor;
     let packages = match cluster.release.crio_repo {
         // Kubic split runc into its own package; later builds bundle it.

@@ -12,7 +12,7 @@ use crate::plan::proxy::proxy_plan;
 
 /// What a tree was rendered from (no secrets).
 #[derive(Debug, Clone, Serialize)]
-pub struct Provenance {
+pub(crate) struct Provenance {
     pub kubeprint_version: String,
     pub cluster_name: String,
     pub kubernetes_version: String,
@@ -32,7 +32,7 @@ pub struct Provenance {
 
 /// `proxy` in manifest.json: what `verify` holds every script and drop-in to.
 #[derive(Debug, Clone, Serialize)]
-pub struct ProxyRecord {
+pub(crate) struct ProxyRecord {
     pub http: String,
     pub https: String,
     /// The full NO_PROXY list, kubeprint's entries included.
@@ -42,13 +42,13 @@ pub struct ProxyRecord {
 /// `delivery` in manifest.json: the mode, and for each bundle where its payloads are
 /// fetched from and whether the node deletes them after a verified fetch.
 #[derive(Debug, Clone, Serialize)]
-pub struct DeliveryRecord {
+pub(crate) struct DeliveryRecord {
     pub mode: &'static str,
     pub bundles: BTreeMap<String, Fetch>,
 }
 
 impl Provenance {
-    pub fn new(cluster: &Cluster) -> Provenance {
+    pub(crate) fn new(cluster: &Cluster) -> Provenance {
         let cni_manifest_url = cni_plan(cluster).map(|cni| cni.manifest_url);
         Provenance {
             kubeprint_version: env!("CARGO_PKG_VERSION").to_string(),

@@ -15,23 +15,23 @@ use crate::model::cluster::{Cluster, Proxy};
 /// (the latter defaulting to the former), with `DIRECT` for "no proxy" per host.
 /// Source: apt 2.6.1, apt-transport-http(1) "Proxy Configuration" and
 /// apt-transport-https(1) "OPTIONS" (Debian/apt, doc/apt-transport-http.1.xml).
-pub const APT_CONF: &str = "/etc/apt/apt.conf.d/90kubeprint-proxy";
+pub(crate) const APT_CONF: &str = "/etc/apt/apt.conf.d/90kubeprint-proxy";
 /// Systemd drop-ins, read with the unit (after `systemctl daemon-reload`); CRI-O pulls
 /// images with the proxy of its own environment, as Red Hat documents for CRI-O
 /// (docs.redhat.com, MicroShift 4.14 "Networking", "Using a proxy in the CRI-O
 /// container runtime": `/etc/systemd/system/crio.service.d/`, `Environment=`).
-pub const CRIO_DROPIN: &str = "/etc/systemd/system/crio.service.d/http-proxy.conf";
-pub const KUBELET_DROPIN: &str = "/etc/systemd/system/kubelet.service.d/http-proxy.conf";
+pub(crate) const CRIO_DROPIN: &str = "/etc/systemd/system/crio.service.d/http-proxy.conf";
+pub(crate) const KUBELET_DROPIN: &str = "/etc/systemd/system/kubelet.service.d/http-proxy.conf";
 
 /// One variable of the proxy environment.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct EnvVar {
+pub(crate) struct EnvVar {
     pub name: &'static str,
     pub value: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct ProxyPlan {
+pub(crate) struct ProxyPlan {
     pub http: String,
     pub https: String,
     /// In order: what the cluster needs direct, then the user's entries.
@@ -45,7 +45,7 @@ pub struct ProxyPlan {
 }
 
 /// The proxy plan; `None` when the cluster has no proxy.
-pub fn proxy_plan(cluster: &Cluster) -> Option<ProxyPlan> {
+pub(crate) fn proxy_plan(cluster: &Cluster) -> Option<ProxyPlan> {
     let proxy = cluster.proxy.as_ref()?;
     let no_proxy = no_proxy(cluster, proxy);
     let environment = environment(&proxy.http, &proxy.https, &no_proxy.join(","));
@@ -80,7 +80,7 @@ pub fn proxy_plan(cluster: &Cluster) -> Option<ProxyPlan> {
 /// http/httpproxy/proxy.go, `Config.NoProxy`); curl and Python match host names and
 /// addresses literally, which is why the endpoint host and node addresses are listed
 /// even when a range covers them.
-pub fn no_proxy(cluster: &Cluster, proxy: &Proxy) -> Vec<String> {
+pub(crate) fn no_proxy(cluster: &Cluster, proxy: &Proxy) -> Vec<String> {
     let addresses: Vec<IpAddr> = cluster
         .endpoint
         .ip
@@ -109,7 +109,7 @@ pub fn no_proxy(cluster: &Cluster, proxy: &Proxy) -> Vec<String> {
 /// (golang/net http/httpproxy `FromEnvironment`); Python's urllib and apt read the
 /// lower-case ones (docs.python.org/3/library/urllib.request.html, ProxyHandler;
 /// apt-transport-http(1)).
-pub fn environment(http: &str, https: &str, no_proxy: &str) -> Vec<EnvVar> {
+pub(crate) fn environment(http: &str, https: &str, no_proxy: &str) -> Vec<EnvVar> {
     [
         ("HTTP_PROXY", http),
         ("http_proxy", http),
@@ -176,7 +176,7 @@ fn url_host(url: &str) -> Option<&str> {
 /// Whether a NO_PROXY entry exempts `host`, as Go reads them: a domain matches itself
 /// and its subdomains (with a leading dot, subdomains only), an address itself, a range
 /// the addresses in it.
-pub fn bypasses(no_proxy: &[String], host: &str) -> bool {
+pub(crate) fn bypasses(no_proxy: &[String], host: &str) -> bool {
     let ip = host.parse::<IpAddr>().ok();
     no_proxy.iter().any(|entry| {
         if let Ok(net) = entry.parse::<IpNet>() {

@@ -13,7 +13,7 @@ use crate::plan::role::{Role, Step};
 /// node with `kubeadm reset`, reinstalls the shared PKI the reset deleted, and runs
 /// kubeadm again.
 #[derive(Debug, Clone, Serialize)]
-pub struct Recovery {
+pub(crate) struct Recovery {
     /// What such a run leaves that makes the next one fail, in the order the step looks
     /// for them (see [`kubeadm_leftovers`]).
     pub leftovers: Vec<&'static str>,
@@ -27,7 +27,7 @@ pub struct Recovery {
 /// Another step of the bundle, as a step calls it: the function inside `bootstrap.sh`,
 /// or the sibling script when the step runs on its own.
 #[derive(Debug, Clone, Serialize)]
-pub struct StepCall {
+pub(crate) struct StepCall {
     pub id: String,
     /// `bootstrap.sh`'s function for it (`step_06_pki`).
     pub function: String,

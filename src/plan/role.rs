@@ -7,7 +7,7 @@ use crate::artifact::Stage;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
-pub enum Role {
+pub(crate) enum Role {
     /// The first control plane: `kubeadm init`.
     ControlPlane,
     /// Further control planes: `kubeadm join --control-plane` with the shared PKI.
@@ -16,7 +16,7 @@ pub enum Role {
 }
 
 impl Role {
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Role::ControlPlane => "control-plane",
             Role::ControlPlaneJoin => "control-plane-join",
@@ -26,7 +26,7 @@ impl Role {
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct Step {
+pub(crate) struct Step {
     /// `NN-name`, the file name stem and the marker name on the node.
     pub id: String,
     /// Template under `templates/steps/`.
@@ -44,7 +44,7 @@ pub struct Step {
 
 impl Step {
     /// The step's shell function in `bootstrap.sh`: `step_06_pki` for `06-pki`.
-    pub fn function(&self) -> String {
+    pub(crate) fn function(&self) -> String {
         format!("step_{}", self.id.replace('-', "_"))
     }
 }

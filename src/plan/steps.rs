@@ -172,7 +172,7 @@ const SECRET_STEPS: &[&str] = &[
 
 /// The ordered steps of a role, numbered from 01. The cluster's options add steps to
 /// control planes, right after the PKI.
-pub fn steps(cluster: &Cluster, role: Role) -> Vec<Step> {
+pub(crate) fn steps(cluster: &Cluster, role: Role) -> Vec<Step> {
     let boot = match role {
         Role::ControlPlane => FIRST_CONTROL_PLANE,
         Role::ControlPlaneJoin => JOINING_CONTROL_PLANE,
@@ -264,7 +264,7 @@ const IMAGE_ONLY_STEPS: &[(&str, &str)] = &[
 
 /// What an image build runs, in order: the bundle's bake steps, then the image-only
 /// scripts (pre-pull, bake record, sysprep).
-pub fn image_steps(bundle_steps: &[Step]) -> Vec<Step> {
+pub(crate) fn image_steps(bundle_steps: &[Step]) -> Vec<Step> {
     let mut steps: Vec<Step> = bundle_steps
         .iter()
         .filter(|s| s.stage == Stage::Bake)
@@ -284,7 +284,7 @@ pub fn image_steps(bundle_steps: &[Step]) -> Vec<Step> {
 }
 
 /// Whether a step of [`image_steps`] is an image-only script, not a bundle step.
-pub fn is_image_only(step: &Step) -> bool {
+pub(crate) fn is_image_only(step: &Step) -> bool {
     IMAGE_ONLY_STEPS
         .iter()
         .any(|(name, _)| *name == step.template)

@@ -12,11 +12,11 @@ use crate::artifact::{Artifact, Artifacts};
 
 /// Where user-data has to fit: EC2 takes at most 16384 bytes before base64
 /// (docs.aws.amazon.com/AWSEC2/latest/UserGuide/user-data.html, "User data limits").
-pub const USER_DATA_LIMIT: usize = 16384;
+pub(crate) const USER_DATA_LIMIT: usize = 16384;
 
 /// Deterministic gzip: no file name, mtime 0, a fixed level, so twins are reproducible.
 /// The default level: `best` saves a few bytes here at twice the time.
-pub fn gzip(bytes: &[u8]) -> Vec<u8> {
+pub(crate) fn gzip(bytes: &[u8]) -> Vec<u8> {
     let mut encoder = GzBuilder::new()
         .mtime(0)
         .write(Vec::new(), Compression::default());
@@ -26,7 +26,7 @@ pub fn gzip(bytes: &[u8]) -> Vec<u8> {
 
 /// One user-data file's size and what makes it up.
 #[derive(Debug, Clone)]
-pub struct Row {
+pub(crate) struct Row {
     pub path: String,
     pub size: usize,
     pub gzip_size: Option<usize>,
@@ -35,7 +35,7 @@ pub struct Row {
 }
 
 impl Row {
-    pub fn fits(&self) -> bool {
+    pub(crate) fn fits(&self) -> bool {
         self.size <= USER_DATA_LIMIT || self.gzip_size.is_some_and(|g| g <= USER_DATA_LIMIT)
     }
 }
@@ -52,7 +52,7 @@ fn is_user_data(path: &str) -> bool {
 
 /// Sizes of every user-data artifact: PEM blocks count as certificates and keys,
 /// kubeadm documents as configs, the rest is script.
-pub fn rows(artifacts: &Artifacts) -> Vec<Row> {
+pub(crate) fn rows(artifacts: &Artifacts) -> Vec<Row> {
     artifacts
         .iter()
         .filter(|(p, _)| is_user_data(p))
@@ -95,7 +95,7 @@ pub fn rows(artifacts: &Artifacts) -> Vec<Row> {
 
 /// Adds `user-data*.yaml.gz` (and `.mime.gz`) for each user-data over the limit;
 /// fails when even the compressed form does not fit.
-pub fn add_gzip_twins(artifacts: &mut Artifacts) -> Result<()> {
+pub(crate) fn add_gzip_twins(artifacts: &mut Artifacts) -> Result<()> {
     let over: Vec<(String, Artifact)> = artifacts
         .iter()
         .filter(|(p, a)| is_user_data(p) && a.bytes.len() > USER_DATA_LIMIT)
@@ -123,7 +123,7 @@ pub fn add_gzip_twins(artifacts: &mut Artifacts) -> Result<()> {
 
 /// The table `render` prints. Inventory nodes repeat their role's sizes, so they are
 /// summarized unless one of them needs its gzip twin or does not fit.
-pub fn table(rows: &[Row]) -> String {
+pub(crate) fn table(rows: &[Row]) -> String {
     let mut out = format!(
         "{:<44} {:>7} {:>7} {:>7} {:>7}  {}\n",
         "user-data (EC2 limit 16384 bytes)", "bytes", "certs", "configs", "gzip", "fits"

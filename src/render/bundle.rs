@@ -13,14 +13,14 @@ use crate::plan::{Context, RolePlan, Stage, Step};
 use crate::render::cloudinit;
 use crate::render::delivery::{self, Variant};
 
-pub struct RenderedBundle {
+pub(crate) struct RenderedBundle {
     pub artifacts: Artifacts,
     /// Identifies the bake steps' exact text; images record it, baked user-data checks it.
     pub bake_fingerprint: String,
 }
 
 /// The line the image records at bake time and the baked user-data expects.
-pub fn bake_record(ctx: &Context, fingerprint: &str) -> String {
+pub(crate) fn bake_record(ctx: &Context, fingerprint: &str) -> String {
     format!(
         "kubeprint-image kubernetes={} cri-o={} bake={fingerprint}",
         ctx.kubernetes_version,
@@ -31,7 +31,7 @@ pub fn bake_record(ctx: &Context, fingerprint: &str) -> String {
 }
 
 /// Renders one step's body; bake steps see only the secret-free context.
-pub fn step_body(
+pub(crate) fn step_body(
     env: &Environment,
     step: &Step,
     ctx: &Value,
@@ -49,7 +49,12 @@ pub fn step_body(
 }
 
 /// A standalone step script: header, shared prelude, body.
-pub fn step_file(env: &Environment, step: &Step, body: &str, ctx: &Value) -> Result<String, Error> {
+pub(crate) fn step_file(
+    env: &Environment,
+    step: &Step,
+    body: &str,
+    ctx: &Value,
+) -> Result<String, Error> {
     env.get_template("step.sh.j2")?.render(context! {
         step => Value::from(Serde(step)),
         body => Value::from_safe_string(body.to_string()),
@@ -75,7 +80,7 @@ fn bootstrap(env: &Environment, steps: &[(&Step, String)], ctx: &Value) -> Resul
         .render(context! { steps => steps, ..ctx.clone() })
 }
 
-pub fn render_bundle(env: &Environment, bundle: &RolePlan) -> Result<RenderedBundle, Error> {
+pub(crate) fn render_bundle(env: &Environment, bundle: &RolePlan) -> Result<RenderedBundle, Error> {
     let dir = bundle.dir.as_str();
     let ctx = Value::from(Serde(&bundle.context));
     let bake_ctx = Value::from(Serde(bundle.context.for_bake()));

@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 
-pub use crate::layout::BOOTSTRAP_PATH;
+pub(crate) use crate::layout::BOOTSTRAP_PATH;
 
 #[derive(Serialize)]
 struct CloudConfig<'a> {
@@ -16,7 +16,7 @@ struct CloudConfig<'a> {
 }
 
 #[derive(Serialize)]
-pub struct WriteFile<'a> {
+pub(crate) struct WriteFile<'a> {
     pub path: &'a str,
     pub owner: &'a str,
     /// 0700: the control plane's bundle carries the CA key, a worker's the token.
@@ -26,7 +26,7 @@ pub struct WriteFile<'a> {
 
 /// The user-data for one role: the bundle itself, inline. `header` lines become YAML
 /// comments after the mandatory `#cloud-config` line.
-pub fn user_data(header: &[String], hostname: Option<&str>, bootstrap: &str) -> String {
+pub(crate) fn user_data(header: &[String], hostname: Option<&str>, bootstrap: &str) -> String {
     let files = vec![WriteFile {
         path: BOOTSTRAP_PATH,
         owner: "root:root",
@@ -37,7 +37,7 @@ pub fn user_data(header: &[String], hostname: Option<&str>, bootstrap: &str) -> 
 }
 
 /// A `#cloud-config` that writes `files` and runs `command` once.
-pub fn document(
+pub(crate) fn document(
     header: &[String],
     hostname: Option<&str>,
     files: Vec<WriteFile>,

@@ -14,16 +14,16 @@ use crate::plan::delivery::Fetch;
 use crate::plan::proxy::ProxyPlan;
 use crate::render::cloudinit::{self, WriteFile};
 
-pub const FETCHER: &str = include_str!("../../templates/delivery/fetch-payload.py");
+pub(crate) const FETCHER: &str = include_str!("../../templates/delivery/fetch-payload.py");
 
 /// The largest secret value Secrets Manager stores: 65,536 bytes. Source: AWS Secrets
 /// Manager User Guide, "AWS Secrets Manager quotas", secret value size
 /// (docs.aws.amazon.com/secretsmanager/latest/userguide/reference_limits.html).
-pub const SECRET_VALUE_LIMIT: usize = 65_536;
+pub(crate) const SECRET_VALUE_LIMIT: usize = 65_536;
 
 /// Which of a bundle's two payloads a stub fetches.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Variant {
+pub(crate) enum Variant {
     /// Every step: for plain images.
     Full,
     /// The image check and the boot steps: for machines from the baked image.
@@ -48,7 +48,7 @@ struct PayloadConfig<'a> {
 }
 
 /// Where `variant` of the bundle is fetched from: a secret id or a URL.
-pub fn location(fetch: &Fetch, variant: Variant) -> &str {
+pub(crate) fn location(fetch: &Fetch, variant: Variant) -> &str {
     match variant {
         Variant::Full => &fetch.full,
         Variant::Baked => &fetch.baked,
@@ -59,7 +59,7 @@ pub fn location(fetch: &Fetch, variant: Variant) -> &str {
 /// fetcher runs with its environment: Python's urllib reads it (and `no_proxy`, which
 /// keeps the metadata service direct). Source: docs.python.org/3/library/urllib.request.html,
 /// `ProxyHandler`.
-pub fn stub(
+pub(crate) fn stub(
     header: &[String],
     hostname: Option<&str>,
     fetch: &Fetch,
@@ -110,7 +110,7 @@ pub fn stub(
 }
 
 /// One line for the stub's header: where the payload comes from.
-pub fn describe(fetch: &Fetch, variant: Variant) -> String {
+pub(crate) fn describe(fetch: &Fetch, variant: Variant) -> String {
     let place = location(fetch, variant);
     let deleted = if fetch.delete.is_empty() {
         ""
@@ -127,7 +127,7 @@ pub fn describe(fetch: &Fetch, variant: Variant) -> String {
 
 /// Secrets Manager refuses values over its limit: say so at render time, not at boot,
 /// for every payload of every fetched bundle.
-pub fn check_sizes(plan: &Plan, artifacts: &Artifacts) -> Result<()> {
+pub(crate) fn check_sizes(plan: &Plan, artifacts: &Artifacts) -> Result<()> {
     for bundle in &plan.bundles {
         // Only Secrets Manager has a size limit (the one with a region).
         if bundle.fetch.as_ref().is_none_or(|f| f.region.is_none()) {

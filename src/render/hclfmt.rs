@@ -11,7 +11,7 @@ use hcl::{Block, Body, Structure};
 const INDENT: &str = "  ";
 
 /// A body as the text of a file.
-pub fn body(body: &Body) -> String {
+pub(crate) fn body(body: &Body) -> String {
     let mut out = String::new();
     write_body(&mut out, body, 0);
     out

@@ -10,7 +10,7 @@ use crate::plan::{self, RolePlan, Stage};
 use crate::render::bundle;
 use crate::render::packer::{self, PackerInputs};
 
-pub fn render_image(
+pub(crate) fn render_image(
     env: &Environment,
     bundle: &RolePlan,
     bake_record: &str,

@@ -12,7 +12,7 @@ use crate::artifact::{Artifact, Artifacts};
 use crate::plan::Stage;
 use crate::plan::provenance::Provenance;
 
-pub use crate::artifact::{MANIFEST, SHA256SUMS};
+pub(crate) use crate::artifact::{MANIFEST, SHA256SUMS};
 use crate::digest::sha256_hex;
 
 #[derive(Serialize)]
@@ -35,7 +35,7 @@ struct FileEntry<'a> {
 
 /// Adds (or replaces) `SHA256SUMS` and `manifest.json`, describing every other
 /// artifact. Call it again after changing any artifact (as redaction would).
-pub fn seal(artifacts: &mut Artifacts, inputs: &Provenance) {
+pub(crate) fn seal(artifacts: &mut Artifacts, inputs: &Provenance) {
     artifacts.remove(SHA256SUMS);
     artifacts.remove(MANIFEST);
     let mut sums = String::new();

@@ -9,7 +9,7 @@ use crate::artifact::{Artifact, Artifacts};
 /// Wraps a `#cloud-config` document as the single part of a multipart message. The
 /// part asks cloud-init to append its lists (write_files, runcmd) to those of parts
 /// before it and to leave their other keys alone, so put kubeprint's part last.
-pub fn multipart(cloud_config: &str) -> String {
+pub(crate) fn multipart(cloud_config: &str) -> String {
     let digest = Sha256::digest(cloud_config.as_bytes());
     let boundary = format!("==kubeprint-{}==", crate::digest::hex(&digest[..12]));
     debug_assert!(!cloud_config.contains(&boundary));
@@ -35,7 +35,7 @@ pub fn multipart(cloud_config: &str) -> String {
 }
 
 /// Adds `user-data*.mime` beside each `user-data*.yaml`.
-pub fn add_multipart_twins(artifacts: &mut Artifacts) {
+pub(crate) fn add_multipart_twins(artifacts: &mut Artifacts) {
     let twins: Vec<(String, Artifact)> = artifacts
         .iter()
         .filter(|(p, _)| p.ends_with(".yaml") && p.contains("user-data"))

@@ -5,16 +5,16 @@
 //! filter proves it safe (`heredoc`, `safe_words`), so no configuration value can break
 //! out of the command it lands in.
 
-pub mod budget;
-pub mod bundle;
-pub mod cloudinit;
-pub mod delivery;
-pub mod hclfmt;
-pub mod image;
-pub mod manifest;
-pub mod mime;
-pub mod packer;
-pub mod publish;
+pub(crate) mod budget;
+pub(crate) mod bundle;
+pub(crate) mod cloudinit;
+pub(crate) mod delivery;
+pub(crate) mod hclfmt;
+pub(crate) mod image;
+pub(crate) mod manifest;
+pub(crate) mod mime;
+pub(crate) mod packer;
+pub(crate) mod publish;
 
 use crate::error::Result;
 use minijinja::value::Value;
@@ -66,7 +66,7 @@ static TEMPLATES: &[(&str, &str)] = templates![
     "image/sysprep.sh.j2",
 ];
 
-pub fn environment() -> Environment<'static> {
+pub(crate) fn environment() -> Environment<'static> {
     let mut env = Environment::new();
     env.set_undefined_behavior(UndefinedBehavior::Strict);
     env.set_syntax(
@@ -185,7 +185,7 @@ fn comment(value: &str) -> Result<Value, Error> {
     Ok(Value::from_safe_string(value.to_string()))
 }
 
-pub fn render(plan: &Plan) -> Result<Artifacts> {
+pub(crate) fn render(plan: &Plan) -> Result<Artifacts> {
     let env = environment();
     let mut artifacts = Artifacts::new();
     if let Some(config) = &plan.admin_kubeconfig {

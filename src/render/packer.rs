@@ -8,7 +8,7 @@ use hcl::{Attribute, Block, Body};
 
 use crate::model::matrix::Os;
 
-pub struct PackerInputs<'a> {
+pub(crate) struct PackerInputs<'a> {
     pub cluster_name: &'a str,
     pub os: &'a str,
     /// `amd64` or `arm64`.
@@ -41,7 +41,7 @@ fn variable(name: &str, default: &str, description: &str) -> Block {
         .build()
 }
 
-pub fn template_hcl(i: &PackerInputs) -> String {
+pub(crate) fn template_hcl(i: &PackerInputs) -> String {
     // validate admits only operating systems in the matrix.
     let os = crate::model::matrix::os(i.os).expect("a known operating system");
     // EC2 names the architectures differently from Debian; burstable 2-vCPU types of

@@ -46,7 +46,7 @@ fn payloads<'a>(plan: &'a Plan, artifacts: &Artifacts) -> Vec<Payload<'a>> {
 }
 
 /// Adds `publish/*` for fetched delivery; nothing for inline.
-pub fn add(plan: &Plan, artifacts: &mut Artifacts) {
+pub(crate) fn add(plan: &Plan, artifacts: &mut Artifacts) {
     let payloads = payloads(plan, artifacts);
     let mut files = vec![(
         "publish/instance-metadata-options.json",

@@ -12,7 +12,7 @@ use crate::review::tree::Tree;
 
 /// The outcome of a comparison; `report` is for stdout.
 #[derive(Debug, Default)]
-pub struct Comparison {
+pub(crate) struct Comparison {
     pub changed: Vec<String>,
     pub missing: Vec<String>,
     pub extra: Vec<String>,
@@ -20,12 +20,12 @@ pub struct Comparison {
 }
 
 impl Comparison {
-    pub fn is_clean(&self) -> bool {
+    pub(crate) fn is_clean(&self) -> bool {
         self.changed.is_empty() && self.missing.is_empty() && self.extra.is_empty()
     }
 
     /// `2 changed, 1 missing, 1 extra`
-    pub fn summary(&self) -> String {
+    pub(crate) fn summary(&self) -> String {
         let mut parts = Vec::new();
         for (n, what) in [
             (self.changed.len(), "changed"),
@@ -42,7 +42,12 @@ impl Comparison {
 
 /// Compares what render would write (`expected`) with what `dir` holds (`actual`):
 /// bytes and whether each file is executable. `dir` only labels the diff headers.
-pub fn compare(expected: &Artifacts, actual: &Tree, dir: &str, masker: &Masker) -> Comparison {
+pub(crate) fn compare(
+    expected: &Artifacts,
+    actual: &Tree,
+    dir: &str,
+    masker: &Masker,
+) -> Comparison {
     let mut out = Comparison::default();
     let mut report = String::new();
     for (path, want) in expected {
@@ -93,7 +98,7 @@ pub fn compare(expected: &Artifacts, actual: &Tree, dir: &str, masker: &Masker) 
 
 /// A unified diff (context 3) from `old` to `new`, every line passed through `masker`
 /// with private key blocks recognised in each whole file, not just in the hunk.
-pub fn unified_diff(old: &str, new: &str, masker: &Masker) -> String {
+pub(crate) fn unified_diff(old: &str, new: &str, masker: &Masker) -> String {
     let old_keys = mask::private_key_lines(old);
     let new_keys = mask::private_key_lines(new);
     let in_key =

@@ -10,7 +10,7 @@ use crate::plan::{self, Role, Stage, kube_vip};
 
 /// The same account as data, for `explain --output json`.
 #[derive(serde::Serialize)]
-pub struct Explained {
+pub(crate) struct Explained {
     pub cluster: String,
     pub kubernetes: String,
     pub os: &'static str,
@@ -32,14 +32,14 @@ pub struct Explained {
 }
 
 #[derive(serde::Serialize)]
-pub struct ExplainedProxy {
+pub(crate) struct ExplainedProxy {
     pub http: String,
     pub https: String,
     pub no_proxy: Vec<String>,
 }
 
 #[derive(serde::Serialize)]
-pub struct ExplainedVip {
+pub(crate) struct ExplainedVip {
     pub address: String,
     /// `None`: the default route's interface.
     pub interface: Option<String>,
@@ -49,7 +49,7 @@ pub struct ExplainedVip {
 }
 
 #[derive(serde::Serialize)]
-pub struct ExplainedRole {
+pub(crate) struct ExplainedRole {
     pub role: Role,
     pub purpose: &'static str,
     /// Where the node gets this bundle, and with it the token and keys.
@@ -57,7 +57,7 @@ pub struct ExplainedRole {
     pub steps: Vec<plan::Step>,
 }
 
-pub fn explained(cluster: &Cluster) -> Explained {
+pub(crate) fn explained(cluster: &Cluster) -> Explained {
     let bundles = plan::bundle_roles(cluster);
     Explained {
         cluster: cluster.name.clone(),
@@ -114,7 +114,7 @@ fn api_server(cluster: &Cluster) -> Vec<String> {
     lines
 }
 
-pub fn explain(cluster: &Cluster) -> String {
+pub(crate) fn explain(cluster: &Cluster) -> String {
     let mut out = String::new();
     let cni = cluster.cni.plugin.name();
     let _ = writeln!(

@@ -5,10 +5,10 @@
 
 use crate::secrets::CheckedSecrets;
 
-pub const REDACTED: &str = "<redacted>";
+pub(crate) const REDACTED: &str = "<redacted>";
 
 #[derive(Debug, Default, Clone)]
-pub struct Masker {
+pub(crate) struct Masker {
     /// Exact values replaced anywhere in a line.
     values: Vec<String>,
     /// Lines of known private keys: a line containing one is dropped whole.
@@ -18,7 +18,7 @@ pub struct Masker {
 impl Masker {
     /// Knows this cluster's token and every private key in its secrets file, on top of
     /// the shape-based masking.
-    pub fn from_secrets(secrets: &CheckedSecrets) -> Masker {
+    pub(crate) fn from_secrets(secrets: &CheckedSecrets) -> Masker {
         let token = secrets.secrets.bootstrap_token.expose();
         let mut values = vec![token.to_string()];
         if let Some((_, secret_half)) = token.split_once('.') {
@@ -44,7 +44,7 @@ impl Masker {
 
     /// One line, where `in_key` says whether it lies in a private key block of its file
     /// (see [`private_key_lines`]).
-    pub fn line(&self, line: &str, in_key: bool) -> String {
+    pub(crate) fn line(&self, line: &str, in_key: bool) -> String {
         // kubeconfig's `client-key-data:` is a base64 PEM key on one line.
         if in_key
             || line.contains("key-data:")
@@ -73,7 +73,7 @@ fn collect_private_keys(value: &serde_yaml::Value, out: &mut Vec<String>) {
 
 /// Per line of `text` (split like [`str::lines`]): whether it belongs to a PEM private
 /// key block, from its `-----BEGIN … PRIVATE KEY-----` line to its `-----END` line.
-pub fn private_key_lines(text: &str) -> Vec<bool> {
+pub(crate) fn private_key_lines(text: &str) -> Vec<bool> {
     let mut inside = false;
     text.lines()
         .map(|line| {
@@ -90,12 +90,12 @@ pub fn private_key_lines(text: &str) -> Vec<bool> {
 }
 
 /// Whether `text` contains a PEM private key.
-pub fn has_private_key(text: &str) -> bool {
+pub(crate) fn has_private_key(text: &str) -> bool {
     text.contains("PRIVATE KEY-----")
 }
 
 /// Byte ranges of bootstrap-token-shaped words (`[a-z0-9]{6}.[a-z0-9]{16}`).
-pub fn token_shapes(text: &str) -> Vec<std::ops::Range<usize>> {
+pub(crate) fn token_shapes(text: &str) -> Vec<std::ops::Range<usize>> {
     let b = text.as_bytes();
     let word = |c: u8| c.is_ascii_lowercase() || c.is_ascii_digit();
     let mut found = Vec::new();

@@ -1,9 +1,9 @@
 //! Review tooling: reads rendered trees back and compares, verifies and explains them.
 
-pub mod check;
-pub mod explain;
-pub mod facts;
-pub mod mask;
-pub mod tree;
-pub mod treediff;
-pub mod verify;
+pub(crate) mod check;
+pub(crate) mod explain;
+pub(crate) mod facts;
+pub(crate) mod mask;
+pub(crate) mod tree;
+pub(crate) mod treediff;
+pub(crate) mod verify;

@@ -8,7 +8,11 @@ use crate::secrets::Secrets;
 /// Whether the secrets file `file` may be used for `cluster`: `Err` (a report) when it
 /// belongs to another cluster, a warning to print when it records none, `None` when it
 /// is this cluster's.
-pub fn check_binding(secrets: &Secrets, cluster: &str, file: &str) -> Result<Option<Report>> {
+pub(crate) fn check_binding(
+    secrets: &Secrets,
+    cluster: &str,
+    file: &str,
+) -> Result<Option<Report>> {
     let diagnostic = match &secrets.cluster {
         Some(name) if name == cluster => return Ok(None),
         None => Diagnostic::warning(

@@ -11,7 +11,7 @@ use crate::secrets::{
 };
 
 /// Checks a loaded secrets file field by field. Messages never include the values.
-pub fn check(secrets: Secrets) -> Result<CheckedSecrets, Vec<Diagnostic>> {
+pub(crate) fn check(secrets: Secrets) -> Result<CheckedSecrets, Vec<Diagnostic>> {
     let mut problems = Vec::new();
     if !is_valid_token(secrets.bootstrap_token.expose()) {
         problems.push(

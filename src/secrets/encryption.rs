@@ -15,21 +15,21 @@ use crate::secrets::{Secret, Secrets};
 /// v1.36.0 staging/src/k8s.io/apiserver), pkg/apis/apiserver/validation/validation_encryption.go
 /// `secretBoxKeySizes = []int{32}`, and pkg/server/options/encryptionconfig/config.go
 /// "expected key size 32 for secretbox provider" (the same check in v0.21.0).
-pub const KEY_BYTES: usize = 32;
+pub(super) const KEY_BYTES: usize = 32;
 
 /// The `--redact` stand-in: 32 zero bytes, so a redacted tree still decodes and passes
 /// the validators, and reads as obviously fake.
-pub const REDACTED_ENCRYPTION_KEY: &str = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
+pub(crate) const REDACTED_ENCRYPTION_KEY: &str = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
 
 /// The optional parts of the secrets file a cluster's options call for.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Needs {
+pub(crate) struct Needs {
     /// `encryption_key`, for `kubernetes.encryption_at_rest`.
     pub encryption_key: bool,
 }
 
 impl Needs {
-    pub fn of(cluster: &Cluster) -> Needs {
+    pub(crate) fn of(cluster: &Cluster) -> Needs {
         Needs {
             encryption_key: cluster.encryption_at_rest,
         }
@@ -38,7 +38,7 @@ impl Needs {
 
 /// Refuses secrets that lack what the cluster's options need: rendering without the
 /// key would leave the API server's flag pointing at a file nobody wrote.
-pub fn require(secrets: &Secrets, needs: Needs) -> Result<()> {
+pub(crate) fn require(secrets: &Secrets, needs: Needs) -> Result<()> {
     if needs.encryption_key && secrets.encryption_key.is_none() {
         return Err(Error::new(
             "kubernetes.encryption_at_rest is on but the secrets hold no `encryption_key`",
@@ -50,7 +50,7 @@ pub fn require(secrets: &Secrets, needs: Needs) -> Result<()> {
 
 /// A fresh key from the OS CSPRNG, base64 (standard alphabet, padded) as
 /// EncryptionConfiguration's `keys[].secret` is read (`base64.StdEncoding`, same file).
-pub fn generate_encryption_key() -> Result<Secret> {
+pub(crate) fn generate_encryption_key() -> Result<Secret> {
     let mut key = [0u8; KEY_BYTES];
     getrandom::fill(&mut key)
         .map_err(|e| Error::new(format!("the OS random source failed: {e}")))?;
@@ -59,7 +59,7 @@ pub fn generate_encryption_key() -> Result<Secret> {
 
 /// `sha256:<hex>` of the 32 key bytes: names the key in `secrets show` and `verify`
 /// without revealing it. `None` when the value is not a well-formed key.
-pub fn encryption_key_fingerprint(key: &str) -> Option<String> {
+pub(crate) fn encryption_key_fingerprint(key: &str) -> Option<String> {
     let bytes = decode(key)?;
     Some(format!(
         "sha256:{}",
@@ -68,7 +68,7 @@ pub fn encryption_key_fingerprint(key: &str) -> Option<String> {
 }
 
 /// The key's bytes, when it is padded standard base64 of exactly [`KEY_BYTES`].
-pub fn decode(key: &str) -> Option<Vec<u8>> {
+pub(super) fn decode(key: &str) -> Option<Vec<u8>> {
     STANDARD
         .decode(key)
         .ok()

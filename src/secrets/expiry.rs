@@ -9,7 +9,7 @@ use time::format_description::well_known::Rfc3339;
 
 /// Warn this many days ahead: a quarter is time to plan a CA rotation, and kubeadm's
 /// own `kubeadm certs check-expiration` shows a year for leaf certificates.
-pub const WARN_DAYS: i64 = 90;
+pub(crate) const WARN_DAYS: i64 = 90;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -21,7 +21,7 @@ pub enum Status {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Expiry {
+pub(crate) struct Expiry {
     pub not_after: OffsetDateTime,
     /// Whole days from `now` to not-after, rounded down; negative once expired.
     pub days_left: i64,
@@ -30,7 +30,7 @@ pub struct Expiry {
     days_ago: i64,
 }
 
-pub fn expiry(not_after: OffsetDateTime, now: OffsetDateTime) -> Expiry {
+pub(crate) fn expiry(not_after: OffsetDateTime, now: OffsetDateTime) -> Expiry {
     let left = not_after - now;
     let days_left = left.whole_seconds().div_euclid(86_400);
     let status = if left.is_negative() || left.is_zero() {
@@ -50,19 +50,19 @@ pub fn expiry(not_after: OffsetDateTime, now: OffsetDateTime) -> Expiry {
 
 impl Expiry {
     /// Not-after as RFC 3339 (`2036-11-23T19:26:40Z`).
-    pub fn rfc3339(&self) -> String {
+    pub(crate) fn rfc3339(&self) -> String {
         self.not_after
             .format(&Rfc3339)
             .unwrap_or_else(|_| self.not_after.to_string())
     }
 
     /// The day alone (`2036-11-23`), for summaries.
-    pub fn date(&self) -> String {
+    pub(crate) fn date(&self) -> String {
         self.not_after.date().to_string()
     }
 
     /// `in 3650 days`, `in 42 days, under 90`, `EXPIRED 3 days ago`.
-    pub fn describe(&self) -> String {
+    pub(crate) fn describe(&self) -> String {
         match self.status {
             Status::Valid => format!("in {} days", self.days_left),
             Status::Expiring => format!("in {} days, under {WARN_DAYS}", self.days_left),
@@ -71,7 +71,7 @@ impl Expiry {
     }
 
     /// `expires on 2036-11-23, in 42 days` or `EXPIRED on 2026-11-23, 3 days ago`.
-    pub fn sentence(&self) -> String {
+    pub(crate) fn sentence(&self) -> String {
         match self.status {
             Status::Expired => format!("EXPIRED on {}, {}", self.date(), self.ago()),
             _ => format!("expires on {}, in {} days", self.date(), self.days_left),
@@ -89,7 +89,7 @@ impl Expiry {
 
 /// How a certificate of kubeprint's is renewed, for the messages about it: CAs by
 /// hand (kubeadm renews only what they sign), the admin certificate by the next render.
-pub fn renewal_hint(is_ca: bool) -> &'static str {
+pub(crate) fn renewal_hint(is_ca: bool) -> &'static str {
     if is_ca {
         "kubeadm never renews a CA: plan a CA rotation before it expires (README, \"Certificates over time\")"
     } else {

@@ -18,7 +18,7 @@ const HEADER: &str = "\
 
 /// Parses secrets text. Parse errors keep only their location and the names of keys,
 /// since serde would otherwise quote the offending (secret) value.
-pub fn parse(text: &str) -> Result<Secrets, Vec<Diagnostic>> {
+pub(crate) fn parse(text: &str) -> Result<Secrets, Vec<Diagnostic>> {
     serde_yaml::from_str(text).map_err(|e| {
         let location = e.location().map(|l| (l.line(), l.column()));
         let message = e.to_string();
@@ -44,12 +44,12 @@ pub fn parse(text: &str) -> Result<Secrets, Vec<Diagnostic>> {
 }
 
 /// Reads and checks `path`, refusing a file that others can read.
-pub fn load(path: &Path) -> Result<CheckedSecrets, Vec<Diagnostic>> {
+pub(crate) fn load(path: &Path) -> Result<CheckedSecrets, Vec<Diagnostic>> {
     check(read(path)?)
 }
 
 /// Reads `path` without checking it.
-pub fn read(path: &Path) -> Result<Secrets, Vec<Diagnostic>> {
+pub(crate) fn read(path: &Path) -> Result<Secrets, Vec<Diagnostic>> {
     let meta = fs::metadata(path).map_err(|e| {
         vec![Diagnostic::error(
             "",
@@ -76,7 +76,7 @@ pub fn read(path: &Path) -> Result<Secrets, Vec<Diagnostic>> {
 }
 
 /// Writes `secrets` to `path` with mode 0600 from the start (never briefly readable).
-pub fn save(path: &Path, secrets: &Secrets, overwrite: bool) -> Result<()> {
+pub(crate) fn save(path: &Path, secrets: &Secrets, overwrite: bool) -> Result<()> {
     let body = serde_yaml::to_string(secrets)
         .map_err(|e| Error::new(format!("cannot serialize secrets: {e}")))?;
     let dir = path

@@ -12,7 +12,7 @@ use crate::secrets::{
 };
 
 /// `^[a-z0-9]{6}\.[a-z0-9]{16}$`, kubeadm's bootstrap token format.
-pub fn is_valid_token(token: &str) -> bool {
+pub(crate) fn is_valid_token(token: &str) -> bool {
     let Some((id, secret)) = token.split_once('.') else {
         return false;
     };
@@ -23,7 +23,7 @@ pub fn is_valid_token(token: &str) -> bool {
 }
 
 /// A fresh bootstrap token from the OS CSPRNG (uniform over `[a-z0-9]`).
-pub fn generate_token() -> Result<Secret> {
+pub(crate) fn generate_token() -> Result<Secret> {
     const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
     let mut out = String::with_capacity(23);
     let mut buf = [0u8; 64];
@@ -52,7 +52,7 @@ fn now_rfc3339() -> String {
 }
 
 /// A complete new set for `cluster`: token, the whole shared PKI, and what `needs` adds.
-pub fn generate(cluster: &str, key_type: KeyType, needs: Needs) -> Result<Secrets> {
+pub(crate) fn generate(cluster: &str, key_type: KeyType, needs: Needs) -> Result<Secrets> {
     let mut secrets = Secrets {
         cluster: Some(cluster.to_string()),
         bootstrap_token: generate_token()?,
@@ -69,7 +69,7 @@ pub fn generate(cluster: &str, key_type: KeyType, needs: Needs) -> Result<Secret
 }
 
 /// The parts `complete` would add, by key name, without generating anything.
-pub fn missing(secrets: &Secrets, needs: Needs) -> Vec<&'static str> {
+pub(crate) fn missing(secrets: &Secrets, needs: Needs) -> Vec<&'static str> {
     let mut missing = Vec::new();
     if secrets.front_proxy_ca.is_none() {
         missing.push("front_proxy_ca");
@@ -95,7 +95,7 @@ pub fn missing(secrets: &Secrets, needs: Needs) -> Vec<&'static str> {
 /// Adds whatever an older file lacks (front-proxy and etcd CAs, service-account keys,
 /// admin certificates, and the encryption key when `needs` asks for it), never touching
 /// the token, an existing CA or an existing key. Returns the names of what was added.
-pub fn complete(
+pub(crate) fn complete(
     secrets: &mut Secrets,
     key_type: KeyType,
     needs: Needs,
@@ -143,12 +143,12 @@ pub fn complete(
 }
 
 /// The key type of the cluster CA, so completed parts match it.
-pub fn key_type_of(secrets: &Secrets) -> KeyType {
+pub(crate) fn key_type_of(secrets: &Secrets) -> KeyType {
     pki::key_type(secrets.cluster_ca.private_key.expose()).unwrap_or_default()
 }
 
 /// Replaces only the bootstrap token.
-pub fn rotate_token(secrets: &mut Secrets) -> Result<()> {
+pub(crate) fn rotate_token(secrets: &mut Secrets) -> Result<()> {
     secrets.bootstrap_token = generate_token()?;
     secrets.token_created = Some(now_rfc3339());
     Ok(())

@@ -9,24 +9,24 @@
 mod binding;
 mod check;
 mod encryption;
-pub mod expiry;
+pub(crate) mod expiry;
 mod file;
 mod generate;
-pub mod pki;
+pub(crate) mod pki;
 mod prepare;
 #[cfg(test)]
 mod tests;
 
-pub use binding::check_binding;
-pub use check::check;
-pub use encryption::{
+pub(crate) use binding::check_binding;
+pub(crate) use check::check;
+pub(crate) use encryption::{
     Needs, REDACTED_ENCRYPTION_KEY, encryption_key_fingerprint, generate_encryption_key, require,
 };
-pub use file::{load, parse, read, save};
-pub use generate::{
+pub(crate) use file::{load, parse, read, save};
+pub(crate) use generate::{
     complete, generate, generate_token, is_valid_token, key_type_of, missing, rotate_token,
 };
-pub use prepare::load_or_generate;
+pub(crate) use prepare::load_or_generate;
 
 use std::fmt;
 
@@ -40,14 +40,14 @@ use crate::secrets::pki::CertPem;
 /// and node artifacts only).
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(transparent)]
-pub struct Secret(String);
+pub(crate) struct Secret(String);
 
 impl Secret {
-    pub fn new(value: String) -> Self {
+    pub(crate) fn new(value: String) -> Self {
         Secret(value)
     }
     /// The secret value. Callers put it into node artifacts, never into messages.
-    pub fn expose(&self) -> &str {
+    pub(crate) fn expose(&self) -> &str {
         &self.0
     }
 }
@@ -66,15 +66,15 @@ impl fmt::Display for Secret {
 
 /// The admin group kubeadm binds to cluster-admin from Kubernetes 1.29 on; before that
 /// `admin.conf` used the all-powerful `system:masters`.
-pub const ADMIN_GROUP: &str = "kubeadm:cluster-admins";
-pub const LEGACY_ADMIN_GROUP: &str = "system:masters";
-pub const ADMIN_USER: &str = "kubernetes-admin";
+pub(crate) const ADMIN_GROUP: &str = "kubeadm:cluster-admins";
+pub(crate) const LEGACY_ADMIN_GROUP: &str = "system:masters";
+pub(crate) const ADMIN_USER: &str = "kubernetes-admin";
 
 /// On-disk format of `secrets.yaml`. Everything after the cluster CA is optional when
 /// reading, so files written before those parts existed still load; `complete` adds them.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Secrets {
+pub(crate) struct Secrets {
     /// The cluster these secrets belong to (its `name` when they were generated or
     /// imported), so one cluster's CA and token are never rendered into another's
     /// nodes. Files written before it existed lack it; they load with a warning.
@@ -102,7 +102,7 @@ pub struct Secrets {
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct CertPair {
+pub(crate) struct CertPair {
     /// Public.
     pub certificate: String,
     pub private_key: Secret,
@@ -110,14 +110,14 @@ pub struct CertPair {
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct KeyPairPem {
+pub(crate) struct KeyPairPem {
     pub public_key: String,
     pub private_key: Secret,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct AdminCredential {
+pub(crate) struct AdminCredential {
     pub organization: String,
     pub certificate: String,
     pub private_key: Secret,
@@ -144,15 +144,15 @@ impl CertPair {
 /// What the rest of the pipeline needs, checked.
 #[derive(Debug, Clone)]
 pub struct CheckedSecrets {
-    pub secrets: Secrets,
+    pub(crate) secrets: Secrets,
     /// `sha256:<hex>` of the cluster CA's SubjectPublicKeyInfo.
     pub ca_cert_hash: String,
 }
 
 /// Stand-ins for `--redact`: shaped like the real thing, so redacted trees still pass
 /// the validators, and obviously fake.
-pub const REDACTED_TOKEN: &str = "redact.redactedredacted";
-pub const REDACTED_KEY: &str = "-----BEGIN PRIVATE KEY-----\nREDACTED by kubeprint render --redact\n-----END PRIVATE KEY-----\n";
+pub(crate) const REDACTED_TOKEN: &str = "redact.redactedredacted";
+pub(crate) const REDACTED_KEY: &str = "-----BEGIN PRIVATE KEY-----\nREDACTED by kubeprint render --redact\n-----END PRIVATE KEY-----\n";
 
 impl CheckedSecrets {
     /// The same secrets with every private key, the token and the encryption key replaced
@@ -194,7 +194,7 @@ impl CheckedSecrets {
         }
     }
 
-    pub fn admin_credential(&self, organization: &str) -> Option<&AdminCredential> {
+    pub(crate) fn admin_credential(&self, organization: &str) -> Option<&AdminCredential> {
         self.secrets
             .admin
             .iter()
@@ -204,7 +204,7 @@ impl CheckedSecrets {
 
 /// Seconds since the token was created, when recorded (for expiry warnings only:
 /// rendering itself never reads the clock).
-pub fn token_age_seconds(secrets: &Secrets) -> Option<i64> {
+pub(crate) fn token_age_seconds(secrets: &Secrets) -> Option<i64> {
     let created = OffsetDateTime::parse(secrets.token_created.as_deref()?, &Rfc3339).ok()?;
     Some((OffsetDateTime::now_utc() - created).whole_seconds())
 }

@@ -21,7 +21,7 @@ pub enum KeyType {
 }
 
 /// A certificate and its private key, both PEM.
-pub struct CertPem {
+pub(crate) struct CertPem {
     pub certificate: String,
     pub private_key: String,
 }
@@ -58,7 +58,7 @@ fn params(common_name: &str, organization: Option<&str>, days: i64) -> Result<Ce
 
 /// Generates a self-signed CA like `kubeadm init` would (CN `common_name`, CA:TRUE,
 /// keyCertSign), with key material from the OS CSPRNG.
-pub fn generate_ca(common_name: &str, key_type: KeyType) -> Result<CertPem> {
+pub(crate) fn generate_ca(common_name: &str, key_type: KeyType) -> Result<CertPem> {
     let key = generate_key(key_type)?;
     let mut params = params(common_name, None, CA_VALIDITY_DAYS)?;
     params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
@@ -78,7 +78,7 @@ pub fn generate_ca(common_name: &str, key_type: KeyType) -> Result<CertPem> {
 
 /// Generates a client certificate (clientAuth) signed by the CA, as kubeadm does for
 /// `admin.conf`: CN is the user, O the group.
-pub fn generate_client_cert(
+pub(crate) fn generate_client_cert(
     ca: &CertPem,
     common_name: &str,
     organization: &str,
@@ -107,7 +107,7 @@ pub fn generate_client_cert(
 }
 
 /// A key pair as PEM: `(public PKIX, private PKCS#8)`, like kubeadm's `sa.pub`/`sa.key`.
-pub fn generate_key_pair(key_type: KeyType) -> Result<(String, String)> {
+pub(crate) fn generate_key_pair(key_type: KeyType) -> Result<(String, String)> {
     let key = generate_key(key_type)?;
     Ok((key.public_key_pem(), key.serialize_pem()))
 }
@@ -124,7 +124,7 @@ fn random_serial() -> Result<[u8; 16]> {
 
 /// Facts read from a certificate.
 #[derive(Debug)]
-pub struct CertInfo {
+pub(crate) struct CertInfo {
     /// DER SubjectPublicKeyInfo.
     pub spki_der: Vec<u8>,
     pub is_ca: bool,
@@ -138,7 +138,7 @@ pub struct CertInfo {
     pub fingerprint: String,
 }
 
-pub fn inspect_certificate(pem_text: &str) -> Result<CertInfo> {
+pub(crate) fn inspect_certificate(pem_text: &str) -> Result<CertInfo> {
     let (_, pem) = x509_parser::pem::parse_x509_pem(pem_text.as_bytes())
         .map_err(|_| Error::new("not a PEM certificate"))?;
     if pem.label != "CERTIFICATE" {
@@ -171,14 +171,14 @@ pub fn inspect_certificate(pem_text: &str) -> Result<CertInfo> {
 }
 
 /// DER SubjectPublicKeyInfo of a PEM private key.
-pub fn private_key_spki(pem_text: &str) -> Result<Vec<u8>> {
+pub(crate) fn private_key_spki(pem_text: &str) -> Result<Vec<u8>> {
     let key =
         KeyPair::from_pem(pem_text).map_err(|_| Error::new("not a supported PEM private key"))?;
     Ok(key.subject_public_key_info())
 }
 
 /// DER SubjectPublicKeyInfo of a PEM `PUBLIC KEY`.
-pub fn public_key_spki(pem_text: &str) -> Result<Vec<u8>> {
+pub(crate) fn public_key_spki(pem_text: &str) -> Result<Vec<u8>> {
     let (_, pem) = x509_parser::pem::parse_x509_pem(pem_text.as_bytes())
         .map_err(|_| Error::new("not a PEM public key"))?;
     if pem.label != "PUBLIC KEY" {
@@ -192,7 +192,7 @@ pub fn public_key_spki(pem_text: &str) -> Result<Vec<u8>> {
 
 /// The discovery hash kubeadm pins: `sha256:` + hex SHA-256 of the CA certificate's
 /// DER SubjectPublicKeyInfo (the same as kubeadm's pubkeypin.Hash).
-pub fn ca_cert_hash(spki_der: &[u8]) -> String {
+pub(crate) fn ca_cert_hash(spki_der: &[u8]) -> String {
     format!("sha256:{}", crate::digest::sha256_hex(spki_der))
 }
 
@@ -201,7 +201,7 @@ pub fn ca_cert_hash(spki_der: &[u8]) -> String {
 /// RSA keys are compared by modulus and exponent read straight from their PKCS#8 or
 /// PKCS#1 structure: loading an RSA key fully (aws-lc validates all of it) costs about
 /// a millisecond, and every render checks half a dozen keys. Other keys are loaded.
-pub fn key_matches(private_pem: &str, spki_der: &[u8]) -> Result<bool> {
+pub(crate) fn key_matches(private_pem: &str, spki_der: &[u8]) -> Result<bool> {
     use x509_parser::prelude::FromDer;
     use x509_parser::public_key::PublicKey;
     use x509_parser::x509::SubjectPublicKeyInfo;
@@ -261,7 +261,7 @@ fn rsa_public_numbers(pem_text: &str) -> Option<(Vec<u8>, Vec<u8>)> {
 }
 
 /// The algorithm of a PEM private key, read from its structure.
-pub fn key_type(pem_text: &str) -> Option<KeyType> {
+pub(crate) fn key_type(pem_text: &str) -> Option<KeyType> {
     match private_key_der(pem_text)?.1.as_deref() {
         Some(RSA_ENCRYPTION) => Some(KeyType::Rsa2048),
         _ => Some(KeyType::EcdsaP256),

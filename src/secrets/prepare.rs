@@ -10,7 +10,7 @@ use crate::secrets::{CheckedSecrets, Needs};
 
 /// The secrets to render with, and what the user should be told about the file
 /// (generated, completed, or not bound to a cluster).
-pub struct Prepared {
+pub(crate) struct Prepared {
     pub secrets: CheckedSecrets,
     pub notes: Vec<String>,
 }
@@ -19,7 +19,7 @@ pub struct Prepared {
 /// older file with any shared PKI it lacks, and with the encryption key once `needs`
 /// asks for it (the token, existing CAs and an existing key never change). A file that
 /// belongs to another cluster is refused before anything is written.
-pub fn load_or_generate(path: &Path, cluster: &str, needs: Needs) -> Result<Prepared> {
+pub(crate) fn load_or_generate(path: &Path, cluster: &str, needs: Needs) -> Result<Prepared> {
     let mut notes = Vec::new();
     let shown = path.display().to_string();
     let problems = |d| Report::of(&shown, d);

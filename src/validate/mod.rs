@@ -7,16 +7,16 @@
 mod addons;
 mod commands;
 mod delivery;
-pub mod fields;
+pub(crate) mod fields;
 mod files;
-pub mod inventory;
+pub(crate) mod inventory;
 mod names;
 mod network;
 mod proxy;
 mod release;
-pub mod ssh_key;
-pub mod support;
-pub mod syntax;
+pub(crate) mod ssh_key;
+pub(crate) mod support;
+pub(crate) mod syntax;
 mod topology;
 mod vip;
 
@@ -24,14 +24,14 @@ use crate::config::{Config, SourceMap};
 use crate::diagnostics::Report;
 use crate::model::cluster::Cluster;
 use crate::validate::fields::Checker;
-pub use crate::validate::syntax::go_duration;
+pub(crate) use crate::validate::syntax::go_duration;
 
 /// Checks `config`; `Ok` carries the cluster and the report (warnings only).
 ///
 /// `failed` lists the fields that could not be read at all (already reported): they are
 /// skipped here, so their defaults never cause follow-on errors. The checks run in the
 /// order of the reference in README, so equally placed problems keep that order.
-pub fn validate(
+pub(crate) fn validate(
     config: &Config,
     failed: &[String],
     source: &SourceMap,

@@ -12,7 +12,7 @@ use crate::validate::fields::Checker;
 use crate::validate::syntax::printable;
 
 /// Key types current OpenSSH accepts in authorized_keys (DSA is gone since 9.8).
-pub const KEY_TYPES: &[&str] = &[
+pub(crate) const KEY_TYPES: &[&str] = &[
     "ssh-ed25519",
     "ecdsa-sha2-nistp256",
     "ecdsa-sha2-nistp384",
@@ -24,7 +24,7 @@ pub const KEY_TYPES: &[&str] = &[
 
 /// A public key line, read.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SshKey {
+pub(crate) struct SshKey {
     pub kind: String,
     /// The decoded key blob.
     pub blob: Vec<u8>,
@@ -33,7 +33,7 @@ pub struct SshKey {
 
 impl SshKey {
     /// `SHA256:<base64>`, as `ssh-keygen -l` prints it.
-    pub fn fingerprint(&self) -> String {
+    pub(crate) fn fingerprint(&self) -> String {
         format!(
             "SHA256:{}",
             STANDARD_NO_PAD.encode(Sha256::digest(&self.blob))
@@ -42,12 +42,12 @@ impl SshKey {
 }
 
 /// Why a line is not a public key: the message and the fix.
-pub type KeyProblem = (String, &'static str);
+pub(crate) type KeyProblem = (String, &'static str);
 
 const PASTE: &str = "paste the whole line of the `.pub` file, like `ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAA... ops@example`";
 
 /// Reads one authorized_keys line without options.
-pub fn parse(line: &str) -> Result<SshKey, KeyProblem> {
+pub(crate) fn parse(line: &str) -> Result<SshKey, KeyProblem> {
     if line.contains(['\n', '\r']) {
         return Err((
             "an SSH key must be a single line".into(),

@@ -4,7 +4,7 @@
 //! module and later stages (the token TTL is written back in Go's form) can use them
 //! without a report at hand.
 
-pub fn parse_duration(text: &str) -> Option<u64> {
+pub(crate) fn parse_duration(text: &str) -> Option<u64> {
     if text == "0" {
         return Some(0);
     }
@@ -31,7 +31,7 @@ pub fn parse_duration(text: &str) -> Option<u64> {
 }
 
 /// Go's `time.Duration` string for whole seconds (`24h0m0s`), as kubeadm writes it.
-pub fn go_duration(seconds: u64) -> String {
+pub(crate) fn go_duration(seconds: u64) -> String {
     if seconds == 0 {
         return "0s".into();
     }
@@ -45,7 +45,7 @@ pub fn go_duration(seconds: u64) -> String {
     }
 }
 
-pub fn is_dns_label(s: &str) -> bool {
+pub(crate) fn is_dns_label(s: &str) -> bool {
     let b = s.as_bytes();
     !b.is_empty()
         && b.len() <= 63
@@ -55,7 +55,7 @@ pub fn is_dns_label(s: &str) -> bool {
         && b[b.len() - 1] != b'-'
 }
 
-pub fn is_dns_name(s: &str) -> bool {
+pub(crate) fn is_dns_name(s: &str) -> bool {
     s.len() <= 253 && s.split('.').all(is_dns_label)
 }
 

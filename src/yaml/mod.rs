@@ -35,14 +35,14 @@ use serde::Serialize;
 /// variants with data (YAML tags) are refused: no document of ours needs either. The
 /// value goes through `serde_yaml::to_value` first, so a `char` is written like a
 /// one-character string and an `f32` as the `f64` it widens to.
-pub fn to_string<T: Serialize + ?Sized>(value: &T) -> Result<String> {
+pub(crate) fn to_string<T: Serialize + ?Sized>(value: &T) -> Result<String> {
     to_string_quoting(value, &[])
 }
 
 /// [`to_string`], also single-quoting every string equal to one of `always_quoted`: for
 /// placeholders that are replaced in the written text later, by a value that must stay
 /// a string whatever it is.
-pub fn to_string_quoting<T: Serialize + ?Sized>(
+pub(crate) fn to_string_quoting<T: Serialize + ?Sized>(
     value: &T,
     always_quoted: &[&str],
 ) -> Result<String> {

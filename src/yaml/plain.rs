@@ -13,7 +13,7 @@
 /// starting with a digit, nothing a YAML 1.1, go-yaml v2 or YAML 1.2 reader could take
 /// for a number or a date ([`number_like`]). The leading-character rule alone keeps
 /// out `~`, `<<`, `=`, `.inf`, `-1`, `+1` and every indicator.
-pub fn plain_is_safe(s: &str) -> bool {
+pub(super) fn plain_is_safe(s: &str) -> bool {
     let b = s.as_bytes();
     let Some(&first) = b.first() else {
         return false;

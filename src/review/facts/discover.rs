@@ -11,7 +11,7 @@ use super::model::{BundleFacts, NodeKind};
 use super::scan::scan;
 
 /// Every role bundle in `tree`, sorted by directory.
-pub fn bundles(tree: &Tree) -> Vec<BundleFacts> {
+pub(crate) fn bundles(tree: &Tree) -> Vec<BundleFacts> {
     let mut dirs: Vec<String> = tree
         .keys()
         .filter_map(|p| {
@@ -105,7 +105,7 @@ fn sources(tree: &Tree, b: &mut BundleFacts) -> Vec<(String, String)> {
 }
 
 /// `worker/steps/07-kubeadm-join.sh` → `kubeadm-join`
-pub fn step_name(path: &str) -> &str {
+pub(crate) fn step_name(path: &str) -> &str {
     let file = path.rsplit('/').next().unwrap_or(path);
     let stem = file.strip_suffix(".sh").unwrap_or(file);
     match stem.split_once('-') {
@@ -115,7 +115,7 @@ pub fn step_name(path: &str) -> &str {
 }
 
 /// `worker/steps/07-kubeadm-join.sh` → `Some(7)`
-pub fn step_number(path: &str) -> Option<u32> {
+pub(crate) fn step_number(path: &str) -> Option<u32> {
     let file = path.rsplit('/').next()?;
     file.split_once('-')?.0.parse().ok()
 }

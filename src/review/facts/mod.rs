@@ -19,7 +19,7 @@ mod readers;
 mod scan;
 mod user;
 
-pub use discover::{bundles, step_name, step_number};
-pub use model::*;
-pub use readers::*;
-pub use scan::heredocs;
+pub(crate) use discover::{bundles, step_name, step_number};
+pub(crate) use model::*;
+pub(crate) use readers::*;
+pub(crate) use scan::heredocs;

@@ -4,7 +4,7 @@
 use serde_yaml::Value;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum NodeKind {
+pub(crate) enum NodeKind {
     /// Runs `kubeadm init` (a `kubeadm-init` step).
     Init,
     /// Runs `kubeadm join` (a `kubeadm-join` step).
@@ -13,7 +13,7 @@ pub enum NodeKind {
 }
 
 impl NodeKind {
-    pub fn label(self) -> &'static str {
+    pub(crate) fn label(self) -> &'static str {
         match self {
             NodeKind::Init => "init",
             NodeKind::Join => "join",
@@ -24,26 +24,26 @@ impl NodeKind {
 
 /// A value found in a file.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Found<T> {
+pub(crate) struct Found<T> {
     pub file: String,
     pub value: T,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Pin {
+pub(crate) struct Pin {
     pub package: String,
     pub version: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Repo {
+pub(crate) struct Repo {
     /// The `.list` file stem: `kubernetes`, `cri-o`, `libcontainers`.
     pub name: String,
     pub url: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Cni {
+pub(crate) struct Cni {
     pub plugin: String,
     pub manifest_url: String,
     /// The text replacements the step applies to the manifest (`to=` values).
@@ -52,7 +52,7 @@ pub struct Cni {
 
 /// One of the user's own files, as a files step writes it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct UserFile {
+pub(crate) struct UserFile {
     pub path: String,
     pub mode: String,
     pub content: String,
@@ -60,20 +60,20 @@ pub struct UserFile {
 
 /// One of the user's own commands: `pre[0]`, `post[1]`, ... and its text.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct UserCommand {
+pub(crate) struct UserCommand {
     pub name: String,
     pub text: String,
 }
 
 /// A configuration file a step writes with `write_file`: where, and what.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Written {
+pub(crate) struct Written {
     pub path: String,
     pub body: String,
 }
 
 #[derive(Debug, Default)]
-pub struct BundleFacts {
+pub(crate) struct BundleFacts {
     pub dir: String,
     pub kind: Option<NodeKind>,
     /// `dir/steps/*.sh`, sorted.
@@ -103,19 +103,19 @@ pub struct BundleFacts {
 }
 
 impl BundleFacts {
-    pub fn kind(&self) -> NodeKind {
+    pub(crate) fn kind(&self) -> NodeKind {
         self.kind.unwrap_or(NodeKind::Other)
     }
 
     /// The kubeadm documents of the bundle's own kubeadm step file, if any.
-    pub fn step_kubeadm(&self) -> Option<&Found<Vec<Value>>> {
+    pub(crate) fn step_kubeadm(&self) -> Option<&Found<Vec<Value>>> {
         self.kubeadm
             .iter()
             .find(|k| k.file.contains("/steps/") || k.file.starts_with("steps/"))
     }
 
     /// Joining nodes without a `controlPlane` section: they never need a private key.
-    pub fn is_worker(&self) -> bool {
+    pub(crate) fn is_worker(&self) -> bool {
         self.kind() == NodeKind::Join
             && !self
                 .kubeadm
@@ -126,6 +126,6 @@ impl BundleFacts {
 }
 
 /// `kind:` of a YAML document (`""` when absent).
-pub fn kind_of(doc: &Value) -> &str {
+pub(crate) fn kind_of(doc: &Value) -> &str {
     doc["kind"].as_str().unwrap_or_default()
 }

@@ -10,7 +10,7 @@ use serde_yaml::Value;
 use super::model::Cni;
 
 /// Parses a multi-document YAML text.
-pub fn yaml_documents(text: &str) -> Result<Vec<Value>> {
+pub(crate) fn yaml_documents(text: &str) -> Result<Vec<Value>> {
     serde_yaml::Deserializer::from_str(text)
         .map(|d| {
             serde::Deserialize::deserialize(d)
@@ -21,7 +21,7 @@ pub fn yaml_documents(text: &str) -> Result<Vec<Value>> {
 
 /// The `sha256:` fingerprints of the secretbox keys of an EncryptionConfiguration that
 /// encrypts Secrets; `Err` says what is wrong with it (never a key).
-pub fn encryption_key_fingerprints(body: &str) -> Result<BTreeSet<String>> {
+pub(crate) fn encryption_key_fingerprints(body: &str) -> Result<BTreeSet<String>> {
     let docs = yaml_documents(body)
         .map_err(|_| Error::new("the EncryptionConfiguration is not valid YAML"))?;
     let resources = docs
@@ -56,7 +56,7 @@ pub fn encryption_key_fingerprints(body: &str) -> Result<BTreeSet<String>> {
 
 /// The Kubernetes minor a repository URL is for, when it says: `…/cri-o:/1.21/…`,
 /// `…/cri-o:/stable:/v1.36/…`, `…/core:/stable:/v1.30/…`. `None` for mirrors.
-pub fn repo_minor(url: &str) -> Option<u32> {
+pub(crate) fn repo_minor(url: &str) -> Option<u32> {
     url.split('/').find_map(|segment| {
         let s = segment.trim_end_matches(':');
         let s = s.strip_prefix('v').unwrap_or(s);
@@ -66,7 +66,7 @@ pub fn repo_minor(url: &str) -> Option<u32> {
 }
 
 /// The pod network a CNI step makes the manifest use.
-pub fn cni_pod_network(cni: &Cni) -> Result<String> {
+pub(crate) fn cni_pod_network(cni: &Cni) -> Result<String> {
     let quoted_after = |s: &str, key: &str| -> Option<String> {
         let rest = &s[s.find(key)? + key.len()..];
         let rest = rest.trim_start().strip_prefix('"')?;

@@ -14,12 +14,12 @@ use crate::layout::{CA_CERT_PATH, CNI_MANIFEST_DIR, HEREDOC_END};
 use crate::model::kube_vip;
 
 /// A quoted here-document: the line that opens it and its body.
-pub struct Heredoc<'a> {
+pub(crate) struct Heredoc<'a> {
     pub opener: &'a str,
     pub body: String,
 }
 
-pub fn heredocs(script: &str) -> Vec<Heredoc<'_>> {
+pub(crate) fn heredocs(script: &str) -> Vec<Heredoc<'_>> {
     let mut out = Vec::new();
     let mut lines = script.lines();
     while let Some(line) = lines.next() {

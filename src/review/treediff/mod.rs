@@ -14,20 +14,20 @@ use crate::review::tree::Tree;
 use summary::{Summary, summarize};
 
 /// The `sha256:` hashes of every cluster CA a tree carries or pins.
-pub fn ca_hashes(tree: &Tree) -> BTreeSet<String> {
+pub(crate) fn ca_hashes(tree: &Tree) -> BTreeSet<String> {
     summarize(&facts::bundles(tree)).ca_hashes
 }
 
 /// What changed between two trees, as data (`diff --output json`): the operational
 /// consequences first, then every file that differs.
 #[derive(serde::Serialize)]
-pub struct Changes {
+pub(crate) struct Changes {
     pub operational: Vec<String>,
     pub files: Vec<FileChange>,
 }
 
 #[derive(serde::Serialize)]
-pub struct FileChange {
+pub(crate) struct FileChange {
     pub path: String,
     /// `added`, `removed`, `changed` (bytes, maybe mode too) or `mode` (mode only).
     pub change: &'static str,
@@ -36,7 +36,7 @@ pub struct FileChange {
     pub modes: Option<(String, String)>,
 }
 
-pub fn changes(old: &Tree, new: &Tree) -> Changes {
+pub(crate) fn changes(old: &Tree, new: &Tree) -> Changes {
     let (a, b) = (
         summarize(&facts::bundles(old)),
         summarize(&facts::bundles(new)),
@@ -48,7 +48,7 @@ pub fn changes(old: &Tree, new: &Tree) -> Changes {
 }
 
 /// The report for `kubeprint diff`, for stdout.
-pub fn diff(old: &Tree, new: &Tree) -> String {
+pub(crate) fn diff(old: &Tree, new: &Tree) -> String {
     let Changes { operational, files } = changes(old, new);
     let mut out = String::new();
     if operational.is_empty() {
