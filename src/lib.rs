@@ -2,13 +2,15 @@
 //! machines into a kubeadm cluster on CRI-O: per-role cloud-init user-data and shell
 //! bundles, rendered ahead of time and reproducible byte for byte.
 //!
-//! The pipeline, one module per stage:
+//! The pipeline, one module per stage, and the entry points that run it:
 //!
 //! ```text
-//! cluster.yaml ─config::load─▶ Config ─validate─▶ Cluster
-//! secrets.yaml ─secrets::load | secrets::generate─▶ CheckedSecrets
+//! cluster.yaml ─config─▶ Config ─validate─▶ Cluster                    load_cluster
+//! secrets.yaml ─secrets─▶ CheckedSecrets      load_secrets, parse_secrets, generate_secrets
 //! Cluster + CheckedSecrets + matrix ─plan─▶ Plan
-//! Plan + templates ─render─▶ Artifacts ─emit─▶ out/
+//! Plan + templates ─render─▶ Artifacts                                  render_cluster
+//! Artifacts ─emit─▶ out/                                                write_tree
+//! out/ ─review─▶ Tree ─verify─▶ Findings                     read_tree, tree_of, verify
 //! ```
 
 #![warn(unreachable_pub)]
@@ -38,7 +40,7 @@ pub use config::DEFAULT_CLUSTER;
 pub use diagnostics::Report;
 pub use error::{Error, Result};
 pub use model::cluster::Cluster;
-pub use review::tree::{File, Tree, read as read_tree};
+pub use review::tree::{File, Tree, of_artifacts as tree_of, read as read_tree};
 pub use review::verify::{Findings, verify};
 pub use secrets::CheckedSecrets;
 pub use secrets::pki::KeyType;
@@ -123,20 +125,4 @@ pub fn parse_secrets(text: &str, file: &str) -> Result<CheckedSecrets> {
 pub fn write_tree(artifacts: &Artifacts, dir: &Path) -> Result<()> {
     let output = emit::outdir::claim(dir, &[])?;
     emit::emit(artifacts, &output)
-}
-
-/// The rendered tree as `verify`, `check` and `diff` read it back from disk.
-pub fn tree_of(artifacts: &Artifacts) -> Tree {
-    artifacts
-        .iter()
-        .map(|(path, a)| {
-            (
-                path.clone(),
-                File {
-                    bytes: a.bytes.clone(),
-                    mode: a.mode,
-                },
-            )
-        })
-        .collect()
 }

@@ -87,6 +87,11 @@ pub(super) fn starter(s: &Starter) -> Result<String> {
             "then run out/publish/publish-secrets.sh first",
         ),
     ];
+    Ok(commented(lines))
+}
+
+/// The starter's header, then each line with its comment aligned in one column.
+fn commented(lines: &[(&str, &str)]) -> String {
     let mut out = String::from(
         "# kubeprint cluster definition. Render with:\n\
          #   kubeprint render -c cluster.yaml -s secrets.yaml -o out\n\
@@ -101,7 +106,7 @@ pub(super) fn starter(s: &Starter) -> Result<String> {
         out.push_str(line.trim_end());
         out.push('\n');
     }
-    Ok(out)
+    out
 }
 
 /// Writes the starter to `path`, refusing to replace an existing file without `force`.

@@ -2,6 +2,7 @@
 //! bytes and mode), the same shape as [`Artifacts`](crate::artifact::Artifacts), so
 //! `check`, `verify` and `diff` compare like with like.
 
+use crate::artifact::Artifacts;
 use crate::error::{Error, Result};
 use std::collections::BTreeMap;
 use std::fs;
@@ -20,6 +21,18 @@ pub type Tree = BTreeMap<String, File>;
 
 /// Kept by `emit` in an otherwise generated directory; never part of the output.
 const IGNORED: &[&str] = &[".gitkeep"];
+
+/// Rendered artifacts as the same tree read back from disk would be.
+pub fn of_artifacts(artifacts: &Artifacts) -> Tree {
+    let file = |a: &crate::artifact::Artifact| File {
+        bytes: a.bytes.clone(),
+        mode: a.mode,
+    };
+    artifacts
+        .iter()
+        .map(|(path, a)| (path.clone(), file(a)))
+        .collect()
+}
 
 /// Reads every regular file under `root`. Symbolic links are followed for files but
 /// never into directories, so a link cannot make the walk loop.
