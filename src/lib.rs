@@ -126,3 +126,10 @@ pub fn write_tree(artifacts: &Artifacts, dir: &Path) -> Result<()> {
     let output = emit::outdir::claim(dir, &[])?;
     emit::emit(artifacts, &output)
 }
+
+/// The test-only fixture secrets every snapshot is rendered with, for unit tests.
+#[cfg(test)]
+fn fixture_secrets() -> CheckedSecrets {
+    let text = include_str!("../tests/fixtures/test-only-secrets.yaml");
+    parse_secrets(text, "tests/fixtures/test-only-secrets.yaml").expect("the fixture is valid")
+}

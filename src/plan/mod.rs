@@ -169,17 +169,12 @@ pub(crate) fn bundle_fetch(
 
 #[cfg(test)]
 mod tests {
-    use std::path::Path;
-
     /// Bake steps see a context without secrets, so no template can bake one in.
     #[test]
     fn bake_context_carries_no_secret() {
         let (cluster, report) = crate::load_cluster(crate::DEFAULT_CLUSTER, "default", false);
         let cluster = cluster.unwrap_or_else(|| panic!("{report}"));
-        let fixture =
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/test-only-secrets.yaml");
-        let secrets =
-            crate::parse_secrets(&std::fs::read_to_string(fixture).unwrap(), "fixture").unwrap();
+        let secrets = crate::fixture_secrets();
         let plan = super::plan(&cluster, &secrets);
         for bundle in &plan.bundles {
             let json = serde_json::to_string(&bundle.context.for_bake()).unwrap();

@@ -13,27 +13,21 @@ fn valid_at() -> time::OffsetDateTime {
     common::fixture_valid_at()
 }
 
-const TEXTS: &[&str] = &[
-    "echo plain",
-    "a'b\"c",
-    "$(touch /tmp/kubeprint-pwned) `touch /tmp/kubeprint-pwned` ${HOME} \\",
-    "x\ntouch /tmp/kubeprint-pwned\n",
-    "}\n'\nEOF\n<<'KUBEPRINT_EOX'\n",
-    "\ttabbed\n\n\ntrailing blank lines\n\n",
-    "no final newline",
-    "ünïcödé-名前 🚀",
-    "-rf *",
-];
+/// Text the shell, YAML and here-documents treat specially (shared with the scanner's unit
+/// test in src/review/facts/user.rs).
+fn texts() -> Vec<String> {
+    serde_yaml::from_str(include_str!("../fixtures/hostile-texts.yaml")).unwrap()
+}
 
 /// Every text renders into a bundle `verify` accepts and the validators pass (that each
 /// arrives verbatim in every copy is src/review/facts/user.rs's unit test).
 #[test]
 fn hostile_text_renders_into_bundles_verify_accepts() {
     let mut rendered = Vec::new();
-    for text in TEXTS {
+    for text in texts() {
         let mut doc: Value = serde_yaml::from_str(EXAMPLE).unwrap();
-        doc["commands"]["pre"] = Value::Sequence(vec![(*text).into()]);
-        doc["files"][0]["content"] = (*text).into();
+        doc["commands"]["pre"] = Value::Sequence(vec![text.as_str().into()]);
+        doc["files"][0]["content"] = text.as_str().into();
         let yaml = serde_yaml::to_string(&doc).unwrap();
         let artifacts = common::render_text(&yaml, "hostile.yaml");
         let findings = kubeprint::verify(&common::tree(&artifacts), valid_at());

@@ -33,32 +33,18 @@ const RANKS: &[(&str, u32)] = &[
 
 /// Stage folder (or leaf module) → the stages its non-test code names as `crate::x`.
 fn stage_edges() -> BTreeMap<String, BTreeSet<String>> {
-    let src = common::root().join("src");
     let mut edges: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-    for file in common::walk(&src) {
-        let rel = file
-            .strip_prefix(&src)
-            .unwrap()
-            .to_string_lossy()
-            .into_owned();
-        if !rel.ends_with(".rs") || rel == "lib.rs" || rel == "main.rs" {
+    for (module, code) in modules() {
+        // lib.rs and main.rs wire the stages together; they are not one of them.
+        let Some(stage) = module.first() else {
             continue;
-        }
-        let stage = rel
-            .split('/')
-            .next()
-            .unwrap()
-            .trim_end_matches(".rs")
-            .to_string();
-        let text = std::fs::read_to_string(&file).unwrap();
-        // Unit tests may reach anywhere; only the code itself is layered.
-        let code = text.split("#[cfg(test)]").next().unwrap();
+        };
         for (i, _) in code.match_indices("crate::") {
             let target: String = code[i + 7..]
                 .chars()
                 .take_while(|c| c.is_ascii_lowercase() || *c == '_')
                 .collect();
-            if !target.is_empty() && target != stage {
+            if !target.is_empty() && target != *stage {
                 edges.entry(stage.clone()).or_default().insert(target);
             }
         }
@@ -95,7 +81,8 @@ fn stages_depend_only_on_stages_below_them() {
     );
 }
 
-/// Every module of `src/` (a file; `mod.rs` is its folder's module) → its non-test code.
+/// Every module of `src/` (a file; `mod.rs` is its folder's module) → its code without
+/// its unit tests, which may reach anywhere: only the code itself is layered.
 fn modules() -> BTreeMap<Vec<String>, String> {
     let src = common::root().join("src");
     let mut out = BTreeMap::new();
@@ -105,11 +92,12 @@ fn modules() -> BTreeMap<Vec<String>, String> {
             .unwrap()
             .to_string_lossy()
             .into_owned();
-        let Some(stem) = rel.strip_suffix(".rs") else {
+        // main.rs is the binary, a crate of its own.
+        let Some(stem) = rel.strip_suffix(".rs").filter(|s| *s != "main") else {
             continue;
         };
         let mut path: Vec<String> = stem.split('/').map(str::to_string).collect();
-        if path.last().is_some_and(|p| p == "mod") || stem == "lib" || stem == "main" {
+        if path.last().is_some_and(|p| p == "mod") || stem == "lib" {
             path.pop();
         }
         let text = std::fs::read_to_string(&file).unwrap();

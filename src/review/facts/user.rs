@@ -82,33 +82,20 @@ pub(super) fn scan_call<'a>(
 
 #[cfg(test)]
 mod tests {
-    use std::path::Path;
-
     const EXAMPLE: &str = include_str!("../../../examples/escape-hatches.yaml");
-
-    /// Text the shell, YAML and here-documents treat specially.
-    const TEXTS: &[&str] = &[
-        "a'b\"c",
-        "$(touch /tmp/kubeprint-pwned) `touch /tmp/kubeprint-pwned` ${HOME} \\",
-        "x\ntouch /tmp/kubeprint-pwned\n",
-        "}\n'\nEOF\n<<'KUBEPRINT_EOX'\n",
-        "\ttabbed\n\n\ntrailing blank lines\n\n",
-        "no final newline",
-        "ünïcödé-名前 🚀",
-    ];
 
     /// Every text lands in the bundle exactly as written, as a command and as a file's
     /// content, in every copy (step, bootstrap.sh, user-data), read back by this scanner.
     #[test]
     fn hostile_text_arrives_verbatim() {
-        let fixture =
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/test-only-secrets.yaml");
-        let secrets =
-            crate::parse_secrets(&std::fs::read_to_string(fixture).unwrap(), "fixture").unwrap();
-        for text in TEXTS {
+        let secrets = crate::fixture_secrets();
+        let texts: Vec<String> =
+            serde_yaml::from_str(include_str!("../../../tests/fixtures/hostile-texts.yaml"))
+                .unwrap();
+        for text in &texts {
             let mut doc: serde_yaml::Value = serde_yaml::from_str(EXAMPLE).unwrap();
-            doc["commands"]["pre"] = serde_yaml::Value::Sequence(vec![(*text).into()]);
-            doc["files"][0]["content"] = (*text).into();
+            doc["commands"]["pre"] = serde_yaml::Value::Sequence(vec![text.as_str().into()]);
+            doc["files"][0]["content"] = text.as_str().into();
             let yaml = serde_yaml::to_string(&doc).unwrap();
             let (cluster, report) = crate::load_cluster(&yaml, "hostile.yaml", false);
             let cluster = cluster.unwrap_or_else(|| panic!("{report}"));
