@@ -65,12 +65,12 @@ impl Diagnostic {
     }
 
     /// Formats the diagnostic like a compiler message for `file`.
-    pub fn display<'a>(&'a self, file: &'a str) -> DisplayDiagnostic<'a> {
+    pub(crate) fn display<'a>(&'a self, file: &'a str) -> DisplayDiagnostic<'a> {
         DisplayDiagnostic { diag: self, file }
     }
 }
 
-pub struct DisplayDiagnostic<'a> {
+pub(crate) struct DisplayDiagnostic<'a> {
     diag: &'a Diagnostic,
     file: &'a str,
 }

@@ -37,12 +37,13 @@ use std::path::Path;
 
 pub use artifact::{Artifact, Artifacts, Stage};
 pub use config::DEFAULT_CLUSTER;
-pub use diagnostics::Report;
+pub use diagnostics::{Diagnostic, Report, Severity};
 pub use error::{Error, Result};
 pub use model::cluster::Cluster;
 pub use review::tree::{File, Tree, of_artifacts as tree_of, read as read_tree};
-pub use review::verify::{Findings, verify};
+pub use review::verify::{CertExpiry, Findings, verify};
 pub use secrets::CheckedSecrets;
+pub use secrets::expiry::Status as ExpiryStatus;
 pub use secrets::pki::KeyType;
 
 use config::SourceMap;

@@ -30,8 +30,8 @@ mod proxy;
 mod reference;
 mod secret_placement;
 
-pub use findings::Findings;
 use findings::display_dir;
+pub use findings::{CertExpiry, Findings};
 
 use std::collections::BTreeSet;
 
