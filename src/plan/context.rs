@@ -14,6 +14,7 @@ use crate::plan::kubeadm_step::{Init, Join, kubeadm_steps};
 use crate::plan::packages::{self, AptRepo};
 use crate::plan::proxy::{self, ProxyPlan};
 use crate::plan::recovery::recovery;
+use crate::plan::retries::{RETRIES, Retries};
 use crate::plan::role::{Role, Step};
 use crate::secrets::CheckedSecrets;
 
@@ -55,6 +56,8 @@ pub(crate) struct Context {
     pub extras: Extras,
     /// The HTTP(S) proxy; the same in every bundle and the image build.
     pub proxy: Option<ProxyPlan>,
+    /// How often transient failures are retried; the same in every bundle.
+    pub retries: Retries,
     /// kube-vip's static pod on control planes with `kubernetes.vip`.
     pub kube_vip: Option<KubeVipPlan>,
     /// The API server's EncryptionConfiguration; it holds the key: control planes only.
@@ -157,6 +160,7 @@ pub(crate) fn context(
         admin_user: control_plane.then(|| cluster.admin_user.clone()),
         extras: extras::extras(cluster, role),
         proxy: proxy::proxy_plan(cluster),
+        retries: RETRIES,
         kube_vip: kube_vip::kube_vip_plan(cluster, role),
         encryption_config: apiserver::encryption_config(cluster, secrets).filter(|_| control_plane),
         audit: apiserver::audit_files(cluster).filter(|_| control_plane),

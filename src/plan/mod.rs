@@ -21,6 +21,7 @@ pub(crate) mod packages;
 pub(crate) mod provenance;
 pub(crate) mod proxy;
 mod recovery;
+mod retries;
 mod role;
 mod steps;
 

@@ -447,9 +447,11 @@ pub fn yaml_documents(text: &str) -> Vec<serde_yaml::Value> {
         .collect()
 }
 
-/// `sha256:<hex>` of a certificate's public key as kubeadm's documentation computes the
-/// `--discovery-token-ca-cert-hash` with openssl (kubernetes/website,
-/// content/en/docs/reference/setup-tools/kubeadm/kubeadm-join.md); `None` without openssl.
+/// `sha256:<hex>` of a certificate's public key, computed with openssl as kubeadm's
+/// documentation computes `--discovery-token-ca-cert-hash`
+/// (kubernetes.io/docs/reference/setup-tools/kubeadm/kubeadm-join/, "Token-based discovery
+/// with CA pinning"), with `pkey` where it has `rsa` so ECDSA keys work too; `None`
+/// without openssl.
 pub fn openssl_ca_cert_hash(certificate_pem: &str) -> Option<String> {
     if !require_tool("openssl") {
         return None;
