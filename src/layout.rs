@@ -1,6 +1,6 @@
 //! Where kubeprint's files live on a node, and the here-document terminator its
 //! scripts use: named once, for the renderer that writes them and the review tools that
-//! read them back. (The templates spell the same paths in their shell text.)
+//! read them back. The templates read them as `layout.*` (see `render::layout_global`).
 
 /// Terminator of every here-document kubeprint writes; rendered content may never
 /// contain it as a line.
@@ -15,6 +15,18 @@ pub(crate) const STATE_DIR: &str = "/var/lib/kubeprint";
 
 /// The bundle's log.
 pub(crate) const BOOTSTRAP_LOG: &str = "/var/log/kubeprint-bootstrap.log";
+
+/// What a baked image records about the plan that baked it (checked at boot).
+pub(crate) const IMAGE_RECORD_PATH: &str = "/etc/kubeprint/image";
+
+/// The kubeadm configuration the init and join steps write and pass to kubeadm.
+pub(crate) const KUBEADM_INIT_CONFIG_PATH: &str = "/etc/kubeprint/kubeadm-init.yaml";
+pub(crate) const KUBEADM_JOIN_CONFIG_PATH: &str = "/etc/kubeprint/kubeadm-join.yaml";
+
+/// The kernel modules CRI-O needs, loaded at every boot, and the bridge/forwarding
+/// sysctls, as the guide names their files.
+pub(crate) const MODULES_LOAD_PATH: &str = "/etc/modules-load.d/crio.conf";
+pub(crate) const SYSCTL_PATH: &str = "/etc/sysctl.d/99-kubernetes-cri.conf";
 
 /// The cluster CA certificate, where kubeadm expects it.
 pub(crate) const CA_CERT_PATH: &str = "/etc/kubernetes/pki/ca.crt";
@@ -80,14 +92,8 @@ const OWNED_PATHS: &[(&str, &str)] = &[
     (BOOTSTRAP_LOG, "the bootstrap's log"),
     ("/var/lib/kubelet", "the kubelet's state and configuration"),
     ("/var/lib/etcd", "etcd's data"),
-    (
-        "/etc/modules-load.d/crio.conf",
-        "the kernel modules CRI-O needs",
-    ),
-    (
-        "/etc/sysctl.d/99-kubernetes-cri.conf",
-        "the sysctls Kubernetes needs",
-    ),
+    (MODULES_LOAD_PATH, "the kernel modules CRI-O needs"),
+    (SYSCTL_PATH, "the sysctls Kubernetes needs"),
     (
         "/etc/apt/sources.list.d/kubernetes.list",
         "the Kubernetes package repository",

@@ -145,3 +145,22 @@ pub(crate) fn check_sizes(plan: &Plan, artifacts: &Artifacts) -> Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::layout::{BOOTSTRAP_LOG, PAYLOAD_CONFIG_PATH, STATE_DIR};
+
+    /// The fetcher stays a plain Python file (runnable and lintable on its own), so its
+    /// paths are checked against the layout the stub and the bundle use instead of
+    /// rendered from it.
+    #[test]
+    fn the_fetcher_uses_the_layouts_paths() {
+        for line in [
+            format!("CONFIG = \"{PAYLOAD_CONFIG_PATH}\"\n"),
+            format!("STATE = \"{STATE_DIR}\"\n"),
+            format!("LOG = \"{BOOTSTRAP_LOG}\"\n"),
+        ] {
+            assert!(super::FETCHER.contains(&line), "{line}");
+        }
+    }
+}

@@ -16,6 +16,8 @@ pub(crate) mod mime;
 pub(crate) mod packer;
 pub(crate) mod publish;
 
+use std::collections::BTreeMap;
+
 use crate::error::Result;
 use minijinja::value::Value;
 use minijinja::{AutoEscape, Environment, Error, ErrorKind, State, UndefinedBehavior};
@@ -89,11 +91,34 @@ pub(crate) fn environment() -> Environment<'static> {
     env.add_filter("safe_words", safe_words);
     env.add_filter("comment", comment);
     env.add_filter("sq", single_quoted);
+    env.add_global("layout", layout_global());
     for (name, source) in TEMPLATES {
         env.add_template(name, source)
             .unwrap_or_else(|e| panic!("embedded template {name} is invalid: {e}"));
     }
     env
+}
+
+/// kubeprint's own paths on a node (and its here-document terminator), as templates name
+/// them: `{{ layout.state_dir }}`. Named once in [`crate::layout`], so the scripts that
+/// write these files and the review tools that read them back cannot drift apart.
+fn layout_global() -> Value {
+    use crate::layout as l;
+    let names: BTreeMap<&str, &str> = [
+        ("heredoc_end", l::HEREDOC_END),
+        ("state_dir", l::STATE_DIR),
+        ("bootstrap_log", l::BOOTSTRAP_LOG),
+        ("crio_socket", l::CRIO_SOCKET),
+        ("image_record", l::IMAGE_RECORD_PATH),
+        ("kubeadm_init_config", l::KUBEADM_INIT_CONFIG_PATH),
+        ("kubeadm_join_config", l::KUBEADM_JOIN_CONFIG_PATH),
+        ("modules_load", l::MODULES_LOAD_PATH),
+        ("sysctl", l::SYSCTL_PATH),
+        ("kube_vip_manifest", crate::model::kube_vip::MANIFEST_PATH),
+    ]
+    .into_iter()
+    .collect();
+    Value::from(minijinja::value::Serde(names))
 }
 
 /// Shell auto-escaping: strings are quoted with shlex (left bare when nothing needs
