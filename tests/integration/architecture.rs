@@ -92,8 +92,11 @@ fn modules() -> BTreeMap<Vec<String>, String> {
             .unwrap()
             .to_string_lossy()
             .into_owned();
-        // main.rs is the binary, a crate of its own.
-        let Some(stem) = rel.strip_suffix(".rs").filter(|s| *s != "main") else {
+        // main.rs is the binary, a crate of its own; `tests.rs` files are unit tests.
+        let Some(stem) = rel
+            .strip_suffix(".rs")
+            .filter(|s| *s != "main" && !s.ends_with("/tests"))
+        else {
             continue;
         };
         let mut path: Vec<String> = stem.split('/').map(str::to_string).collect();
