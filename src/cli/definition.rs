@@ -13,8 +13,7 @@ use crate::load_cluster;
 const STDIN_NAME: &str = "<stdin>";
 
 /// Reads the definition (`-` for standard input, none for the embedded default) and
-/// validates it. Warnings are
-/// printed; errors come back as the whole report.
+/// validates it. Warnings are printed; errors come back as the whole report.
 pub(super) fn checked_cluster(
     path: Option<&Path>,
     strict: bool,
