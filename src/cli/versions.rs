@@ -18,6 +18,18 @@ pub(super) struct ReleaseRow {
     pub flannel: &'static str,
     pub end_of_life: &'static str,
     pub end_of_life_reached: bool,
+    /// The CNI manifests this minor's nodes download, each with the sha256 the node
+    /// checks before applying it, so a reviewer can audit every pin.
+    pub manifests: Vec<ManifestPin>,
+}
+
+/// One pinned download.
+#[derive(Serialize)]
+pub(super) struct ManifestPin {
+    /// `calico`, `canal` or `flannel`.
+    pub plugin: &'static str,
+    pub url: String,
+    pub sha256: &'static str,
 }
 
 /// One operating system.
@@ -56,6 +68,18 @@ pub(super) fn versions() -> Versions {
             flannel: r.flannel.tag,
             end_of_life: r.end_of_life,
             end_of_life_reached: r.is_end_of_life(),
+            manifests: [
+                ("calico", r.calico.manifest(false)),
+                ("canal", r.calico.manifest(true)),
+                ("flannel", r.flannel.manifest()),
+            ]
+            .into_iter()
+            .map(|(plugin, (url, sha256))| ManifestPin {
+                plugin,
+                url,
+                sha256,
+            })
+            .collect(),
         })
         .collect();
     let operating_systems = matrix::OPERATING_SYSTEMS

@@ -53,6 +53,29 @@ fn rows_are_contiguous_and_follow_upstream_boundaries() {
             "1.{}",
             r.minor
         );
+        // Each manifest is the file at the row's tag, pinned by a lower-case sha256.
+        let manifests = r.row["manifests"].as_array().expect("manifests");
+        assert_eq!(manifests.len(), 3, "1.{}", r.minor);
+        for (m, plugin) in manifests.iter().zip(["calico", "canal", "flannel"]) {
+            assert_eq!(m["plugin"], plugin, "1.{}", r.minor);
+            let tag = r.field(if plugin == "flannel" {
+                "flannel"
+            } else {
+                "calico"
+            });
+            let url = m["url"].as_str().unwrap();
+            assert!(
+                url.starts_with("https://raw.githubusercontent.com/")
+                    && url.contains(&format!("/{tag}/")),
+                "1.{}: {url}",
+                r.minor
+            );
+            let sha = m["sha256"].as_str().unwrap();
+            let hex = sha
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+            assert!(sha.len() == 64 && hex, "1.{}: {sha}", r.minor);
+        }
     }
     assert_eq!(releases[0].row["end_of_life_reached"], true);
     assert_eq!(releases.last().unwrap().row["end_of_life_reached"], false);

@@ -1,25 +1,7 @@
-//! The release matrix's pins against what they pin.
+//! The release matrix's pins against the upstream files they pin (their shape is checked
+//! through `kubeprint versions --output json` in tests/integration/matrix.rs).
 
 use super::RELEASES;
-
-/// Every manifest pin is a lower-case SHA-256, as the node's `sha256sum -c` compares it.
-#[test]
-fn every_manifest_pin_is_a_sha256() {
-    let hex = |s: &str| {
-        s.len() == 64
-            && s.bytes()
-                .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
-    };
-    for r in RELEASES {
-        for sha in [
-            r.calico.calico_sha256,
-            r.calico.canal_sha256,
-            r.flannel.sha256,
-        ] {
-            assert!(hex(sha), "1.{}: {sha}", r.minor);
-        }
-    }
-}
 
 /// Every upstream file the VM test serves in place of the network
 /// (`tests/e2e/downloads/`, named after its URL's path with `/` as `-`, gzipped) is the
