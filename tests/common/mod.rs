@@ -106,13 +106,9 @@ pub fn require_tool(tool: &str) -> bool {
     found
 }
 
-/// Writes artifacts under `dir` (plain files, no modes) for external tools to read.
+/// Writes artifacts to `dir` (absent or empty) as `render -o` does, modes included.
 pub fn write_tree(artifacts: &Artifacts, dir: &Path) {
-    for (rel, a) in artifacts {
-        let path = dir.join(rel);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(&path, &a.bytes).unwrap();
-    }
+    kubeprint::write_tree(artifacts, dir).expect("the tree is written");
 }
 
 /// Runs `bash -n`, `shellcheck -S warning` and `cloud-init schema` on a rendered tree,
@@ -582,4 +578,18 @@ pub fn write_secrets_without(path: &Path, keys: &[&str]) {
     }
     std::fs::write(path, serde_yaml::to_string(&file).unwrap()).unwrap();
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).unwrap();
+}
+
+/// Runs one of `tests/conformance/`'s checkers on rendered trees and fails on any error
+/// it reports.
+pub fn run_conformance(python: &str, tool: &str, trees: &[String]) {
+    let out = Command::new(python)
+        .arg(root().join("tests/conformance").join(tool))
+        .args(trees)
+        .output()
+        .expect("python runs");
+    let report =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{tool}:\n{report}");
+    assert!(!report.contains("ERROR"), "{tool}:\n{report}");
 }

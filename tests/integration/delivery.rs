@@ -68,7 +68,10 @@ fn verify_fails_a_stub_with_a_token_or_another_payload() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
     common::write_tree(&artifacts, &out);
-    let ok = common::kubeprint(dir.path(), &["verify", "out"]);
+    let ok = common::kubeprint(
+        dir.path(),
+        &["verify", "out", "--at", common::FIXTURE_VALID_AT],
+    );
     assert!(
         ok.status.success(),
         "{}",
@@ -85,7 +88,10 @@ fn verify_fails_a_stub_with_a_token_or_another_payload() {
     )
     .unwrap();
     std::fs::write(out.join("control-plane/bootstrap.sh"), "#!/bin/bash\n").unwrap();
-    let bad = common::kubeprint(dir.path(), &["verify", "out"]);
+    let bad = common::kubeprint(
+        dir.path(),
+        &["verify", "out", "--at", common::FIXTURE_VALID_AT],
+    );
     let stderr = String::from_utf8_lossy(&bad.stderr);
     assert!(!bad.status.success());
     assert!(

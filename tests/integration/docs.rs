@@ -46,7 +46,7 @@ fn every_example_verifies() {
 /// Writes the tree and runs `kubeprint verify` on it.
 fn assert_verifies(name: &str, artifacts: &kubeprint::Artifacts) {
     let dir = tempfile::tempdir().unwrap();
-    kubeprint::write_tree(artifacts, &dir.path().join("out")).unwrap();
+    common::write_tree(artifacts, &dir.path().join("out"));
     let verify = common::kubeprint(
         dir.path(),
         &["verify", "out", "--at", common::FIXTURE_VALID_AT],

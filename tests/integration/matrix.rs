@@ -393,16 +393,7 @@ fn every_rendered_kubeadm_document_decodes_as_kubeadm_would() {
             &text,
         );
     }
-    let tool = common::root().join("tests/conformance/check_kubeadm.py");
-    let out = std::process::Command::new(python)
-        .arg(&tool)
-        .args(&trees)
-        .output()
-        .unwrap();
-    let report =
-        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{report}");
-    assert!(!report.contains("ERROR"), "{report}");
+    common::run_conformance(python, "check_kubeadm.py", &trees);
 }
 
 const INVENTORY: &str = "nodes:

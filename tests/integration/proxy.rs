@@ -165,7 +165,10 @@ fn verify_names_a_script_or_drop_in_with_another_proxy() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
     common::write_tree(&artifacts, &out);
-    let ok = common::kubeprint(dir.path(), &["verify", "out"]);
+    let ok = common::kubeprint(
+        dir.path(),
+        &["verify", "out", "--at", common::FIXTURE_VALID_AT],
+    );
     assert!(
         ok.status.success(),
         "{}",
@@ -192,7 +195,10 @@ fn verify_names_a_script_or_drop_in_with_another_proxy() {
         let original = std::fs::read_to_string(&path).unwrap();
         assert!(original.contains(from), "{file}");
         std::fs::write(&path, original.replacen(from, to, 1)).unwrap();
-        let bad = common::kubeprint(dir.path(), &["verify", "out"]);
+        let bad = common::kubeprint(
+            dir.path(),
+            &["verify", "out", "--at", common::FIXTURE_VALID_AT],
+        );
         let stderr = String::from_utf8_lossy(&bad.stderr);
         assert!(!bad.status.success() && stderr.contains(says), "{stderr}");
         std::fs::write(&path, original).unwrap();
