@@ -10,7 +10,7 @@ use ipnet::IpNet;
 use crate::config::{Scalar, SourceMap};
 use crate::diagnostics::{Diagnostic, Report};
 use crate::model::cluster::{Endpoint, Version};
-use crate::validate::syntax::{is_dns_name, parse_duration, printable};
+use crate::validate::syntax::{is_dns_name, parse_duration, printable, tcp_port};
 
 pub(crate) struct Checker<'a> {
     source: &'a SourceMap,
@@ -169,19 +169,18 @@ impl<'a> Checker<'a> {
         } else {
             (text, None)
         };
-        let port = match port {
-            None => 6443,
-            Some(p) => {
-                match p.parse::<u16>() {
-                    Ok(n) if n > 0 && p.bytes().all(|b| b.is_ascii_digit()) => n,
-                    _ => {
+        let port =
+            match port {
+                None => 6443,
+                Some(p) => match tcp_port(p) {
+                    Some(n) => n,
+                    None => {
                         self.error(FIELD, format!("`{}` is not a valid port", printable(p)),
-                        "use a TCP port from 1 to 65535; the API server listens on 6443 by default");
+                    "use a TCP port from 1 to 65535; the API server listens on 6443 by default");
                         return None;
                     }
-                }
-            }
-        };
+                },
+            };
         let ip = host.parse::<IpAddr>().ok();
         if ip.is_none() && !is_dns_name(host) {
             self.error(FIELD, format!("`{}` is not an IP address or DNS name", printable(host)),

@@ -9,7 +9,7 @@ use std::net::IpAddr;
 use crate::config::Config;
 use crate::model::cluster::Proxy;
 use crate::validate::fields::Checker;
-use crate::validate::syntax::{is_dns_name, printable};
+use crate::validate::syntax::{is_dns_name, printable, tcp_port};
 
 const EXAMPLE: &str = "http://proxy.example.internal:3128";
 
@@ -113,10 +113,7 @@ fn host_port(authority: &str) -> Result<(), &'static str> {
     {
         return Err("the host is not a DNS name or IPv4 address");
     }
-    match port.parse::<u16>() {
-        Ok(n) if n > 0 && port.bytes().all(|b| b.is_ascii_digit()) => Ok(()),
-        _ => Err("the port is not a TCP port"),
-    }
+    tcp_port(port).map(drop).ok_or("the port is not a TCP port")
 }
 
 /// A host name, `.domain`, IP address or CIDR range.

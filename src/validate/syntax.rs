@@ -59,6 +59,12 @@ pub(crate) fn is_dns_name(s: &str) -> bool {
     s.len() <= 253 && s.split('.').all(is_dns_label)
 }
 
+/// A TCP port written as plain digits, 1 to 65535 (no sign, no spaces).
+pub(crate) fn tcp_port(text: &str) -> Option<u16> {
+    let digits = !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit());
+    text.parse::<u16>().ok().filter(|n| digits && *n > 0)
+}
+
 pub(crate) fn is_posix_user(s: &str) -> bool {
     let b = s.as_bytes();
     !b.is_empty()
@@ -83,6 +89,15 @@ pub(crate) fn printable(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ports_are_plain_digits_from_1_to_65535() {
+        assert_eq!(tcp_port("6443"), Some(6443));
+        assert_eq!(tcp_port("65535"), Some(65535));
+        for bad in ["", "0", "65536", "+80", " 80", "80 ", "-1", "0x50"] {
+            assert_eq!(tcp_port(bad), None, "{bad:?}");
+        }
+    }
 
     #[test]
     fn durations_read_like_go() {

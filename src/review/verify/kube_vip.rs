@@ -9,6 +9,7 @@ use crate::model::kube_vip::{ADMIN_CONF, SUPER_ADMIN_CONF, SUPER_ADMIN_SINCE_MIN
 use crate::review::facts::{BundleFacts, Found, NodeKind};
 
 use super::findings::{Findings, display_dir};
+use super::reference::split_endpoint;
 
 /// The cluster's `controlPlaneEndpoint` (`host:port`) and Kubernetes minor, from the
 /// reference ClusterConfiguration.
@@ -58,10 +59,9 @@ pub(super) fn check_kube_vip(
 
 /// The VIP is the endpoint's address, on its port: kube-vip forwards no ports.
 fn check_endpoint(reference: &Found<Value>, endpoint: &str, out: &mut Findings) {
-    let (host, port) = match endpoint.rsplit_once(':') {
-        Some((h, p)) => (h.trim_start_matches('[').trim_end_matches(']'), p),
-        None => (endpoint, "6443"),
-    };
+    let (host, port) = split_endpoint(endpoint);
+    // kubeadm's default API server port when the endpoint names none.
+    let port = port.unwrap_or("6443");
     for (name, expected) in [("address", host), ("port", port)] {
         let found = env(&reference.value, name);
         if found != Some(expected) {

@@ -141,18 +141,20 @@ impl ClusterSettings {
     /// Whether the API server certificate covers the host of `endpoint`: it is the
     /// controlPlaneEndpoint's host or one of the certSANs.
     pub(super) fn covers(&self, endpoint: &str) -> bool {
-        let host = host_of(endpoint);
-        host == host_of(&self.endpoint) || self.sans.iter().any(|s| s == host)
+        let host = split_endpoint(endpoint).0;
+        host == split_endpoint(&self.endpoint).0 || self.sans.iter().any(|s| s == host)
     }
 }
 
-/// `10.0.0.1:6443` → `10.0.0.1`, `[fd00::1]:6443` → `fd00::1`, `name` → `name`.
-fn host_of(endpoint: &str) -> &str {
+/// An endpoint's host and port, as a rendered file spells it: `10.0.0.1:6443` →
+/// (`10.0.0.1`, `6443`), `[fd00::1]:6443` → (`fd00::1`, `6443`), `name` → (`name`, none).
+pub(super) fn split_endpoint(endpoint: &str) -> (&str, Option<&str>) {
     if let Some(rest) = endpoint.strip_prefix('[') {
-        return rest.split(']').next().unwrap_or(rest);
+        let (host, after) = rest.split_once(']').unwrap_or((rest, ""));
+        return (host, after.strip_prefix(':'));
     }
     match endpoint.rsplit_once(':') {
-        Some((host, port)) if port.chars().all(|c| c.is_ascii_digit()) => host,
-        _ => endpoint,
+        Some((host, port)) if port.chars().all(|c| c.is_ascii_digit()) => (host, Some(port)),
+        _ => (endpoint, None),
     }
 }
