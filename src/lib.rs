@@ -83,6 +83,7 @@ pub fn render_cluster(cluster: &Cluster, secrets: &CheckedSecrets) -> Result<Art
     render_cluster_with(cluster, secrets, RenderOptions::default())
 }
 
+/// [`render_cluster`] with output choices beyond the default tree.
 pub fn render_cluster_with(
     cluster: &Cluster,
     secrets: &CheckedSecrets,

@@ -26,8 +26,9 @@
 //! - `double.sh`: the multi-call test double (dispatches on its name).
 //! - `downloads/`: the upstream files the curl double serves, gzip-compressed and named
 //!   after their URL (`https://raw.githubusercontent.com/OWNER/REPO/TAG/PATH` is
-//!   `OWNER-REPO-TAG-PATH.gz`, `/` turned into `-`); `downloads_match_their_pins` checks
-//!   each against the release matrix without booting anything.
+//!   `OWNER-REPO-TAG-PATH.gz`, `/` turned into `-`); the unit test
+//!   `cached_downloads_match_their_pins` (src/model/matrix/tests.rs) checks each against
+//!   the release matrix without booting anything.
 //! - `crio.service`, `kubelet.service`: stand-in units so `systemctl enable --now` works.
 //! - `e2e-boot.service` + `boot.sh`: counts boots and marks each in the transcript.
 //! - `e2e-finish.service` + `finish.sh`: after cloud-final.service, optionally resumes a
