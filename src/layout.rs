@@ -43,12 +43,12 @@ pub(crate) const PAYLOAD_CONFIG_PATH: &str = "/usr/local/lib/kubeprint/payload.j
 
 /// The API server's encryption configuration (`kubernetes.encryption_at_rest`) and the
 /// directory mounted into its pod, as
-/// https://kubernetes.io/docs/tasks/administer-cluster/encrypt-data/ places them.
+/// <https://kubernetes.io/docs/tasks/administer-cluster/encrypt-data/> places them.
 pub(crate) const ENCRYPTION_CONFIG_DIR: &str = "/etc/kubernetes/enc";
 pub(crate) const ENCRYPTION_CONFIG_PATH: &str = "/etc/kubernetes/enc/enc.yaml";
 
 /// The audit policy and log (`kubernetes.audit_log`), as
-/// https://kubernetes.io/docs/tasks/debug/debug-cluster/audit/ ("Log backend") places them.
+/// <https://kubernetes.io/docs/tasks/debug/debug-cluster/audit/> ("Log backend") places them.
 pub(crate) const AUDIT_POLICY_PATH: &str = "/etc/kubernetes/audit-policy.yaml";
 pub(crate) const AUDIT_LOG_DIR: &str = "/var/log/kubernetes/audit";
 pub(crate) const AUDIT_LOG_PATH: &str = "/var/log/kubernetes/audit/audit.log";

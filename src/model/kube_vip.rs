@@ -37,7 +37,7 @@ pub(crate) const ADMIN_CONF: &str = "/etc/kubernetes/admin.conf";
 /// through a ClusterRoleBinding `kubeadm init` itself creates, and init writes a
 /// break-glass super-admin.conf (system:masters) on its node alone (KEP-4214,
 /// kubernetes/enhancements keps/sig-cluster-lifecycle/kubeadm/4214-separate-super-user-kubeconfig;
-/// https://kubernetes.io/docs/reference/setup-tools/kubeadm/generated/kubeadm_init/kubeadm_init_phase_kubeconfig_super-admin/).
+/// <https://kubernetes.io/docs/reference/setup-tools/kubeadm/generated/kubeadm_init/kubeadm_init_phase_kubeconfig_super-admin/>).
 /// So kube-vip, which init waits for, must use super-admin.conf until init finishes,
 /// then admin.conf (kube-vip/kube-vip issue #684; kube-vip/website
 /// content/docs/installation/static.md, note under "Example ARP Manifest").

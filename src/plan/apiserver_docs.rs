@@ -48,7 +48,7 @@ struct Key<'a> {
 struct Empty {}
 
 /// Secrets are encrypted with secretbox (XSalsa20-Poly1305, "Strong" in the provider
-/// table of https://kubernetes.io/docs/tasks/administer-cluster/encrypt-data/; aescbc is
+/// table of <https://kubernetes.io/docs/tasks/administer-cluster/encrypt-data/>; aescbc is
 /// "not recommended", aesgcm needs rotation every 200,000 writes, kms needs a plugin).
 /// The first provider encrypts every write; `identity: {}` after it still reads what
 /// was stored unencrypted, as that page's "Encrypting your data" configuration does.
@@ -122,7 +122,7 @@ fn group(group: &'static str, resources: &[&'static str]) -> GroupResources {
 /// The reviewed default policy. It starts from the one kubernetes' own GCE scripts write
 /// (kubernetes/kubernetes cluster/gce/gci/configure-helper.sh `create-master-audit-policy`
 /// at b574b11f6b28f06e17333bb110e9374db3259bad), which the audit page recommends as a
-/// starting point (https://kubernetes.io/docs/tasks/debug/debug-cluster/audit/), and
+/// starting point (<https://kubernetes.io/docs/tasks/debug/debug-cluster/audit/>), and
 /// differs where README's "Encryption at rest and audit logging" says why: Metadata, not
 /// request or response bodies, for everything logged; kubeadm's kube-proxy identity and
 /// EndpointSlices; /livez and /readyz; leases; events.k8s.io; no GCE-only identities.

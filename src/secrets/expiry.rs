@@ -15,7 +15,7 @@ pub(crate) const WARN_DAYS: i64 = 90;
 #[serde(rename_all = "lowercase")]
 pub enum Status {
     Valid,
-    /// Under [`WARN_DAYS`] left.
+    /// Under `WARN_DAYS` left.
     Expiring,
     Expired,
 }

@@ -1,6 +1,6 @@
 //! Stage 1b, validate: [`Config`] → [`Cluster`], typed, checked and with defaults applied.
 //!
-//! Every problem is collected (not just the first) as a [`Diagnostic`] naming the dotted
+//! Every problem is collected (not just the first) as a [`Diagnostic`](crate::diagnostics::Diagnostic) naming the dotted
 //! field path and carrying a fix. Values that reach shell or YAML later are restricted
 //! here to safe, well-formed shapes, so the renderer never sees surprising text.
 

@@ -11,7 +11,7 @@
 //! the same indentation, `[]`/`{}` for empty collections, `|` literals for multi-line
 //! text), so a document of ordinary values is byte for byte what serde_yaml gives. Only
 //! the choice of quoting differs: a string is written plain only when a conservative
-//! whitelist ([`plain_is_safe`]) proves every YAML 1.1 and YAML 1.2 reader takes it
+//! whitelist ([`plain_is_safe`](plain::plain_is_safe)) proves every YAML 1.1 and YAML 1.2 reader takes it
 //! for that same string. Every other string is single-quoted, or double-quoted with
 //! escapes when it holds characters a single-quoted scalar cannot carry.
 //!

@@ -18,7 +18,7 @@ pub(crate) enum KubeRepo {
 pub(crate) enum CrioRepo {
     /// openSUSE Kubic: a `libcontainers:stable` repository plus one per CRI-O minor;
     /// packages `cri-o` and `cri-o-runc`. Unmaintained since CRI-O moved its packaging;
-    /// which OS got which minor is in [`kubic`].
+    /// which OS got which minor is in [`Os::kubic`].
     Kubic,
     /// `isv:/cri-o:/stable:/v1.XX/deb/`: one distribution-independent repository, one
     /// `cri-o` package that bundles runc, crun and conmon. The oldest stream is v1.28
