@@ -9,6 +9,14 @@ use serde::Serialize;
 pub(crate) const SHA256SUMS: &str = "SHA256SUMS";
 pub(crate) const MANIFEST: &str = "manifest.json";
 
+/// The parsed `manifest.json` when `bytes` are one kubeprint wrote (it names the
+/// kubeprint version that rendered the tree), `None` for anything else of that name.
+pub(crate) fn kubeprint_manifest(bytes: &[u8]) -> Option<serde_json::Value> {
+    let manifest: serde_json::Value = serde_json::from_slice(bytes).ok()?;
+    manifest["inputs"]["kubeprint_version"].as_str()?;
+    Some(manifest)
+}
+
 /// Whether a step may be baked into an image (no secrets, no cluster identity) or must
 /// run when the node boots.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

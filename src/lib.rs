@@ -26,6 +26,7 @@ mod emit;
 mod error;
 mod layout;
 mod model;
+mod nofollow;
 mod plan;
 mod render;
 mod review;

@@ -8,11 +8,14 @@
 //! cluster or secrets file), is refused before anything is written.
 
 use crate::error::{Error, Result};
+use crate::nofollow;
+use rustix::fs::CWD;
 use std::collections::BTreeSet;
 use std::fs;
+use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
-use crate::artifact::{MANIFEST, SHA256SUMS};
+use crate::artifact::{MANIFEST, SHA256SUMS, kubeprint_manifest};
 
 /// Kept across renders so a committed, otherwise empty `out/` stays in version control.
 pub(crate) const KEEP_FILE: &str = ".gitkeep";
@@ -73,10 +76,9 @@ pub(crate) fn claim(output: &Path, inputs: &[Input]) -> Result<OutputDir> {
 /// The entries of `dir` that no kubeprint manifest in it accounts for, as relative
 /// paths (directories end in `/`). Empty: the directory may be replaced.
 pub(crate) fn foreign_entries(dir: &Path) -> Result<Vec<String>> {
-    let listed = match fs::read(dir.join(MANIFEST)) {
-        Ok(bytes) => listed_files(&bytes).unwrap_or_default(),
-        Err(_) => BTreeSet::new(),
-    };
+    let listed = manifest_bytes(dir)
+        .and_then(|bytes| listed_files(&bytes))
+        .unwrap_or_default();
     let mut allowed = listed.clone();
     if !listed.is_empty() {
         allowed.insert(MANIFEST.to_string());
@@ -126,11 +128,20 @@ pub(crate) fn foreign_entries(dir: &Path) -> Result<Vec<String>> {
     Ok(foreign)
 }
 
+/// The bytes of `dir`'s manifest.json, read without following a link: a link, FIFO,
+/// device or oversized file there vouches for nothing (and is itself a foreign entry).
+fn manifest_bytes(dir: &Path) -> Option<Vec<u8>> {
+    let path = dir.join(MANIFEST);
+    let shown = path.display().to_string();
+    let name = nofollow::cstring(path.as_os_str().as_bytes(), &shown).ok()?;
+    let (bytes, _) = nofollow::read_file(CWD, &name, &shown).ok()??;
+    Some(bytes)
+}
+
 /// The paths a kubeprint `manifest.json` lists; `None` when the bytes are not one
 /// (any JSON file of that name would otherwise vouch for a foreign directory).
 fn listed_files(bytes: &[u8]) -> Option<BTreeSet<String>> {
-    let manifest: serde_json::Value = serde_json::from_slice(bytes).ok()?;
-    manifest["inputs"]["kubeprint_version"].as_str()?;
+    let manifest = kubeprint_manifest(bytes)?;
     manifest["files"]
         .as_array()?
         .iter()

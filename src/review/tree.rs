@@ -1,12 +1,13 @@
 //! Review tooling, input side: a rendered tree on disk → [`Tree`] (relative path →
 //! bytes and mode), the same shape as [`Artifacts`](crate::artifact::Artifacts), so
-//! `check`, `verify` and `diff` compare like with like.
+//! `check`, `verify` and `diff` compare like with like. The tree may come from anyone
+//! (a pull request): only its regular files and directories are read, never a link.
 
 use crate::artifact::Artifacts;
 use crate::error::{Error, Result};
+use crate::nofollow::{self, Kind};
 use std::collections::BTreeMap;
-use std::fs;
-use std::os::unix::fs::PermissionsExt;
+use std::os::fd::{AsFd, BorrowedFd};
 use std::path::Path;
 
 /// A file read back from disk.
@@ -34,58 +35,56 @@ pub fn of_artifacts(artifacts: &Artifacts) -> Tree {
         .collect()
 }
 
-/// Reads every regular file under `root`. Symbolic links are followed for files but
-/// never into directories, so a link cannot make the walk loop.
+/// Directories deeper than this are refused: rendered trees are a few levels deep, and
+/// the walk recurses (one open descriptor per level).
+const MAX_DEPTH: usize = 64;
+
+/// Reads every regular file under `root`, through [`nofollow`]: a symbolic link (the
+/// root itself or any component of its path included), FIFO, socket or device anywhere
+/// in the tree, or a file over [`nofollow::MAX_FILE_BYTES`], is an error naming it, and
+/// nothing it points to is opened.
 pub fn read(root: &Path) -> Result<Tree> {
-    let meta = fs::metadata(root)
-        .map_err(|e| Error::new(format!("cannot read `{}`: {e}", root.display())))?;
-    if !meta.is_dir() {
+    let fd = nofollow::open_dir(root)?;
+    let mut tree = Tree::new();
+    walk(fd.as_fd(), "", root, 0, &mut tree)?;
+    Ok(tree)
+}
+
+/// Adds the files below `dir` (at `rel` under `root`) to `tree`.
+fn walk(dir: BorrowedFd, rel: &str, root: &Path, depth: usize, tree: &mut Tree) -> Result<()> {
+    let shown_dir = if rel.is_empty() {
+        root.display().to_string()
+    } else {
+        root.join(rel).display().to_string()
+    };
+    if depth > MAX_DEPTH {
         return Err(Error::new(format!(
-            "`{}` is not a directory",
-            root.display()
+            "`{shown_dir}` is nested more than {MAX_DEPTH} directories deep; a rendered tree is a few levels deep"
         )));
     }
-    let mut tree = Tree::new();
-    let mut stack = vec![String::new()];
-    while let Some(rel) = stack.pop() {
-        let dir = root.join(&rel);
-        let entries = fs::read_dir(&dir)
-            .map_err(|e| Error::new(format!("cannot read `{}`: {e}", dir.display())))?;
-        for entry in entries {
-            let entry =
-                entry.map_err(|e| Error::new(format!("cannot read `{}`: {e}", dir.display())))?;
-            let name = entry.file_name().to_string_lossy().into_owned();
-            let child = if rel.is_empty() {
-                name.clone()
-            } else {
-                format!("{rel}/{name}")
-            };
-            let path = entry.path();
-            let kind = entry
-                .file_type()
-                .map_err(|e| Error::new(format!("cannot read `{}`: {e}", path.display())))?;
-            if kind.is_dir() {
-                stack.push(child);
-                continue;
+    for entry in nofollow::entries(dir, &shown_dir)? {
+        let name = entry.shown_name();
+        let child = if rel.is_empty() {
+            name.clone()
+        } else {
+            format!("{rel}/{name}")
+        };
+        let shown = root.join(&child).display().to_string();
+        match entry.kind {
+            Kind::Dir => {
+                let sub = nofollow::open_subdir(dir, &entry.name, &shown)?;
+                walk(sub.as_fd(), &child, root, depth + 1, tree)?;
             }
-            if rel.is_empty() && IGNORED.contains(&name.as_str()) {
-                continue;
+            Kind::File if rel.is_empty() && IGNORED.contains(&name.as_str()) => {}
+            Kind::File => {
+                let (bytes, mode) =
+                    nofollow::read_file(dir, &entry.name, &shown)?.ok_or_else(|| {
+                        Error::new(format!("`{shown}` disappeared while it was read"))
+                    })?;
+                tree.insert(child, File { bytes, mode });
             }
-            let meta = fs::metadata(&path)
-                .map_err(|e| Error::new(format!("cannot read `{}`: {e}", path.display())))?;
-            if !meta.is_file() {
-                continue;
-            }
-            let bytes = fs::read(&path)
-                .map_err(|e| Error::new(format!("cannot read `{}`: {e}", path.display())))?;
-            tree.insert(
-                child,
-                File {
-                    bytes,
-                    mode: meta.permissions().mode() & 0o7777,
-                },
-            );
+            Kind::Other(what) => return Err(nofollow::not_regular(&shown, what)),
         }
     }
-    Ok(tree)
+    Ok(())
 }

@@ -16,6 +16,7 @@ const RANKS: &[(&str, u32)] = &[
     ("layout", 0),
     ("error", 1),
     ("yaml", 2),
+    ("nofollow", 2),
     ("config", 3),
     ("validate", 4),
     ("secrets", 4),

@@ -24,5 +24,6 @@ mod proxy;
 mod redact;
 mod review;
 mod snapshots;
+mod tree_safety;
 mod validators;
 mod vip;
