@@ -26,6 +26,11 @@ use crate::emit::outdir::{KEEP_FILE, OutputDir};
 
 const STAGING_PREFIX: &str = ".kubeprint-staging-";
 
+/// Written into a staging directory when it is made and removed just before it is
+/// renamed into place: only a directory carrying it is kubeprint's to clear. Anything
+/// else named like a staging directory is someone else's and stays.
+const STAGING_MARKER: &str = ".kubeprint-staging";
+
 pub(crate) fn emit(artifacts: &Artifacts, output: &OutputDir) -> Result<()> {
     let target = output.path.as_path();
     let parent = match target.parent() {
@@ -44,6 +49,12 @@ pub(crate) fn emit(artifacts: &Artifacts, output: &OutputDir) -> Result<()> {
                 parent.display()
             ))
         })?;
+    let marker = staging.path().join(STAGING_MARKER);
+    fs::write(
+        &marker,
+        b"kubeprint staging directory, cleared by the next render\n",
+    )
+    .map_err(|e| Error::new(format!("cannot write `{}`: {e}", marker.display())))?;
     write_tree(artifacts, staging.path())?;
     if target.join(KEEP_FILE).exists() {
         fs::write(staging.path().join(KEEP_FILE), b"")
@@ -51,6 +62,10 @@ pub(crate) fn emit(artifacts: &Artifacts, output: &OutputDir) -> Result<()> {
     }
     fs::set_permissions(staging.path(), fs::Permissions::from_mode(0o755))
         .map_err(|e| Error::new(format!("cannot set permissions: {e}")))?;
+    // Not part of the tree. Should the render die after this, the directory stays for
+    // the user to remove: without the marker it is not provably ours.
+    fs::remove_file(&marker)
+        .map_err(|e| Error::new(format!("cannot remove `{}`: {e}", marker.display())))?;
 
     if target.exists() {
         swap_in(staging, output)
@@ -97,16 +112,21 @@ fn swap_in(staging: tempfile::TempDir, output: &OutputDir) -> Result<()> {
 
 /// A render killed mid-write (Ctrl-C, crash) leaves its hidden staging directory behind,
 /// never a partial target. Clear such leftovers once they are clearly abandoned, so a
-/// concurrent render's staging is never touched.
+/// concurrent render's staging is never touched, and only when they carry
+/// [`STAGING_MARKER`]: a directory (not a link) kubeprint made.
 fn remove_stale_staging(parent: &Path) {
     let Ok(entries) = fs::read_dir(parent) else {
         return;
     };
     for entry in entries.flatten() {
-        let stale = entry
+        let ours = entry
             .file_name()
             .to_string_lossy()
             .starts_with(STAGING_PREFIX)
+            // Neither call follows a link.
+            && entry.file_type().is_ok_and(|t| t.is_dir())
+            && fs::symlink_metadata(entry.path().join(STAGING_MARKER)).is_ok_and(|m| m.is_file());
+        let stale = ours
             && entry
                 .metadata()
                 .and_then(|m| m.modified())

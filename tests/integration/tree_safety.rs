@@ -162,3 +162,35 @@ fn an_oversized_file_is_refused_unread() {
         "larger than 16 MiB",
     );
 }
+
+/// A directory named like kubeprint's staging directories but not made by it (no
+/// marker inside) survives a render, however old; an abandoned one of kubeprint's own
+/// is cleared.
+#[test]
+fn render_clears_only_its_own_staging_directories() {
+    let dir = rendered();
+    let foreign = dir.path().join(".kubeprint-staging-mine");
+    let ours = dir.path().join(".kubeprint-staging-abandoned");
+    for d in [&foreign, &ours] {
+        fs::create_dir(d).unwrap();
+        fs::write(d.join("notes.txt"), "kept").unwrap();
+    }
+    fs::write(ours.join(".kubeprint-staging"), "").unwrap();
+    for d in [&foreign, &ours] {
+        let status = Command::new("touch")
+            .args(["-d", "2 hours ago"])
+            .arg(d)
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+    let o = kubeprint(dir.path(), &["render"]);
+    assert!(o.status.success(), "{}", all(&o));
+    assert_eq!(
+        fs::read_to_string(foreign.join("notes.txt")).unwrap(),
+        "kept"
+    );
+    assert!(!ours.exists(), "an abandoned staging directory is cleared");
+    // And no marker is left in the rendered tree.
+    assert!(!dir.path().join("out/.kubeprint-staging").exists());
+}
