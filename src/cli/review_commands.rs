@@ -4,8 +4,10 @@
 //!
 //! Reports go to stdout, errors and verdicts to stderr; `Err` means exit code 1.
 
+use crate::artifact::{MANIFEST, kubeprint_manifest};
 use crate::diagnostics::Report;
 use crate::error::{Error, Result};
+use std::os::fd::AsFd;
 use std::path::Path;
 
 use crate::cli::output::{Output, print_json};
@@ -32,15 +34,25 @@ pub(super) fn cmd_check(
     }
     let artifacts = render_cluster(&cluster, &secrets)?;
     let dir = output.display().to_string();
-    let mut regenerate = regenerate_command(config, secrets_path, output);
+    let mut regenerate = command_line("render", config, secrets_path, output);
     if redact {
         regenerate.push_str(" --redact");
     }
-    if !output.exists() {
+    // Not `exists()`: a dangling link is there, and `tree::read` refuses it.
+    if std::fs::symlink_metadata(output).is_err() {
         return Err(Error::new(format!("`{dir}` does not exist"))
             .help(format!("render it with `{regenerate}`")));
     }
     let on_disk = tree::read(output)?;
+    if !redact && holds_placeholders(&on_disk) {
+        // Rendering over it without `--redact` would put the real token and keys into
+        // a tree meant to be committed: only ever suggest comparing it as it is.
+        let check = command_line("check --redact", config, secrets_path, output);
+        return Err(Error::new(format!(
+            "`{dir}` was rendered with `--redact` (it holds placeholders where the token and keys go), so it never matches a render with the real secrets"
+        ))
+        .help(format!("compare it with `{check}`")));
+    }
     refuse_other_ca(
         &on_disk,
         &secrets,
@@ -108,13 +120,27 @@ fn load_existing_secrets(
     Ok(secrets::check(loaded).map_err(|d| Report::of(&shown, d))?)
 }
 
-/// `kubeprint render -c … -s … -o …`, shell-quoted.
-fn regenerate_command(config: Option<&Path>, secrets_path: &Path, output: &Path) -> String {
+/// Whether a file of `tree` holds the placeholder token or key `render --redact` writes.
+fn holds_placeholders(tree: &tree::Tree) -> bool {
+    let token = secrets::REDACTED_TOKEN.as_bytes();
+    // The key's middle line: in a YAML or heredoc body its lines are indented.
+    let key = secrets::REDACTED_KEY
+        .lines()
+        .nth(1)
+        .unwrap_or_default()
+        .as_bytes();
+    let holds = |bytes: &[u8], needle: &[u8]| bytes.windows(needle.len()).any(|w| w == needle);
+    tree.values()
+        .any(|f| holds(&f.bytes, token) || holds(&f.bytes, key))
+}
+
+/// `kubeprint VERB -c … -s … -o …`, shell-quoted.
+fn command_line(verb: &str, config: Option<&Path>, secrets_path: &Path, output: &Path) -> String {
     let quote = |p: &Path| {
         let s = p.display().to_string();
         shlex::try_quote(&s).map(|q| q.into_owned()).unwrap_or(s)
     };
-    let mut cmd = String::from("kubeprint render");
+    let mut cmd = format!("kubeprint {verb}");
     if let Some(c) = config {
         cmd.push_str(&format!(" -c {}", quote(c)));
     }
@@ -126,6 +152,7 @@ fn regenerate_command(config: Option<&Path>, secrets_path: &Path, output: &Path)
 /// Certificates are measured against `now` (the clock's, unless `--at` says).
 pub(super) fn cmd_verify(dir: &Path, output: Output, now: time::OffsetDateTime) -> Result<()> {
     let shown = dir.display().to_string();
+    require_manifest(dir)?;
     let on_disk = tree::read(dir)?;
     let outcome = verify::verify(&on_disk, now);
     if output == Output::Json {
@@ -156,6 +183,22 @@ pub(super) fn cmd_verify(dir: &Path, output: Output, now: time::OffsetDateTime) 
         } else {
             "ies"
         }
+    )))
+}
+
+/// A folder without kubeprint's `manifest.json` is not a rendered tree (a repository's
+/// root, a hand-made copy): one line saying so, instead of every check failing on it.
+/// Read before the walk, without following a link, so a wrong folder costs nothing.
+fn require_manifest(dir: &Path) -> Result<()> {
+    let shown = dir.display().to_string();
+    let fd = crate::nofollow::open_dir(dir)?;
+    let path = dir.join(MANIFEST).display().to_string();
+    let bytes = crate::nofollow::read_file(fd.as_fd(), c"manifest.json", &path)?;
+    if bytes.is_some_and(|(b, _)| kubeprint_manifest(&b).is_some()) {
+        return Ok(());
+    }
+    Err(Error::new(format!(
+        "`{shown}` has no kubeprint `{MANIFEST}`, so it is not a tree kubeprint rendered; pass the directory `kubeprint render -o` wrote"
     )))
 }
 

@@ -194,3 +194,59 @@ fn render_clears_only_its_own_staging_directories() {
     // And no marker is left in the rendered tree.
     assert!(!dir.path().join("out/.kubeprint-staging").exists());
 }
+
+/// `check` without `--redact` of a tree `render --redact` wrote says to add `--redact`,
+/// and never suggests a render that would write the real secrets over it.
+#[test]
+fn check_of_a_redacted_tree_asks_for_redact() {
+    let dir = rendered();
+    let o = kubeprint(dir.path(), &["render", "--redact", "-o", "reviewed"]);
+    assert!(o.status.success(), "{}", all(&o));
+    // Also when the definition changed since: the advice stays the same.
+    let cluster = dir.path().join("cluster.yaml");
+    let text = kubeprint::DEFAULT_CLUSTER.replacen("10.244.0.0/16", "10.245.0.0/16", 1);
+    assert_ne!(
+        text,
+        kubeprint::DEFAULT_CLUSTER,
+        "the default names its pod subnet"
+    );
+    fs::write(&cluster, text).unwrap();
+    for args in [
+        vec!["check", "-o", "reviewed"],
+        vec!["check", "-c", "cluster.yaml", "-o", "reviewed"],
+    ] {
+        let o = kubeprint(dir.path(), &args);
+        let out = all(&o);
+        assert_eq!(o.status.code(), Some(1), "{out}");
+        assert!(out.contains("--redact"), "{out}");
+        assert!(out.contains("`kubeprint check --redact"), "{out}");
+        for (i, _) in out.match_indices("kubeprint render") {
+            let command: String = out[i..].chars().take_while(|c| *c != '`').collect();
+            assert!(
+                command.contains("--redact"),
+                "suggests writing real secrets: {command}\n{out}"
+            );
+        }
+    }
+}
+
+/// `verify` of a folder that is not a rendered tree says so in one line.
+#[test]
+fn verify_of_a_folder_without_a_manifest_says_so_in_one_line() {
+    let dir = rendered();
+    fs::remove_file(dir.path().join("copy/manifest.json")).unwrap();
+    // The folder holding the trees, a tree without its manifest, and one whose
+    // manifest.json is not kubeprint's.
+    fs::write(dir.path().join("out/manifest.json"), r#"{"files": []}"#).unwrap();
+    for target in [".", "copy", "out"] {
+        let o = kubeprint(
+            dir.path(),
+            &["verify", target, "--at", common::FIXTURE_VALID_AT],
+        );
+        let out = all(&o);
+        assert_eq!(o.status.code(), Some(1), "{target}:\n{out}");
+        assert!(o.stdout.is_empty(), "{target}:\n{out}");
+        assert_eq!(out.trim_end().lines().count(), 1, "{target}:\n{out}");
+        assert!(out.contains("manifest.json"), "{target}:\n{out}");
+    }
+}
