@@ -339,10 +339,10 @@ fn hostile_aws(reply: fn(&str) -> Vec<u8>) -> u16 {
                 if reader.read_line(&mut header).unwrap_or(0) == 0 || header == "\r\n" {
                     break;
                 }
-                if let Some((name, value)) = header.split_once(':') {
-                    if name.eq_ignore_ascii_case("content-length") {
-                        length = value.trim().parse().unwrap_or(0);
-                    }
+                if let Some((name, value)) = header.split_once(':')
+                    && name.eq_ignore_ascii_case("content-length")
+                {
+                    length = value.trim().parse().unwrap_or(0);
                 }
             }
             let _ = reader.read_exact(&mut vec![0; length]);
@@ -452,7 +452,7 @@ fn fetcher_retries_broken_replies_then_fails_like_a_step_without_a_traceback() {
             "{case}"
         );
         assert!(
-            log.contains(&format!("attempt 1 of 6 failed: ")) && log.contains(named),
+            log.contains("attempt 1 of 6 failed: ") && log.contains(named),
             "{case}: {log}"
         );
         assert!(log.contains("(attempt 6 of 6)"), "{case}: {log}");
