@@ -107,6 +107,7 @@ fn layout_global() -> Value {
     let names: BTreeMap<&str, &str> = [
         ("heredoc_end", l::HEREDOC_END),
         ("state_dir", l::STATE_DIR),
+        ("bootstrap", l::BOOTSTRAP_PATH),
         ("bootstrap_log", l::BOOTSTRAP_LOG),
         ("crio_socket", l::CRIO_SOCKET),
         ("image_record", l::IMAGE_RECORD_PATH),

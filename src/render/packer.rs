@@ -119,6 +119,11 @@ fn source_block(i: &PackerInputs, os: &Os, ec2_arch: &str) -> Block {
         .add_attribute(("subnet_id", var("subnet_id")))
         // The image's own login user (the cluster's `admin_user` may not exist on it).
         .add_attribute(("ssh_username", os.login_user))
+        // Packer's temporary key leaves the image: removed from the login user's and
+        // root's authorized_keys before the AMI is taken (hashicorp/packer-plugin-amazon
+        // v1.3.0, the minimum required below: builder/ebs/builder.hcl2spec.go and
+        // .web-docs/components/builder/ebs/README.md, `ssh_clear_authorized_keys`).
+        .add_attribute(("ssh_clear_authorized_keys", true))
         .add_attribute((
             "ami_name",
             template(format!(

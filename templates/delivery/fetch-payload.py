@@ -11,8 +11,11 @@
 # (curl 7.68) and Debian 11 (curl 7.74).
 #
 # The payload must match the sha256 in payload.json, or nothing is installed. Failures
-# are retried a bounded number of times, then logged to /var/log/kubeprint-bootstrap.log
+# (any error on the way: the network, TLS, a truncated or garbled reply) are retried a
+# bounded number of times, then logged to /var/log/kubeprint-bootstrap.log (root-only)
 # and recorded in /var/lib/kubeprint/failed (step=00-fetch-payload) like a failed step.
+# A node that is complete (/var/lib/kubeprint/complete) fetches nothing: the bundle
+# removed itself and its secret is gone.
 #
 # AWS_EC2_METADATA_SERVICE_ENDPOINT and AWS_ENDPOINT_URL_SECRETSMANAGER (the AWS SDKs'
 # names) override the two endpoints when set; cloud-init sets neither.
@@ -28,6 +31,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from http.client import HTTPException
 
 CONFIG = "/usr/local/lib/kubeprint/payload.json"
 STATE = "/var/lib/kubeprint"
@@ -49,8 +53,9 @@ def log(message):
     sys.stdout.write(line)
     sys.stdout.flush()
     try:
-        fd = os.open(LOG, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
+        fd = os.open(LOG, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
         with os.fdopen(fd, "a") as f:
+            os.fchmod(f.fileno(), 0o600)
             f.write(line)
     except OSError:
         pass
@@ -58,9 +63,12 @@ def log(message):
 
 def fail(message, code=1):
     log("step %s: FAILED with exit code %d: %s" % (STEP, code, message))
-    os.makedirs(STATE, mode=0o700, exist_ok=True)
-    with open(os.path.join(STATE, "failed"), "w") as f:
-        f.write("step=%s\nexit=%d\n" % (STEP, code))
+    try:
+        os.makedirs(STATE, mode=0o700, exist_ok=True)
+        with open(os.path.join(STATE, "failed"), "w") as f:
+            f.write("step=%s\nexit=%d\n" % (STEP, code))
+    except OSError as e:
+        log("could not record the failure in %s: %s" % (STATE, e))
     try:
         with open("/dev/console", "w") as console:
             console.write("kubeprint: bootstrap failed at step %s (exit %d): %s\n" % (STEP, code, message))
@@ -90,6 +98,15 @@ def http(request):
         raise Failure("%s: HTTP %d %s" % (where, e.code, error_text(e.read(512))))
     except (urllib.error.URLError, OSError) as e:
         raise Failure("%s: %s" % (where, getattr(e, "reason", e)))
+    except HTTPException as e:
+        # A bad status line, a truncated body, a dropped connection: like a network error.
+        raise Failure("%s: %s" % (where, described(e)))
+
+
+def described(error):
+    """An error's type and text: never a payload, which no error here carries."""
+    text = str(error)
+    return "%s: %s" % (type(error).__name__, text) if text else type(error).__name__
 
 
 def error_text(body):
@@ -172,10 +189,13 @@ def fetch_checked(config):
                 raise Failure("the payload's sha256 is %s, not %s as this user-data pins (%d bytes)" % (
                     digest, config["sha256"], len(payload)))
             return payload, creds
-        except (Failure, KeyError, ValueError) as e:
+        # Anything else (a reply of the wrong shape, an error no handler above knew) is
+        # retried too: a fetcher that crashes leaves no failure marker and no console line.
+        except Exception as e:  # noqa: BLE001
+            reason = str(e) if isinstance(e, Failure) else described(e)
             if attempt == attempts:
-                fail("%s (attempt %d of %d)" % (e, attempt, attempts))
-            log("attempt %d of %d failed: %s; retrying in %ds" % (attempt, attempts, e, DELAYS[attempt - 1]))
+                fail("%s (attempt %d of %d)" % (reason, attempt, attempts))
+            log("attempt %d of %d failed: %s; retrying in %ds" % (attempt, attempts, reason, DELAYS[attempt - 1]))
             time.sleep(DELAYS[attempt - 1])
 
 
@@ -200,11 +220,15 @@ def delete(config, creds):
             secrets_manager(config, creds, "DeleteSecret",
                             {"SecretId": secret, "RecoveryWindowInDays": RECOVERY_WINDOW_DAYS})
             log("deleted secret %s (recoverable for %d days)" % (secret, RECOVERY_WINDOW_DAYS))
-        except (Failure, KeyError, ValueError) as e:
-            log("WARNING: could not delete secret %s: %s; delete it yourself, it holds this node's keys" % (secret, e))
+        except Exception as e:  # noqa: BLE001
+            log("WARNING: could not delete secret %s: %s; delete it yourself, it holds this node's keys" % (
+                secret, e if isinstance(e, Failure) else described(e)))
 
 
-def main():
+def run():
+    if os.path.exists(os.path.join(STATE, "complete")):
+        log("this node is already complete (%s/complete exists): nothing to fetch" % STATE)
+        return
     with open(CONFIG) as f:
         config = json.load(f)
     target = config["install"]
@@ -224,6 +248,13 @@ def main():
         if creds is not None:
             delete(config, creds)
     os.execv("/bin/bash", ["bash", target])
+
+
+def main():
+    try:
+        run()
+    except Exception as e:  # noqa: BLE001
+        fail(described(e))
 
 
 if __name__ == "__main__":

@@ -321,6 +321,164 @@ fn fetcher_names_a_missing_secret() {
     );
 }
 
+/// A hostile or broken AWS: one server for both endpoints that answers IMDSv2's token
+/// and role name properly, then `reply(request line)` as raw bytes for everything else,
+/// closing the connection after each reply.
+fn hostile_aws(reply: fn(&str) -> Vec<u8>) -> u16 {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let (mut request, mut length) = (String::new(), 0);
+            let _ = reader.read_line(&mut request);
+            loop {
+                let mut header = String::new();
+                if reader.read_line(&mut header).unwrap_or(0) == 0 || header == "\r\n" {
+                    break;
+                }
+                if let Some((name, value)) = header.split_once(':')
+                    && name.eq_ignore_ascii_case("content-length")
+                {
+                    length = value.trim().parse().unwrap_or(0);
+                }
+            }
+            let _ = reader.read_exact(&mut vec![0; length]);
+            let ok = |body: &str| {
+                format!(
+                    "HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n{body}",
+                    body.len()
+                )
+                .into_bytes()
+            };
+            let bytes = if request.contains(" /latest/api/token ") {
+                ok("imds-token")
+            } else if request.contains("/security-credentials/ ") {
+                ok("node-role")
+            } else {
+                reply(&request)
+            };
+            let _ = stream.write_all(&bytes);
+        }
+    });
+    port
+}
+
+/// Valid instance credentials, for replies that break later.
+fn credentials(request: &str) -> Option<Vec<u8>> {
+    let body = r#"{"AccessKeyId": "AKID", "SecretAccessKey": "secret", "Token": "session"}"#;
+    request
+        .contains("/security-credentials/node-role ")
+        .then(|| {
+            format!(
+                "HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n{body}",
+                body.len()
+            )
+            .into_bytes()
+        })
+}
+
+/// Runs the fetcher against `port` for both endpoints, with `state` laid down first.
+fn fetch_from(port: u16, state: &[&str]) -> (std::process::Output, String, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let (script, mut config) = fetcher(&with_delivery(AWS), dir.path());
+    config["install"] = dir.path().join("bootstrap.sh").display().to_string().into();
+    std::fs::write(dir.path().join("payload.json"), config.to_string()).unwrap();
+    std::fs::create_dir(dir.path().join("state")).unwrap();
+    for marker in state {
+        std::fs::write(dir.path().join("state").join(marker), "").unwrap();
+    }
+    let out = Command::new("python3")
+        .arg("-c")
+        .arg(&script)
+        .env(
+            "AWS_EC2_METADATA_SERVICE_ENDPOINT",
+            format!("http://127.0.0.1:{port}"),
+        )
+        .env(
+            "AWS_ENDPOINT_URL_SECRETSMANAGER",
+            format!("http://127.0.0.1:{port}"),
+        )
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    let log = std::fs::read_to_string(dir.path().join("bootstrap.log")).unwrap_or_default();
+    (out, log, dir)
+}
+
+#[test]
+fn fetcher_retries_broken_replies_then_fails_like_a_step_without_a_traceback() {
+    type Reply = fn(&str) -> Vec<u8>;
+    let cases: [(&str, Reply, &str); 4] = [
+        (
+            "garbage status line",
+            |_| b"SSH-2.0-OpenSSH_9.6\r\n".to_vec(),
+            "BadStatusLine",
+        ),
+        (
+            "truncated body",
+            |_| b"HTTP/1.1 200 OK\r\nContent-Length: 500\r\n\r\n{\"AccessKeyId\": ".to_vec(),
+            "IncompleteRead",
+        ),
+        (
+            "not JSON",
+            |r| {
+                credentials(r).unwrap_or_else(|| {
+                    b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n{oops".to_vec()
+                })
+            },
+            "JSONDecodeError",
+        ),
+        (
+            "JSON of the wrong shape",
+            |r| {
+                credentials(r).unwrap_or_else(|| {
+                    b"HTTP/1.1 200 OK\r\nContent-Length: 16\r\n\r\n[\"SecretString\"]".to_vec()
+                })
+            },
+            "AttributeError",
+        ),
+    ];
+    for (case, reply, named) in cases {
+        let (out, log, dir) = fetch_from(hostile_aws(reply), &[]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!stderr.contains("Traceback"), "{case}: {stderr}");
+        assert_eq!(out.status.code(), Some(1), "{case}: {log}{stderr}");
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join("state/failed")).unwrap(),
+            "step=00-fetch-payload\nexit=1\n",
+            "{case}"
+        );
+        assert!(
+            log.contains("attempt 1 of 6 failed: ") && log.contains(named),
+            "{case}: {log}"
+        );
+        assert!(log.contains("(attempt 6 of 6)"), "{case}: {log}");
+        assert_eq!(
+            common::mode(&dir.path().join("bootstrap.log")),
+            0o600,
+            "{case}"
+        );
+        let console = std::fs::read_to_string(dir.path().join("console")).unwrap();
+        assert!(
+            console.starts_with("kubeprint: bootstrap failed at step 00-fetch-payload (exit 1)"),
+            "{case}: {console}"
+        );
+        assert!(!dir.path().join("bootstrap.sh").exists(), "{case}");
+    }
+}
+
+#[test]
+fn fetcher_on_a_complete_node_fetches_nothing() {
+    let (out, log, dir) = fetch_from(hostile_aws(|_| b"SSH-2.0\r\n".to_vec()), &["complete"]);
+    assert!(out.status.success(), "{log}");
+    assert!(log.contains("this node is already complete"), "{log}");
+    assert!(!log.contains("fetching"), "{log}");
+    assert!(!dir.path().join("state/failed").exists());
+}
+
 #[test]
 fn diff_says_when_payloads_must_be_published_again() {
     let dir = tempfile::tempdir().unwrap();

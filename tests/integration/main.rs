@@ -21,6 +21,7 @@ mod image;
 mod matrix;
 mod pki;
 mod proxy;
+mod quiet;
 mod redact;
 mod review;
 mod snapshots;
