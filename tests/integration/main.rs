@@ -23,6 +23,7 @@ mod pki;
 mod proxy;
 mod redact;
 mod review;
+mod user_files;
 mod snapshots;
 mod validators;
 mod vip;
