@@ -23,7 +23,7 @@ mod pki;
 mod proxy;
 mod redact;
 mod review;
-mod user_files;
 mod snapshots;
+mod user_files;
 mod validators;
 mod vip;
