@@ -293,3 +293,32 @@ fn review_commands_never_show_a_secret_file() {
     );
     assert!(outputs[0].1.contains(&listed), "{}", outputs[0].1);
 }
+
+/// `verify` refuses a tree whose secret file was made readable to others by hand.
+#[test]
+fn verify_refuses_a_secret_file_others_can_read() {
+    let artifacts = common::render_text(&with_secret_file(""), "secret.yaml");
+    let at = common::fixture_valid_at();
+    assert!(
+        kubeprint::verify(&common::tree(&artifacts), at)
+            .problems
+            .is_empty()
+    );
+    let mut t = common::tree(&artifacts);
+    let f = t.get_mut("worker/bootstrap.sh").unwrap();
+    let text = String::from_utf8(f.bytes.clone()).unwrap();
+    let edited = text.replace(
+        "user_file /root/.netrc 0600 secret",
+        "user_file /root/.netrc 0644 secret",
+    );
+    assert_ne!(edited, text);
+    f.bytes = edited.into_bytes();
+    let problems = kubeprint::verify(&t, at).problems;
+    assert!(
+        problems
+            .iter()
+            .any(|p| p
+                .starts_with("worker/bootstrap.sh: the secret file /root/.netrc is written 0644")),
+        "{problems:#?}"
+    );
+}
