@@ -241,7 +241,7 @@ fn a_secret_file_stays_out_of_a_stub_user_data() {
 }
 
 /// `explain`, `check` (its diff), `diff` and `verify` name a secret file but never show
-/// its content, old or new.
+/// its content, old or new; `diff` says that it changed.
 #[test]
 fn review_commands_never_show_a_secret_file() {
     let dir = tempfile::tempdir().unwrap();
@@ -281,6 +281,11 @@ fn review_commands_never_show_a_secret_file() {
             "output {i}:\n{out}"
         );
     }
+    let (_, diff) = &outputs[4];
+    assert!(
+        diff.contains("secret file /root/.netrc changed (content not shown)"),
+        "{diff}"
+    );
     let (ok, check) = &outputs[2];
     assert!(
         !ok && check.contains("<redacted>") && check.contains("/root/.netrc"),
