@@ -1,6 +1,8 @@
 //! Where kubeprint's files live on a node, and the here-document terminator its
 //! scripts use: named once, for the renderer that writes them and the review tools that
 //! read them back. The templates read them as `layout.*` (see `render::layout_global`).
+//! What the user's own `files` may not write ([`owner_of`]) is built from the same
+//! names, and a test reads every path any rendered bundle writes back against it.
 
 /// Terminator of every here-document kubeprint writes; rendered content may never
 /// contain it as a line.
@@ -53,9 +55,62 @@ pub(crate) const AUDIT_POLICY_PATH: &str = "/etc/kubernetes/audit-policy.yaml";
 pub(crate) const AUDIT_LOG_DIR: &str = "/var/log/kubernetes/audit";
 pub(crate) const AUDIT_LOG_PATH: &str = "/var/log/kubernetes/audit/audit.log";
 
+/// The proxy settings (`proxy`) for apt, and the systemd drop-ins CRI-O and the
+/// kubelet start with (sources in `plan::proxy`).
+pub(crate) const PROXY_APT_CONF: &str = "/etc/apt/apt.conf.d/90kubeprint-proxy";
+pub(crate) const PROXY_CRIO_DROPIN: &str = "/etc/systemd/system/crio.service.d/http-proxy.conf";
+pub(crate) const PROXY_KUBELET_DROPIN: &str =
+    "/etc/systemd/system/kubelet.service.d/http-proxy.conf";
+
+/// CRI-O's bridge network configurations, which the cri-o step removes (pods started
+/// before the CNI would get addresses from them): the names CRI-O's packages have used.
+pub(crate) const CRIO_BRIDGE_CONFIGS: &[&str] = &[
+    "/etc/cni/net.d/100-crio-bridge.conf",
+    "/etc/cni/net.d/100-crio-bridge.conflist",
+    "/etc/cni/net.d/10-crio-bridge.conflist",
+];
+
+/// The file systems table whose swap entries the disable-swap step comments out, and
+/// the copy it keeps of the original.
+pub(crate) const FSTAB_PATH: &str = "/etc/fstab";
+pub(crate) const FSTAB_BACKUP_PATH: &str = "/etc/fstab.kubeprint.orig";
+
+/// The apt repositories kubeprint adds, by name: each has `<name>.list` in
+/// sources.list.d and `<name>-apt-keyring.gpg` in the keyrings directory.
+pub(crate) const APT_REPOSITORIES: &[&str] = &["kubernetes", "cri-o", "libcontainers"];
+pub(crate) const APT_KEYRINGS_DIR: &str = "/etc/apt/keyrings";
+
+/// Where the repository `name` (one of [`APT_REPOSITORIES`]) is listed.
+pub(crate) fn apt_list_path(name: &str) -> String {
+    format!("/etc/apt/sources.list.d/{name}.list")
+}
+
+/// The keyring holding the signing key of the repository `name`.
+pub(crate) fn apt_keyring_path(name: &str) -> String {
+    format!("{APT_KEYRINGS_DIR}/{name}-apt-keyring.gpg")
+}
+
 /// What the user's own `files` may not write, and why: kubeprint's files and what
 /// kubeadm and the kubelet keep. A path is taken when it is one of these, lies under
 /// one, or is a directory one lies in (a file there would replace the directory).
+fn owned_paths() -> Vec<(String, &'static str)> {
+    let fixed = OWNED_PATHS.iter().map(|(p, why)| (p.to_string(), *why));
+    let bridges = CRIO_BRIDGE_CONFIGS.iter().map(|p| {
+        (
+            p.to_string(),
+            "CRI-O's bridge network configuration, which the cri-o step removes",
+        )
+    });
+    let repos = APT_REPOSITORIES.iter().flat_map(|name| {
+        [
+            (apt_list_path(name), "a package repository kubeprint adds"),
+            (apt_keyring_path(name), "a repository signing key"),
+        ]
+    });
+    fixed.chain(bridges).chain(repos).collect()
+}
+
+/// The fixed part of [`owned_paths`].
 const OWNED_PATHS: &[(&str, &str)] = &[
     (
         "/etc/kubernetes/pki",
@@ -95,67 +150,35 @@ const OWNED_PATHS: &[(&str, &str)] = &[
     (MODULES_LOAD_PATH, "the kernel modules CRI-O needs"),
     (SYSCTL_PATH, "the sysctls Kubernetes needs"),
     (
-        "/etc/apt/sources.list.d/kubernetes.list",
-        "the Kubernetes package repository",
+        ENCRYPTION_CONFIG_DIR,
+        "the API server's encryption configuration",
+    ),
+    (AUDIT_POLICY_PATH, "the API server's audit policy"),
+    (AUDIT_LOG_DIR, "the API server's audit log"),
+    (PROXY_APT_CONF, "apt's proxy settings"),
+    (PROXY_CRIO_DROPIN, "CRI-O's proxy settings"),
+    (PROXY_KUBELET_DROPIN, "the kubelet's proxy settings"),
+    (
+        FSTAB_PATH,
+        "the swap entries the disable-swap step comments out",
     ),
     (
-        "/etc/apt/sources.list.d/cri-o.list",
-        "the CRI-O package repository",
-    ),
-    (
-        "/etc/apt/sources.list.d/libcontainers.list",
-        "the CRI-O package repository",
-    ),
-    (
-        "/etc/apt/keyrings/kubernetes-apt-keyring.gpg",
-        "a repository signing key",
-    ),
-    (
-        "/etc/apt/keyrings/cri-o-apt-keyring.gpg",
-        "a repository signing key",
-    ),
-    (
-        "/etc/apt/keyrings/libcontainers-apt-keyring.gpg",
-        "a repository signing key",
+        FSTAB_BACKUP_PATH,
+        "the original the disable-swap step keeps",
     ),
 ];
 
 /// The owned path `path` collides with, and what it holds; `None` when `path` is free.
-pub(crate) fn owner_of(path: &str) -> Option<(&'static str, &'static str)> {
+pub(crate) fn owner_of(path: &str) -> Option<(String, &'static str)> {
     let under = |inner: &str, outer: &str| {
         inner
             .strip_prefix(outer)
             .is_some_and(|r| r.starts_with('/'))
     };
-    OWNED_PATHS
-        .iter()
-        .find(|(owned, _)| path == *owned || under(path, owned) || under(owned, path))
-        .copied()
+    owned_paths()
+        .into_iter()
+        .find(|(owned, _)| path == owned || under(path, owned) || under(owned, path))
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn owned_paths_their_insides_and_the_way_to_them_are_taken() {
-        for taken in [
-            "/etc/kubernetes/pki/ca.crt",
-            "/etc/kubernetes/admin.conf",
-            "/etc/kubernetes",
-            "/var/lib",
-            "/etc/kubeprint/cni/calico.yaml",
-            BOOTSTRAP_PATH,
-        ] {
-            assert!(owner_of(taken).is_some(), "{taken}");
-        }
-        for free in [
-            "/etc/kubernetes/audit/policy.yaml",
-            "/etc/kubeprint-notes",
-            "/var/lib/etcd-backup/x",
-            "/etc/containers/registries.conf.d/50-mirror.conf",
-        ] {
-            assert!(owner_of(free).is_none(), "{free}");
-        }
-    }
-}
+mod tests;

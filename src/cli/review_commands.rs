@@ -59,7 +59,8 @@ pub(super) fn cmd_check(
         &dir,
         &secrets_path.display().to_string(),
     )?;
-    let outcome = check::compare(&artifacts, &on_disk, &dir, &Masker::from_secrets(&secrets));
+    let masker = Masker::from_secrets(&secrets).with_secret_files(&cluster.files);
+    let outcome = check::compare(&artifacts, &on_disk, &dir, &masker);
     if outcome.is_clean() {
         crate::cli::say::info(format!(
             "ok: `{dir}` matches the rendered output ({} files)",

@@ -47,6 +47,9 @@ pub(crate) struct FileConfig {
     pub permissions: Option<Scalar>,
     /// Absent: every role.
     pub roles: Option<Vec<String>>,
+    /// The content is a credential: owner-only on the node, masked by the review
+    /// commands and `render --redact`.
+    pub secret: Option<bool>,
 }
 
 #[derive(Debug, Default, Deserialize)]

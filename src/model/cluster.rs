@@ -121,6 +121,9 @@ pub(crate) struct ExtraFile {
     pub worker: bool,
     /// Where the definition lists it (`files[2]`), for messages and the step's comments.
     pub source: String,
+    /// `secret: true`: owner-only on the node, kept out of review output and replaced
+    /// by a placeholder under `render --redact`.
+    pub secret: bool,
 }
 
 /// The user's own shell commands, each a bash script run as root. Same on every role.

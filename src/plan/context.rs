@@ -101,13 +101,6 @@ pub(crate) struct PkiFile {
 /// most a dummy package there, so it is not asked for.
 const APT_PREREQUISITES: &[&str] = &["ca-certificates", "curl", "gpg"];
 
-/// The files [`Context::crio_bridge_configs`] removes.
-const CRIO_BRIDGE_CONFIGS: &[&str] = &[
-    "/etc/cni/net.d/100-crio-bridge.conf",
-    "/etc/cni/net.d/100-crio-bridge.conflist",
-    "/etc/cni/net.d/10-crio-bridge.conflist",
-];
-
 pub(crate) fn context(
     cluster: &Cluster,
     secrets: &CheckedSecrets,
@@ -140,7 +133,7 @@ pub(crate) fn context(
         apt_prerequisites: APT_PREREQUISITES.to_vec(),
         crio_repos,
         crio_packages,
-        crio_bridge_configs: CRIO_BRIDGE_CONFIGS.to_vec(),
+        crio_bridge_configs: crate::layout::CRIO_BRIDGE_CONFIGS.to_vec(),
         kube_repos: vec![packages::kube_repo(cluster)],
         kube_package_pins: ["kubelet", "kubeadm", "kubectl"]
             .iter()
@@ -158,7 +151,7 @@ pub(crate) fn context(
         init,
         join,
         admin_user: control_plane.then(|| cluster.admin_user.clone()),
-        extras: extras::extras(cluster, role),
+        extras: extras::extras(cluster, role, secrets.redacted),
         proxy: proxy::proxy_plan(cluster),
         retries: RETRIES,
         kube_vip: kube_vip::kube_vip_plan(cluster, role),

@@ -6,6 +6,7 @@ use serde::Serialize;
 
 use crate::model::cluster::{Cluster, ExtraFile};
 use crate::plan::role::Role;
+use crate::secrets::REDACTED_FILE;
 use crate::validate::ssh_key;
 
 /// What the user's steps of one bundle read. Empty for bake steps (see
@@ -29,21 +30,38 @@ pub(crate) struct FileWrite {
     pub trim: bool,
     /// `files[N]`, where the definition lists it.
     pub source: String,
+    /// `secret: true`: review tools mask the content (the here-document's opener says
+    /// `secret`).
+    pub secret: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
 pub(crate) struct Command {
     /// `pre[0]`, where the definition lists it (under `commands`).
     pub name: String,
+    /// The first 12 hex digits of the text's sha256: how logs and reviewers name the
+    /// command, since its text may hold a credential.
+    pub sha256: String,
     pub text: String,
 }
 
-pub(crate) fn extras(cluster: &Cluster, role: Role) -> Extras {
+/// Hex digits of a command's sha256 kept in its label: enough to tell commands apart
+/// and to match one to the definition, too few to matter as a fingerprint.
+const SHORT_SHA256: usize = 12;
+
+/// `text`'s short sha256, as a command's label carries it.
+pub(crate) fn short_sha256(text: &str) -> String {
+    crate::digest::sha256_hex(text.as_bytes())[..SHORT_SHA256].to_string()
+}
+
+/// `redacted`: a secret file's content becomes [`REDACTED_FILE`] (`render --redact`).
+pub(crate) fn extras(cluster: &Cluster, role: Role, redacted: bool) -> Extras {
     let commands = |phase: &str, list: &[String]| {
         list.iter()
             .enumerate()
             .map(|(i, text)| Command {
                 name: format!("{phase}[{i}]"),
+                sha256: short_sha256(text),
                 text: text.clone(),
             })
             .collect()
@@ -52,12 +70,19 @@ pub(crate) fn extras(cluster: &Cluster, role: Role) -> Extras {
         ssh_user: cluster.admin_user.clone(),
         ssh_keys: cluster.ssh_authorized_keys.clone(),
         files: files_for(cluster, role)
-            .map(|f| FileWrite {
-                path: f.path.clone(),
-                mode: f.permissions.clone(),
-                content: f.content.clone(),
-                trim: !f.content.ends_with('\n'),
-                source: f.source.clone(),
+            .map(|f| {
+                let content = match f.secret && redacted {
+                    true => REDACTED_FILE.to_string(),
+                    false => f.content.clone(),
+                };
+                FileWrite {
+                    path: f.path.clone(),
+                    mode: f.permissions.clone(),
+                    trim: !content.ends_with('\n'),
+                    content,
+                    source: f.source.clone(),
+                    secret: f.secret,
+                }
             })
             .collect(),
         pre: commands("pre", &cluster.commands.pre),
@@ -92,33 +117,31 @@ pub(crate) fn ssh_detail(extras: &Extras) -> Vec<String> {
         .collect()
 }
 
-/// One line per file: path, mode, size and where the definition lists it.
+/// One line per file: path, mode, size, whether it is secret and where the definition
+/// lists it.
 pub(crate) fn files_detail(extras: &Extras) -> Vec<String> {
     extras
         .files
         .iter()
         .map(|f| {
             format!(
-                "{} {}, {} bytes ({})",
+                "{} {}, {} bytes{} ({})",
                 f.path,
                 f.mode,
                 f.content.len(),
+                if f.secret { ", secret" } else { "" },
                 f.source
             )
         })
         .collect()
 }
 
-/// Every command verbatim, a line at a time: `$ ` before its first line, two spaces
-/// before the others.
+/// One line per command: where the definition lists it and its short sha256, never its
+/// text (a command may carry a credential, and step headers and `explain` output end up
+/// in logs).
 pub(crate) fn commands_detail(commands: &[Command]) -> Vec<String> {
     commands
         .iter()
-        .flat_map(|c| {
-            c.text.lines().enumerate().map(|(i, line)| {
-                let lead = if i == 0 { "$ " } else { "  " };
-                format!("{lead}{line}").trim_end().to_string()
-            })
-        })
+        .map(|c| format!("commands.{} (sha256 {})", c.name, c.sha256))
         .collect()
 }

@@ -3,10 +3,10 @@
 
 use serde::Serialize;
 
+use crate::layout;
 use crate::model::cluster::Cluster;
 use crate::model::matrix::{CrioRepo, KubeRepo};
 
-const KEYRINGS: &str = "/etc/apt/keyrings";
 const OPENSUSE: &str = "https://download.opensuse.org/repositories";
 
 #[derive(Debug, Clone, Serialize)]
@@ -28,13 +28,13 @@ pub(crate) fn package_version(cluster: &Cluster) -> String {
 }
 
 fn apt_repo(name: &'static str, url: &str, suite: &str, key_url: String) -> AptRepo {
-    let keyring = format!("{KEYRINGS}/{name}-apt-keyring.gpg");
+    let keyring = layout::apt_keyring_path(name);
     AptRepo {
         name,
         source_line: format!("deb [signed-by={keyring}] {url} {suite}"),
         key_url,
         keyring,
-        list_file: format!("/etc/apt/sources.list.d/{name}.list"),
+        list_file: layout::apt_list_path(name),
     }
 }
 

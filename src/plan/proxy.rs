@@ -15,13 +15,13 @@ use crate::model::cluster::{Cluster, Proxy};
 /// (the latter defaulting to the former), with `DIRECT` for "no proxy" per host.
 /// Source: apt 2.6.1, apt-transport-http(1) "Proxy Configuration" and
 /// apt-transport-https(1) "OPTIONS" (Debian/apt, doc/apt-transport-http.1.xml).
-pub(crate) const APT_CONF: &str = "/etc/apt/apt.conf.d/90kubeprint-proxy";
+pub(crate) const APT_CONF: &str = crate::layout::PROXY_APT_CONF;
 /// Systemd drop-ins, read with the unit (after `systemctl daemon-reload`); CRI-O pulls
 /// images with the proxy of its own environment, as Red Hat documents for CRI-O
 /// (docs.redhat.com, MicroShift 4.14 "Networking", "Using a proxy in the CRI-O
 /// container runtime": `/etc/systemd/system/crio.service.d/`, `Environment=`).
-pub(crate) const CRIO_DROPIN: &str = "/etc/systemd/system/crio.service.d/http-proxy.conf";
-pub(crate) const KUBELET_DROPIN: &str = "/etc/systemd/system/kubelet.service.d/http-proxy.conf";
+pub(crate) const CRIO_DROPIN: &str = crate::layout::PROXY_CRIO_DROPIN;
+pub(crate) const KUBELET_DROPIN: &str = crate::layout::PROXY_KUBELET_DROPIN;
 
 /// One variable of the proxy environment.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

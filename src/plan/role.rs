@@ -37,8 +37,9 @@ pub(crate) struct Step {
     /// The step's text embeds a private key or the bootstrap token (or the user's
     /// files and commands, which may hold credentials).
     pub secret: bool,
-    /// What the user's own steps carry, a line at a time, for reviewers: each command
-    /// verbatim, each file and key. Empty for kubeprint's steps.
+    /// What the user's own steps carry, a line at a time, for reviewers: each command by
+    /// its place and short sha256 (never its text), each file and key. Empty for
+    /// kubeprint's steps.
     pub detail: Vec<String>,
 }
 

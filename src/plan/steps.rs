@@ -191,7 +191,8 @@ pub(crate) fn steps(cluster: &Cluster, role: Role) -> Vec<Step> {
         Some(_) => with_kube_vip(&boot, role, kube_vip::needs_super_admin(cluster)),
         None => boot,
     };
-    let extras = extras::extras(cluster, role);
+    // Step details name files and commands, never their content: redaction is moot.
+    let extras = extras::extras(cluster, role, false);
     let mut defs: Vec<(StepDef, Vec<String>)> = PREPARE.iter().map(|d| (*d, Vec::new())).collect();
     defs.extend(user_boot_steps(&extras));
     for def in boot {

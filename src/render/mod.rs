@@ -115,6 +115,9 @@ fn layout_global() -> Value {
         ("kubeadm_join_config", l::KUBEADM_JOIN_CONFIG_PATH),
         ("modules_load", l::MODULES_LOAD_PATH),
         ("sysctl", l::SYSCTL_PATH),
+        ("fstab", l::FSTAB_PATH),
+        ("fstab_backup", l::FSTAB_BACKUP_PATH),
+        ("apt_keyrings", l::APT_KEYRINGS_DIR),
         ("kube_vip_manifest", crate::model::kube_vip::MANIFEST_PATH),
     ]
     .into_iter()

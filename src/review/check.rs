@@ -97,10 +97,11 @@ pub(crate) fn compare(
 }
 
 /// A unified diff (context 3) from `old` to `new`, every line passed through `masker`
-/// with private key blocks recognised in each whole file, not just in the hunk.
+/// with private key blocks and secret files recognised in each whole file, not just in
+/// the hunk.
 pub(crate) fn unified_diff(old: &str, new: &str, masker: &Masker) -> String {
-    let old_keys = mask::private_key_lines(old);
-    let new_keys = mask::private_key_lines(new);
+    let old_keys = mask::masked_lines(old);
+    let new_keys = mask::masked_lines(new);
     let in_key =
         |flags: &[bool], i: Option<usize>| i.and_then(|i| flags.get(i).copied()) == Some(true);
     let diff = TextDiff::from_lines(old, new);

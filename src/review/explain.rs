@@ -183,7 +183,8 @@ fn write_role(out: &mut String, cluster: &Cluster, role: Role, width: usize) {
     }
 }
 
-/// One step's line; under it, for the user's own steps, what they carry, verbatim.
+/// One step's line; under it, for the user's own steps, what they carry (commands by
+/// place and hash, files by path and mode, keys by fingerprint).
 fn write_step(out: &mut String, step: &plan::Step, width: usize) {
     let stage = match step.stage {
         Stage::Bake => "bake",

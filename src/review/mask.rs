@@ -1,8 +1,11 @@
 //! Review tooling, output side: keeps secrets out of what `check`, `verify` and `diff`
-//! print. Lines of a PEM private key block become `<redacted>`, and bootstrap tokens and
-//! the encryption key, whether known from the secrets file or merely shaped like one,
-//! are replaced wherever they appear (an old tree may carry a previous secrets file's).
+//! print. Lines of a PEM private key block and of a `secret: true` file's here-document
+//! become `<redacted>`, and bootstrap tokens and the encryption key, whether known from
+//! the secrets file or merely shaped like one, are replaced wherever they appear (an
+//! old tree may carry a previous secrets file's).
 
+use crate::layout::HEREDOC_END;
+use crate::model::cluster::ExtraFile;
 use crate::secrets::CheckedSecrets;
 
 pub(crate) const REDACTED: &str = "<redacted>";
@@ -42,8 +45,23 @@ impl Masker {
         Masker { values, key_lines }
     }
 
-    /// One line, where `in_key` says whether it lies in a private key block of its file
-    /// (see [`private_key_lines`]).
+    /// Also knows the lines of the definition's `secret: true` files, wherever they
+    /// turn up (the here-documents are masked by shape, see [`masked_lines`]). Short
+    /// lines are left out: they would mask half the diff, and the shape covers them.
+    pub(crate) fn with_secret_files(mut self, files: &[ExtraFile]) -> Masker {
+        let lines = files
+            .iter()
+            .filter(|f| f.secret)
+            .flat_map(|f| f.content.lines())
+            .map(str::trim)
+            .filter(|l| l.len() >= 6)
+            .map(str::to_string);
+        self.key_lines.extend(lines);
+        self
+    }
+
+    /// One line, where `in_key` says whether it lies in a private key block or a secret
+    /// file of its file (see [`masked_lines`]).
     pub(crate) fn line(&self, line: &str, in_key: bool) -> String {
         // kubeconfig's `client-key-data:` is a base64 PEM key on one line.
         if in_key
@@ -85,6 +103,43 @@ pub(crate) fn private_key_lines(text: &str) -> Vec<bool> {
                 inside = false;
             }
             flag
+        })
+        .collect()
+}
+
+/// Per line of `text`: whether it is masked whole, as part of a PEM private key block
+/// or of a `secret` file's here-document.
+pub(crate) fn masked_lines(text: &str) -> Vec<bool> {
+    private_key_lines(text)
+        .into_iter()
+        .zip(secret_file_lines(text))
+        .map(|(key, secret)| key || secret)
+        .collect()
+}
+
+/// Per line of `text`: whether it is the body of a secret file's here-document, from
+/// after `user_file PATH MODE … secret <<'KUBEPRINT_EOF'` to the terminator at the
+/// opener's indentation (a script's own, or user-data's block indentation).
+pub(crate) fn secret_file_lines(text: &str) -> Vec<bool> {
+    let mut end: Option<String> = None;
+    text.lines()
+        .map(|line| {
+            if let Some(terminator) = &end {
+                let inside = line != terminator;
+                if !inside {
+                    end = None;
+                }
+                return inside;
+            }
+            let body = line.trim_start();
+            let opens_secret = body.starts_with("user_file ")
+                && body
+                    .split_once(&format!("<<'{HEREDOC_END}'"))
+                    .is_some_and(|(call, _)| call.split_whitespace().any(|w| w == "secret"));
+            if opens_secret {
+                end = Some(format!("{}{HEREDOC_END}", &line[..line.len() - body.len()]));
+            }
+            false
         })
         .collect()
 }
@@ -178,6 +233,26 @@ mod tests {
         // Not token-shaped: too long, or part of a longer dotted name.
         assert!(token_shapes("abcdef.0123456789abcdefg").is_empty());
         assert!(token_shapes("x.abcdef.0123456789abcdef").is_empty());
+    }
+
+    #[test]
+    fn masks_secret_files_in_scripts_and_user_data() {
+        let script = "user_file /a 0644 <<'KUBEPRINT_EOF'\nopen\nKUBEPRINT_EOF\nuser_file /root/.netrc 0600 trim secret <<'KUBEPRINT_EOF'\nmachine x password p\n  KUBEPRINT_EOF\nKUBEPRINT_EOF\nafter\n";
+        assert_eq!(
+            secret_file_lines(script),
+            [false, false, false, false, true, true, false, false]
+        );
+        let user_data = "    user_file /n 0600 secret <<'KUBEPRINT_EOF'\n    pw\n    KUBEPRINT_EOF\n    after\n";
+        assert_eq!(secret_file_lines(user_data), [false, true, false, false]);
+        let masker = Masker::default();
+        let flags = masked_lines(script);
+        let shown: Vec<String> = script
+            .lines()
+            .zip(flags)
+            .map(|(l, m)| masker.line(l, m))
+            .collect();
+        assert_eq!(shown[1], "open");
+        assert_eq!(shown[4], REDACTED);
     }
 
     #[test]

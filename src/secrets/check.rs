@@ -47,6 +47,7 @@ pub(crate) fn check(secrets: Secrets) -> Result<CheckedSecrets, Vec<Diagnostic>>
         (true, Some(ca)) => Ok(CheckedSecrets {
             secrets,
             ca_cert_hash: pki::ca_cert_hash(&ca.spki_der),
+            redacted: false,
         }),
         _ => Err(problems),
     }

@@ -147,12 +147,17 @@ pub struct CheckedSecrets {
     pub(crate) secrets: Secrets,
     /// `sha256:<hex>` of the cluster CA's SubjectPublicKeyInfo.
     pub ca_cert_hash: String,
+    /// Made by [`CheckedSecrets::redacted`]: the plan replaces the content of the
+    /// user's `secret: true` files too.
+    pub(crate) redacted: bool,
 }
 
 /// Stand-ins for `--redact`: shaped like the real thing, so redacted trees still pass
 /// the validators, and obviously fake.
 pub(crate) const REDACTED_TOKEN: &str = "redact.redactedredacted";
 pub(crate) const REDACTED_KEY: &str = "-----BEGIN PRIVATE KEY-----\nREDACTED by kubeprint render --redact\n-----END PRIVATE KEY-----\n";
+/// The content of a `secret: true` file under `--redact`.
+pub(crate) const REDACTED_FILE: &str = "REDACTED by kubeprint render --redact\n";
 
 impl CheckedSecrets {
     /// The same secrets with every private key, the token and the encryption key replaced
@@ -191,6 +196,7 @@ impl CheckedSecrets {
                     .map(|_| Secret(REDACTED_ENCRYPTION_KEY.to_string())),
             },
             ca_cert_hash: self.ca_cert_hash.clone(),
+            redacted: true,
         }
     }
 

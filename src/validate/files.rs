@@ -1,7 +1,8 @@
 //! Part of stage 1b (validate): `files`, the user's own files → [`ExtraFile`]s. Each
 //! has an absolute, plain path outside what kubeprint and kubeadm own, a quoted octal
-//! mode, content the bundle can carry inert, and the roles that get it; no path is
-//! written twice on one role.
+//! mode (owner-only for a `secret` file; world-writable, setuid and setgid modes
+//! warned about), content the bundle can carry inert, and the roles that get it; no
+//! path is written twice on one role.
 
 use crate::config::{Config, FileConfig, Scalar};
 use crate::layout;
@@ -12,6 +13,9 @@ use crate::validate::syntax::printable;
 
 /// Mode of a file whose entry does not say (cloud-init's `write_files` default too).
 const DEFAULT_PERMISSIONS: &str = "0644";
+
+/// Mode of a `secret: true` file whose entry does not say: the owner's (root's) only.
+const SECRET_PERMISSIONS: &str = "0600";
 
 /// `files`, skipped whole when the section could not be read (already reported).
 pub(crate) fn files(config: &Config, c: &mut Checker) -> Vec<ExtraFile> {
@@ -73,7 +77,10 @@ fn file(i: usize, f: &FileConfig, c: &mut Checker) -> Option<ExtraFile> {
     if let Some((message, help)) = f.content.as_deref().and_then(text_problem) {
         c.error(&format!("{entry}.content"), message, help);
     }
-    let permissions = permissions(&format!("{entry}.permissions"), f.permissions.as_ref(), c);
+    let secret = f.secret == Some(true);
+    let field = format!("{entry}.permissions");
+    let permissions = permissions(&field, f.permissions.as_ref(), secret, c)
+        .filter(|mode| mode_is_safe(&field, mode, secret, c));
     let (control_plane, worker) = roles(&format!("{entry}.roles"), f.roles.as_deref(), c);
     Some(ExtraFile {
         path: f.path.clone().filter(|_| path_ok)?,
@@ -82,7 +89,42 @@ fn file(i: usize, f: &FileConfig, c: &mut Checker) -> Option<ExtraFile> {
         control_plane,
         worker,
         source: entry,
+        secret,
     })
+}
+
+/// A secret file grants nothing to group or others (an error); any file that is
+/// world-writable, setuid or setgid is a warning (an error under `--strict`). `false`
+/// when the mode was refused.
+fn mode_is_safe(field: &str, mode: &str, secret: bool, c: &mut Checker) -> bool {
+    let Ok(bits) = u32::from_str_radix(mode, 8) else {
+        return false;
+    };
+    if secret && bits & 0o077 != 0 {
+        c.error(
+            field,
+            format!("a `secret: true` file is root's only, but `{mode}` lets group or others read it"),
+            "leave `permissions` out (secret files are \"0600\") or give an owner-only mode like \"0400\"",
+        );
+        return false;
+    }
+    let risks: Vec<&str> = [
+        (0o002, "world-writable (anyone on the node may change it)"),
+        (0o4000, "setuid"),
+        (0o2000, "setgid"),
+    ]
+    .into_iter()
+    .filter(|(bit, _)| bits & bit != 0)
+    .map(|(_, what)| what)
+    .collect();
+    if !risks.is_empty() {
+        c.warning(
+            field,
+            format!("`{mode}` makes a root-owned file {}", risks.join(", ")),
+            "drop those bits, like `permissions: \"0644\"`, unless the file really needs them",
+        );
+    }
+    true
 }
 
 /// Characters a path may hold: POSIX's portable file name characters, `/`, `@` and `+`
@@ -128,10 +170,17 @@ fn check_path(field: &str, path: &str, c: &mut Checker) -> bool {
     false
 }
 
-/// A quoted octal mode, `644` or `0644` (written with four digits).
-fn permissions(field: &str, given: Option<&Scalar>, c: &mut Checker) -> Option<String> {
+/// A quoted octal mode, `644` or `0644` (written with four digits); absent, 0600 for a
+/// secret file and 0644 for others.
+fn permissions(
+    field: &str,
+    given: Option<&Scalar>,
+    secret: bool,
+    c: &mut Checker,
+) -> Option<String> {
     let help = "write the mode as a quoted octal string, like `permissions: \"0644\"` (or \"0600\" for secrets)";
     let text = match given {
+        None if secret => return Some(SECRET_PERMISSIONS.to_string()),
         None => return Some(DEFAULT_PERMISSIONS.to_string()),
         Some(Scalar::Text(t)) => t,
         Some(Scalar::Integer(n)) => {

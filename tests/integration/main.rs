@@ -26,5 +26,6 @@ mod redact;
 mod review;
 mod snapshots;
 mod tree_safety;
+mod user_files;
 mod validators;
 mod vip;

@@ -56,6 +56,8 @@ pub(crate) struct UserFile {
     pub path: String,
     pub mode: String,
     pub content: String,
+    /// Written with `secret` (a credential the review tools mask).
+    pub secret: bool,
 }
 
 /// One of the user's own commands: `pre[0]`, `post[1]`, ... and its text.

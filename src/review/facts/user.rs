@@ -1,7 +1,8 @@
 //! Part of `facts`: the user's own additions, read back from a script. The files a
-//! files step writes (`user_file PATH MODE [trim] <<'KUBEPRINT_EOF'`), the keys an
+//! files step writes (`user_file PATH MODE [trim] [secret] <<'KUBEPRINT_EOF'`), the keys an
 //! ssh-keys step authorizes (`authorize_key 'LINE'`) and the commands a commands step
-//! runs (`run_command 'pre[0]' 'TEXT'`, the quoted text possibly over several lines).
+//! runs (`run_command 'pre[0]' SHA256 'TEXT'`, the quoted text possibly over several
+//! lines; a label whose short sha256 does not match the text is a problem).
 
 use super::model::{BundleFacts, Found, UserCommand, UserFile};
 
@@ -16,14 +17,15 @@ pub(super) fn user_file(opener: &str, body: &str) -> Option<UserFile> {
         return None;
     }
     // The here-document ends the content with a newline; `trim` drops it again.
-    let content = match rest {
-        [flag] if flag == "trim" => body.strip_suffix('\n').unwrap_or(body),
-        _ => body,
+    let content = match rest.iter().any(|f| f == "trim") {
+        true => body.strip_suffix('\n').unwrap_or(body),
+        false => body,
     };
     Some(UserFile {
         path: path.clone(),
         mode: mode.clone(),
         content: content.to_string(),
+        secret: rest.iter().any(|f| f == "secret"),
     })
 }
 
@@ -62,7 +64,12 @@ pub(super) fn scan_call<'a>(
         value,
     };
     match words.as_slice() {
-        [_, name, text] if line.starts_with("run_command ") => {
+        [_, name, sha256, text] if line.starts_with("run_command ") => {
+            if *sha256 != crate::plan::extras::short_sha256(text) {
+                b.problems.push(format!(
+                    "{file}: commands.{name} is labelled sha256 {sha256} in the log, but its text does not hash to that (edited by hand?)"
+                ));
+            }
             b.commands.push(found(UserCommand {
                 name: name.clone(),
                 text: text.clone(),

@@ -97,6 +97,13 @@ fn operational_changes(old: &Tree, new: &Tree, a: &Summary, b: &Summary) -> Vec<
                 .to_string(),
         );
     }
+    for (path, contents) in &b.secret_files {
+        if a.secret_files.get(path).is_some_and(|old| old != contents) {
+            flags.push(format!(
+                "secret file {path} changed (content not shown): nodes write it at their first boot; running nodes keep the old one"
+            ));
+        }
+    }
     flags.extend(user_data_changes(old, new, b));
     flags.extend(publish_change(old, new));
     let pins = set_change(&a.pins, &b.pins);

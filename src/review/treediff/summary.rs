@@ -1,7 +1,8 @@
 //! Part of review's `kubeprint diff`: one rendered tree's bundle facts (in) → the
 //! [`Summary`] (out) of what matters operationally (CA hashes, hashed tokens, package
-//! pins, repositories, CNI, the init ClusterConfiguration, user-data files), each
-//! deduplicated across the copies the bundles carry, so two trees compare field by field.
+//! pins, repositories, CNI, the init ClusterConfiguration, user-data files, hashed
+//! secret files), each deduplicated across the copies the bundles carry, so two trees
+//! compare field by field.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -25,6 +26,9 @@ pub(super) struct Summary {
     pub(super) user_data: BTreeMap<String, bool>,
     /// Fingerprints of the API server's encryption keys.
     pub(super) encryption_keys: BTreeSet<String>,
+    /// Each `secret: true` file's path → the sha256 of every content it is written with,
+    /// so a rotated credential shows without its value.
+    pub(super) secret_files: BTreeMap<String, BTreeSet<String>>,
 }
 
 pub(super) fn summarize(bundles: &[BundleFacts]) -> Summary {
@@ -65,6 +69,12 @@ impl Summary {
         for r in &b.repos {
             self.repos
                 .insert(format!("{}: {}", r.value.name, r.value.url));
+        }
+        for f in b.user_files.iter().filter(|f| f.value.secret) {
+            self.secret_files
+                .entry(f.value.path.clone())
+                .or_default()
+                .insert(crate::digest::sha256_hex(f.value.content.as_bytes()));
         }
         for f in &b.encryption_configs {
             let keys = facts::encryption_key_fingerprints(&f.value.body);

@@ -1,9 +1,10 @@
 //! Part of `verify`: the user's own additions (`ssh_authorized_keys`, `files`,
 //! `commands`), read back from every copy. Within a bundle, its step files,
 //! `bootstrap.sh` and `user-data.yaml` carry the same ones; every key reads as a public
-//! key and no file lands where kubeprint or kubeadm write; every bundle gets the same
-//! keys and commands, and bundles of one kind (control plane or worker) the same
-//! files; `commands.pre` runs right before kubeadm and `commands.post` last.
+//! key, no file lands where kubeprint or kubeadm write and no secret file is readable by
+//! group or others; every bundle gets the same keys and commands, and bundles of one
+//! kind (control plane or worker) the same files; `commands.pre` runs right before
+//! kubeadm and `commands.post` last.
 
 use std::collections::BTreeSet;
 
@@ -119,7 +120,8 @@ fn same_as<T: PartialEq>(
     }
 }
 
-/// Keys read as public keys; files stay out of kubeprint's and kubeadm's paths.
+/// Keys read as public keys; files stay out of kubeprint's and kubeadm's paths, and
+/// secret ones are owner-only.
 fn check_values(b: &BundleFacts, out: &mut Findings) {
     for key in &b.ssh_keys {
         if let Err((message, _)) = ssh_key::parse(&key.value) {
@@ -130,6 +132,13 @@ fn check_values(b: &BundleFacts, out: &mut Findings) {
         }
     }
     for f in &b.user_files {
+        let mode = u32::from_str_radix(&f.value.mode, 8).ok();
+        if f.value.secret && mode.is_none_or(|m| m & 0o077 != 0) {
+            out.problems.push(format!(
+                "{}: the secret file {} is written {}, which lets group or others read it",
+                f.file, f.value.path, f.value.mode
+            ));
+        }
         if let Some((owned, why)) = layout::owner_of(&f.value.path) {
             out.problems.push(format!(
                 "{}: writes {}, in the way of {owned} ({why})",
