@@ -178,6 +178,17 @@ fn with_an_inventory_only_the_payloads_some_node_fetches_exist() {
         "{control_plane:?}"
     );
     assert_eq!(control_plane.len(), 6);
+    // explain tells the control planes' steps without naming a bundle that is not there.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("c.yaml"), &text).unwrap();
+    let out = common::kubeprint(dir.path(), &["explain", "-c", "c.yaml"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("\ncontrol-plane bundles in nodes/ (the first control plane: kubeadm init")
+            && stdout.contains("secret kubeprint/fleet/nodes/cp-1 (eu-west-1)")
+            && !stdout.contains("\ncontrol-plane/ ("),
+        "{stdout}"
+    );
     // Without an inventory the per-role control-plane bundles are still there.
     let plain = common::render_text(
         &definition("delivery: {mode: aws-secrets-manager, region: eu-west-1}\n"),
