@@ -69,6 +69,11 @@ pub(crate) struct DeliveryConfig {
     pub region: Option<String>,
     pub prefix: Option<String>,
     pub url: Option<String>,
+    /// `private`: only the nodes can GET `url` (the control planes' payloads hold the
+    /// CA keys); `public` or unset: anyone who reaches it can.
+    pub url_access: Option<String>,
+    /// Twelve digits: the AWS account the secrets live in, pinned in every ARN.
+    pub account: Option<Scalar>,
     /// Roles (`control-plane`, `worker`) whose payload the node deletes once fetched.
     pub delete_after_fetch: Option<Vec<String>>,
 }

@@ -100,6 +100,8 @@ impl Delivery {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct AwsDelivery {
     pub region: String,
+    /// The account the secrets live in (12 digits); `None`: ARNs match any (`*`).
+    pub account: Option<String>,
     /// Secret names are `<prefix>/<bundle>`.
     pub prefix: String,
     /// Control planes delete their payload (it holds the CA keys) after a verified fetch.

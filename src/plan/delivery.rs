@@ -104,6 +104,7 @@ mod tests {
     fn aws(delete_control_plane: bool, delete_worker: bool) -> Delivery {
         Delivery::AwsSecretsManager(AwsDelivery {
             region: "eu-west-1".into(),
+            account: None,
             prefix: "kubeprint/prod".into(),
             delete_control_plane,
             delete_worker,

@@ -82,13 +82,19 @@ pub(crate) fn plan(cluster: &Cluster, secrets: &CheckedSecrets) -> Plan {
     }
 }
 
-/// Which bundles a cluster gets, in order: the per-role ones (a control-plane-join role
-/// only with several control planes), then one per inventory node, where the first
-/// control plane listed runs `kubeadm init` and the others join. Pure: `explain` uses it.
+/// Which bundles a cluster gets, in order: the per-role ones, then one per inventory
+/// node, where the first control plane listed runs `kubeadm init` and the others join.
+/// Only bundles some machine boots from: an inventory lists every control plane (validate
+/// makes `control_planes` agree with it), so then no per-role control-plane bundle (with
+/// the CA keys) is written; the per-role worker bundle stays for workers not listed
+/// (autoscaled ones). Pure: `explain` uses it.
 pub(crate) fn bundle_roles(cluster: &Cluster) -> Vec<(Role, Option<&Node>)> {
-    let mut roles = vec![(Role::ControlPlane, None)];
-    if cluster.control_planes > 1 {
-        roles.push((Role::ControlPlaneJoin, None));
+    let mut roles = Vec::new();
+    if cluster.nodes.is_empty() {
+        roles.push((Role::ControlPlane, None));
+        if cluster.control_planes > 1 {
+            roles.push((Role::ControlPlaneJoin, None));
+        }
     }
     roles.push((Role::Worker, None));
     let mut first_control_plane = true;

@@ -113,12 +113,14 @@ fn metadata_options() -> Value {
 }
 
 /// A secret's ARN pattern: Secrets Manager appends `-` and six random characters to
-/// the name. Source: AWS Secrets Manager API reference, CreateSecret, `Name`.
+/// the name. Source: AWS Secrets Manager API reference, CreateSecret, `Name`. The
+/// account is `delivery.account`, or any (`*`) when the user did not give it.
 fn arn(aws: &AwsDelivery, name: &str) -> String {
     format!(
-        "arn:{}:secretsmanager:{}:*:secret:{name}-??????",
+        "arn:{}:secretsmanager:{}:{}:secret:{name}-??????",
         partition(&aws.region),
-        aws.region
+        aws.region,
+        aws.account.as_deref().unwrap_or("*")
     )
 }
 
@@ -136,7 +138,7 @@ fn policy(aws: &AwsDelivery, payloads: &[Payload], keep: impl Fn(&Payload) -> bo
         "Sid": "ReadBundlePayloads",
         "Effect": "Allow",
         "Action": "secretsmanager:GetSecretValue",
-        "Resource": read
+        "Resource": read.clone()
     })];
     if !delete.is_empty() {
         statements.push(json!({
@@ -146,6 +148,19 @@ fn policy(aws: &AwsDelivery, payloads: &[Payload], keep: impl Fn(&Payload) -> bo
             "Resource": delete
         }));
     }
+    // Nodes delete with a recovery window; an immediate, unrecoverable delete of any of
+    // the role's payloads stays denied, even should another policy of the role allow it.
+    // Condition key `secretsmanager:ForceDeleteWithoutRecovery` (Bool), on DeleteSecret.
+    // Source: AWS Service Authorization Reference, "Actions, resources, and condition
+    // keys for AWS Secrets Manager"
+    // (docs.aws.amazon.com/service-authorization/latest/reference/list_awssecretsmanager.html).
+    statements.push(json!({
+        "Sid": "DenyDeletionWithoutRecovery",
+        "Effect": "Deny",
+        "Action": "secretsmanager:DeleteSecret",
+        "Resource": read,
+        "Condition": { "Bool": { "secretsmanager:ForceDeleteWithoutRecovery": "true" } }
+    }));
     json!({ "Version": "2012-10-17", "Statement": statements })
 }
 

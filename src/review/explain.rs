@@ -4,7 +4,7 @@
 
 use std::fmt::Write;
 
-use crate::model::cluster::{Cluster, Vip};
+use crate::model::cluster::{Cluster, Node, Vip};
 use crate::plan::proxy::{ProxyPlan, proxy_plan};
 use crate::plan::{self, Role, Stage, kube_vip};
 
@@ -65,14 +65,13 @@ pub(crate) fn explained(cluster: &Cluster) -> Explained {
         os: cluster.os.id,
         cni: cluster.cni.plugin.name(),
         endpoint: cluster.endpoint.host_port(),
-        roles: bundles
-            .iter()
-            .filter(|(_, node)| node.is_none())
-            .map(|(role, _)| ExplainedRole {
-                role: *role,
-                purpose: purpose(*role),
-                secrets: secrets(cluster, *role),
-                steps: plan::steps(cluster, *role),
+        roles: roles(&bundles)
+            .into_iter()
+            .map(|(role, node)| ExplainedRole {
+                role,
+                purpose: purpose(role),
+                secrets: secrets(cluster, role, node),
+                steps: plan::steps(cluster, role),
             })
             .collect(),
         nodes: bundles
@@ -133,19 +132,15 @@ pub(crate) fn explain(cluster: &Cluster) -> String {
         let _ = writeln!(out, "{}", vip_line(cluster, vip));
     }
     let bundles = plan::bundle_roles(cluster);
-    let roles: Vec<Role> = bundles
-        .iter()
-        .filter(|(_, node)| node.is_none())
-        .map(|(r, _)| *r)
-        .collect();
+    let roles = roles(&bundles);
     let width = roles
         .iter()
-        .flat_map(|r| plan::steps(cluster, *r))
+        .flat_map(|(r, _)| plan::steps(cluster, *r))
         .map(|s| s.id.len())
         .max()
         .unwrap_or(0);
-    for role in roles {
-        write_role(&mut out, cluster, role, width);
+    for (role, node) in roles {
+        write_role(&mut out, cluster, role, node, width);
     }
     if !cluster.nodes.is_empty() {
         let _ = writeln!(
@@ -163,18 +158,38 @@ pub(crate) fn explain(cluster: &Cluster) -> String {
     out
 }
 
-/// One role's bundle: its heading, what secrets it carries, the API server settings
-/// (control planes only), then its steps with their ids padded to `width`.
-fn write_role(out: &mut String, cluster: &Cluster, role: Role, width: usize) {
+/// Each role some bundle has, in pipeline order, with where its steps are told: its
+/// per-role bundle (`None`), or with an inventory that lists every control plane, the
+/// first node of that role (no per-role control-plane bundle is written then).
+fn roles<'a>(bundles: &[(Role, Option<&'a Node>)]) -> Vec<(Role, Option<&'a Node>)> {
+    [Role::ControlPlane, Role::ControlPlaneJoin, Role::Worker]
+        .into_iter()
+        .filter_map(|role| {
+            let mine = || bundles.iter().filter(move |(r, _)| *r == role);
+            mine()
+                .find(|(_, n)| n.is_none())
+                .or_else(|| mine().next())
+                .copied()
+        })
+        .collect()
+}
+
+/// One role's steps: a heading (its per-role bundle, or the inventory's bundles of the
+/// role), what secrets it carries, the API server settings (control planes only), then
+/// its steps with their ids padded to `width`.
+fn write_role(out: &mut String, cluster: &Cluster, role: Role, node: Option<&Node>, width: usize) {
     let steps = plan::steps(cluster, role);
+    let heading = match node {
+        None => format!("{}/", role.name()),
+        Some(_) => format!("{} bundles in nodes/", role.name()),
+    };
     let _ = writeln!(
         out,
-        "\n{}/ ({}, {} steps)",
-        role.name(),
+        "\n{heading} ({}, {} steps)",
         purpose(role),
         steps.len()
     );
-    let _ = writeln!(out, "  secrets: {}", secrets(cluster, role));
+    let _ = writeln!(out, "  secrets: {}", secrets(cluster, role, node));
     for line in api_server(cluster).iter().filter(|_| role != Role::Worker) {
         let _ = writeln!(out, "  api server: {line}");
     }
@@ -236,9 +251,9 @@ fn purpose(role: Role) -> &'static str {
     }
 }
 
-/// How a per-role bundle reaches its node.
-fn secrets(cluster: &Cluster, role: Role) -> String {
-    let Some(fetch) = plan::bundle_fetch(cluster, role, None) else {
+/// How a role's bundle reaches its node: the per-role bundle's way, or `node`'s.
+fn secrets(cluster: &Cluster, role: Role, node: Option<&Node>) -> String {
+    let Some(fetch) = plan::bundle_fetch(cluster, role, node) else {
         return "inline in user-data, which anything on the instance that reaches the metadata service can read".to_string();
     };
     let deleted = if fetch.delete.is_empty() {
@@ -246,11 +261,15 @@ fn secrets(cluster: &Cluster, role: Role) -> String {
     } else {
         ", deleted once fetched"
     };
-    match &fetch.region {
+    let how = match &fetch.region {
         Some(region) => format!(
             "fetched at boot from AWS Secrets Manager secret {} ({region}) with the instance role, sha256-pinned{deleted}",
             fetch.full
         ),
         None => format!("fetched at boot from {}, sha256-pinned", fetch.full),
+    };
+    match node {
+        Some(n) => format!("{how} (for nodes/{}/; each node its own)", n.name),
+        None => how,
     }
 }

@@ -6,6 +6,9 @@ use crate::model::cluster::{Cni, CniPlugin, Mirrors};
 use crate::validate::fields::Checker;
 use crate::validate::support;
 use crate::validate::syntax::printable;
+use crate::validate::url::{self, Scheme};
+
+const KEY_HELP: &str = "apt trusts every package this key signs, and nodes download it with curl over https only (`--proto '=https'`): serve it over https";
 
 const CNI_CHOICES: &str = "flannel, canal, calico, none";
 
@@ -30,7 +33,13 @@ pub(crate) fn cni(config: &Config, c: &mut Checker) -> Option<Cni> {
     let manifest_sha256 = config.cni.manifest_sha256.clone();
     support::check_manifest_pin(c, manifest.as_deref(), manifest_sha256.as_deref());
     if let Some(url) = &manifest {
-        c.url("cni.manifest", url);
+        url::check(
+            c,
+            "cni.manifest",
+            url,
+            Scheme::Https,
+            "nodes download the manifest with curl over https only (`--proto '=https'`): serve it over https",
+        );
         if plugin == Some(CniPlugin::None) {
             c.error(
                 "cni.manifest",
@@ -63,17 +72,34 @@ pub(crate) fn arch(config: &Config, c: &mut Checker) -> Option<&'static str> {
     }
 }
 
-/// `packages.*`: mirror URLs, checked like every URL that reaches a node.
+/// `packages.*`: mirror URLs, checked like every URL that reaches a node. A mirror may
+/// be plain http (apt checks its signatures), its signing key may not: whoever could
+/// change the key in transit could sign packages too. Without `*_key`, the key is the
+/// mirror's `Release.key`, so an http mirror then needs an https `*_key`.
 pub(crate) fn mirrors(config: &Config, c: &mut Checker) -> Mirrors {
     let p = &config.packages;
-    for (field, value) in [
-        ("packages.kubernetes_repo", &p.kubernetes_repo),
-        ("packages.kubernetes_key", &p.kubernetes_key),
-        ("packages.crio_repo", &p.crio_repo),
-        ("packages.crio_key", &p.crio_key),
+    for (name, repo, key) in [
+        ("kubernetes", &p.kubernetes_repo, &p.kubernetes_key),
+        ("crio", &p.crio_repo, &p.crio_key),
     ] {
-        if let Some(url) = value {
-            c.url(field, url);
+        let (repo_field, key_field) = (
+            format!("packages.{name}_repo"),
+            format!("packages.{name}_key"),
+        );
+        let repo_ok = repo
+            .as_ref()
+            .is_none_or(|u| url::check(c, &repo_field, u, Scheme::Any, ""));
+        if let Some(u) = key {
+            url::check(c, &key_field, u, Scheme::Https, KEY_HELP);
+        } else if let Some(u) = repo
+            .as_ref()
+            .filter(|u| repo_ok && !u.starts_with("https://"))
+        {
+            c.error(
+                &repo_field,
+                format!("the signing key of `{}` would be fetched over plain http (`Release.key` beside it)", printable(u)),
+                format!("set `{key_field}` to the key's https URL, or serve the mirror over https"),
+            );
         }
     }
     Mirrors {

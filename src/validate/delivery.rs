@@ -2,10 +2,11 @@
 //! the bootstrap token and (on control planes) the CA keys: inline in user-data, from
 //! AWS Secrets Manager, or from an https URL.
 
-use crate::config::{Config, DeliveryConfig};
+use crate::config::{Config, DeliveryConfig, Scalar};
 use crate::model::cluster::{AwsDelivery, Delivery};
 use crate::validate::fields::Checker;
 use crate::validate::syntax::printable;
+use crate::validate::url::{self, Scheme};
 
 const MODES: &str = "inline, aws-secrets-manager, url";
 
@@ -30,12 +31,14 @@ pub(crate) fn delivery(config: &Config, control_planes: u32, c: &mut Checker) ->
             Some(Delivery::Inline)
         }
         "aws-secrets-manager" => {
-            only_for(c, d, &["region", "prefix", "delete_after_fetch"]);
+            only_for(c, d, &["region", "account", "prefix", "delete_after_fetch"]);
             aws(config, control_planes, c).map(Delivery::AwsSecretsManager)
         }
         "url" => {
-            only_for(c, d, &["url"]);
-            url(d, c).map(|base| Delivery::Url { base })
+            only_for(c, d, &["url", "url_access"]);
+            let base = url(d, c);
+            url_access(d, c);
+            base.map(|base| Delivery::Url { base })
         }
         other => {
             if c.readable("delivery.mode") {
@@ -55,6 +58,7 @@ fn only_for(c: &mut Checker, d: &DeliveryConfig, allowed: &[&str]) {
     let mode = d.mode.as_deref().unwrap_or("inline");
     let set = [
         ("region", d.region.is_some(), "aws-secrets-manager"),
+        ("account", d.account.is_some(), "aws-secrets-manager"),
         ("prefix", d.prefix.is_some(), "aws-secrets-manager"),
         (
             "delete_after_fetch",
@@ -62,6 +66,7 @@ fn only_for(c: &mut Checker, d: &DeliveryConfig, allowed: &[&str]) {
             "aws-secrets-manager",
         ),
         ("url", d.url.is_some(), "url"),
+        ("url_access", d.url_access.is_some(), "url"),
     ];
     for (key, present, owner) in set {
         if present && !allowed.contains(&key) {
@@ -105,7 +110,9 @@ fn aws(config: &Config, control_planes: u32, c: &mut Checker) -> Option<AwsDeliv
         );
     }
     let (delete_control_plane, delete_worker) = delete_roles(d, c);
-    if delete_control_plane && control_planes > 2 {
+    // With an inventory every control plane has a bundle of its own (none is shared).
+    let inventory = config.nodes.as_ref().is_some_and(|n| !n.is_empty());
+    if delete_control_plane && control_planes > 2 && !inventory {
         c.warning(
             "delivery.delete_after_fetch",
             format!(
@@ -122,12 +129,44 @@ fn aws(config: &Config, control_planes: u32, c: &mut Checker) -> Option<AwsDeliv
             "every later worker started from out/worker fails to boot; list workers in `nodes:` (a payload each) or keep `delete_after_fetch: [control-plane]`",
         );
     }
+    let account = account(d, c);
     Some(AwsDelivery {
         region: region?,
+        account,
         prefix,
         delete_control_plane,
         delete_worker,
     })
+}
+
+/// `account`: 12 digits, as text (a number loses leading zeros). Absent: a warning, since
+/// the policies then name the secrets in any account.
+fn account(d: &DeliveryConfig, c: &mut Checker) -> Option<String> {
+    const FIELD: &str = "delivery.account";
+    let Some(scalar) = &d.account else {
+        if c.readable(FIELD) {
+            c.warning(
+                FIELD,
+                "the IAM policies name the payload secrets in any AWS account (`*`)",
+                "add `account: \"123456789012\"` under `delivery:` (the account the secrets live in) so every ARN in publish/ names it",
+            );
+        }
+        return None;
+    };
+    let text = match scalar {
+        Scalar::Text(t) => t.clone(),
+        Scalar::Integer(i) => i.to_string(),
+        Scalar::Float(_) => String::new(),
+    };
+    if text.len() == 12 && text.bytes().all(|b| b.is_ascii_digit()) {
+        return Some(text);
+    }
+    c.error(
+        FIELD,
+        format!("`{}` is not an AWS account ID", printable(&text)),
+        "write the account's 12 digits in quotes, like `account: \"012345678901\"` (unquoted, YAML drops leading zeros)",
+    );
+    None
 }
 
 /// `delete_after_fetch`: roles, default `[control-plane]`.
@@ -158,14 +197,13 @@ fn url(d: &DeliveryConfig, c: &mut Checker) -> Option<String> {
         "url: https://artifacts.example.internal/kubeprint/prod",
         "the https URL payloads are served under",
     )?;
-    c.url("delivery.url", &url);
-    if !url.starts_with("https://") {
-        c.error(
-            "delivery.url",
-            format!("`{}` is not an https URL", printable(&url)),
-            "payloads carry the bootstrap token and CA keys: serve them over https only",
-        );
-    }
+    url::check(
+        c,
+        "delivery.url",
+        &url,
+        Scheme::Https,
+        "payloads carry the bootstrap token and CA keys: serve them over https only",
+    );
     if url.contains(['?', '#']) {
         c.error(
             "delivery.url",
@@ -174,6 +212,28 @@ fn url(d: &DeliveryConfig, c: &mut Checker) -> Option<String> {
         );
     }
     Some(url.trim_end_matches('/').to_string())
+}
+
+/// A control plane's payload holds the cluster, etcd and front-proxy CA keys and the
+/// service-account key, and every cluster has control planes: `mode: url` needs the
+/// user's statement that only the nodes can GET the URL.
+fn url_access(d: &DeliveryConfig, c: &mut Checker) {
+    match d.url_access.as_deref() {
+        Some("private") => {}
+        None | Some("public") => {
+            // The URL itself is not repeated: it may carry credentials (refused apart).
+            c.error(
+                "delivery.url_access",
+                "with `mode: url`, whoever can GET `<url>/control-plane/payload` gets the cluster's CA keys",
+                "the control planes' payloads hold the cluster, etcd and front-proxy CA keys and the service-account key (workers' the bootstrap token): serve the URL to the nodes only (client certificates, a network only they reach) and say so with `url_access: private` under `delivery:`, or use `mode: aws-secrets-manager`, where only the control planes' instance role reads them",
+            );
+        }
+        Some(other) => c.error(
+            "delivery.url_access",
+            format!("unknown URL access `{}`", printable(other)),
+            "write `private` (only the nodes can GET the URL) or `public`",
+        ),
+    }
 }
 
 /// A key the mode cannot do without: an error at `delivery:` saying what to add.

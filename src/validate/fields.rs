@@ -1,7 +1,8 @@
 //! Part of stage 1b (validate): the field-level checks. [`Checker`] collects
 //! diagnostics with their source positions; its methods parse one kind of value each
-//! (version, endpoint, CIDR, duration, URL). The plain shape rules they apply (DNS
-//! names, Go durations, printable excerpts) are in [`syntax`](super::syntax).
+//! (version, endpoint, CIDR, duration; URLs are [`url`](super::url)'s). The plain shape
+//! rules they apply (DNS names, Go durations, printable excerpts) are in
+//! [`syntax`](super::syntax).
 
 use std::net::IpAddr;
 
@@ -240,21 +241,6 @@ impl<'a> Checker<'a> {
                 );
                 None
             }
-        }
-    }
-
-    pub(crate) fn url(&mut self, field: &str, url: &str) {
-        let rest = url
-            .strip_prefix("https://")
-            .or_else(|| url.strip_prefix("http://"));
-        let safe = |b: u8| b.is_ascii_alphanumeric() || b"-._~:/?#@&+,;=%".contains(&b);
-        match rest {
-            Some(r) if !r.is_empty() && r.bytes().all(safe) => {}
-            _ => self.error(
-                field,
-                format!("`{}` is not an http(s) URL", printable(url)),
-                "write an absolute https:// URL without spaces, quotes or shell characters",
-            ),
         }
     }
 }

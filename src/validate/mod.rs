@@ -18,6 +18,7 @@ pub(crate) mod ssh_key;
 pub(crate) mod support;
 pub(crate) mod syntax;
 mod topology;
+pub(crate) mod url;
 mod vip;
 
 use crate::config::{Config, SourceMap};

@@ -24,6 +24,7 @@ import base64
 import datetime
 import hashlib
 import hmac
+import ipaddress
 import json
 import os
 import sys
@@ -77,12 +78,27 @@ def fail(message, code=1):
     sys.exit(code)
 
 
+def secure(url):
+    """https, or plain http to this machine's own loopback address (a local test double
+    or forwarder: the bytes never leave the machine). The instance metadata service is
+    reached over http by design and is not fetched through this check."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme == "https":
+        return True
+    host = parts.hostname or ""
+    try:
+        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = False
+    return parts.scheme == "http" and loopback
+
+
 class HttpsOnlyRedirects(urllib.request.HTTPRedirectHandler):
-    """The payload holds keys: a redirect may not leave https."""
+    """The payload holds keys: a redirect goes to https or nowhere, even from loopback."""
 
     def redirect_request(self, req, fp, code, msg, headers, newurl):
-        if req.full_url.startswith("https://") and not newurl.startswith("https://"):
-            raise Failure("refusing a redirect from https to %s" % newurl.split("?")[0])
+        if not newurl.startswith("https://"):
+            raise Failure("refusing a redirect to %s: only https is followed" % newurl.split("?")[0])
         return super().redirect_request(req, fp, code, msg, headers, newurl)
 
 
@@ -137,9 +153,16 @@ def sha256_hex(data):
     return hashlib.sha256(data).hexdigest()
 
 
+def secrets_manager_endpoint(config):
+    endpoint = os.environ.get("AWS_ENDPOINT_URL_SECRETSMANAGER", config["endpoint"]).rstrip("/")
+    if not secure(endpoint):
+        raise Failure("refusing to fetch over plain http: %s" % endpoint)
+    return endpoint
+
+
 def secrets_manager(config, creds, action, body):
     """One Secrets Manager call (JSON protocol), signed with Signature Version 4."""
-    endpoint = os.environ.get("AWS_ENDPOINT_URL_SECRETSMANAGER", config["endpoint"]).rstrip("/")
+    endpoint = secrets_manager_endpoint(config)
     access_key, secret_key, session_token = creds
     region = config["region"]
     payload = json.dumps(body, sort_keys=True).encode()
@@ -169,9 +192,10 @@ def secrets_manager(config, creds, action, body):
 def fetch(config):
     """The payload's bytes, and credentials for deleting it afterwards (AWS only)."""
     if config["source"] == "url":
-        if not config["url"].startswith("https://"):
+        if not secure(config["url"]):
             raise Failure("refusing to fetch over plain http: %s" % config["url"])
         return http(urllib.request.Request(config["url"])), None
+    secrets_manager_endpoint(config)  # refused before any credential is fetched
     creds = instance_credentials()
     reply = secrets_manager(config, creds, "GetSecretValue", {"SecretId": config["secret_id"]})
     if "SecretBinary" in reply:

@@ -12,7 +12,8 @@ use std::process::Command;
 use super::*;
 
 const AWS: &str = "delivery: {mode: aws-secrets-manager, region: eu-west-1}\n";
-const URL: &str = "delivery: {mode: url, url: 'https://artifacts.e2e.internal/k8s'}\n";
+const URL: &str =
+    "delivery: {mode: url, url: 'https://artifacts.e2e.internal/k8s', url_access: private}\n";
 const AWS_UNIT: &str = include_str!("e2e-aws-double.service");
 const AWS_DOUBLE: &str = include_str!("aws-double.py");
 

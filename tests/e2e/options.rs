@@ -24,7 +24,7 @@ admin_user: ubuntu
 proxy:
   http: http://proxy.e2e.internal:3128
   no_proxy: [10.0.2.0/24, .e2e.internal]
-delivery: {mode: url, url: 'https://artifacts.e2e.internal/k8s'}
+delivery: {mode: url, url: 'https://artifacts.e2e.internal/k8s', url_access: private}
 ssh_authorized_keys:
   - ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIIyYWWJV6cIMZIHN81tJ7pk+IV2I/zPP4+sx04UkU2D6 ops@example
 files:

@@ -18,7 +18,8 @@ fn with_delivery(section: &str) -> Artifacts {
 }
 
 const AWS: &str = "delivery: {mode: aws-secrets-manager, region: eu-west-1}\n";
-const URL: &str = "delivery: {mode: url, url: 'https://artifacts.example.internal/k8s'}\n";
+const URL: &str =
+    "delivery: {mode: url, url: 'https://artifacts.example.internal/k8s', url_access: private}\n";
 
 #[test]
 fn stubs_hold_no_secret_and_fit_without_gzip() {
@@ -107,7 +108,7 @@ fn verify_fails_a_stub_with_a_token_or_another_payload() {
 
 /// The fetcher from a rendered stub, pointed at a scratch directory instead of the
 /// node's paths, with no waits between attempts.
-fn fetcher(artifacts: &Artifacts, dir: &Path) -> (String, serde_json::Value) {
+pub(crate) fn fetcher(artifacts: &Artifacts, dir: &Path) -> (String, serde_json::Value) {
     let stub: serde_yaml::Value =
         serde_yaml::from_str(&common::text(artifacts, "control-plane/user-data.yaml")).unwrap();
     let files = stub["write_files"].as_sequence().unwrap();

@@ -83,7 +83,12 @@ fn every_joining_node_pins_the_same_ca_hash() {
             }
         }
         // And it is the hash of the CA every control plane installs.
-        let step = common::text(&a, "control-plane/steps/06-pki.sh");
+        let first = if a.contains_key("control-plane/steps/06-pki.sh") {
+            "control-plane"
+        } else {
+            "nodes/cp-1"
+        };
+        let step = common::text(&a, &format!("{first}/steps/06-pki.sh"));
         let start = step.find("-----BEGIN CERTIFICATE-----").unwrap();
         let end = step.find("-----END CERTIFICATE-----").unwrap() + 25;
         if let Some(hash) = common::openssl_ca_cert_hash(&step[start..end]) {
@@ -117,9 +122,11 @@ fn inventory_nodes_carry_their_identity() {
         assert!(gpu.contains(needle), "gpu-1 lacks `{needle}`");
     }
     assert!(!gpu.contains("PRIVATE KEY") && !gpu.contains("controlPlane:"));
-    // Per-role bundles stay for autoscaling groups.
-    for role in ["control-plane", "control-plane-join", "worker"] {
-        assert!(a.contains_key(&format!("{role}/user-data.yaml")), "{role}");
+    // The per-role worker bundle stays for workers not listed (autoscaling groups);
+    // every control plane is listed, so no per-role control-plane bundle is written.
+    assert!(a.contains_key("worker/user-data.yaml"));
+    for role in ["control-plane", "control-plane-join"] {
+        assert!(!a.contains_key(&format!("{role}/user-data.yaml")), "{role}");
     }
 }
 
@@ -449,8 +456,10 @@ fn the_endpoint_port_must_be_one_the_api_server_listens_on() {
         init["localAPIEndpoint"]["advertiseAddress"].as_str(),
         Some("10.0.1.11")
     );
-    // Per-role bundles know no address, but still bind the port.
-    let docs = kubeadm_docs(&artifacts, "control-plane/steps/07-kubeadm-init.sh");
+    // Per-role bundles (without an inventory) know no address, but still bind the port.
+    let without_nodes = text.split("nodes:").next().unwrap();
+    let per_role = common::render_text(without_nodes, "per-role");
+    let docs = kubeadm_docs(&per_role, "control-plane/steps/07-kubeadm-init.sh");
     let init = docs
         .iter()
         .find(|d| d["kind"] == "InitConfiguration")

@@ -45,7 +45,7 @@ fn every_script_exports_the_proxy_and_the_computed_no_proxy() {
 #[test]
 fn apt_crio_and_the_kubelet_get_drop_ins_before_they_run() {
     let artifacts = example();
-    for dir in ["control-plane/steps", "worker/steps", "packer/scripts"] {
+    for dir in ["nodes/cp-1/steps", "worker/steps", "packer/scripts"] {
         let crio = common::text(&artifacts, &format!("{dir}/04-cri-o.sh"));
         let apt = crio
             .find("write_file /etc/apt/apt.conf.d/90kubeprint-proxy")

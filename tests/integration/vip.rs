@@ -198,7 +198,7 @@ fn verify_catches_control_planes_whose_kube_vip_disagrees() {
         .unwrap();
     let artifacts = common::render_text(&text, "vip");
     let mut t = common::tree(&artifacts);
-    let step = "control-plane-join/steps/09-kube-vip.sh";
+    let step = "nodes/cp-2/steps/09-kube-vip.sh";
     let f = t.get_mut(step).unwrap();
     f.bytes = String::from_utf8(f.bytes.clone())
         .unwrap()
