@@ -213,3 +213,44 @@ fn too_large(shown: &str) -> Error {
         "no rendered file comes near that size; remove `{shown}` or put back the file `kubeprint render` wrote"
     ))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::symlink;
+
+    /// Every component is opened in turn, `..` included, from `/` or the working
+    /// directory; a link anywhere on the way is refused by name.
+    #[test]
+    fn paths_are_walked_component_by_component() {
+        let root = tempfile::tempdir().unwrap();
+        let real = root.path().join("real");
+        std::fs::create_dir_all(real.join("tree")).unwrap();
+        std::fs::write(real.join("tree/file"), "bytes").unwrap();
+        symlink(&real, root.path().join("link")).unwrap();
+
+        let fd = open_dir(&root.path().join("real/tree/../tree")).unwrap();
+        let (bytes, _) = read_file(fd.as_fd(), c"file", "file").unwrap().unwrap();
+        assert_eq!(bytes, b"bytes");
+        assert!(
+            read_file(fd.as_fd(), c"absent", "absent")
+                .unwrap()
+                .is_none()
+        );
+
+        let err = open_dir(&root.path().join("link/tree")).unwrap_err();
+        let shown = root.path().join("link").display().to_string();
+        assert!(
+            err.message().contains(&format!("`{shown}`"))
+                && err.message().contains("symbolic link"),
+            "{err}"
+        );
+        let err = read_file(
+            CWD,
+            &cstring(root.path().join("link").as_os_str().as_bytes(), "").unwrap(),
+            "link",
+        )
+        .unwrap_err();
+        assert!(err.message().contains("`link` is a symbolic link"), "{err}");
+    }
+}

@@ -39,9 +39,9 @@ pub fn of_artifacts(artifacts: &Artifacts) -> Tree {
 /// the walk recurses (one open descriptor per level).
 const MAX_DEPTH: usize = 64;
 
-/// Reads every regular file under `root`, through [`nofollow`]: a symbolic link (the
+/// Reads every regular file under `root` (through `src/nofollow.rs`): a symbolic link (the
 /// root itself or any component of its path included), FIFO, socket or device anywhere
-/// in the tree, or a file over [`nofollow::MAX_FILE_BYTES`], is an error naming it, and
+/// in the tree, or a file over 16 MiB, is an error naming it, and
 /// nothing it points to is opened.
 pub fn read(root: &Path) -> Result<Tree> {
     let fd = nofollow::open_dir(root)?;
