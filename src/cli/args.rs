@@ -28,8 +28,8 @@ pub(super) struct Cli {
 pub(super) enum Command {
     /// Render every role's user-data and shell bundle into a directory.
     Render {
-        /// Cluster definition (`-` reads standard input); the embedded default cluster
-        /// (the 2021 guide) when absent.
+        /// Cluster definition (`-` reads standard input); default `./cluster.yaml`, else
+        /// the embedded guide cluster (`examples/guide-1.21.yaml`).
         #[arg(short, long, value_name = "FILE")]
         config: Option<PathBuf>,
         /// Secrets file; generated (mode 0600) when it does not exist yet.
@@ -73,8 +73,8 @@ pub(super) enum Command {
     },
     /// Check a cluster definition and print every problem found.
     Validate {
-        /// Cluster definition (`-` reads standard input); the embedded default cluster
-        /// when absent.
+        /// Cluster definition (`-` reads standard input); default `./cluster.yaml`, else
+        /// the embedded guide cluster (`examples/guide-1.21.yaml`).
         #[arg(short, long, value_name = "FILE")]
         config: Option<PathBuf>,
         /// Treat warnings as errors.
@@ -89,14 +89,14 @@ pub(super) enum Command {
     /// Print the release matrix: supported Kubernetes minors and what each one uses.
     Versions {
         /// `json`: `{"releases": [...], "operating_systems": [...]}`.
-        #[arg(long, value_enum, default_value_t = Output::Text)]
-        output: Output,
+        #[arg(long, alias = "output", value_enum, default_value_t = Output::Text)]
+        format: Output,
     },
     /// Render in memory and compare with a rendered directory; exit 1 with diffs when
     /// it differs (for CI on pull requests). Never writes anything.
     Check {
-        /// Cluster definition (`-` reads standard input); the embedded default cluster
-        /// when absent.
+        /// Cluster definition (`-` reads standard input); default `./cluster.yaml`, else
+        /// the embedded guide cluster (`examples/guide-1.21.yaml`).
         #[arg(short, long, value_name = "FILE")]
         config: Option<PathBuf>,
         /// Secrets file the directory was rendered with; must exist.
@@ -117,8 +117,8 @@ pub(super) enum Command {
         dir: PathBuf,
         /// `json`: `{"problems": [...], "summary": [...], "warnings": [...],
         /// "certificates": [...]}` on stdout.
-        #[arg(long, value_enum, default_value_t = Output::Text)]
-        output: Output,
+        #[arg(long, alias = "output", value_enum, default_value_t = Output::Text)]
+        format: Output,
         /// Measure certificate expiry at this moment instead of now: a date
         /// (`2027-06-01`, midnight UTC) or an RFC 3339 time.
         #[arg(long, value_name = "WHEN")]
@@ -126,14 +126,14 @@ pub(super) enum Command {
     },
     /// Print each role's steps in order, with their purpose and stage (bake/boot).
     Explain {
-        /// Cluster definition (`-` reads standard input); the embedded default cluster
-        /// when absent.
+        /// Cluster definition (`-` reads standard input); default `./cluster.yaml`, else
+        /// the embedded guide cluster (`examples/guide-1.21.yaml`).
         #[arg(short, long, value_name = "FILE")]
         config: Option<PathBuf>,
         /// `json`: the cluster, each role's steps (id, template, summary, stage, secret)
         /// and the inventory nodes.
-        #[arg(long, value_enum, default_value_t = Output::Text)]
-        output: Output,
+        #[arg(long, alias = "output", value_enum, default_value_t = Output::Text)]
+        format: Output,
     },
     /// Print a shell completion script (`kubeprint completion bash > /etc/bash_completion.d/kubeprint`).
     Completion {
@@ -153,8 +153,8 @@ pub(super) enum Command {
         #[arg(value_name = "NEW_DIR")]
         new: PathBuf,
         /// `json`: `{"operational": [...], "files": [{"path", "change", "modes"}]}`.
-        #[arg(long, value_enum, default_value_t = Output::Text)]
-        output: Output,
+        #[arg(long, alias = "output", value_enum, default_value_t = Output::Text)]
+        format: Output,
     },
 }
 

@@ -63,12 +63,13 @@ fn run(command: Command) -> Result<()> {
             secrets,
             output,
             redact,
-        } => checked_cluster(config.as_deref(), false)
+        } => crate::cli::output::refuse_format_as_path(&output)
+            .and_then(|()| checked_cluster(config.as_deref(), false))
             .and_then(|cluster| cmd_check(config.as_deref(), &secrets, &output, cluster, redact)),
-        Command::Verify { dir, output, at } => cmd_verify(&dir, output, moment::now_or(at)),
-        Command::Explain { config, output } => checked_cluster(config.as_deref(), false)
-            .and_then(|cluster| cmd_explain(&cluster, output)),
-        Command::Diff { old, new, output } => cmd_diff(&old, &new, output),
+        Command::Verify { dir, format, at } => cmd_verify(&dir, format, moment::now_or(at)),
+        Command::Explain { config, format } => checked_cluster(config.as_deref(), false)
+            .and_then(|cluster| cmd_explain(&cluster, format)),
+        Command::Diff { old, new, format } => cmd_diff(&old, &new, format),
         Command::Completion { shell } => {
             let mut command = <Cli as clap::CommandFactory>::command();
             clap_complete::generate(shell, &mut command, "kubeprint", &mut std::io::stdout());
@@ -77,7 +78,7 @@ fn run(command: Command) -> Result<()> {
         Command::Man => clap_mangen::Man::new(<Cli as clap::CommandFactory>::command())
             .render(&mut std::io::stdout())
             .map_err(|e| Error::new(format!("cannot write the manual page: {e}"))),
-        Command::Versions { output } => match output {
+        Command::Versions { format } => match format {
             Output::Json => print_json(&versions::versions()),
             Output::Text => {
                 print!("{}", versions::versions_table());

@@ -8,7 +8,7 @@ use crate::model::cluster::{Cluster, Vip};
 use crate::plan::proxy::{ProxyPlan, proxy_plan};
 use crate::plan::{self, Role, Stage, kube_vip};
 
-/// The same account as data, for `explain --output json`.
+/// The same account as data, for `explain --format json`.
 #[derive(serde::Serialize)]
 pub(crate) struct Explained {
     pub cluster: String,

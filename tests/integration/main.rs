@@ -16,6 +16,7 @@ mod expiry;
 mod fuzz;
 mod ha;
 mod hardening;
+mod habits;
 mod hostile;
 mod image;
 mod matrix;

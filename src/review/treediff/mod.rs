@@ -18,7 +18,7 @@ pub(crate) fn ca_hashes(tree: &Tree) -> BTreeSet<String> {
     summarize(&facts::bundles(tree)).ca_hashes
 }
 
-/// What changed between two trees, as data (`diff --output json`): the operational
+/// What changed between two trees, as data (`diff --format json`): the operational
 /// consequences first, then every file that differs.
 #[derive(serde::Serialize)]
 pub(crate) struct Changes {
