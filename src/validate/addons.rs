@@ -7,7 +7,7 @@ use crate::validate::fields::Checker;
 use crate::validate::support;
 use crate::validate::syntax::printable;
 
-const CNI_CHOICES: &str = "flannel, canal, calico, none";
+const CNI_CHOICES: [&str; 4] = ["flannel", "canal", "calico", "none"];
 
 /// `cni.plugin` (default canal, the guide's), and a user's manifest with its pin.
 pub(crate) fn cni(config: &Config, c: &mut Checker) -> Option<Cni> {
@@ -21,7 +21,7 @@ pub(crate) fn cni(config: &Config, c: &mut Checker) -> Option<Cni> {
             c.error(
                 "cni.plugin",
                 format!("unknown CNI plugin `{}`", printable(other)),
-                format!("choose one of: {CNI_CHOICES}"),
+                crate::diagnostics::choose_one_of(other, &CNI_CHOICES),
             );
             None
         }

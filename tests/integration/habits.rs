@@ -38,7 +38,11 @@ fn example(name: &str) -> String {
 fn without_dash_c_the_cluster_yaml_here_is_read_and_said() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    fs::write(d.join("cluster.yaml"), example("ubuntu-24.04-1.36-calico.yaml")).unwrap();
+    fs::write(
+        d.join("cluster.yaml"),
+        example("ubuntu-24.04-1.36-calico.yaml"),
+    )
+    .unwrap();
     let o = kubeprint(d, &["explain", "--format", "json"]);
     assert!(o.status.success(), "{}", stderr(&o));
     let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
@@ -57,7 +61,11 @@ fn without_dash_c_the_cluster_yaml_here_is_read_and_said() {
     for args in [&["validate"][..], &["secrets", "generate", "-s", "s.yaml"]] {
         let o = kubeprint(d, args);
         assert!(o.status.success(), "{args:?}: {}", stderr(&o));
-        assert!(stderr(&o).contains("reading `./cluster.yaml`"), "{args:?}: {}", stderr(&o));
+        assert!(
+            stderr(&o).contains("reading `./cluster.yaml`"),
+            "{args:?}: {}",
+            stderr(&o)
+        );
     }
     // The definition is recorded as the secrets' cluster: the one read, not the guide's.
     let secrets = fs::read_to_string(d.join("s.yaml")).unwrap();
@@ -118,7 +126,10 @@ fn report_formats_are_dash_dash_format_and_output_stays_a_hidden_alias() {
     ] {
         let help = stdout(&kubeprint(d, &[command, &["--help"]].concat()));
         assert!(help.contains("--format <FORMAT>"), "{command:?}: {help}");
-        assert!(!help.contains("--output"), "{command:?} shows --output: {help}");
+        assert!(
+            !help.contains("--output"),
+            "{command:?} shows --output: {help}"
+        );
     }
 }
 
@@ -135,10 +146,107 @@ fn dash_o_json_is_never_a_format_and_writes_nothing() {
         assert_eq!(o.status.code(), Some(1), "{args:?}: {}", stderr(&o));
         let e = stderr(&o);
         assert!(e.contains("names a directory, not a report format"), "{e}");
-        assert!(e.contains("`--format text|json`") && e.contains("`-o ./"), "{e}");
-        assert!(fs::read_dir(d).unwrap().next().is_none(), "{args:?} wrote something");
+        assert!(
+            e.contains("`--format text|json`") && e.contains("`-o ./"),
+            "{e}"
+        );
+        assert!(
+            fs::read_dir(d).unwrap().next().is_none(),
+            "{args:?} wrote something"
+        );
     }
     let o = kubeprint(d, &["render", "-o", "./json"]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(d.join("json").is_dir());
+}
+
+/// `validate` of the starter `init` writes with `edit` applied: its stderr and success.
+fn validate_edited(edit: impl Fn(&str) -> String) -> (bool, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let o = kubeprint(d, &["init", "-o", "starter.yaml"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let starter = fs::read_to_string(d.join("starter.yaml")).unwrap();
+    fs::write(d.join("cluster.yaml"), edit(&starter)).unwrap();
+    let o = kubeprint(d, &["validate", "-c", "cluster.yaml"]);
+    (o.status.success(), stderr(&o))
+}
+
+/// The starter with `line` added after `kubernetes.token_ttl`.
+fn with_kubernetes_key(line: &'static str) -> impl Fn(&str) -> String {
+    move |starter: &str| {
+        let (head, tail) = starter.split_once("  token_ttl:").unwrap();
+        format!("{head}  {line}\n  token_ttl:{tail}")
+    }
+}
+
+#[test]
+fn wrong_types_are_said_in_yaml_terms_and_quotes_are_named() {
+    let (ok, e) = validate_edited(with_kubernetes_key("control_planes: -1"));
+    assert!(!ok);
+    assert!(!e.contains("u32"), "{e}");
+    assert!(e.contains("expected a whole number, 0 or more"), "{e}");
+
+    let (ok, e) = validate_edited(with_kubernetes_key("control_planes: \"3\""));
+    assert!(!ok && !e.contains("u32"), "{e}");
+    assert!(e.contains("help: remove the quotes: write `3`"), "{e}");
+
+    let (ok, e) = validate_edited(with_kubernetes_key("encryption_at_rest: \"true\""));
+    assert!(!ok, "{e}");
+    assert!(e.contains("help: remove the quotes: write `true`"), "{e}");
+    assert!(!e.contains("YAML 1.2"), "{e}");
+
+    // `yes` is what YAML 1.1 readers take for true: that hint stays.
+    let (ok, e) = validate_edited(with_kubernetes_key("encryption_at_rest: yes"));
+    assert!(!ok && e.contains("YAML 1.2"), "{e}");
+}
+
+#[test]
+fn syntax_errors_point_at_the_duplicate_and_name_the_tab() {
+    let (ok, e) = validate_edited(|s| {
+        s.replace(
+            "  token_ttl: 24h",
+            "  token_ttl: 24h\n  pod_subnet: 10.0.0.0/16",
+        )
+    });
+    assert!(!ok);
+    let starter_line =
+        |s: &str, prefix: &str| s.lines().position(|l| l.starts_with(prefix)).unwrap() + 1;
+    let dir = tempfile::tempdir().unwrap();
+    let o = kubeprint(dir.path(), &["init", "-o", "-"]);
+    let starter = stdout(&o);
+    let first = starter_line(&starter, "  pod_subnet:");
+    let second = starter_line(&starter, "  token_ttl:") + 1;
+    assert!(e.contains("error: duplicate key `pod_subnet`"), "{e}");
+    assert!(e.contains(&format!("cluster.yaml:{second}:3")), "{e}");
+    assert!(e.contains(&format!("first set at line {first}")), "{e}");
+
+    let (ok, e) = validate_edited(|s| s.replace("  pod_subnet:", "\tpod_subnet:"));
+    assert!(!ok);
+    assert!(e.contains("error: a tab in indentation"), "{e}");
+    assert!(e.contains("replace the tab with spaces"), "{e}");
+}
+
+#[test]
+fn a_misspelt_value_of_a_closed_set_gets_a_did_you_mean() {
+    for (from, to, expect) in [
+        ("plugin: calico", "plugin: calcio", "did you mean `calico`?"),
+        (
+            "os: ubuntu-24.04",
+            "os: ubuntu-24.4",
+            "did you mean `ubuntu-24.04`?",
+        ),
+        (
+            "# delivery:",
+            "delivery:\n  mode: inlne\n#",
+            "did you mean `inline`?",
+        ),
+    ] {
+        let (ok, e) = validate_edited(|s| s.replace(from, to));
+        assert!(!ok, "{to}");
+        assert!(
+            e.contains(expect) && e.contains("choose one of:"),
+            "{to}: {e}"
+        );
+    }
 }

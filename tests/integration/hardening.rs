@@ -498,7 +498,13 @@ fn explain_says_what_the_api_servers_do() {
     let guide = common::root().join("examples/guide-1.21.yaml");
     let o = kubeprint(
         dir.path(),
-        &["explain", "-c", &guide.display().to_string(), "--format", "json"],
+        &[
+            "explain",
+            "-c",
+            &guide.display().to_string(),
+            "--format",
+            "json",
+        ],
     );
     let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert!(json.get("api_server").is_none(), "absent when off");
