@@ -53,12 +53,15 @@ pub(super) enum Command {
         format: Format,
     },
     /// Write a commented starter cluster.yaml for a current release.
+    #[command(
+        after_help = "The container runtime is CRI-O, of the Kubernetes minor (`runtime.crio_version` in the file; see README, cluster.yaml reference). The starter's `name` and `kubernetes.endpoint` are examples: validate and render warn until they are changed."
+    )]
     Init {
         /// Where to write it; `-` prints it.
         #[arg(short, long, value_name = "FILE", default_value = "cluster.yaml")]
         output: PathBuf,
         /// Operating system of the nodes.
-        #[arg(long, default_value = "ubuntu-24.04")]
+        #[arg(long, default_value = "ubuntu-24.04", value_parser = os_values())]
         os: String,
         /// Kubernetes release (full X.Y.Z); default: the newest maintained release whose
         /// pinned CNI is tested with it.
@@ -156,6 +159,15 @@ pub(super) enum Command {
         #[arg(long, alias = "output", value_enum, default_value_t = Output::Text)]
         format: Output,
     },
+}
+
+/// The operating systems the release matrix knows, for `--help` and completion.
+fn os_values() -> clap::builder::PossibleValuesParser {
+    clap::builder::PossibleValuesParser::new(
+        crate::model::matrix::OPERATING_SYSTEMS
+            .iter()
+            .map(|o| clap::builder::PossibleValue::new(o.id)),
+    )
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

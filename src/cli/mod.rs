@@ -100,9 +100,14 @@ fn cmd_init(output: &Path, os: &str, version: Option<&str>, cni: &str, force: bo
         return Ok(());
     }
     init_command::write(output, &text, force)?;
+    // `render` reads ./cluster.yaml by itself; any other file needs `-c`.
+    let render = if output == Path::new("cluster.yaml") {
+        "kubeprint render".to_string()
+    } else {
+        format!("kubeprint render -c {}", output.display())
+    };
     crate::cli::say::info(format!(
-        "wrote {}: set the endpoint and name, then `kubeprint render -c {}`",
-        output.display(),
+        "wrote {}: set the endpoint and name, then `{render}`",
         output.display()
     ));
     Ok(())

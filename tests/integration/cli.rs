@@ -847,7 +847,15 @@ fn init_writes_a_starter_that_validates_and_renders() {
         let file = format!("{os}.yaml");
         let o = kubeprint(d, &["init", "-o", &file, "--os", os, "--cni", cni]);
         assert!(o.status.success(), "{}", stderr(&o));
-        // Valid as written, without a single warning.
+        // Valid as written, with a warning for each example value left in place.
+        let v = kubeprint(d, &["validate", "-c", &file, "--strict"]);
+        assert_eq!(v.status.code(), Some(1), "{os}: {}", stderr(&v));
+        assert!(stderr(&v).contains("2 error(s)"), "{os}: {}", stderr(&v));
+        let starter = fs::read_to_string(d.join(&file)).unwrap();
+        let own = starter
+            .replace("name: my-cluster", &format!("name: {os}").replace('.', "-"))
+            .replace("10.0.1.10:6443", "10.20.0.5:6443");
+        fs::write(d.join(&file), own).unwrap();
         let v = kubeprint(d, &["validate", "-c", &file, "--strict"]);
         assert!(v.status.success(), "{os}: {}", stderr(&v));
         let r = kubeprint(

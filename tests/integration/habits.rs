@@ -250,3 +250,41 @@ fn a_misspelt_value_of_a_closed_set_gets_a_did_you_mean() {
         );
     }
 }
+
+#[test]
+fn the_starters_examples_left_in_place_are_warnings_and_its_help_lists_the_values() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let o = kubeprint(d, &["init"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("then `kubeprint render`"),
+        "./cluster.yaml needs no -c: {}",
+        stderr(&o)
+    );
+    for args in [&["validate"][..], &["render"]] {
+        let o = kubeprint(d, args);
+        assert!(o.status.success(), "{args:?}: {}", stderr(&o));
+        let e = stderr(&o);
+        assert!(
+            e.contains(
+                "warning: `name` is still `my-cluster`, the example `kubeprint init` writes"
+            ),
+            "{args:?}: {e}"
+        );
+        assert!(
+            e.contains("warning: `kubernetes.endpoint` is still `10.0.1.10:6443`"),
+            "{args:?}: {e}"
+        );
+    }
+    let help = stdout(&kubeprint(d, &["init", "--help"]));
+    for value in ["ubuntu-24.04", "debian-13", "calico", "flannel", "CRI-O"] {
+        assert!(help.contains(value), "init --help lacks {value}: {help}");
+    }
+    assert_eq!(
+        kubeprint(d, &["init", "--os", "ubuntu-18.04", "-o", "x"])
+            .status
+            .code(),
+        Some(2)
+    );
+}
