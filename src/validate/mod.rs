@@ -59,6 +59,7 @@ pub(crate) fn validate(
     let commands = commands::commands(config, &mut c);
     let proxy = proxy::proxy(config, &mut c);
     let vip = vip::vip(config, &net, &topology.nodes, &mut c);
+    vip::check_platform(vip.as_ref(), delivery.as_ref(), &mut c);
 
     if c.has_errors() {
         return None;

@@ -288,3 +288,84 @@ fn the_starters_examples_left_in_place_are_warnings_and_its_help_lists_the_value
         Some(2)
     );
 }
+
+#[test]
+fn a_kube_vip_arp_vip_inside_an_aws_vpc_is_an_error_that_points_to_a_load_balancer() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let vip = example("vip-ubuntu-24.04-1.36.yaml");
+    fs::write(d.join("vip.yaml"), &vip).unwrap();
+    let o = kubeprint(d, &["validate", "-c", "vip.yaml"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let in_aws = format!("{vip}delivery:\n  mode: aws-secrets-manager\n  region: eu-west-1\n");
+    fs::write(d.join("aws.yaml"), in_aws).unwrap();
+    let o = kubeprint(d, &["validate", "-c", "aws.yaml"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let e = stderr(&o);
+    assert!(e.contains("cannot work inside an AWS VPC"), "{e}");
+    assert!(e.contains("(`kubernetes.vip`)"), "{e}");
+    assert!(
+        e.contains("internal Network Load Balancer") && e.contains("layer-2"),
+        "{e}"
+    );
+}
+
+#[test]
+fn explain_lists_the_ports_of_the_cluster_at_hand_and_nodes_as_objects() {
+    let explain = |file: &str| {
+        let path = common::root().join("examples").join(file);
+        let o = kubeprint(
+            &common::root(),
+            &["explain", "-c", &path.display().to_string()],
+        );
+        assert!(o.status.success(), "{}", stderr(&o));
+        stdout(&o)
+    };
+    let calico = explain("ubuntu-24.04-1.36-calico.yaml");
+    for line in [
+        "control planes  tcp 6443",
+        "control planes  tcp 2379-2380    from other control planes",
+        "every node      tcp 10250        from control planes",
+        "tcp 10257",
+        "tcp 10259",
+        "every node      tcp 179          from every node: Calico BGP",
+        "every node      ip protocol 4",
+    ] {
+        assert!(calico.contains(line), "calico lacks {line:?}:\n{calico}");
+    }
+    assert!(!calico.contains("udp 8472"), "{calico}");
+    let flannel = explain("debian-13-1.36-flannel.yaml");
+    assert!(flannel.contains("every node      udp 8472"), "{flannel}");
+    assert!(!flannel.contains("tcp 179"), "{flannel}");
+    let canal = explain("ubuntu-22.04-1.28-canal.yaml");
+    assert!(
+        canal.contains("udp 8472") && !canal.contains("ip protocol 4"),
+        "{canal}"
+    );
+
+    let inventory = common::root().join("examples/inventory-debian-12-1.36.yaml");
+    let o = kubeprint(
+        &common::root(),
+        &[
+            "explain",
+            "-c",
+            &inventory.display().to_string(),
+            "--format",
+            "json",
+        ],
+    );
+    let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let node = &json["nodes"][0];
+    assert!(
+        node["name"].is_string() && node["role"].is_string() && node["address"].is_string(),
+        "{json}"
+    );
+    assert!(
+        json["ports"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["ports"] == "2379-2380" && p["on"] == "control planes"),
+        "{json}"
+    );
+}
