@@ -144,8 +144,14 @@ pub(super) enum Command {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
-    /// Print the manual page in roff (`kubeprint man > kubeprint.1; man ./kubeprint.1`).
-    Man,
+    /// Print the manual page in roff (`kubeprint man > kubeprint.1; man ./kubeprint.1`),
+    /// or write one page per command into a directory.
+    Man {
+        /// Write `kubeprint.1` and a page per subcommand (`kubeprint-render.1`, ...) into
+        /// this directory instead; pages already there are never replaced.
+        #[arg(short, long, value_name = "DIR")]
+        output: Option<PathBuf>,
+    },
     /// Compare two rendered directories and flag what matters operationally; exit 1
     /// when they differ, like diff(1).
     Diff {

@@ -4,6 +4,7 @@
 mod args;
 mod definition;
 mod init_command;
+mod man_pages;
 mod moment;
 mod output;
 mod render_command;
@@ -75,9 +76,9 @@ fn run(command: Command) -> Result<()> {
             clap_complete::generate(shell, &mut command, "kubeprint", &mut std::io::stdout());
             Ok(())
         }
-        Command::Man => clap_mangen::Man::new(<Cli as clap::CommandFactory>::command())
-            .render(&mut std::io::stdout())
-            .map_err(|e| Error::new(format!("cannot write the manual page: {e}"))),
+        Command::Man { output } => {
+            man_pages::man(<Cli as clap::CommandFactory>::command(), output.as_deref())
+        }
         Command::Versions { format } => match format {
             Output::Json => print_json(&versions::versions()),
             Output::Text => {

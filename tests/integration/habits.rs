@@ -369,3 +369,35 @@ fn explain_lists_the_ports_of_the_cluster_at_hand_and_nodes_as_objects() {
         "{json}"
     );
 }
+
+#[test]
+fn man_writes_one_page_per_command_and_replaces_none() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let o = kubeprint(d, &["man", "-o", "pages"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let page = |name: &str| fs::read_to_string(d.join("pages").join(name)).unwrap();
+    assert!(page("kubeprint.1").contains(".TH kubeprint 1"));
+    let render = page("kubeprint-render.1");
+    assert!(
+        render.contains("redact") && render.contains("strict"),
+        "{render}"
+    );
+    let show = page("kubeprint-secrets-show.1");
+    assert!(show.contains("format"), "{show}");
+    for name in [
+        "kubeprint-init.1",
+        "kubeprint-secrets-rotate-token.1",
+        "kubeprint-diff.1",
+    ] {
+        assert!(d.join("pages").join(name).exists(), "{name}");
+    }
+    // A page already there (perhaps edited) is left alone, and nothing else is written.
+    fs::write(d.join("pages/kubeprint-render.1"), "mine").unwrap();
+    fs::remove_file(d.join("pages/kubeprint-diff.1")).unwrap();
+    let o = kubeprint(d, &["man", "-o", "pages"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains("already exists"), "{}", stderr(&o));
+    assert_eq!(page("kubeprint-render.1"), "mine");
+    assert!(!d.join("pages/kubeprint-diff.1").exists());
+}
