@@ -401,3 +401,43 @@ fn man_writes_one_page_per_command_and_replaces_none() {
     assert_eq!(page("kubeprint-render.1"), "mine");
     assert!(!d.join("pages/kubeprint-diff.1").exists());
 }
+
+#[test]
+fn diff_shows_what_changed_inside_public_text_files_and_never_a_secret() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let text = example("ubuntu-24.04-1.36-calico.yaml");
+    fs::write(d.join("a.yaml"), &text).unwrap();
+    fs::write(d.join("b.yaml"), text.replace("1.36.4", "1.36.3")).unwrap();
+    for (file, out) in [("a.yaml", "a"), ("b.yaml", "b")] {
+        let o = kubeprint(d, &["render", "-c", file, "-o", out]);
+        assert!(o.status.success(), "{}", stderr(&o));
+    }
+    let o = kubeprint(d, &["diff", "a", "b"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let report = stdout(&o);
+    // A public bake script: its changed pin, as a unified diff under the file.
+    assert!(report.contains("    @@ "), "{report}");
+    assert!(
+        report
+            .lines()
+            .any(|l| l.starts_with("    -") && l.contains("1.36.4"))
+            && report
+                .lines()
+                .any(|l| l.starts_with("    +") && l.contains("1.36.3")),
+        "{report}"
+    );
+    // A bundle with the token and keys: named, its content withheld.
+    assert!(
+        report.contains("(secret or unlisted: content not shown)"),
+        "{report}"
+    );
+    let secrets = fs::read_to_string(d.join("secrets.yaml")).unwrap();
+    let token = secrets
+        .lines()
+        .find_map(|l| l.strip_prefix("bootstrap_token: "))
+        .unwrap()
+        .trim();
+    assert!(!report.contains(token), "the token leaked");
+    assert!(!report.contains("PRIVATE KEY-----\n    +MII"), "{report}");
+}
