@@ -53,9 +53,10 @@ fn occurrences(text: &str, key: &str, line: usize, column: usize) -> Option<(usi
             })
     };
     let mut found = Vec::new();
+    let column0 = column.checked_sub(1)?;
     for (index, text_line) in lines.iter().enumerate().skip(line.checked_sub(1)?) {
         let number = index + 1;
-        let at = text_line.char_indices().nth(column - 1).map(|(i, _)| i);
+        let at = text_line.char_indices().nth(column0).map(|(i, _)| i);
         let Some(at) = at else { continue };
         let indent_ok = number == line || text_line[..at].chars().all(|c| c == ' ');
         if !indent_ok {
