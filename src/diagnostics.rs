@@ -5,6 +5,36 @@
 
 use std::fmt;
 
+/// The known word nearest to a typo (a key, a value of a closed set), when it is near
+/// enough to be a likely meaning.
+pub(crate) fn closest<S: AsRef<str>>(typo: &str, known: &[S]) -> Option<String> {
+    known
+        .iter()
+        .map(|k| k.as_ref())
+        .map(|k| (strsim::damerau_levenshtein(typo, k), k))
+        .filter(|(d, k)| *d <= 2.max(k.len() / 3))
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, k)| k.to_string())
+}
+
+/// The help for a value outside a closed set: the nearest choice first when there is
+/// one (``did you mean `calico`?``), then every choice. A value with digits must be
+/// one edit away: `ubuntu-18.04` is another release, not a typo of `ubuntu-20.04`.
+pub(crate) fn choose_one_of<S: AsRef<str>>(typo: &str, choices: &[S]) -> String {
+    let all = choices
+        .iter()
+        .map(|c| c.as_ref())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let near = closest(typo, choices).filter(|best| {
+        !typo.contains(|c: char| c.is_ascii_digit()) || strsim::damerau_levenshtein(typo, best) <= 1
+    });
+    match near {
+        Some(best) => format!("did you mean `{best}`? choose one of: {all}"),
+        None => format!("choose one of: {all}"),
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Severity {
     Error,

@@ -24,6 +24,17 @@ pub enum Error {
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
+/// An I/O error's reason without the path the `tempfile` crate appends (` at path
+/// "/dir/.tmpXYZ"`): a temporary name means nothing to the user, who is told which of
+/// their files or directories was being written instead.
+pub(crate) fn io_reason(error: &std::io::Error) -> String {
+    let text = error.to_string();
+    match text.find(" at path ") {
+        Some(i) => text[..i].to_string(),
+        None => text,
+    }
+}
+
 impl Error {
     pub(crate) fn new(message: impl Into<String>) -> Self {
         Error::Failed {
@@ -118,6 +129,23 @@ impl std::error::Error for Error {}
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_temporary_files_path_is_not_part_of_the_reason() {
+        let dir = tempfile::tempdir().unwrap();
+        let missing = dir.path().join("missing");
+        let error = tempfile::Builder::new()
+            .prefix(".staging-")
+            .tempdir_in(&missing)
+            .unwrap_err();
+        assert!(error.to_string().contains(".staging-"), "{error}");
+        let reason = super::io_reason(&error);
+        assert!(
+            !reason.contains(".staging-") && !reason.contains("missing"),
+            "{reason}"
+        );
+        assert!(reason.contains("No such file or directory"), "{reason}");
+    }
+
     use super::*;
 
     #[test]

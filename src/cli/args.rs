@@ -28,8 +28,8 @@ pub(super) struct Cli {
 pub(super) enum Command {
     /// Render every role's user-data and shell bundle into a directory.
     Render {
-        /// Cluster definition (`-` reads standard input); the embedded default cluster
-        /// (the 2021 guide) when absent.
+        /// Cluster definition (`-` reads standard input); default `./cluster.yaml`, else
+        /// the embedded guide cluster (`examples/guide-1.21.yaml`).
         #[arg(short, long, value_name = "FILE")]
         config: Option<PathBuf>,
         /// Secrets file; generated (mode 0600) when it does not exist yet.
@@ -53,12 +53,15 @@ pub(super) enum Command {
         format: Format,
     },
     /// Write a commented starter cluster.yaml for a current release.
+    #[command(
+        after_help = "The container runtime is CRI-O, of the Kubernetes minor (`runtime.crio_version` in the file; see README, cluster.yaml reference). The starter's `name` and `kubernetes.endpoint` are examples: validate and render warn until they are changed."
+    )]
     Init {
         /// Where to write it; `-` prints it.
         #[arg(short, long, value_name = "FILE", default_value = "cluster.yaml")]
         output: PathBuf,
         /// Operating system of the nodes.
-        #[arg(long, default_value = "ubuntu-24.04")]
+        #[arg(long, default_value = "ubuntu-24.04", value_parser = os_values())]
         os: String,
         /// Kubernetes release (full X.Y.Z); default: the newest maintained release whose
         /// pinned CNI is tested with it.
@@ -73,8 +76,8 @@ pub(super) enum Command {
     },
     /// Check a cluster definition and print every problem found.
     Validate {
-        /// Cluster definition (`-` reads standard input); the embedded default cluster
-        /// when absent.
+        /// Cluster definition (`-` reads standard input); default `./cluster.yaml`, else
+        /// the embedded guide cluster (`examples/guide-1.21.yaml`).
         #[arg(short, long, value_name = "FILE")]
         config: Option<PathBuf>,
         /// Treat warnings as errors.
@@ -89,14 +92,14 @@ pub(super) enum Command {
     /// Print the release matrix: supported Kubernetes minors and what each one uses.
     Versions {
         /// `json`: `{"releases": [...], "operating_systems": [...]}`.
-        #[arg(long, value_enum, default_value_t = Output::Text)]
-        output: Output,
+        #[arg(long, alias = "output", value_enum, default_value_t = Output::Text)]
+        format: Output,
     },
     /// Render in memory and compare with a rendered directory; exit 1 with diffs when
     /// it differs (for CI on pull requests). Never writes anything.
     Check {
-        /// Cluster definition (`-` reads standard input); the embedded default cluster
-        /// when absent.
+        /// Cluster definition (`-` reads standard input); default `./cluster.yaml`, else
+        /// the embedded guide cluster (`examples/guide-1.21.yaml`).
         #[arg(short, long, value_name = "FILE")]
         config: Option<PathBuf>,
         /// Secrets file the directory was rendered with; must exist.
@@ -117,8 +120,8 @@ pub(super) enum Command {
         dir: PathBuf,
         /// `json`: `{"problems": [...], "summary": [...], "warnings": [...],
         /// "certificates": [...]}` on stdout.
-        #[arg(long, value_enum, default_value_t = Output::Text)]
-        output: Output,
+        #[arg(long, alias = "output", value_enum, default_value_t = Output::Text)]
+        format: Output,
         /// Measure certificate expiry at this moment instead of now: a date
         /// (`2027-06-01`, midnight UTC) or an RFC 3339 time.
         #[arg(long, value_name = "WHEN")]
@@ -126,14 +129,14 @@ pub(super) enum Command {
     },
     /// Print each role's steps in order, with their purpose and stage (bake/boot).
     Explain {
-        /// Cluster definition (`-` reads standard input); the embedded default cluster
-        /// when absent.
+        /// Cluster definition (`-` reads standard input); default `./cluster.yaml`, else
+        /// the embedded guide cluster (`examples/guide-1.21.yaml`).
         #[arg(short, long, value_name = "FILE")]
         config: Option<PathBuf>,
         /// `json`: the cluster, each role's steps (id, template, summary, stage, secret)
         /// and the inventory nodes.
-        #[arg(long, value_enum, default_value_t = Output::Text)]
-        output: Output,
+        #[arg(long, alias = "output", value_enum, default_value_t = Output::Text)]
+        format: Output,
     },
     /// Print a shell completion script (`kubeprint completion bash > /etc/bash_completion.d/kubeprint`).
     Completion {
@@ -141,8 +144,14 @@ pub(super) enum Command {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
-    /// Print the manual page in roff (`kubeprint man > kubeprint.1; man ./kubeprint.1`).
-    Man,
+    /// Print the manual page in roff (`kubeprint man > kubeprint.1; man ./kubeprint.1`),
+    /// or write one page per command into a directory.
+    Man {
+        /// Write `kubeprint.1` and a page per subcommand (`kubeprint-render.1`, ...) into
+        /// this directory instead; pages already there are never replaced.
+        #[arg(short, long, value_name = "DIR")]
+        output: Option<PathBuf>,
+    },
     /// Compare two rendered directories and flag what matters operationally; exit 1
     /// when they differ, like diff(1).
     Diff {
@@ -153,9 +162,18 @@ pub(super) enum Command {
         #[arg(value_name = "NEW_DIR")]
         new: PathBuf,
         /// `json`: `{"operational": [...], "files": [{"path", "change", "modes"}]}`.
-        #[arg(long, value_enum, default_value_t = Output::Text)]
-        output: Output,
+        #[arg(long, alias = "output", value_enum, default_value_t = Output::Text)]
+        format: Output,
     },
+}
+
+/// The operating systems the release matrix knows, for `--help` and completion.
+fn os_values() -> clap::builder::PossibleValuesParser {
+    clap::builder::PossibleValuesParser::new(
+        crate::model::matrix::OPERATING_SYSTEMS
+            .iter()
+            .map(|o| clap::builder::PossibleValue::new(o.id)),
+    )
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

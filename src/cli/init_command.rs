@@ -6,6 +6,7 @@ use std::path::Path;
 
 use crate::error::{Error, Result};
 use crate::model::matrix;
+use crate::validate::placeholders;
 
 /// What the starter file says.
 pub(super) struct Starter<'a> {
@@ -39,12 +40,11 @@ pub(super) fn starter(s: &Starter) -> Result<String> {
     let version_line = format!("  version: \"{version}\"");
     let cni_line = format!("  plugin: {}", s.cni);
     let admin_line = format!("# admin_user: {}", os.login_user);
+    let name_line = format!("name: {}", placeholders::NAME);
+    let endpoint_line = format!("  endpoint: {}:6443", placeholders::ENDPOINT_HOST);
     let choices = matrix::os_choices();
     let lines: &[(&str, &str)] = &[
-        (
-            "name: my-cluster",
-            "DNS-1123 label; recorded in secrets.yaml",
-        ),
+        (&name_line, "DNS-1123 label; recorded in secrets.yaml"),
         (&os_line, &choices),
         ("kubernetes:", ""),
         (
@@ -52,7 +52,7 @@ pub(super) fn starter(s: &Starter) -> Result<String> {
             "full X.Y.Z: pick the newest patch of this minor",
         ),
         (
-            "  endpoint: 10.0.1.10:6443",
+            &endpoint_line,
             "where nodes reach the API server: the control",
         ),
         (

@@ -4,6 +4,7 @@
 mod args;
 mod definition;
 mod init_command;
+mod man_pages;
 mod moment;
 mod output;
 mod render_command;
@@ -63,21 +64,22 @@ fn run(command: Command) -> Result<()> {
             secrets,
             output,
             redact,
-        } => checked_cluster(config.as_deref(), false)
+        } => crate::cli::output::refuse_format_as_path(&output)
+            .and_then(|()| checked_cluster(config.as_deref(), false))
             .and_then(|cluster| cmd_check(config.as_deref(), &secrets, &output, cluster, redact)),
-        Command::Verify { dir, output, at } => cmd_verify(&dir, output, moment::now_or(at)),
-        Command::Explain { config, output } => checked_cluster(config.as_deref(), false)
-            .and_then(|cluster| cmd_explain(&cluster, output)),
-        Command::Diff { old, new, output } => cmd_diff(&old, &new, output),
+        Command::Verify { dir, format, at } => cmd_verify(&dir, format, moment::now_or(at)),
+        Command::Explain { config, format } => checked_cluster(config.as_deref(), false)
+            .and_then(|cluster| cmd_explain(&cluster, format)),
+        Command::Diff { old, new, format } => cmd_diff(&old, &new, format),
         Command::Completion { shell } => {
             let mut command = <Cli as clap::CommandFactory>::command();
             clap_complete::generate(shell, &mut command, "kubeprint", &mut std::io::stdout());
             Ok(())
         }
-        Command::Man => clap_mangen::Man::new(<Cli as clap::CommandFactory>::command())
-            .render(&mut std::io::stdout())
-            .map_err(|e| Error::new(format!("cannot write the manual page: {e}"))),
-        Command::Versions { output } => match output {
+        Command::Man { output } => {
+            man_pages::man(<Cli as clap::CommandFactory>::command(), output.as_deref())
+        }
+        Command::Versions { format } => match format {
             Output::Json => print_json(&versions::versions()),
             Output::Text => {
                 print!("{}", versions::versions_table());
@@ -99,9 +101,14 @@ fn cmd_init(output: &Path, os: &str, version: Option<&str>, cni: &str, force: bo
         return Ok(());
     }
     init_command::write(output, &text, force)?;
+    // `render` reads ./cluster.yaml by itself; any other file needs `-c`.
+    let render = if output == Path::new("cluster.yaml") {
+        "kubeprint render".to_string()
+    } else {
+        format!("kubeprint render -c {}", output.display())
+    };
     crate::cli::say::info(format!(
-        "wrote {}: set the endpoint and name, then `kubeprint render -c {}`",
-        output.display(),
+        "wrote {}: set the endpoint and name, then `{render}`",
         output.display()
     ));
     Ok(())

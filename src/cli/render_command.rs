@@ -19,12 +19,14 @@ pub(crate) fn cmd_render(
 ) -> Result<()> {
     // Validate fully before touching anything: a bad definition or an output directory
     // that holds someone else's files writes no secrets file and replaces nothing.
+    crate::cli::output::refuse_format_as_path(output)?;
     let cluster = checked_cluster(config, strict)?;
+    let implicit = crate::cli::definition::resolve(config);
     let mut inputs = vec![outdir::Input {
         what: "the secrets file",
         path: secrets_path,
     }];
-    if let Some(path) = config.filter(|p| *p != Path::new("-")) {
+    if let Some(path) = implicit.as_deref().filter(|p| *p != Path::new("-")) {
         inputs.push(outdir::Input {
             what: "the cluster file",
             path,

@@ -35,7 +35,7 @@ pub(super) enum SecretsCommand {
     /// Generate a new bootstrap token and shared PKI (CAs, service-account keys, admin certificates).
     Generate {
         /// Cluster definition the secrets are for (its `name` is recorded in the file);
-        /// the embedded default cluster when absent.
+        /// default `./cluster.yaml`, else the embedded guide cluster.
         #[arg(short, long, value_name = "FILE")]
         config: Option<PathBuf>,
         #[command(flatten)]
@@ -56,7 +56,7 @@ pub(super) enum SecretsCommand {
         #[arg(long, value_name = "DIR")]
         pki_dir: PathBuf,
         /// Cluster definition of the cluster whose PKI this is (its `name` is recorded
-        /// in the file); the embedded default cluster when absent.
+        /// in the file); default `./cluster.yaml`, else the embedded guide cluster.
         #[arg(short, long, value_name = "FILE")]
         config: Option<PathBuf>,
         #[command(flatten)]
@@ -72,8 +72,8 @@ pub(super) enum SecretsCommand {
         secrets: PathBuf,
         /// `json`: the same public facts as fields (cluster, ca_cert_hash, token_id,
         /// certificates, ...).
-        #[arg(long, value_enum, default_value_t = Output::Text)]
-        output: Output,
+        #[arg(long, alias = "output", value_enum, default_value_t = Output::Text)]
+        format: Output,
         /// Measure certificate expiry at this moment instead of now: a date
         /// (`2027-06-01`, midnight UTC) or an RFC 3339 time.
         #[arg(long, value_name = "WHEN")]
@@ -111,9 +111,9 @@ pub(super) fn run(command: SecretsCommand) -> Result<()> {
         }
         SecretsCommand::Show {
             secrets,
-            output,
+            format,
             at,
-        } => secrets_show::show(&secrets, output, now_or(at)),
+        } => secrets_show::show(&secrets, format, now_or(at)),
         SecretsCommand::RotateToken { secrets } => rotate(&secrets),
     }
 }

@@ -14,7 +14,7 @@ use crate::error::Result;
 use crate::secrets::expiry::{self, Status};
 use crate::secrets::{self, pki};
 
-/// The public facts `secrets show` prints; with `--output json` these field names are
+/// The public facts `secrets show` prints; with `--format json` these field names are
 /// the interface. No secret value, only hashes, fingerprints and the token's id.
 #[derive(serde::Serialize)]
 struct Shown {

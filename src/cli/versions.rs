@@ -1,5 +1,5 @@
 //! `kubeprint versions`: the release matrix and the operating systems, as a table or
-//! as JSON (`--output json`; the field names below are the stable interface).
+//! as JSON (`--format json`; the field names below are the stable interface).
 
 use serde::Serialize;
 

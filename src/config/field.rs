@@ -8,7 +8,7 @@ use serde::de::DeserializeOwned;
 use serde_yaml::{Mapping, Value};
 
 use crate::config::source::SourceMap;
-use crate::diagnostics::Diagnostic;
+use crate::diagnostics::{Diagnostic, closest};
 
 /// Deserializes `{name: value}` into `T` (all of whose fields are optional), so only
 /// this field's problem can surface. Returns whether the field is fine.
@@ -51,15 +51,7 @@ pub(super) fn check_field<T: DeserializeOwned>(
             .at(source.locate_key(&path))
             .unreadable()
     } else {
-        let help = if message.contains("expected a sequence") {
-            "write a YAML list: one `- item` per line, or `[a, b]`"
-        } else if message.contains("expected a boolean") {
-            "write `true` or `false` (`yes`, `no`, `on` and `off` are text in YAML 1.2, which kubeprint reads)"
-        } else if message.contains("expected a string") {
-            "write a single value here (quote it if it contains `:` or starts with a special character)"
-        } else {
-            "see the cluster.yaml reference in README for this key's type"
-        };
+        let help = type_help(&message);
         Diagnostic::error(&full_path, message)
             .help(help)
             .at(source.locate(&full_path))
@@ -69,10 +61,61 @@ pub(super) fn check_field<T: DeserializeOwned>(
     false
 }
 
-/// serde names Rust types (`expected struct TaintFields`, `expected option`); say what
-/// to write instead.
+/// How to fix a value of the wrong type. A quoted `"true"` or `"3"` is the right value
+/// written as text: the fix is the quotes, not the spelling.
+fn type_help(message: &str) -> String {
+    let quoted = quoted_text(message);
+    if message.contains("expected a boolean") {
+        return match quoted {
+            Some(q @ ("true" | "false")) => format!("remove the quotes: write `{q}`"),
+            _ => "write `true` or `false` (`yes`, `no`, `on` and `off` are text in YAML 1.2, which kubeprint reads)".to_string(),
+        };
+    }
+    if message.contains("expected a whole number") {
+        return match quoted {
+            Some(q) if q.trim().parse::<i64>().is_ok() => {
+                format!("remove the quotes: write `{}`", q.trim())
+            }
+            _ => "write a whole number without quotes, like `3`".to_string(),
+        };
+    }
+    if message.contains("expected a sequence") {
+        "write a YAML list: one `- item` per line, or `[a, b]`".to_string()
+    } else if message.contains("expected a string") {
+        "write a single value here (quote it if it contains `:` or starts with a special character)"
+            .to_string()
+    } else {
+        "see the cluster.yaml reference in README for this key's type".to_string()
+    }
+}
+
+/// The text of a quoted value serde reports as `invalid type: string "x", expected ...`.
+fn quoted_text(message: &str) -> Option<&str> {
+    let rest = message.strip_prefix("invalid type: string \"")?;
+    rest.rsplit_once("\", expected ").map(|(text, _)| text)
+}
+
+/// serde names Rust types (`expected struct TaintFields`, `expected option`, `expected
+/// u32`); say what to write instead.
 fn plain_types(message: &str) -> String {
     let mut out = message.replace("expected option", "expected a value");
+    for (rust, plain) in [
+        ("expected u8", "expected a whole number from 0 to 255"),
+        ("expected u16", "expected a whole number from 0 to 65535"),
+        ("expected u32", "expected a whole number, 0 or more"),
+        ("expected u64", "expected a whole number, 0 or more"),
+        ("expected usize", "expected a whole number, 0 or more"),
+        ("expected i32", "expected a whole number"),
+        ("expected i64", "expected a whole number"),
+        ("expected f64", "expected a number"),
+    ] {
+        // Whole words only: `expected u8` must not rewrite the start of `expected u8x`.
+        if let Some(i) = out.find(rust)
+            && !out[i + rust.len()..].starts_with(|c: char| c.is_alphanumeric())
+        {
+            out.replace_range(i..i + rust.len(), plain);
+        }
+    }
     while let Some(i) = out.find("expected struct ") {
         let end = out[i + 16..]
             .find(|c: char| !c.is_alphanumeric())
@@ -94,16 +137,6 @@ fn unknown_field_choices(message: &str) -> Option<Vec<String>> {
             .map(str::to_string)
             .collect(),
     )
-}
-
-/// The known key nearest to a typo, when it is near enough to be a likely meaning.
-fn closest(typo: &str, known: &[String]) -> Option<String> {
-    known
-        .iter()
-        .map(|k| (strsim::damerau_levenshtein(typo, k), k))
-        .filter(|(d, k)| *d <= 2.max(k.len() / 3))
-        .min_by_key(|(d, _)| *d)
-        .map(|(_, k)| k.clone())
 }
 
 /// serde_yaml prefixes messages with the dotted path (`kubernetes.pod_subnet: ...`).

@@ -14,6 +14,7 @@ mod field;
 mod nodes;
 mod schema;
 mod source;
+mod syntax;
 
 pub(crate) use schema::*;
 pub(crate) use source::SourceMap;
@@ -36,14 +37,8 @@ pub(crate) struct Loaded {
 /// the first), each with its dotted path and position. YAML syntax errors stop parsing
 /// and come back alone, with the line and column the parser reports.
 pub(crate) fn load(text: &str, source: &SourceMap) -> Result<Loaded, Vec<Diagnostic>> {
-    let value: Value = serde_yaml::from_str(text).map_err(|err| {
-        let location = err.location().map(|l| (l.line(), l.column()));
-        vec![
-            Diagnostic::error("", strip_location(&err.to_string()))
-                .help("fix the YAML syntax at this position")
-                .at(location),
-        ]
-    })?;
+    let value: Value =
+        serde_yaml::from_str(text).map_err(|err| vec![syntax::syntax_error(text, &err)])?;
     let mut value = value;
     // `<<: *defaults` merge keys, as YAML 1.1 readers resolve them.
     value.apply_merge().map_err(|err| {

@@ -45,8 +45,9 @@ pub(crate) fn emit(artifacts: &Artifacts, output: &OutputDir) -> Result<()> {
         .tempdir_in(parent)
         .map_err(|e| {
             Error::new(format!(
-                "cannot create a staging directory in `{}`: {e}",
-                parent.display()
+                "cannot create a staging directory in `{}`: {}",
+                parent.display(),
+                crate::error::io_reason(&e)
             ))
         })?;
     let marker = staging.path().join(STAGING_MARKER);
@@ -151,7 +152,11 @@ fn write_tree(artifacts: &Artifacts, root: &Path) -> Result<()> {
                 .recursive(true)
                 .mode(0o755)
                 .create(dir)
-                .map_err(|e| Error::new(format!("cannot create `{}`: {e}", dir.display())))?;
+                // Named inside the tree: `root` may be the hidden staging directory.
+                .map_err(|e| {
+                    let shown = dir.strip_prefix(root).unwrap_or(dir);
+                    Error::new(format!("cannot create `{}`: {e}", shown.display()))
+                })?;
         }
         // Created with its final mode, so a secret is never briefly world-readable; set
         // again on the open file since the umask may have narrowed it.

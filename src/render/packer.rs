@@ -91,9 +91,13 @@ pub(crate) fn template_hcl(i: &PackerInputs) -> String {
     header + &super::hclfmt::body(&body)
 }
 
-/// The Amazon plugin, the only one the template uses.
+/// The Amazon plugin, the only one the template uses, and the Packer that can install
+/// it: `required_plugins` is read by `packer init`, which Packer v1.7.0 introduced
+/// (hashicorp/packer website docs, guide "Upgrading your template to use Packer init").
+/// An older Packer then says which version it needs instead of failing on the block.
 fn required_plugins() -> Block {
     Block::builder("packer")
+        .add_attribute(("required_version", ">= 1.7.0"))
         .add_block(
             Block::builder("required_plugins")
                 .add_attribute(Attribute::new(

@@ -8,7 +8,7 @@ use crate::model::cluster::{Cluster, Node, Vip};
 use crate::plan::proxy::{ProxyPlan, proxy_plan};
 use crate::plan::{self, Role, Stage, kube_vip};
 
-/// The same account as data, for `explain --output json`.
+/// The same account as data, for `explain --format json`.
 #[derive(serde::Serialize)]
 pub(crate) struct Explained {
     pub cluster: String,
@@ -17,8 +17,10 @@ pub(crate) struct Explained {
     pub cni: &'static str,
     pub endpoint: String,
     pub roles: Vec<ExplainedRole>,
-    /// Inventory node name → its role.
-    pub nodes: Vec<(String, Role)>,
+    /// The inventory's machines, each with its role and address.
+    pub nodes: Vec<ExplainedNode>,
+    /// What each machine must let in, and from whom (`ports` in README).
+    pub ports: Vec<crate::review::ports::Allow>,
     /// The HTTP(S) proxy and the full NO_PROXY list; absent without a proxy.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub proxy: Option<ExplainedProxy>,
@@ -29,6 +31,13 @@ pub(crate) struct Explained {
     /// `audit_log`); absent when neither is on.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub api_server: Vec<String>,
+}
+
+#[derive(serde::Serialize)]
+pub(crate) struct ExplainedNode {
+    pub name: String,
+    pub role: Role,
+    pub address: String,
 }
 
 #[derive(serde::Serialize)]
@@ -76,8 +85,15 @@ pub(crate) fn explained(cluster: &Cluster) -> Explained {
             .collect(),
         nodes: bundles
             .iter()
-            .filter_map(|(r, n)| n.map(|n| (n.name.clone(), *r)))
+            .filter_map(|(r, n)| {
+                n.map(|n| ExplainedNode {
+                    name: n.name.clone(),
+                    role: *r,
+                    address: n.address.to_string(),
+                })
+            })
             .collect(),
+        ports: crate::review::ports::ports(cluster),
         proxy: proxy_plan(cluster).map(|p| ExplainedProxy {
             http: p.http,
             https: p.https,
@@ -150,6 +166,10 @@ pub(crate) fn explain(cluster: &Cluster) -> String {
         for (role, node) in bundles.iter().filter_map(|(r, n)| n.map(|n| (r, n))) {
             let _ = writeln!(out, "  nodes/{}/  {}", node.name, role.name());
         }
+    }
+    let _ = writeln!(out, "\nports to allow in (on, protocol, from whom):");
+    for line in crate::review::ports::lines(&crate::review::ports::ports(cluster)) {
+        let _ = writeln!(out, "  {line}");
     }
     let _ = writeln!(
         out,

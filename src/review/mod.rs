@@ -4,6 +4,7 @@ pub(crate) mod check;
 pub(crate) mod explain;
 pub(crate) mod facts;
 pub(crate) mod mask;
+pub(crate) mod ports;
 pub(crate) mod tree;
 pub(crate) mod treediff;
 pub(crate) mod verify;

@@ -87,7 +87,13 @@ pub(crate) fn save(path: &Path, secrets: &Secrets, overwrite: bool) -> Result<()
         .prefix(".secrets-")
         .permissions(fs::Permissions::from_mode(0o600))
         .tempfile_in(dir)
-        .map_err(|e| Error::new(format!("cannot create a file in `{}`: {e}", dir.display())))?;
+        .map_err(|e| {
+            let reason = crate::error::io_reason(&e);
+            Error::new(format!(
+                "cannot create a file in `{}`: {reason}",
+                dir.display()
+            ))
+        })?;
     tmp.write_all(HEADER.as_bytes())
         .and_then(|_| tmp.write_all(body.as_bytes()))
         .and_then(|_| tmp.as_file().sync_all())

@@ -10,7 +10,7 @@ use crate::validate::url::{self, Scheme};
 
 const KEY_HELP: &str = "apt trusts every package this key signs, and nodes download it with curl over https only (`--proto '=https'`): serve it over https";
 
-const CNI_CHOICES: &str = "flannel, canal, calico, none";
+const CNI_CHOICES: [&str; 4] = ["flannel", "canal", "calico", "none"];
 
 /// `cni.plugin` (default canal, the guide's), and a user's manifest with its pin.
 pub(crate) fn cni(config: &Config, c: &mut Checker) -> Option<Cni> {
@@ -24,7 +24,7 @@ pub(crate) fn cni(config: &Config, c: &mut Checker) -> Option<Cni> {
             c.error(
                 "cni.plugin",
                 format!("unknown CNI plugin `{}`", printable(other)),
-                format!("choose one of: {CNI_CHOICES}"),
+                crate::diagnostics::choose_one_of(other, &CNI_CHOICES),
             );
             None
         }

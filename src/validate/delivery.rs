@@ -8,7 +8,7 @@ use crate::validate::fields::Checker;
 use crate::validate::syntax::printable;
 use crate::validate::url::{self, Scheme};
 
-const MODES: &str = "inline, aws-secrets-manager, url";
+const MODES: [&str; 3] = ["inline", "aws-secrets-manager", "url"];
 
 /// Secret names: ASCII letters, digits and `/_+=.@-`, at most 512 characters.
 /// Source: AWS Secrets Manager API reference, CreateSecret, request parameter `Name`
@@ -45,7 +45,7 @@ pub(crate) fn delivery(config: &Config, control_planes: u32, c: &mut Checker) ->
                 c.error(
                     "delivery.mode",
                     format!("unknown delivery mode `{}`", printable(other)),
-                    format!("choose one of: {MODES}"),
+                    crate::diagnostics::choose_one_of(other, &MODES),
                 );
             }
             None

@@ -12,6 +12,7 @@ mod files;
 pub(crate) mod inventory;
 mod names;
 mod network;
+pub(crate) mod placeholders;
 mod proxy;
 mod release;
 pub(crate) mod ssh_key;
@@ -43,6 +44,7 @@ pub(crate) fn validate(
     let name = names::cluster_name(config, &mut c);
     let installed = release::installed(config, &mut c);
     let net = network::network(k, &mut c);
+    placeholders::placeholders(name.as_deref(), net.endpoint.as_ref(), &mut c);
     let token_ttl_seconds = names::token_ttl(config, &mut c);
     let cert_sans = network::cert_sans(k, &mut c);
     let cni = addons::cni(config, &mut c);
@@ -58,6 +60,7 @@ pub(crate) fn validate(
     let commands = commands::commands(config, &mut c);
     let proxy = proxy::proxy(config, &mut c);
     let vip = vip::vip(config, &net, &topology.nodes, &mut c);
+    vip::check_platform(vip.as_ref(), delivery.as_ref(), &mut c);
 
     if c.has_errors() {
         return None;

@@ -24,7 +24,10 @@ pub(crate) fn installed(config: &Config, c: &mut Checker) -> Installed {
         c.error(
             "os",
             format!("unsupported operating system `{}`", printable(&os_id)),
-            format!("choose one of: {}", matrix::os_choices()),
+            crate::diagnostics::choose_one_of(
+                &os_id,
+                &matrix::os_choices().split(", ").collect::<Vec<_>>(),
+            ),
         );
     }
     let stated = c.required(

@@ -5,7 +5,7 @@
 use std::net::{IpAddr, Ipv4Addr};
 
 use crate::config::Config;
-use crate::model::cluster::{Node, NodeRole, Vip};
+use crate::model::cluster::{Delivery, Node, NodeRole, Vip};
 use crate::validate::fields::Checker;
 use crate::validate::network::Network;
 use crate::validate::syntax::printable;
@@ -34,6 +34,26 @@ pub(crate) fn vip(config: &Config, net: &Network, nodes: &[Node], c: &mut Checke
         node_ip_warning(c);
     }
     Some(Vip { address, interface })
+}
+
+/// kube-vip in ARP mode moves the VIP by announcing it (gratuitous ARP) from the
+/// leader. An EC2 VPC delivers a packet only to the network interface that owns its
+/// destination address (the source/destination check: AWS EC2 API reference,
+/// ModifyInstanceAttribute `SourceDestCheck`, "the instance is either the source or the
+/// destination of any traffic that it receives") and routes by its own address table,
+/// not by ARP, so no instance ever receives traffic for the VIP. `aws-secrets-manager`
+/// delivery says the nodes run in AWS.
+pub(crate) fn check_platform(vip: Option<&Vip>, delivery: Option<&Delivery>, c: &mut Checker) {
+    if let (Some(vip), Some(Delivery::AwsSecretsManager(_))) = (vip, delivery) {
+        c.error(
+            "kubernetes.vip",
+            format!(
+                "the VIP {} cannot work inside an AWS VPC, where `delivery.mode: aws-secrets-manager` puts the nodes: kube-vip announces it by ARP, and a VPC delivers traffic only to the interface that owns an address",
+                vip.address
+            ),
+            "put an internal Network Load Balancer (TCP 6443) in front of the control planes, set `kubernetes.endpoint` to its DNS name and remove `vip`; ARP mode needs a real layer-2 network (bare metal, a VLAN, libvirt/QEMU or VMware bridges)",
+        );
+    }
 }
 
 /// kube-vip adds the VIP to the leader's interface, where a kubelet that detects its

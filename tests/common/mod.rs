@@ -479,7 +479,7 @@ pub fn openssl_ca_cert_hash(certificate_pem: &str) -> Option<String> {
 /// `kubeprint explain` of a file under the project root, as text and as JSON.
 pub fn explain(file: &str) -> (String, serde_json::Value) {
     let run = |output: &str| {
-        let o = kubeprint(&root(), &["explain", "-c", file, "--output", output]);
+        let o = kubeprint(&root(), &["explain", "-c", file, "--format", output]);
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
         String::from_utf8(o.stdout).expect("utf-8")
     };
@@ -487,7 +487,7 @@ pub fn explain(file: &str) -> (String, serde_json::Value) {
     (run("text"), json)
 }
 
-/// A row of the release matrix, as `kubeprint versions --output json` publishes it.
+/// A row of the release matrix, as `kubeprint versions --format json` publishes it.
 pub struct Release {
     /// `1.<minor>`'s minor.
     pub minor: u32,
@@ -504,7 +504,7 @@ impl Release {
 
 /// Every Kubernetes minor kubeprint supports, oldest first.
 pub fn releases() -> Vec<Release> {
-    let o = kubeprint(&root(), &["versions", "--output", "json"]);
+    let o = kubeprint(&root(), &["versions", "--format", "json"]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let json: serde_json::Value = serde_json::from_slice(&o.stdout).expect("versions' JSON");
     json["releases"]

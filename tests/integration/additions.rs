@@ -97,7 +97,7 @@ fn explain_shows_what_the_additions_carry() {
             "explain",
             "-c",
             &example.display().to_string(),
-            "--output",
+            "--format",
             "json",
         ],
     );

@@ -767,7 +767,7 @@ fn reporting_commands_print_json_for_scripts() {
         assert!(o.status.success(), "{args:?}: {}", stderr(&o));
         serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{args:?}: {e}"))
     };
-    let v = json(&["versions", "--output", "json"]);
+    let v = json(&["versions", "--format", "json"]);
     let releases = v["releases"].as_array().unwrap();
     assert_eq!(releases[0]["minor"], "1.21");
     assert!(releases.len() >= 16, "1.21 to at least 1.36");
@@ -780,13 +780,13 @@ fn reporting_commands_print_json_for_scripts() {
             .any(|o| o["id"] == "debian-13" && o["login_user"] == "admin")
     );
 
-    let e = json(&["explain", "--output", "json"]);
+    let e = json(&["explain", "--format", "json"]);
     assert_eq!(e["cluster"], "kubernetes");
     assert_eq!(e["roles"][0]["role"], "control-plane");
     assert_eq!(e["roles"][0]["steps"][6]["id"], "07-kubeadm-init");
     assert_eq!(e["roles"][0]["steps"][6]["secret"], true);
 
-    let s = json(&["secrets", "show", "-s", "secrets.yaml", "--output", "json"]);
+    let s = json(&["secrets", "show", "-s", "secrets.yaml", "--format", "json"]);
     assert_eq!(s["cluster"], "kubernetes");
     assert!(s["ca_cert_hash"].as_str().unwrap().starts_with("sha256:"));
     assert_eq!(s["token_id"].as_str().unwrap().len(), 6);
@@ -805,24 +805,24 @@ fn reporting_commands_print_json_for_scripts() {
     let r = json(&[
         "verify",
         "out",
-        "--output",
+        "--format",
         "json",
         "--at",
         common::FIXTURE_VALID_AT,
     ]);
     assert_eq!(r["problems"].as_array().unwrap().len(), 0, "{r}");
     assert!(!r["summary"].as_array().unwrap().is_empty());
-    let same = json(&["diff", "out", "out", "--output", "json"]);
+    let same = json(&["diff", "out", "out", "--format", "json"]);
     assert!(
         same["operational"].as_array().unwrap().is_empty()
             && same["files"].as_array().unwrap().is_empty()
     );
     fs::remove_file(d.join("out/worker/steps/01-disable-swap.sh")).unwrap();
-    let o = kubeprint(d, &["diff", "out", "out-copy-missing", "--output", "json"]);
+    let o = kubeprint(d, &["diff", "out", "out-copy-missing", "--format", "json"]);
     assert_eq!(o.status.code(), Some(1), "a missing tree is an error");
     let o = kubeprint(d, &["render", "-s", "secrets.yaml", "-o", "again"]);
     assert!(o.status.success(), "{}", stderr(&o));
-    let o = kubeprint(d, &["diff", "again", "out", "--output", "json"]);
+    let o = kubeprint(d, &["diff", "again", "out", "--format", "json"]);
     assert_eq!(o.status.code(), Some(1), "the trees differ");
     let changed: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert!(
@@ -847,7 +847,15 @@ fn init_writes_a_starter_that_validates_and_renders() {
         let file = format!("{os}.yaml");
         let o = kubeprint(d, &["init", "-o", &file, "--os", os, "--cni", cni]);
         assert!(o.status.success(), "{}", stderr(&o));
-        // Valid as written, without a single warning.
+        // Valid as written, with a warning for each example value left in place.
+        let v = kubeprint(d, &["validate", "-c", &file, "--strict"]);
+        assert_eq!(v.status.code(), Some(1), "{os}: {}", stderr(&v));
+        assert!(stderr(&v).contains("2 error(s)"), "{os}: {}", stderr(&v));
+        let starter = fs::read_to_string(d.join(&file)).unwrap();
+        let own = starter
+            .replace("name: my-cluster", &format!("name: {os}").replace('.', "-"))
+            .replace("10.0.1.10:6443", "10.20.0.5:6443");
+        fs::write(d.join(&file), own).unwrap();
         let v = kubeprint(d, &["validate", "-c", &file, "--strict"]);
         assert!(v.status.success(), "{os}: {}", stderr(&v));
         let r = kubeprint(

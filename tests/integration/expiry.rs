@@ -90,7 +90,7 @@ fn verify_json_lists_the_certificates() {
     rendered(dir.path());
     let o = kubeprint(
         dir.path(),
-        &["verify", "out", "--output", "json", "--at", "2027-10-01"],
+        &["verify", "out", "--format", "json", "--at", "2027-10-01"],
     );
     assert!(o.status.success(), "{}", stderr(&o));
     let r: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
@@ -146,7 +146,7 @@ fn secrets_show_says_how_long_each_certificate_has_left() {
     );
 
     // JSON: the fields scripts had stay; the expiry comes as fields of its own.
-    let o = show(&["--output", "json", "--at", "2036-10-01"]);
+    let o = show(&["--format", "json", "--at", "2036-10-01"]);
     let s: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     let ca = &s["certificates"][0];
     for field in [

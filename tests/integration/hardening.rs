@@ -256,7 +256,7 @@ fn the_secrets_file_gains_the_key_only_when_asked() {
     assert!(all(&show).contains(&format!(
         "encryption key: {fingerprint} (secretbox, 32 bytes)"
     )));
-    let json = kubeprint(d, &["secrets", "show", "--output", "json"]);
+    let json = kubeprint(d, &["secrets", "show", "--format", "json"]);
     let json: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
     assert_eq!(json["encryption_key_sha256"], fingerprint.as_str());
     let verify = kubeprint(d, &["verify", "out"]);
@@ -486,13 +486,23 @@ fn explain_says_what_the_api_servers_do() {
     );
     let o = kubeprint(
         dir.path(),
-        &["explain", "-c", "cluster.yaml", "--output", "json"],
+        &["explain", "-c", "cluster.yaml", "--format", "json"],
     );
     let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(json["api_server"].as_array().unwrap().len(), 2);
     assert_eq!(json["roles"][0]["steps"][6]["id"], "07-encryption-config");
     assert_eq!(json["roles"][0]["steps"][6]["secret"], true);
-    let o = kubeprint(dir.path(), &["explain", "--output", "json"]);
+    let guide = common::root().join("examples/guide-1.21.yaml");
+    let o = kubeprint(
+        dir.path(),
+        &[
+            "explain",
+            "-c",
+            &guide.display().to_string(),
+            "--format",
+            "json",
+        ],
+    );
     let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert!(json.get("api_server").is_none(), "absent when off");
 }

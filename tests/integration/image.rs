@@ -62,6 +62,21 @@ fn packer_template_parses_and_names_only_existing_scripts() {
             text.contains("required_plugins") && text.contains("source_ami_filter"),
             "{name}"
         );
+        // `required_plugins` needs `packer init` (Packer 1.7.0): the template says so.
+        let packer = body
+            .blocks()
+            .find(|b| b.identifier() == "packer")
+            .expect("packer block");
+        let required = packer
+            .body()
+            .attributes()
+            .find(|a| a.key() == "required_version")
+            .unwrap_or_else(|| panic!("{name}: no required_version"));
+        assert_eq!(
+            required.expr(),
+            &hcl::Expression::String(">= 1.7.0".into()),
+            "{name}"
+        );
     }
 }
 

@@ -15,6 +15,7 @@ mod docs;
 mod expiry;
 mod fuzz;
 mod ha;
+mod habits;
 mod hardening;
 mod hostile;
 mod image;

@@ -18,7 +18,7 @@ fn generate(dir: &Path, key_type: &str) -> serde_yaml::Value {
 
 /// The CA hash `kubeprint secrets show` reports for a file.
 fn shown_hash(dir: &Path, file: &str) -> String {
-    let o = common::kubeprint(dir, &["secrets", "show", "-s", file, "--output", "json"]);
+    let o = common::kubeprint(dir, &["secrets", "show", "-s", file, "--format", "json"]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     json["ca_cert_hash"].as_str().unwrap().to_string()

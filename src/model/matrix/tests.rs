@@ -1,5 +1,5 @@
 //! The release matrix's pins against the upstream files they pin (their shape is checked
-//! through `kubeprint versions --output json` in tests/integration/matrix.rs).
+//! through `kubeprint versions --format json` in tests/integration/matrix.rs).
 
 use super::RELEASES;
 

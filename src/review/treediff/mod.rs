@@ -4,6 +4,7 @@
 //! token is reported as changed, a CA by its public hash. Each tree is first reduced
 //! to a `summary`; the consequences are read off the two summaries.
 
+mod content;
 mod summary;
 
 use std::collections::BTreeSet;
@@ -18,7 +19,7 @@ pub(crate) fn ca_hashes(tree: &Tree) -> BTreeSet<String> {
     summarize(&facts::bundles(tree)).ca_hashes
 }
 
-/// What changed between two trees, as data (`diff --output json`): the operational
+/// What changed between two trees, as data (`diff --format json`): the operational
 /// consequences first, then every file that differs.
 #[derive(serde::Serialize)]
 pub(crate) struct Changes {
@@ -47,9 +48,11 @@ pub(crate) fn changes(old: &Tree, new: &Tree) -> Changes {
     }
 }
 
-/// The report for `kubeprint diff`, for stdout.
+/// The report for `kubeprint diff`, for stdout: each changed file followed by what
+/// changed inside it (see [`content`]).
 pub(crate) fn diff(old: &Tree, new: &Tree) -> String {
     let Changes { operational, files } = changes(old, new);
+    let shown = content::Shown::new(old, new);
     let mut out = String::new();
     if operational.is_empty() {
         out.push_str("operational changes: none\n");
@@ -73,6 +76,16 @@ pub(crate) fn diff(old: &Tree, new: &Tree) -> String {
                 ("removed", _) => writeln!(out, "  removed: {}", f.path),
                 _ => writeln!(out, "  changed: {}", f.path),
             };
+            if f.change == "changed" {
+                match shown.diff(old, new, &f.path) {
+                    Ok(text) => text.lines().for_each(|l| {
+                        let _ = writeln!(out, "    {l}");
+                    }),
+                    Err(why) => {
+                        let _ = writeln!(out, "    ({why})");
+                    }
+                }
+            }
         }
     }
     out

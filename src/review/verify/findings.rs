@@ -17,7 +17,7 @@ pub struct Findings {
     pub certificates: Vec<CertExpiry>,
 }
 
-/// A certificate's end, as `verify --output json` reports it.
+/// A certificate's end, as `verify --format json` reports it.
 #[derive(Debug, serde::Serialize)]
 pub struct CertExpiry {
     /// `cluster CA`, `front-proxy CA`, `etcd CA`, `admin`.
