@@ -238,14 +238,34 @@ fn no_tracked_file_holds_a_private_key_except_the_fixture() {
 }
 
 /// `text` read the way a reviewer compares a real render with a golden: each private key
-/// block (PEM, or base64 of PEM as kubeconfigs hold it) as one `<key>` line and each of
-/// `values` (the token, its secret half, the encryption key) as `<secret>`. The tests' own
-/// masker, independent of the one `check` uses.
+/// block (PEM, or base64 of PEM as kubeconfigs hold it) as one `<key>` line, each secret
+/// file's content as one `<secret file>` line, and each of `values` (the token, its
+/// secret half, the encryption key) as `<secret>`. The tests' own masker, independent of
+/// the one `check` uses.
 fn masked(values: &[&str], text: &str) -> Vec<String> {
     use base64::Engine;
     let mut lines: Vec<String> = Vec::new();
     let mut in_key = false;
+    // A `secret: true` file's here-document: its body (and whether it is trimmed) is
+    // the masked span, up to the terminator at the opener's indentation.
+    let mut secret_file_end: Option<String> = None;
     for line in text.lines() {
+        if let Some(end) = &secret_file_end {
+            if line == end {
+                secret_file_end = None;
+                lines.push(line.to_string());
+            } else if lines.last().is_none_or(|l| l != "<secret file>") {
+                lines.push("<secret file>".to_string());
+            }
+            continue;
+        }
+        if line.trim_start().starts_with("user_file ") && line.contains(" secret <<'KUBEPRINT_EOF'")
+        {
+            let indent = &line[..line.len() - line.trim_start().len()];
+            secret_file_end = Some(format!("{indent}KUBEPRINT_EOF"));
+            lines.push(line.replace(" trim secret ", " secret "));
+            continue;
+        }
         let trimmed = line.trim().trim_matches('"');
         let starts = trimmed.starts_with("-----BEGIN") && trimmed.contains("PRIVATE KEY-----");
         let ends = trimmed.starts_with("-----END") && trimmed.contains("PRIVATE KEY-----");
