@@ -18,6 +18,7 @@ mod ha;
 mod hardening;
 mod hostile;
 mod image;
+mod limits;
 mod matrix;
 mod pki;
 mod proxy;
