@@ -10,8 +10,8 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 use crate::common;
-use common::kubeprint;
 use crate::limits::run;
+use common::kubeprint;
 
 fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
