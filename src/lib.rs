@@ -24,6 +24,7 @@ mod diagnostics;
 mod digest;
 mod emit;
 mod error;
+mod input;
 mod layout;
 mod model;
 mod nofollow;
@@ -53,6 +54,10 @@ use config::SourceMap;
 /// is `None` when any of them is an error (after `--strict`, warnings count too).
 pub fn load_cluster(text: &str, file: &str, strict: bool) -> (Option<Cluster>, Report) {
     let mut report = Report::new(file);
+    if let Err(deep) = input::depth::check(text) {
+        report.push(deep);
+        return (None, report);
+    }
     let source = SourceMap::new(text);
     let cluster = match config::load(text, &source) {
         Err(problems) => {

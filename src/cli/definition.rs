@@ -1,13 +1,13 @@
 //! The command line's input: the cluster definition from a file, standard input,
-//! `./cluster.yaml` when no `-c` is given, or else the embedded guide cluster, validated,
-//! with its warnings said.
+//! `./cluster.yaml` when no `-c` is given, or else the embedded guide cluster (a regular
+//! file or a stream of at most 1 MiB), validated, with its warnings said.
 
-use std::fs;
 use std::path::{Path, PathBuf};
 
 use crate::cli::say;
 use crate::config::{DEFAULT_CLUSTER, DEFAULT_CLUSTER_NAME};
 use crate::error::{Error, Result};
+use crate::input;
 use crate::load_cluster;
 
 /// How diagnostics name a definition read from standard input (`-c -`).
@@ -50,15 +50,12 @@ pub(super) fn checked_cluster(
             DEFAULT_CLUSTER.to_string(),
             DEFAULT_CLUSTER_NAME.to_string(),
         ),
-        Some(p) if p == Path::new("-") => {
-            let mut text = String::new();
-            std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
-                .map_err(|e| Error::new(format!("cannot read standard input: {e}")))?;
-            (text, STDIN_NAME.to_string())
-        }
+        Some(p) if p == Path::new("-") => (
+            input::read_stdin(input::DEFINITION_CAP)?,
+            STDIN_NAME.to_string(),
+        ),
         Some(p) => (
-            fs::read_to_string(p)
-                .map_err(|e| Error::new(format!("cannot read `{}`: {e}", p.display())))?,
+            input::read_file(p, "the cluster definition", input::DEFINITION_CAP)?,
             p.display().to_string(),
         ),
     };

@@ -11,6 +11,8 @@ mod render_command;
 mod review_commands;
 pub(crate) mod say;
 mod secret_commands;
+mod secrets_backup;
+mod secrets_import;
 mod secrets_show;
 mod versions;
 

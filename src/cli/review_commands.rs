@@ -107,7 +107,7 @@ fn load_existing_secrets(
         return Err(Error::new(format!("the secrets file `{shown}` does not exist")).help("check compares with a tree rendered from existing secrets; pass the file it was rendered with (`-s FILE`)"));
     }
     let loaded = secrets::read(path).map_err(|d| Report::of(&shown, d))?;
-    if let Some(warning) = secrets::check_binding(&loaded, &cluster.name, &shown)? {
+    if let Some(warning) = secrets::check_binding(&loaded, &cluster.name, &shown, false)? {
         crate::cli::say::info(format!("{warning}"));
     }
     let added = secrets::missing(&loaded, secrets::Needs::of(cluster));

@@ -21,6 +21,12 @@ pub(crate) fn info(text: impl AsRef<str>) {
     }
 }
 
+/// A warning that must reach the user even under `--quiet` (something kubeprint made
+/// up that differs from what the user has).
+pub(crate) fn always(text: impl AsRef<str>) {
+    eprintln!("{}", paint(text.as_ref()));
+}
+
 /// An error: always said.
 pub(crate) fn error(text: impl AsRef<str>) {
     eprintln!("{}", paint(text.as_ref()));

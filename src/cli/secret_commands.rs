@@ -2,17 +2,18 @@
 //! the command line; prints public facts only, never a secret value.
 
 use crate::error::{Error, Result};
-use std::fs;
 use std::path::{Path, PathBuf};
 
 use clap::Subcommand;
 
 use crate::cli::moment::{Moment, now_or};
 use crate::cli::output::Output;
+use crate::cli::secrets_backup;
+use crate::cli::secrets_import;
 use crate::cli::secrets_show;
 use crate::diagnostics::Report;
+use crate::secrets;
 use crate::secrets::pki::KeyType;
-use crate::secrets::{self, CertPair, KeyPairPem, Secret, Secrets};
 
 /// The secrets file `generate` and `import` write: `-s` like every command that reads
 /// one, with the earlier `-o/--output` kept as hidden aliases.
@@ -64,6 +65,12 @@ pub(super) enum SecretsCommand {
         /// Replace an existing file.
         #[arg(long)]
         force: bool,
+        /// Generate the front-proxy CA, etcd CA or service-account keys the directory
+        /// lacks, instead of refusing. The running cluster does not trust generated
+        /// parts: only workers can join with them (the file records them, and rendering
+        /// more than one control plane is refused).
+        #[arg(long)]
+        generate_missing: bool,
     },
     /// Print public facts: CA hash, fingerprints, expiry dates, token id and age.
     Show {
@@ -104,10 +111,19 @@ pub(super) fn run(command: SecretsCommand) -> Result<()> {
             config,
             file,
             force,
+            generate_missing,
         } => {
             let cluster = crate::cli::definition::checked_cluster(config.as_deref(), false)?;
-            let needs = secrets::Needs::of(&cluster);
-            import(&cluster.name, &pki_dir, &file.secrets, force, needs)
+            refuse_overwrite(&file.secrets, force)?;
+            let import = secrets_import::Import {
+                cluster: &cluster.name,
+                dir: &pki_dir,
+                output: &file.secrets,
+                force,
+                generate_missing,
+                needs: secrets::Needs::of(&cluster),
+            };
+            secrets_import::import(&import)
         }
         SecretsCommand::Show {
             secrets,
@@ -138,83 +154,26 @@ fn generate(
     refuse_overwrite(output, force)?;
     let fresh = secrets::generate(cluster, key_type, needs)?;
     let checked = secrets::check(fresh).map_err(|d| Report::of(output.display().to_string(), d))?;
+    let kept = match force {
+        true => secrets_backup::keep(output, time::OffsetDateTime::now_utc())?,
+        false => None,
+    };
     secrets::save(output, &checked.secrets, force)?;
     crate::cli::say::info(format!(
         "wrote {} for cluster `{cluster}` (mode 0600); CA hash {}",
         output.display(),
         checked.ca_cert_hash
     ));
-    Ok(())
-}
-
-fn import(
-    cluster: &str,
-    dir: &Path,
-    output: &Path,
-    force: bool,
-    needs: secrets::Needs,
-) -> Result<()> {
-    refuse_overwrite(output, force)?;
-    let mut imported = read_pki_dir(cluster, dir)?;
-    secrets::rotate_token(&mut imported)?;
-    // What the directory lacks is made fresh; only the admin certificates are always new.
-    let key_type = secrets::key_type_of(&imported);
-    let missing = secrets::complete(&mut imported, key_type, needs)?;
-    let checked = secrets::check(imported).map_err(|d| Report::of(dir.display().to_string(), d))?;
-    secrets::save(output, &checked.secrets, force)?;
-    crate::cli::say::info(format!(
-        "imported {} into {} for cluster `{cluster}` (mode 0600); CA hash {}",
-        dir.display(),
-        output.display(),
-        checked.ca_cert_hash
-    ));
-    let generated: Vec<&str> = missing.into_iter().filter(|m| *m != "admin").collect();
-    if !generated.is_empty() {
-        crate::cli::say::info(format!(
-            "warning: {} not found in {} and generated; joining control planes need the cluster's own copies",
-            generated.join(", "),
-            dir.display()
+    if let Some(kept) = kept {
+        // Said even under --quiet: the nodes of the cluster trust the old CA.
+        crate::cli::say::always(format!(
+            "kept the replaced file as {} (mode 0600); its CA hash {}\n  = help: nodes of the existing cluster trust the old CA: render for them with `-s {}`",
+            kept.path.display(),
+            kept.ca_hash.unwrap_or_else(|why| why),
+            kept.path.display()
         ));
     }
-    crate::cli::say::info(format!(
-        "register the new bootstrap token on a control plane: `kubeadm token create <bootstrap_token from {}>`",
-        output.display()
-    ));
     Ok(())
-}
-
-/// The cluster's shared PKI as kubeadm keeps it in `dir` (`/etc/kubernetes/pki`): the
-/// cluster CA is required, the front-proxy CA, etcd CA and service-account keys are
-/// taken when both halves are there. The token is new; admin certificates come later.
-fn read_pki_dir(cluster: &str, dir: &Path) -> Result<Secrets> {
-    let read = |name: &str| fs::read_to_string(dir.join(name)).ok();
-    let pair = |crt: &str, key: &str| -> Option<CertPair> {
-        Some(CertPair {
-            certificate: read(crt)?,
-            private_key: Secret::new(read(key)?),
-        })
-    };
-    let cluster_ca = pair("ca.crt", "ca.key").ok_or_else(|| {
-        Error::new(format!("`{}` lacks ca.crt or ca.key", dir.display()))
-            .help("point --pki-dir at a control plane's /etc/kubernetes/pki (copied securely)")
-    })?;
-    Ok(Secrets {
-        cluster: Some(cluster.to_string()),
-        bootstrap_token: secrets::generate_token()?,
-        token_created: None,
-        cluster_ca,
-        front_proxy_ca: pair("front-proxy-ca.crt", "front-proxy-ca.key"),
-        etcd_ca: pair("etcd/ca.crt", "etcd/ca.key"),
-        service_account: match (read("sa.pub"), read("sa.key")) {
-            (Some(public_key), Some(private_key)) => Some(KeyPairPem {
-                public_key,
-                private_key: Secret::new(private_key),
-            }),
-            _ => None,
-        },
-        admin: Vec::new(),
-        encryption_key: None,
-    })
 }
 
 fn rotate(path: &Path) -> Result<()> {

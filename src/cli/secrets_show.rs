@@ -69,7 +69,7 @@ fn shown(path: &Path, now: OffsetDateTime) -> Result<Shown> {
         ca_cert_hash: checked.ca_cert_hash.clone(),
         token_id: s.bootstrap_token.expose()[..6].to_string(),
         token_created: s.token_created.clone(),
-        token_age_seconds: secrets::token_age_seconds(s),
+        token_age_seconds: secrets::token_age_seconds(s, now),
         certificates: certs
             .into_iter()
             .filter_map(|(name, pem)| {

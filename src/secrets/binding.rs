@@ -6,12 +6,13 @@ use crate::error::{Error, Result};
 use crate::secrets::Secrets;
 
 /// Whether the secrets file `file` may be used for `cluster`: `Err` (a report) when it
-/// belongs to another cluster, a warning to print when it records none, `None` when it
-/// is this cluster's.
+/// belongs to another cluster, a warning to print when it records none (an error under
+/// `strict`), `None` when it is this cluster's.
 pub(crate) fn check_binding(
     secrets: &Secrets,
     cluster: &str,
     file: &str,
+    strict: bool,
 ) -> Result<Option<Report>> {
     let diagnostic = match &secrets.cluster {
         Some(name) if name == cluster => return Ok(None),
@@ -30,7 +31,10 @@ pub(crate) fn check_binding(
             "two clusters must never share a CA and a bootstrap token: pass `{cluster}`'s own secrets file with `-s`, or a path that does not exist yet (render generates a new one there), such as `-s {cluster}-secrets.yaml`"
         )),
     };
-    let report = Report::of(file, vec![diagnostic]);
+    let mut report = Report::of(file, vec![diagnostic]);
+    if strict {
+        report.make_strict();
+    }
     if report.has_errors() {
         return Err(Error::Report(report));
     }

@@ -1,17 +1,26 @@
 //! Part of stage 2 (secrets): checks a loaded secrets file field by field, so a damaged
-//! file is reported with the field to fix, never with the value.
+//! or weak file (see `strength`) is reported with the field to fix, never with the value.
 
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use crate::diagnostics::Diagnostic;
-use crate::secrets::pki;
 use crate::secrets::{
     AdminCredential, CertPair, CheckedSecrets, KeyPairPem, Secrets, is_valid_token,
 };
+use crate::secrets::{pki, strength};
 
-/// Checks a loaded secrets file field by field. Messages never include the values.
+/// Checks a loaded secrets file field by field, its CAs against the clock's now.
+/// Messages never include the values.
 pub(crate) fn check(secrets: Secrets) -> Result<CheckedSecrets, Vec<Diagnostic>> {
+    check_at(secrets, OffsetDateTime::now_utc())
+}
+
+/// [`check`] at the moment `now`.
+pub(crate) fn check_at(
+    secrets: Secrets,
+    now: OffsetDateTime,
+) -> Result<CheckedSecrets, Vec<Diagnostic>> {
     let mut problems = Vec::new();
     if !is_valid_token(secrets.bootstrap_token.expose()) {
         problems.push(
@@ -27,13 +36,14 @@ pub(crate) fn check(secrets: Secrets) -> Result<CheckedSecrets, Vec<Diagnostic>>
                 .help("write it like 2026-01-31T12:00:00Z, or remove the key"),
         );
     }
-    let ca = check_ca("cluster_ca", &secrets.cluster_ca, &mut problems);
+    let ca = check_ca("cluster_ca", &secrets.cluster_ca, now, &mut problems);
     if let Some(pair) = &secrets.front_proxy_ca {
-        check_ca("front_proxy_ca", pair, &mut problems);
+        check_ca("front_proxy_ca", pair, now, &mut problems);
     }
     if let Some(pair) = &secrets.etcd_ca {
-        check_ca("etcd_ca", pair, &mut problems);
+        check_ca("etcd_ca", pair, now, &mut problems);
     }
+    check_generated(&secrets, &mut problems);
     if let Some(sa) = &secrets.service_account {
         check_service_account(sa, &mut problems);
     }
@@ -53,7 +63,12 @@ pub(crate) fn check(secrets: Secrets) -> Result<CheckedSecrets, Vec<Diagnostic>>
     }
 }
 
-fn check_ca(path: &str, pair: &CertPair, problems: &mut Vec<Diagnostic>) -> Option<pki::CertInfo> {
+fn check_ca(
+    path: &str,
+    pair: &CertPair,
+    now: OffsetDateTime,
+    problems: &mut Vec<Diagnostic>,
+) -> Option<pki::CertInfo> {
     let info = match pki::inspect_certificate(&pair.certificate) {
         Ok(info) => info,
         Err(e) => {
@@ -67,11 +82,25 @@ fn check_ca(path: &str, pair: &CertPair, problems: &mut Vec<Diagnostic>) -> Opti
             return None;
         }
     };
-    if !info.is_ca {
+    if let Some(lack) = strength::not_a_signing_ca(&info) {
         problems.push(
-            Diagnostic::error(format!("{path}.certificate"), "the certificate is not a CA (basicConstraints CA:TRUE missing)")
+            Diagnostic::error(format!("{path}.certificate"), lack)
                 .help("use the CA certificate (like kubeadm's /etc/kubernetes/pki/ca.crt), not a leaf certificate"),
         );
+    }
+    let weak = [
+        strength::weak_signature(&info),
+        strength::weak_key(&info.spki_der),
+    ];
+    for problem in weak.into_iter().flatten() {
+        problems.push(Diagnostic::error(format!("{path}.certificate"), problem).help(
+            "replace this CA with one on an RSA key of 2048 bits or more (or ECDSA P-256/P-384), signed with SHA-256 or better",
+        ));
+    }
+    if let Some(problem) = strength::short_lived(&info, now) {
+        problems.push(Diagnostic::error(format!("{path}.certificate"), problem).help(
+            "replace this CA before rendering nodes for it: a node's certificates must not outlive their CA",
+        ));
     }
     match pki::key_matches(pair.private_key.expose(), &info.spki_der) {
         Err(e) => problems.push(
@@ -98,9 +127,14 @@ fn check_ca(path: &str, pair: &CertPair, problems: &mut Vec<Diagnostic>) -> Opti
 /// The service-account key pair: a public key that reads, and the private key that
 /// belongs to it.
 fn check_service_account(sa: &KeyPairPem, problems: &mut Vec<Diagnostic>) {
-    match pki::public_key_spki(&sa.public_key)
-        .map(|public| pki::key_matches(sa.private_key.expose(), &public))
-    {
+    let public = pki::public_key_spki(&sa.public_key);
+    if let Some(problem) = public.as_ref().ok().and_then(|p| strength::weak_key(p)) {
+        problems.push(
+            Diagnostic::error("service_account.public_key", problem)
+                .help("use a service-account key pair on an RSA key of 2048 bits or more, or ECDSA P-256/P-384"),
+        );
+    }
+    match public.map(|public| pki::key_matches(sa.private_key.expose(), &public)) {
         Ok(Ok(true)) => {}
         Ok(Ok(false)) => problems.push(
             Diagnostic::error(
@@ -143,6 +177,16 @@ fn check_admin(
             .help("remove the entry; the next render generates a new one"),
         ),
         Ok(info) => {
+            let weak = [
+                strength::weak_signature(&info),
+                strength::weak_key(&info.spki_der),
+            ];
+            for problem in weak.into_iter().flatten() {
+                problems.push(
+                    Diagnostic::error(format!("{path}.certificate"), problem)
+                        .help("remove the entry; the next render generates a new one"),
+                );
+            }
             if ca.as_ref().is_some_and(|ca| ca.subject != info.issuer) {
                 problems.push(
                     Diagnostic::error(
@@ -161,6 +205,26 @@ fn check_admin(
                     .help("remove the entry; the next render generates a new one"),
                 );
             }
+        }
+    }
+}
+
+/// `generated_at_import` names only the parts an import can generate.
+fn check_generated(secrets: &Secrets, problems: &mut Vec<Diagnostic>) {
+    for (i, part) in secrets.generated_at_import.iter().enumerate() {
+        if !super::GENERATED_AT_IMPORT.contains(&part.as_str()) {
+            problems.push(
+                Diagnostic::error(
+                    format!("generated_at_import[{i}]"),
+                    format!("`{part}` is not a part `secrets import` generates"),
+                )
+                .help(format!(
+                    "list only {}",
+                    super::GENERATED_AT_IMPORT
+                        .map(|p| format!("`{p}`"))
+                        .join(", ")
+                )),
+            );
         }
     }
 }

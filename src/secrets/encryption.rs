@@ -8,7 +8,7 @@ use sha2::{Digest, Sha256};
 
 use crate::diagnostics::Diagnostic;
 use crate::error::{Error, Result};
-use crate::model::cluster::Cluster;
+use crate::model::cluster::{Cluster, NodeRole};
 use crate::secrets::{Secret, Secrets};
 
 /// secretbox takes exactly 32-byte keys: kubernetes/apiserver v0.36.0 (kubernetes/kubernetes
@@ -26,12 +26,21 @@ pub(crate) const REDACTED_ENCRYPTION_KEY: &str = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAA
 pub(crate) struct Needs {
     /// `encryption_key`, for `kubernetes.encryption_at_rest`.
     pub encryption_key: bool,
+    /// A control plane joins (more than one), so the shared PKI must be the
+    /// cluster's own: nothing in `generated_at_import`.
+    pub control_plane_join: bool,
 }
 
 impl Needs {
     pub(crate) fn of(cluster: &Cluster) -> Needs {
+        let listed = cluster
+            .nodes
+            .iter()
+            .filter(|n| n.role == NodeRole::ControlPlane)
+            .count();
         Needs {
             encryption_key: cluster.encryption_at_rest,
+            control_plane_join: cluster.control_planes > 1 || listed > 1,
         }
     }
 }
@@ -45,7 +54,28 @@ pub(crate) fn require(secrets: &Secrets, needs: Needs) -> Result<()> {
         )
         .help("`kubeprint render` adds one to the secrets file; `check` never changes it"));
     }
+    if let Some(problem) = generated_for_joins(secrets, needs) {
+        return Err(Error::new(problem.message).help(problem.help.unwrap_or_default()));
+    }
     Ok(())
+}
+
+/// A control plane would join with parts `secrets import` generated: the cluster's etcd
+/// and API servers would not trust them, and the join would break the cluster.
+pub(crate) fn generated_for_joins(secrets: &Secrets, needs: Needs) -> Option<Diagnostic> {
+    if !needs.control_plane_join || secrets.generated_at_import.is_empty() {
+        return None;
+    }
+    Some(
+        Diagnostic::error(
+            "generated_at_import",
+            format!(
+                "a control plane cannot join with {}: `secrets import` generated them, and the running cluster does not trust them",
+                secrets.generated_at_import.join(", ")
+            ),
+        )
+        .help("import a control plane's whole /etc/kubernetes/pki (without --generate-missing), or render with `control_planes: 1` and no second control plane in `nodes` (workers only join)"),
+    )
 }
 
 /// A fresh key from the OS CSPRNG, base64 (standard alphabet, padded) as

@@ -1,5 +1,6 @@
 //! Part of stage 2 (secrets): `secrets.yaml` on disk: read (refusing a file others can
-//! read), parse (never quoting a value in an error), and save (0600 from the start).
+//! read, anything but a regular file, more than 1 MiB and YAML nested too deep), parse
+//! (never quoting a value in an error), and save (0600 from the start).
 
 use std::fs;
 use std::io::Write;
@@ -8,6 +9,7 @@ use std::path::Path;
 
 use crate::diagnostics::Diagnostic;
 use crate::error::{Error, Result};
+use crate::input;
 use crate::secrets::{CheckedSecrets, Secrets, check};
 
 const HEADER: &str = "\
@@ -19,6 +21,7 @@ const HEADER: &str = "\
 /// Parses secrets text. Parse errors keep only their location and the names of keys,
 /// since serde would otherwise quote the offending (secret) value.
 pub(crate) fn parse(text: &str) -> Result<Secrets, Vec<Diagnostic>> {
+    crate::input::depth::check(text).map_err(|d| vec![d])?;
     serde_yaml::from_str(text).map_err(|e| {
         let location = e.location().map(|l| (l.line(), l.column()));
         let message = e.to_string();
@@ -50,12 +53,18 @@ pub(crate) fn load(path: &Path) -> Result<CheckedSecrets, Vec<Diagnostic>> {
 
 /// Reads `path` without checking it.
 pub(crate) fn read(path: &Path) -> Result<Secrets, Vec<Diagnostic>> {
-    let meta = fs::metadata(path).map_err(|e| {
-        vec![Diagnostic::error(
-            "",
-            format!("cannot read the secrets file: {e}"),
-        )]
-    })?;
+    let unread = |u: input::Unread| {
+        let help = match u {
+            input::Unread::TooLarge(_) | input::Unread::NotRegular(_) => {
+                "pass the secrets file `kubeprint secrets generate` wrote"
+            }
+            _ => "check the path, and the file's owner and mode",
+        };
+        vec![Diagnostic::error("", format!("the secrets file {}", u.reason())).help(help)]
+    };
+    // Read first (a regular file, bounded), so a device's mode is never the complaint.
+    let text = input::read_text(path, input::SECRETS_CAP).map_err(unread)?;
+    let meta = fs::metadata(path).map_err(|e| unread(input::Unread::Unreadable(e)))?;
     let mode = meta.permissions().mode() & 0o777;
     if mode & 0o077 != 0 {
         return Err(vec![
@@ -66,12 +75,6 @@ pub(crate) fn read(path: &Path) -> Result<Secrets, Vec<Diagnostic>> {
             .help(format!("run `chmod 600 {}`", path.display())),
         ]);
     }
-    let text = fs::read_to_string(path).map_err(|e| {
-        vec![Diagnostic::error(
-            "",
-            format!("cannot read the secrets file: {e}"),
-        )]
-    })?;
     parse(&text)
 }
 

@@ -63,6 +63,7 @@ pub(crate) fn generate(cluster: &str, key_type: KeyType, needs: Needs) -> Result
         service_account: None,
         admin: Vec::new(),
         encryption_key: None,
+        generated_at_import: Vec::new(),
     };
     complete(&mut secrets, key_type, needs)?;
     Ok(secrets)

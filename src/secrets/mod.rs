@@ -14,13 +14,15 @@ mod file;
 mod generate;
 pub(crate) mod pki;
 mod prepare;
+mod strength;
 #[cfg(test)]
 mod tests;
 
 pub(crate) use binding::check_binding;
 pub(crate) use check::check;
 pub(crate) use encryption::{
-    Needs, REDACTED_ENCRYPTION_KEY, encryption_key_fingerprint, generate_encryption_key, require,
+    Needs, REDACTED_ENCRYPTION_KEY, encryption_key_fingerprint, generate_encryption_key,
+    generated_for_joins, require,
 };
 pub(crate) use file::{load, parse, read, save};
 pub(crate) use generate::{
@@ -98,7 +100,15 @@ pub(crate) struct Secrets {
     /// once a cluster with `kubernetes.encryption_at_rest` was rendered or generated.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub encryption_key: Option<Secret>,
+    /// The parts `secrets import --generate-missing` made because the PKI directory
+    /// lacked them (names from [`GENERATED_AT_IMPORT`]). The running cluster does not
+    /// trust them, so control planes are never joined with them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub generated_at_import: Vec<String>,
 }
+
+/// The parts of the shared PKI an import may generate when asked to.
+pub(crate) const GENERATED_AT_IMPORT: [&str; 3] = ["front_proxy_ca", "etcd_ca", "service_account"];
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -194,6 +204,7 @@ impl CheckedSecrets {
                     .encryption_key
                     .as_ref()
                     .map(|_| Secret(REDACTED_ENCRYPTION_KEY.to_string())),
+                generated_at_import: s.generated_at_import.clone(),
             },
             ca_cert_hash: self.ca_cert_hash.clone(),
             redacted: true,
@@ -208,9 +219,9 @@ impl CheckedSecrets {
     }
 }
 
-/// Seconds since the token was created, when recorded (for expiry warnings only:
-/// rendering itself never reads the clock).
-pub(crate) fn token_age_seconds(secrets: &Secrets) -> Option<i64> {
+/// Seconds from the token's creation, when recorded, to `now` (for expiry warnings and
+/// `secrets show` only: rendering itself never reads the clock).
+pub(crate) fn token_age_seconds(secrets: &Secrets, now: OffsetDateTime) -> Option<i64> {
     let created = OffsetDateTime::parse(secrets.token_created.as_deref()?, &Rfc3339).ok()?;
-    Some((OffsetDateTime::now_utc() - created).whole_seconds())
+    Some((now - created).whole_seconds())
 }

@@ -136,6 +136,10 @@ pub(crate) struct CertInfo {
     pub not_after_time: OffsetDateTime,
     /// SHA-256 over the whole DER certificate, hex with colons (as `openssl x509 -fingerprint -sha256`).
     pub fingerprint: String,
+    /// The OID of the algorithm the issuer signed it with.
+    pub signature_oid: String,
+    /// Whether its keyUsage allows signing certificates (what a CA does).
+    pub key_cert_sign: bool,
 }
 
 pub(crate) fn inspect_certificate(pem_text: &str) -> Result<CertInfo> {
@@ -167,6 +171,12 @@ pub(crate) fn inspect_certificate(pem_text: &str) -> Result<CertInfo> {
         not_after: cert.validity().not_after.to_string(),
         not_after_time: cert.validity().not_after.to_datetime(),
         fingerprint,
+        signature_oid: cert.signature_algorithm.algorithm.to_id_string(),
+        key_cert_sign: cert
+            .key_usage()
+            .ok()
+            .flatten()
+            .is_some_and(|ku| ku.value.key_cert_sign()),
     })
 }
 

@@ -19,7 +19,13 @@ pub(crate) struct Prepared {
 /// older file with any shared PKI it lacks, and with the encryption key once `needs`
 /// asks for it (the token, existing CAs and an existing key never change). A file that
 /// belongs to another cluster is refused before anything is written.
-pub(crate) fn load_or_generate(path: &Path, cluster: &str, needs: Needs) -> Result<Prepared> {
+/// Under `strict` a file that records no cluster is refused.
+pub(crate) fn load_or_generate(
+    path: &Path,
+    cluster: &str,
+    needs: Needs,
+    strict: bool,
+) -> Result<Prepared> {
     let mut notes = Vec::new();
     let shown = path.display().to_string();
     let problems = |d| Report::of(&shown, d);
@@ -41,8 +47,11 @@ pub(crate) fn load_or_generate(path: &Path, cluster: &str, needs: Needs) -> Resu
         });
     }
     let mut loaded = super::read(path).map_err(problems)?;
-    if let Some(warning) = super::check_binding(&loaded, cluster, &shown)? {
+    if let Some(warning) = super::check_binding(&loaded, cluster, &shown, strict)? {
         notes.push(warning.to_string());
+    }
+    if let Some(refused) = super::generated_for_joins(&loaded, needs) {
+        return Err(problems(vec![refused]).into());
     }
     // Check what is there before building on it, so a damaged key is reported with its
     // file and field rather than as a failure to complete the file.

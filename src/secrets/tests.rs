@@ -58,3 +58,50 @@ fn mismatched_key_and_leaf_certificates_are_rejected() {
         );
     }
 }
+
+/// The fixture's CAs end on 2036-11-23: fine until a year before, refused after.
+#[test]
+fn a_ca_must_outlive_a_year_of_leaf_certificates() {
+    use time::macros::datetime;
+    let fixture = parse(include_str!("../../tests/fixtures/test-only-secrets.yaml")).unwrap();
+    assert!(check::check_at(fixture.clone(), datetime!(2035-11-01 0:00 UTC)).is_ok());
+    let messages = |now| -> Vec<String> {
+        let Err(problems) = check::check_at(fixture.clone(), now) else {
+            panic!("accepted at {now}")
+        };
+        problems
+            .iter()
+            .map(|d| format!("{}: {}", d.path, d.message))
+            .collect()
+    };
+    let soon = messages(datetime!(2036-01-01 0:00 UTC));
+    assert!(soon.contains(&"cluster_ca.certificate: the CA expires on 2036-11-23, before the one-year certificates kubeadm signs with it would".to_string()), "{soon:?}");
+    assert_eq!(soon.len(), 3, "one per CA: {soon:?}");
+    let late = messages(datetime!(2037-01-01 0:00 UTC));
+    assert!(
+        late.contains(&"etcd_ca.certificate: the CA expired on 2036-11-23".to_string()),
+        "{late:?}"
+    );
+}
+
+#[test]
+fn generated_parts_refuse_control_plane_joins_only() {
+    let mut s = generate("kubernetes", KeyType::EcdsaP256, Needs::default()).unwrap();
+    s.generated_at_import = vec!["etcd_ca".to_string()];
+    let join = Needs {
+        control_plane_join: true,
+        ..Needs::default()
+    };
+    assert!(require(&s, Needs::default()).is_ok());
+    let refused = require(&s, join).unwrap_err().render();
+    assert!(
+        refused.contains("a control plane cannot join with etcd_ca"),
+        "{refused}"
+    );
+    // Only the parts an import can generate may be named.
+    s.generated_at_import = vec!["cluster_ca".to_string()];
+    let Err(problems) = check(s) else {
+        panic!("an unknown generated part was accepted")
+    };
+    assert_eq!(problems[0].path, "generated_at_import[0]");
+}

@@ -15,6 +15,7 @@ const RANKS: &[(&str, u32)] = &[
     ("artifact", 0),
     ("layout", 0),
     ("error", 1),
+    ("input", 2),
     ("yaml", 2),
     ("nofollow", 2),
     ("config", 3),

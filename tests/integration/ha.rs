@@ -261,7 +261,7 @@ fn importing_an_openssl_ca_pins_that_ca() {
             "-out",
             "ca.crt",
             "-days",
-            "30",
+            "3650",
             "-subj",
             "/CN=kubernetes",
             "-addext",
@@ -279,7 +279,15 @@ fn importing_an_openssl_ca_pins_that_ca() {
     );
     let import = kubeprint(
         dir.path(),
-        &["secrets", "import", "--pki-dir", "pki", "-o", "s.yaml"],
+        &[
+            "secrets",
+            "import",
+            "--pki-dir",
+            "pki",
+            "--generate-missing",
+            "-o",
+            "s.yaml",
+        ],
     );
     assert!(
         import.status.success(),
