@@ -26,9 +26,16 @@ fn fixture_at(dir: &Path, name: &str) {
 fn strict_refuses_a_secrets_file_without_its_cluster() {
     let dir = tempfile::tempdir().unwrap();
     fixture_at(dir.path(), "old.yaml");
-    // A starter definition: no warnings of its own, so `--strict` is about the secrets.
+    // A starter definition with its example name and endpoint replaced: no warnings of
+    // its own, so `--strict` is about the secrets.
     let o = kubeprint(dir.path(), &["init", "-o", "c.yaml"]);
     assert!(o.status.success(), "{}", stderr(&o));
+    let starter = fs::read_to_string(dir.path().join("c.yaml")).unwrap();
+    let own = starter
+        .replace("name: my-cluster", "name: kubernetes")
+        .replace("10.0.1.10:6443", "10.20.0.5:6443");
+    assert_ne!(own, starter, "the starter's example values moved");
+    fs::write(dir.path().join("c.yaml"), own).unwrap();
     let render = |extra: &[&str]| {
         let mut args = vec!["render", "-c", "c.yaml", "-s", "old.yaml", "-o", "out"];
         args.extend_from_slice(extra);
