@@ -26,6 +26,9 @@ pub(crate) struct Context {
     pub role: Role,
     /// Operating system id (`ubuntu-20.04`, ...).
     pub os: &'static str,
+    /// What `/etc/os-release` says on that OS: `ID` and `VERSION_ID`, which the bundle
+    /// checks before it changes anything.
+    pub os_release: OsRelease,
     pub arch: &'static str,
     pub kubernetes_version: String,
     pub kernel_modules: Vec<&'static str>,
@@ -83,6 +86,19 @@ impl Context {
     }
 }
 
+/// `ID` and `VERSION_ID` of `/etc/os-release` (freedesktop.org os-release(5)): `ubuntu`
+/// and `24.04`, `debian` and `12`. Every OS id is `ID-VERSION_ID` (model/matrix `OSES`).
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct OsRelease {
+    pub id: &'static str,
+    pub version_id: &'static str,
+}
+
+fn os_release(os: &'static str) -> OsRelease {
+    let (id, version_id) = os.split_once('-').unwrap_or((os, ""));
+    OsRelease { id, version_id }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub(crate) struct Sysctl {
     pub key: &'static str,
@@ -101,11 +117,31 @@ pub(crate) struct PkiFile {
 /// most a dummy package there, so it is not asked for.
 const APT_PREREQUISITES: &[&str] = &["ca-certificates", "curl", "gpg"];
 
-/// The files [`Context::crio_bridge_configs`] removes.
+/// The bridge network configs CRI-O's packages put in `/etc/cni/net.d`, every name each
+/// source has shipped, so [`Context::crio_bridge_configs`] removes them all. CRI-O loads
+/// only `*.conf`, `*.conflist` and `*.json` there (cri-o/ocicni pkg/ocicni/ocicni.go,
+/// `loadNetworks`: `libcni.ConfFiles` with those extensions), so the
+/// `10-crio-bridge.conflist.disabled` the isv:/cri-o packages ship since cri-o/packaging
+/// f4e96798 (2024-11-29) is inert and stays.
 const CRIO_BRIDGE_CONFIGS: &[&str] = &[
+    // openSUSE Kubic (minors before 1.28): its Debian packaging lives in the build
+    // service, not in git; these are the names nodes running it report (and the names
+    // kubeprint has removed since its first release).
     "/etc/cni/net.d/100-crio-bridge.conf",
     "/etc/cni/net.d/100-crio-bridge.conflist",
+    // cri-o/cri-o contrib/cni at v1.21.0 to v1.25.0: `10-crio-bridge.conf` (what
+    // contrib/bundle/install installs at v1.24.0) and `11-crio-ipv4-bridge.conf`.
+    "/etc/cni/net.d/10-crio-bridge.conf",
+    "/etc/cni/net.d/11-crio-ipv4-bridge.conf",
+    // cri-o/cri-o contrib/cni from v1.26.0 (.conf became .conflist). The dual-stack one is
+    // what the isv:/cri-o packages installed from cri-o/packaging c64283c8 (2024-11-04,
+    // templates/latest/cri-o/cri-o.spec) until f4e96798 renamed it `.disabled`.
     "/etc/cni/net.d/10-crio-bridge.conflist",
+    // cri-o/cri-o v1.28.0 contrib/bundle/install, and cri-o/packaging 834e192e
+    // (2023-09-28, the first templates/latest/cri-o/cri-o.spec: the pkgs.k8s.io
+    // addons:/cri-o and later isv:/cri-o packages) to c64283c8: every CRI-O 1.28 to 1.31
+    // package built in that year installs this one.
+    "/etc/cni/net.d/11-crio-ipv4-bridge.conflist",
 ];
 
 pub(crate) fn context(
@@ -131,6 +167,7 @@ pub(crate) fn context(
         cluster_name: cluster.name.clone(),
         role,
         os: cluster.os.id,
+        os_release: os_release(cluster.os.id),
         arch: cluster.arch,
         kubernetes_version: cluster.version.to_string(),
         kernel_modules,
