@@ -488,7 +488,10 @@ impl Scenario {
         // NoCloud seed: kubeprint's user-data, byte for byte.
         let seed = root.join("var/lib/cloud/seed/nocloud");
         fs::create_dir_all(&seed).unwrap();
+        // Root-only, as cloud-init keeps its copies (/var/lib/cloud/instance/user-data.txt):
+        // it holds the token.
         fs::write(seed.join("user-data"), self.user_data()).unwrap();
+        fs::set_permissions(seed.join("user-data"), fs::Permissions::from_mode(0o600)).unwrap();
         let meta = format!(
             "instance-id: e2e-{}\nlocal-hostname: {}\n",
             self.name, self.hostname
