@@ -40,11 +40,11 @@
 //! the QEMU accelerator (default `tcg`: a KVM guest hung on the machines this was
 //! written on).
 
-mod common;
 #[path = "e2e/assertions.rs"]
 mod assertions;
 #[path = "e2e/calico.rs"]
 mod calico;
+mod common;
 #[path = "e2e/debian13.rs"]
 mod debian13;
 #[path = "e2e/delivery.rs"]

@@ -300,17 +300,25 @@ pub(crate) fn count(transcript: &str, prefix: &str) -> usize {
 pub(crate) fn assert_crio_bridge_removed(vm: &Vm, role: &str) {
     let files = vm.read("/var/lib/dpkg/info/cri-o.list");
     let loaded = |name: &str| {
-        name.contains("crio") && [".conf", ".conflist", ".json"].iter().any(|e| name.ends_with(e))
+        name.contains("crio")
+            && [".conf", ".conflist", ".json"]
+                .iter()
+                .any(|e| name.ends_with(e))
     };
     let shipped: Vec<&str> = files
         .lines()
         .filter_map(|l| l.strip_prefix("/etc/cni/net.d/"))
         .collect();
-    vm.check(!shipped.is_empty(), &format!("the cri-o package installed no CNI config:\n{files}"));
+    vm.check(
+        !shipped.is_empty(),
+        &format!("the cri-o package installed no CNI config:\n{files}"),
+    );
     let left = vm.list("/etc/cni/net.d");
     vm.check(
         !left.iter().any(|n| loaded(n)),
-        &format!("CRI-O's bridge config is left in /etc/cni/net.d: {left:?} (package: {shipped:?})"),
+        &format!(
+            "CRI-O's bridge config is left in /etc/cni/net.d: {left:?} (package: {shipped:?})"
+        ),
     );
     if role == "control-plane" {
         let at_cni = vm.read("/var/log/e2e/recorded/net.d-at-cni.txt");
@@ -328,14 +336,29 @@ pub(crate) fn assert_token_private(vm: &Vm) {
     let token = common::fixture_token();
     let token = token.as_str();
     let state = vm.state_section("token");
-    vm.check(state.starts_with("known\n"), &format!("the harness found no token:\n{state}"));
-    let readable: Vec<&str> = state.lines().filter(|l| l.starts_with("world-readable: ")).collect();
-    vm.check(readable.is_empty(), &format!("the token is in world-readable files: {readable:?}"));
-    vm.check(state.contains("journal: 0\n"), &format!("the token is in the journal:\n{state}"));
+    vm.check(
+        state.starts_with("known\n"),
+        &format!("the harness found no token:\n{state}"),
+    );
+    let readable: Vec<&str> = state
+        .lines()
+        .filter(|l| l.starts_with("world-readable: "))
+        .collect();
+    vm.check(
+        readable.is_empty(),
+        &format!("the token is in world-readable files: {readable:?}"),
+    );
+    vm.check(
+        state.contains("journal: 0\n"),
+        &format!("the token is in the journal:\n{state}"),
+    );
     for boot in 1..=vm.boots {
         let console = fs::read(vm.dir.join(format!("console-{boot}.log"))).unwrap_or_default();
         let console = String::from_utf8_lossy(&console);
-        vm.check(!console.contains(token), &format!("the token is on the serial console of boot {boot}"));
+        vm.check(
+            !console.contains(token),
+            &format!("the token is on the serial console of boot {boot}"),
+        );
     }
 }
 

@@ -55,7 +55,10 @@ fn ubuntu_bundle_refuses_a_debian_vm() {
     );
     assert!(vm.list("/var/lib/kubeprint/done").is_empty());
     assert_cloud_init_failed(&vm);
-    assert_console_line(&vm, "kubeprint: bootstrap failed at step 00-os-check (exit 1)");
+    assert_console_line(
+        &vm,
+        "kubeprint: bootstrap failed at step 00-os-check (exit 1)",
+    );
     let log = vm.read("/var/log/kubeprint-bootstrap.log");
     assert!(
         log.contains("error: this bundle is for ubuntu-20.04 (cluster.yaml `os`), but /etc/os-release says 'debian-12'"),

@@ -69,7 +69,8 @@ pub(crate) const FINISH_UNIT: &str = include_str!("e2e-finish.service");
 pub(crate) const CRIO_UNIT: &str = include_str!("crio.service");
 pub(crate) const KUBELET_UNIT: &str = include_str!("kubelet.service");
 pub(crate) const CLOUD_CFG: &str = include_str!("90-e2e.cfg");
-pub(crate) const FSTAB: &str = "/dev/vda / ext4 rw,errors=remount-ro 0 0\n/swapfile none swap sw 0 0\n";
+pub(crate) const FSTAB: &str =
+    "/dev/vda / ext4 rw,errors=remount-ro 0 0\n/swapfile none swap sw 0 0\n";
 
 pub(crate) fn cache_dir() -> PathBuf {
     common::root().join("target/e2e-cache")

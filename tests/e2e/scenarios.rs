@@ -10,8 +10,14 @@ pub(crate) fn debian_guide(version: &str) -> String {
     let minor = version.rsplit_once('.').unwrap().0;
     let text = kubeprint::DEFAULT_CLUSTER
         .replace("\nos: ubuntu-20.04\n", "\nos: debian-12\n")
-        .replace("\n  version: 1.21.3\n", &format!("\n  version: {version}\n"))
-        .replace("\n  crio_version: \"1.21\"\n", &format!("\n  crio_version: \"{minor}\"\n"));
+        .replace(
+            "\n  version: 1.21.3\n",
+            &format!("\n  version: {version}\n"),
+        )
+        .replace(
+            "\n  crio_version: \"1.21\"\n",
+            &format!("\n  crio_version: \"{minor}\"\n"),
+        );
     assert!(text.contains("os: debian-12") && text.contains(&format!("version: {version}")));
     text
 }
@@ -19,7 +25,11 @@ pub(crate) fn debian_guide(version: &str) -> String {
 /// The guide's cluster on Debian 12 with Kubernetes 1.31: CRI-O from isv:/cri-o v1.31
 /// (whose packages installed `11-crio-ipv4-bridge.conflist`), Canal from Calico v3.30.7
 /// on flannel's default pod network (nothing to rewrite), admin user `ubuntu`.
-pub(crate) fn default_scenario(name: &'static str, role: &'static str, hostname: &'static str) -> Scenario {
+pub(crate) fn default_scenario(
+    name: &'static str,
+    role: &'static str,
+    hostname: &'static str,
+) -> Scenario {
     Scenario {
         name,
         suite: Suite::Bookworm,
@@ -41,7 +51,11 @@ pub(crate) fn default_scenario(name: &'static str, role: &'static str, hostname:
 
 /// The guide's cluster on Debian 12 with Kubernetes 1.27: CRI-O from openSUSE Kubic's
 /// Debian_12 repositories, Canal from Calico v3.28.5.
-pub(crate) fn kubic_scenario(name: &'static str, role: &'static str, hostname: &'static str) -> Scenario {
+pub(crate) fn kubic_scenario(
+    name: &'static str,
+    role: &'static str,
+    hostname: &'static str,
+) -> Scenario {
     Scenario {
         artifacts: common::render_text(&debian_guide("1.27.16"), "guide-debian-12-kubic.yaml"),
         cni: CniManifest {
@@ -115,7 +129,11 @@ pub(crate) fn calico_scenario(
 
 /// `examples/debian-13-1.36-flannel.yaml` on Debian 13: flannel v0.28.9 with its network
 /// set to the pod subnet 10.48.0.0/16, and no `admin_user`, so Debian's `admin`.
-pub(crate) fn debian13_scenario(name: &'static str, role: &'static str, hostname: &'static str) -> Scenario {
+pub(crate) fn debian13_scenario(
+    name: &'static str,
+    role: &'static str,
+    hostname: &'static str,
+) -> Scenario {
     let cni = CniManifest {
         plugin: "flannel",
         download: "flannel-io-flannel-v0.28.9-Documentation-kube-flannel.yml.gz",

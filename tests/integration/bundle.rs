@@ -218,12 +218,13 @@ fn kubeadm_steps_recover_through_the_bundles_own_pki_step() {
 /// `check_os` of a rendered prelude, run against an os-release file: its output and
 /// whether it passed. The function reads `/etc/os-release`; the test points it at `file`.
 fn run_check_os(script: &str, os_release: &str) -> (bool, String) {
-    let start = script.find("\ncheck_os() {\n").expect("a check_os function") + 1;
+    let start = script
+        .find("\ncheck_os() {\n")
+        .expect("a check_os function")
+        + 1;
     let len = script[start..].find("\n}\n").unwrap() + 3;
-    let function = script[start..start + len].replace(
-        ". /etc/os-release 2>",
-        ". \"$OS_RELEASE\" 2>",
-    );
+    let function =
+        script[start..start + len].replace(". /etc/os-release 2>", ". \"$OS_RELEASE\" 2>");
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("os-release");
     std::fs::write(&file, os_release).unwrap();
@@ -235,8 +236,8 @@ fn run_check_os(script: &str, os_release: &str) -> (bool, String) {
         .env("OS_RELEASE", &file)
         .output()
         .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout).into_owned()
-        + &String::from_utf8_lossy(&out.stderr);
+    let text =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
     (out.status.success() && text.contains("passed"), text)
 }
 
@@ -246,7 +247,8 @@ fn run_check_os(script: &str, os_release: &str) -> (bool, String) {
 #[test]
 fn every_script_refuses_a_machine_of_another_os() {
     let a = common::render_default();
-    let debian_12 = "PRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\nID=debian\nVERSION_ID=\"12\"\n";
+    let debian_12 =
+        "PRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\nID=debian\nVERSION_ID=\"12\"\n";
     let ubuntu_20_04 = "NAME=\"Ubuntu\"\nVERSION_ID=\"20.04\"\nID=ubuntu\nID_LIKE=debian\n";
     let scripts: Vec<&String> = a
         .keys()
@@ -267,7 +269,10 @@ fn every_script_refuses_a_machine_of_another_os() {
         assert!(!ok, "{path} runs where os-release names nothing: {out}");
         if path.ends_with("/bootstrap.sh") || path.ends_with("/bootstrap.baked.sh") {
             let first = script.find("\nrun_step ").unwrap();
-            assert!(script[first..].starts_with("\nrun_step 00-os-check "), "{path}");
+            assert!(
+                script[first..].starts_with("\nrun_step 00-os-check "),
+                "{path}"
+            );
         } else {
             let prelude_end = script.find("\ncheck_os\n").expect("a check_os call");
             assert!(!script[..prelude_end].contains("\napt_get "), "{path}");

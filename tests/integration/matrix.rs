@@ -256,7 +256,11 @@ fn packer_bakes_the_official_image_for_the_architecture() {
 /// `11-crio-ipv4-bridge.conflist`, those built in November 2024 `10-crio-bridge.conflist`.
 #[test]
 fn the_crio_step_removes_every_bridge_config_the_packages_ship() {
-    for (os, version) in [("ubuntu-22.04", "1.28.15"), ("debian-12", "1.31.14"), ("ubuntu-20.04", "1.21.14")] {
+    for (os, version) in [
+        ("ubuntu-22.04", "1.28.15"),
+        ("debian-12", "1.31.14"),
+        ("ubuntu-20.04", "1.21.14"),
+    ] {
         let artifacts = common::render_text(&definition(os, version, ""), version);
         let step = common::text(&artifacts, "worker/steps/04-cri-o.sh");
         let rm = step
@@ -462,7 +466,10 @@ fn conformance_checkers_fail_on_a_tree_without_documents() {
             .unwrap();
         let report = String::from_utf8_lossy(&out.stdout).into_owned()
             + &String::from_utf8_lossy(&out.stderr);
-        assert!(!out.status.success(), "{tool} passed an empty tree:\n{report}");
+        assert!(
+            !out.status.success(),
+            "{tool} passed an empty tree:\n{report}"
+        );
         assert!(report.contains("nothing was checked"), "{tool}:\n{report}");
     }
 }
