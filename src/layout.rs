@@ -62,12 +62,32 @@ pub(crate) const PROXY_CRIO_DROPIN: &str = "/etc/systemd/system/crio.service.d/h
 pub(crate) const PROXY_KUBELET_DROPIN: &str =
     "/etc/systemd/system/kubelet.service.d/http-proxy.conf";
 
-/// CRI-O's bridge network configurations, which the cri-o step removes (pods started
-/// before the CNI would get addresses from them): the names CRI-O's packages have used.
+/// The bridge network configs CRI-O's packages put in `/etc/cni/net.d`, every name each
+/// source has shipped, so the cri-o step removes them all (pods started before the CNI
+/// would get addresses from them). CRI-O loads only `*.conf`, `*.conflist` and `*.json`
+/// there (cri-o/ocicni pkg/ocicni/ocicni.go, `loadNetworks`: `libcni.ConfFiles` with
+/// those extensions), so the
+/// `10-crio-bridge.conflist.disabled` the isv:/cri-o packages ship since cri-o/packaging
+/// f4e96798 (2024-11-29) is inert and stays.
 pub(crate) const CRIO_BRIDGE_CONFIGS: &[&str] = &[
+    // openSUSE Kubic (minors before 1.28): its Debian packaging lives in the build
+    // service, not in git; these are the names nodes running it report (and the names
+    // kubeprint has removed since its first release).
     "/etc/cni/net.d/100-crio-bridge.conf",
     "/etc/cni/net.d/100-crio-bridge.conflist",
+    // cri-o/cri-o contrib/cni at v1.21.0 to v1.25.0: `10-crio-bridge.conf` (what
+    // contrib/bundle/install installs at v1.24.0) and `11-crio-ipv4-bridge.conf`.
+    "/etc/cni/net.d/10-crio-bridge.conf",
+    "/etc/cni/net.d/11-crio-ipv4-bridge.conf",
+    // cri-o/cri-o contrib/cni from v1.26.0 (.conf became .conflist). The dual-stack one is
+    // what the isv:/cri-o packages installed from cri-o/packaging c64283c8 (2024-11-04,
+    // templates/latest/cri-o/cri-o.spec) until f4e96798 renamed it `.disabled`.
     "/etc/cni/net.d/10-crio-bridge.conflist",
+    // cri-o/cri-o v1.28.0 contrib/bundle/install, and cri-o/packaging 834e192e
+    // (2023-09-28, the first templates/latest/cri-o/cri-o.spec: the pkgs.k8s.io
+    // addons:/cri-o and later isv:/cri-o packages) to c64283c8: every CRI-O 1.28 to 1.31
+    // package built in that year installs this one.
+    "/etc/cni/net.d/11-crio-ipv4-bridge.conflist",
 ];
 
 /// The file systems table whose swap entries the disable-swap step comments out, and

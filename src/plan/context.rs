@@ -26,6 +26,9 @@ pub(crate) struct Context {
     pub role: Role,
     /// Operating system id (`ubuntu-20.04`, ...).
     pub os: &'static str,
+    /// What `/etc/os-release` says on that OS: `ID` and `VERSION_ID`, which the bundle
+    /// checks before it changes anything.
+    pub os_release: OsRelease,
     pub arch: &'static str,
     pub kubernetes_version: String,
     pub kernel_modules: Vec<&'static str>,
@@ -83,6 +86,19 @@ impl Context {
     }
 }
 
+/// `ID` and `VERSION_ID` of `/etc/os-release` (freedesktop.org os-release(5)): `ubuntu`
+/// and `24.04`, `debian` and `12`. Every OS id is `ID-VERSION_ID` (model/matrix `OSES`).
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct OsRelease {
+    pub id: &'static str,
+    pub version_id: &'static str,
+}
+
+fn os_release(os: &'static str) -> OsRelease {
+    let (id, version_id) = os.split_once('-').unwrap_or((os, ""));
+    OsRelease { id, version_id }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub(crate) struct Sysctl {
     pub key: &'static str,
@@ -124,6 +140,7 @@ pub(crate) fn context(
         cluster_name: cluster.name.clone(),
         role,
         os: cluster.os.id,
+        os_release: os_release(cluster.os.id),
         arch: cluster.arch,
         kubernetes_version: cluster.version.to_string(),
         kernel_modules,

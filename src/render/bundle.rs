@@ -102,6 +102,9 @@ pub(crate) fn render_bundle(env: &Environment, bundle: &RolePlan) -> Result<Rend
     }
     let bake_fingerprint = bake_fingerprint(&bodies);
 
+    let os_check = os_check_step();
+    let os_check = (&os_check, step_body(env, &os_check, &ctx, &ctx)?);
+    bodies.insert(0, os_check);
     let full = bootstrap(env, &bodies, &ctx)?;
     let baked = baked_bootstrap(env, bundle, bodies, &ctx, &bake_fingerprint)?;
     user_data_files(bundle, &full, baked, &mut artifacts);
@@ -205,8 +208,22 @@ fn header(bundle: &RolePlan, what: &str, fetched: Option<String>) -> Vec<String>
     [vec![title], how, vec![progress]].concat()
 }
 
-/// The bundle for machines from the baked image: check the image, then only the boot
-/// steps.
+/// bootstrap.sh's first step: the machine runs the OS the bundle was rendered for. Each
+/// `steps/*.sh` checks the same in its prelude; this step makes a mismatch end the run as
+/// any failed step does (failure marker, console line).
+fn os_check_step() -> Step {
+    Step {
+        id: "00-os-check".to_string(),
+        template: "os-check",
+        summary: "check that this machine runs the cluster's `os`",
+        stage: Stage::Boot,
+        secret: false,
+        detail: Vec::new(),
+    }
+}
+
+/// The bundle for machines from the baked image: check the OS and the image, then only
+/// the boot steps.
 fn baked_bootstrap(
     env: &Environment,
     bundle: &RolePlan,
@@ -224,7 +241,11 @@ fn baked_bootstrap(
     };
     let check_ctx =
         context! { bake_record => bake_record(&bundle.context, bake_fingerprint), ..ctx.clone() };
-    let mut baked = vec![(&check, step_body(env, &check, &check_ctx, &check_ctx)?)];
-    baked.extend(bodies.into_iter().filter(|(s, _)| s.stage == Stage::Boot));
+    // `bodies` starts with the OS check, a boot step: it stays first.
+    let mut baked: Vec<_> = bodies
+        .into_iter()
+        .filter(|(s, _)| s.stage == Stage::Boot)
+        .collect();
+    baked.insert(1, (&check, step_body(env, &check, &check_ctx, &check_ctx)?));
     bootstrap(env, &baked, ctx)
 }

@@ -38,6 +38,7 @@ static TEMPLATES: &[(&str, &str)] = templates![
     "step.sh.j2",
     "bootstrap.sh.j2",
     "macros.sh.j2",
+    "steps/os-check.sh.j2",
     "steps/disable-swap.sh.j2",
     "steps/kernel-modules.sh.j2",
     "steps/sysctl.sh.j2",

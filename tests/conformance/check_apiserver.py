@@ -304,6 +304,10 @@ def main():
             ch.tree(tree)
         except Exception as e:  # noqa: BLE001 - report, never pass silently
             ch.error(tree, "checker failed: %r" % e)
+    if ch.docs == 0:
+        # Trees without encryption at rest or auditing have none, but a run that checked
+        # nothing at all proves nothing and must not pass.
+        ch.error("-", "no API server document found in any tree: nothing was checked")
     print("API server documents checked: %d in %d trees" % (ch.docs, len(args)))
     for line in ch.errors:
         print(line)

@@ -1,4 +1,4 @@
-//! End-to-end, fetched delivery: the default cluster rendered with
+//! End-to-end, fetched delivery: the guide's cluster (on Debian 12) rendered with
 //! `delivery: aws-secrets-manager` (and `url`) boots from its stub user-data, unmodified.
 //! Inside the VM, `aws-double.py` stands in for the instance metadata service (on
 //! 169.254.169.254, as on EC2), Secrets Manager and an https artifact store, behind
@@ -24,7 +24,7 @@ fn delivered(
     hostname: &'static str,
     section: &str,
 ) -> Scenario {
-    let text = format!("{}\n{section}", kubeprint::DEFAULT_CLUSTER);
+    let text = format!("{}\n{section}", debian_guide("1.31.4"));
     Scenario {
         artifacts: common::render_text(&text, "delivery.yaml"),
         ..default_scenario(name, role, hostname)

@@ -41,6 +41,21 @@ fi
   for unit in crio kubelet; do
     echo "$unit $(systemctl is-enabled "$unit" 2>&1) $(systemctl is-active "$unit" 2>&1)"
   done
+  echo "## token"
+  # The bootstrap token (from the kubeadm configuration kubeadm got, which the kubeadm
+  # double keeps root-only: a complete node removes its own copy) must be in no
+  # world-readable file and not in the journal. Only paths and counts are written.
+  token=$(sed -n "s/^[ -]*token: *'\{0,1\}\([a-z0-9]\{6\}\.[a-z0-9]\{16\}\)'\{0,1\}$/\1/p" \
+    /var/log/e2e/recorded/kubeadm-init.yaml /var/log/e2e/recorded/kubeadm-join.yaml 2>/dev/null | head -n1)
+  if [ -n "$token" ]; then
+    echo "known"
+    # Where a bundle writes (not /usr, /proc, /sys: packages and the kernel).
+    find /etc /var /home /root /tmp /opt /srv /usr/local -xdev \( -path /var/log/e2e/recorded \
+      -o -path /var/cache -o -path /var/lib/apt -o -path /var/lib/dpkg \) -prune \
+      -o -type f -perm -o=r -size -20M -print0 2>/dev/null | xargs -0 -r grep -lF -- "$token" 2>/dev/null |
+      sed 's/^/world-readable: /'
+    echo "journal: $(journalctl -b -o cat --no-pager 2>/dev/null | grep -cF -- "$token")"
+  fi
   echo "## cloud-init"
   cloud-init status --long 2>&1
   echo "## end"

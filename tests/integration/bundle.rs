@@ -214,3 +214,68 @@ fn kubeadm_steps_recover_through_the_bundles_own_pki_step() {
     // The per-role bundles and the inventory's nodes: init, joining control planes, workers.
     assert!(checked.len() >= 6, "{checked:?}");
 }
+
+/// `check_os` of a rendered prelude, run against an os-release file: its output and
+/// whether it passed. The function reads `/etc/os-release`; the test points it at `file`.
+fn run_check_os(script: &str, os_release: &str) -> (bool, String) {
+    let start = script
+        .find("\ncheck_os() {\n")
+        .expect("a check_os function")
+        + 1;
+    let len = script[start..].find("\n}\n").unwrap() + 3;
+    let function =
+        script[start..start + len].replace(". /etc/os-release 2>", ". \"$OS_RELEASE\" 2>");
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("os-release");
+    std::fs::write(&file, os_release).unwrap();
+    let program = format!(
+        "set -Eeuo pipefail\nlog() {{ printf '%s\\n' \"$*\"; }}\ndie() {{ log \"error: $*\" >&2; exit 1; }}\n{function}check_os\necho passed\n"
+    );
+    let out = std::process::Command::new("bash")
+        .args(["-c", &program])
+        .env("OS_RELEASE", &file)
+        .output()
+        .unwrap();
+    let text =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    (out.status.success() && text.contains("passed"), text)
+}
+
+/// Every script of a bundle (bootstrap.sh, each step, each Packer script) checks
+/// /etc/os-release against the cluster's `os` before it changes anything, and
+/// bootstrap.sh does it as its first step, so a mismatch leaves the failure marker.
+#[test]
+fn every_script_refuses_a_machine_of_another_os() {
+    let a = common::render_default();
+    let debian_12 =
+        "PRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\nID=debian\nVERSION_ID=\"12\"\n";
+    let ubuntu_20_04 = "NAME=\"Ubuntu\"\nVERSION_ID=\"20.04\"\nID=ubuntu\nID_LIKE=debian\n";
+    let scripts: Vec<&String> = a
+        .keys()
+        .filter(|k| k.ends_with(".sh") && !k.contains("/delivery/"))
+        .collect();
+    assert!(scripts.len() > 20, "{scripts:?}");
+    for path in scripts {
+        let script = common::text(&a, path);
+        let (ok, out) = run_check_os(&script, ubuntu_20_04);
+        assert!(ok, "{path} refuses the OS it was rendered for: {out}");
+        let (ok, out) = run_check_os(&script, debian_12);
+        assert!(!ok, "{path} runs on Debian 12");
+        assert!(
+            out.contains("this bundle is for ubuntu-20.04 (cluster.yaml `os`), but /etc/os-release says 'debian-12'"),
+            "{path}: {out}"
+        );
+        let (ok, out) = run_check_os(&script, "");
+        assert!(!ok, "{path} runs where os-release names nothing: {out}");
+        if path.ends_with("/bootstrap.sh") || path.ends_with("/bootstrap.baked.sh") {
+            let first = script.find("\nrun_step ").unwrap();
+            assert!(
+                script[first..].starts_with("\nrun_step 00-os-check "),
+                "{path}"
+            );
+        } else {
+            let prelude_end = script.find("\ncheck_os\n").expect("a check_os call");
+            assert!(!script[..prelude_end].contains("\napt_get "), "{path}");
+        }
+    }
+}

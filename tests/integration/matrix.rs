@@ -251,6 +251,42 @@ fn packer_bakes_the_official_image_for_the_architecture() {
     assert!(!ok && r.contains("unknown architecture `x86_64`"), "{r}");
 }
 
+/// Every release's CRI-O step removes the bridge config its packages install before the
+/// node can start a pod: the isv:/cri-o packages of 1.28 to 1.31 ship
+/// `11-crio-ipv4-bridge.conflist`, those built in November 2024 `10-crio-bridge.conflist`.
+#[test]
+fn the_crio_step_removes_every_bridge_config_the_packages_ship() {
+    for (os, version) in [
+        ("ubuntu-22.04", "1.28.15"),
+        ("debian-12", "1.31.14"),
+        ("ubuntu-20.04", "1.21.14"),
+    ] {
+        let artifacts = common::render_text(&definition(os, version, ""), version);
+        let step = common::text(&artifacts, "worker/steps/04-cri-o.sh");
+        let rm = step
+            .lines()
+            .find(|l| l.starts_with("rm -f /etc/cni/net.d/"))
+            .unwrap_or_else(|| panic!("no rm of CRI-O's bridge configs in:\n{step}"));
+        for name in [
+            "100-crio-bridge.conf",
+            "100-crio-bridge.conflist",
+            "10-crio-bridge.conf",
+            "10-crio-bridge.conflist",
+            "11-crio-ipv4-bridge.conf",
+            "11-crio-ipv4-bridge.conflist",
+        ] {
+            assert!(
+                rm.split(' ').any(|w| w == format!("/etc/cni/net.d/{name}")),
+                "{version}: {name} is not removed: {rm}"
+            );
+        }
+        // Not loaded by CRI-O (only .conf, .conflist, .json) and not ours to delete.
+        assert!(!rm.contains(".disabled"), "{rm}");
+        // Removed before crio starts, so it never reads one.
+        assert!(step.find(rm).unwrap() < step.find("systemctl enable --now crio").unwrap());
+    }
+}
+
 #[test]
 fn nodes_update_package_lists_once_for_both_repositories() {
     let artifacts = common::render_text(&definition("ubuntu-24.04", "1.36.4", ""), "apt");
@@ -308,7 +344,11 @@ fn the_node_refuses_a_manifest_that_does_not_match_its_pin() {
             ),
         );
         fake("kubectl", format!("touch {}", d.join("applied").display()));
-        let script = step.replace("/etc/kubeprint/cni/", &format!("{}/", d.display()));
+        // The step runs on this host, whatever its OS: its OS check (tested in bundle.rs)
+        // is left out.
+        let script = step
+            .replace("/etc/kubeprint/cni/", &format!("{}/", d.display()))
+            .replacen("\ncheck_os\n", "\n", 1);
         std::fs::write(d.join("09-cni.sh"), script).unwrap();
         let out = std::process::Command::new("bash")
             .arg(d.join("09-cni.sh"))
@@ -406,3 +446,30 @@ const INVENTORY: &str = "nodes:
     labels: {topology.kubernetes.io/zone: eu-west-1a}
     taints: [{key: dedicated, value: infra, effect: NoSchedule}]
 ";
+
+/// A checker that found nothing to check fails: a tree with only its manifest proves
+/// nothing about kubeadm's or the API server's reading of a document.
+#[test]
+fn conformance_checkers_fail_on_a_tree_without_documents() {
+    let Some(python) = common::python_with_yaml() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let tree = dir.path().join("empty");
+    std::fs::create_dir_all(&tree).unwrap();
+    std::fs::write(tree.join("manifest.json"), "{}\n").unwrap();
+    for tool in ["check_kubeadm.py", "check_apiserver.py"] {
+        let out = std::process::Command::new(python)
+            .arg(common::root().join("tests/conformance").join(tool))
+            .arg(&tree)
+            .output()
+            .unwrap();
+        let report = String::from_utf8_lossy(&out.stdout).into_owned()
+            + &String::from_utf8_lossy(&out.stderr);
+        assert!(
+            !out.status.success(),
+            "{tool} passed an empty tree:\n{report}"
+        );
+        assert!(report.contains("nothing was checked"), "{tool}:\n{report}");
+    }
+}
