@@ -171,6 +171,10 @@ fn writes_of(words: &[String]) -> Vec<Write> {
             } else {
                 target
             };
+            // `>&1`, `>&"$FD"`: a descriptor duplicated, not a file written.
+            if target.starts_with('&') {
+                continue;
+            }
             out.push(Write::File(target.to_string()));
         }
     }
