@@ -80,11 +80,13 @@ pub(super) fn doubles(secrets: &[(String, Vec<u8>)], files: &[(String, Vec<u8>)]
         let path = format!("usr/local/share/e2e/secrets/{}", id.replace('/', "%2F"));
         extra.push(Extra::File(path, bytes.clone(), 0o600));
     }
+    // The artifact store stands in for a remote server: root-only here, so the token
+    // check on the node sees only what the bundle itself leaves readable.
     for (path, bytes) in files {
         extra.push(Extra::File(
             format!("usr/local/share/e2e/files/{path}"),
             bytes.clone(),
-            0o644,
+            0o600,
         ));
     }
     extra

@@ -77,7 +77,7 @@ fn default_worker() {
     let transcript = assert_transcript(&vm, scenario.name);
     assert!(
         transcript
-            .contains("curl -ksf --max-time 5 -o /dev/null https://172.31.11.193:6443/healthz\n")
+            .contains("curl --proto =https --proto-redir =https -ksf --max-time 5 -o /dev/null https://172.31.11.193:6443/healthz\n")
     );
     assert_eq!(count(&transcript, "kubeadm join "), 1);
     vm.cleanup();
@@ -260,7 +260,8 @@ fn failed_step_then_resume() {
     );
     assert_eq!(count(&transcript, "kubeadm reset "), 1, "{transcript}");
     // The altered manifest was never applied; the real one was, once.
-    let curl_cni = "curl -fsSL -o /etc/kubeprint/cni/canal.yaml.download ";
+    let curl_cni =
+        "curl --proto =https --proto-redir =https -fsSL -o /etc/kubeprint/cni/canal.yaml.download ";
     assert_eq!(
         (count(runs[0], curl_cni), count(runs[0], "kubectl ")),
         (1, 0),
