@@ -10,12 +10,8 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 use crate::common;
-use crate::limits::run;
+use crate::limits::{refused, run, stderr};
 use common::kubeprint;
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
 
 fn openssl(dir: &Path, args: &[&str]) {
     let o = Command::new("openssl")
@@ -88,15 +84,6 @@ fn import(dir: &Path, extra: &[&str]) -> Output {
     let mut args = vec!["secrets", "import", "--pki-dir", "pki", "-s", "s.yaml"];
     args.extend_from_slice(extra);
     kubeprint(dir, &args)
-}
-
-fn refused(o: &Output, expected: &str) {
-    assert_eq!(o.status.code(), Some(1), "{}", stderr(o));
-    assert!(
-        stderr(o).contains(expected),
-        "wanted {expected:?} in:\n{}",
-        stderr(o)
-    );
 }
 
 #[test]

@@ -46,11 +46,12 @@ pub(crate) fn run(dir: &Path, args: &[&str], stdin: &[u8]) -> Output {
     child.wait_with_output().unwrap()
 }
 
-fn stderr(o: &Output) -> String {
+pub(crate) fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
-fn refused(o: &Output, expected: &str) {
+/// Exit 1 with `expected` in stderr.
+pub(crate) fn refused(o: &Output, expected: &str) {
     assert_eq!(o.status.code(), Some(1), "{}", stderr(o));
     assert!(
         stderr(o).contains(expected),
