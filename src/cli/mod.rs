@@ -14,6 +14,7 @@ mod secret_commands;
 mod secrets_backup;
 mod secrets_import;
 mod secrets_show;
+mod token_secret;
 mod versions;
 
 use std::path::Path;

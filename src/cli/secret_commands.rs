@@ -50,7 +50,7 @@ pub(super) enum SecretsCommand {
     },
     /// Import an existing kubeadm PKI directory (at least ca.crt and ca.key), to render
     /// joins for a cluster kubeprint did not create. The token is new: register it on
-    /// the cluster with `kubeadm token create`.
+    /// the cluster with `kubeprint secrets token-secret | kubectl apply -f -`.
     Import {
         /// A control plane's kubeadm PKI directory (`/etc/kubernetes/pki`, copied
         /// securely): at least ca.crt and ca.key.
@@ -92,6 +92,28 @@ pub(super) enum SecretsCommand {
         #[arg(short, long, value_name = "FILE", default_value = "secrets.yaml")]
         secrets: PathBuf,
     },
+    /// Print the bootstrap token as a Secret to register it with a running cluster:
+    /// `kubeprint secrets token-secret | kubectl apply -f -` from a machine with admin
+    /// credentials, once the token has expired or after `rotate-token`.
+    #[command(
+        after_help = "The Secret (kube-system, type bootstrap.kubernetes.io/token, named bootstrap-token-<id>) is the one kubeadm creates: both usages, the group system:bootstrappers:kubeadm:default-node-token, and an RFC 3339 expiration unless the TTL is 0. Standard output must be a pipe or a file only its owner can read; a terminal needs --to-terminal. See README, \"Adding nodes later\"."
+    )]
+    TokenSecret {
+        /// The secrets file whose token to print.
+        #[arg(short, long, value_name = "FILE", default_value = "secrets.yaml")]
+        secrets: PathBuf,
+        /// How long the token works from now, as kubeadm's `--ttl` takes it (`24h`,
+        /// `90m`, `1h30m`); `0` never expires. Default: kubeadm's 24h.
+        #[arg(long, value_name = "DURATION", value_parser = crate::cli::token_secret::parse_ttl)]
+        ttl: Option<u64>,
+        /// Count the TTL from this moment instead of now: a date (`2027-06-01`, midnight
+        /// UTC) or an RFC 3339 time.
+        #[arg(long, value_name = "WHEN")]
+        at: Option<Moment>,
+        /// Print the Secret even when standard output is a terminal.
+        #[arg(long)]
+        to_terminal: bool,
+    },
 }
 
 pub(super) fn run(command: SecretsCommand) -> Result<()> {
@@ -131,6 +153,17 @@ pub(super) fn run(command: SecretsCommand) -> Result<()> {
             at,
         } => secrets_show::show(&secrets, format, now_or(at)),
         SecretsCommand::RotateToken { secrets } => rotate(&secrets),
+        SecretsCommand::TokenSecret {
+            secrets,
+            ttl,
+            at,
+            to_terminal,
+        } => crate::cli::token_secret::run(&crate::cli::token_secret::Request {
+            secrets: &secrets,
+            ttl_seconds: ttl.unwrap_or(secrets::KUBEADM_DEFAULT_TTL_SECONDS),
+            now: now_or(at),
+            to_terminal,
+        }),
     }
 }
 
@@ -181,7 +214,8 @@ fn rotate(path: &Path) -> Result<()> {
     secrets::rotate_token(&mut s)?;
     secrets::save(path, &s, true)?;
     crate::cli::say::info(format!(
-        "replaced the bootstrap token in {} (CAs unchanged); render again, and register it on a running cluster with `kubeadm token create <bootstrap_token>` on a control plane",
+        "replaced the bootstrap token in {} (CAs unchanged); register it on a running cluster with `kubeprint secrets token-secret -s {} | kubectl apply -f -`, then render again and republish the joining nodes' user-data",
+        path.display(),
         path.display()
     ));
     Ok(())

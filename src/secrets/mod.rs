@@ -17,6 +17,7 @@ mod prepare;
 mod strength;
 #[cfg(test)]
 mod tests;
+mod token_secret;
 
 pub(crate) use binding::check_binding;
 pub(crate) use check::check;
@@ -29,6 +30,7 @@ pub(crate) use generate::{
     complete, generate, generate_token, is_valid_token, key_type_of, missing, rotate_token,
 };
 pub(crate) use prepare::load_or_generate;
+pub(crate) use token_secret::{KUBEADM_DEFAULT_TTL_SECONDS, expiration, rfc3339_utc, token_secret};
 
 use std::fmt;
 

@@ -26,7 +26,7 @@ use crate::config::{Config, SourceMap};
 use crate::diagnostics::Report;
 use crate::model::cluster::Cluster;
 use crate::validate::fields::Checker;
-pub(crate) use crate::validate::syntax::go_duration;
+pub(crate) use crate::validate::syntax::{go_duration, parse_duration};
 
 /// Checks `config`; `Ok` carries the cluster and the report (warnings only).
 ///

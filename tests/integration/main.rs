@@ -30,6 +30,7 @@ mod redact;
 mod review;
 mod secrets_file;
 mod snapshots;
+mod token_secret;
 mod tree_safety;
 mod urls;
 mod user_files;
