@@ -133,6 +133,10 @@ pub(super) enum Command {
         /// the embedded guide cluster (`examples/guide-1.21.yaml`).
         #[arg(short, long, value_name = "FILE")]
         config: Option<PathBuf>,
+        /// Secrets file, when it exists: only read to warn when its bootstrap token has
+        /// likely expired (nothing is printed from it).
+        #[arg(short, long, value_name = "FILE", default_value = "secrets.yaml")]
+        secrets: PathBuf,
         /// `json`: the cluster, each role's steps (id, template, summary, stage, secret)
         /// and the inventory nodes.
         #[arg(long, alias = "output", value_enum, default_value_t = Output::Text)]

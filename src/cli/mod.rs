@@ -14,6 +14,7 @@ mod secret_commands;
 mod secrets_backup;
 mod secrets_import;
 mod secrets_show;
+mod token_expiry;
 mod token_secret;
 mod versions;
 
@@ -71,8 +72,14 @@ fn run(command: Command) -> Result<()> {
             .and_then(|()| checked_cluster(config.as_deref(), false))
             .and_then(|cluster| cmd_check(config.as_deref(), &secrets, &output, cluster, redact)),
         Command::Verify { dir, format, at } => cmd_verify(&dir, format, moment::now_or(at)),
-        Command::Explain { config, format } => checked_cluster(config.as_deref(), false)
-            .and_then(|cluster| cmd_explain(&cluster, format)),
+        Command::Explain {
+            config,
+            secrets,
+            format,
+        } => checked_cluster(config.as_deref(), false).and_then(|cluster| {
+            token_expiry::warn_for_explain(&cluster, &secrets);
+            cmd_explain(&cluster, format)
+        }),
         Command::Diff { old, new, format } => cmd_diff(&old, &new, format),
         Command::Completion { shell } => {
             let mut command = <Cli as clap::CommandFactory>::command();

@@ -7,7 +7,7 @@ use crate::cli::args::Format;
 use crate::cli::definition::checked_cluster;
 use crate::emit::{self, outdir};
 use crate::error::Result;
-use crate::secrets::{self, CheckedSecrets};
+use crate::secrets;
 
 pub(crate) fn cmd_render(
     config: Option<&Path>,
@@ -39,7 +39,12 @@ pub(crate) fn cmd_render(
         crate::cli::say::info(note);
     }
     let mut secrets = prepared.secrets;
-    warn_if_token_expired(&cluster, &secrets, secrets_path);
+    crate::cli::token_expiry::warn_if_expired(
+        &cluster,
+        &secrets.secrets,
+        secrets_path,
+        time::OffsetDateTime::now_utc(),
+    );
     if redact {
         secrets = secrets.redacted();
     }
@@ -61,28 +66,4 @@ pub(crate) fn cmd_render(
         output.display()
     ));
     Ok(())
-}
-
-/// kubeadm counts the token's TTL from `kubeadm init`, which is after the token was
-/// generated: once the TTL has passed since generation, joins may fail. Only a warning,
-/// since the clock must not change what is rendered.
-fn warn_if_token_expired(
-    cluster: &crate::model::cluster::Cluster,
-    secrets: &CheckedSecrets,
-    file: &Path,
-) {
-    let ttl = cluster.token_ttl_seconds as i64;
-    if let Some(age) = secrets::token_age_seconds(&secrets.secrets, time::OffsetDateTime::now_utc())
-        && ttl > 0
-        && age > ttl
-    {
-        crate::cli::say::info(format!(
-            "warning: the bootstrap token was generated {}h ago and its TTL is {}h: if the control plane was initialized more than {}h ago it has expired and new nodes cannot join\n  = help: on a control plane run `kubeadm token create <bootstrap_token from {file}> --ttl {}`, or `kubeprint secrets rotate-token -s {file}`, render, and register the new one the same way",
-            age / 3600,
-            ttl / 3600,
-            ttl / 3600,
-            crate::validate::go_duration(ttl as u64),
-            file = file.display(),
-        ));
-    }
 }

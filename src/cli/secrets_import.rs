@@ -65,7 +65,7 @@ pub(super) fn import(job: &Import) -> Result<()> {
         ));
     }
     crate::cli::say::info(format!(
-        "register the new bootstrap token on a control plane: `kubeadm token create <bootstrap_token from {}>`",
+        "register the new bootstrap token with the cluster from a machine with admin credentials: `kubeprint secrets token-secret -s {} | kubectl apply -f -`",
         job.output.display()
     ));
     Ok(())

@@ -27,7 +27,7 @@ pub(crate) fn token_ttl(config: &Config, c: &mut Checker) -> u64 {
         .unwrap_or(86_400);
     if seconds == 0 {
         c.warning("kubernetes.token_ttl", "the bootstrap token never expires",
-            "anyone who reads a worker's user-data can join nodes forever; prefer a TTL like `24h` and create new tokens with `kubeadm token create`");
+            "anyone who reads a worker's user-data can join nodes forever; prefer a TTL like `24h` and register the token again when nodes must join later (`kubeprint secrets token-secret | kubectl apply -f -`)");
     }
     seconds
 }

@@ -124,14 +124,17 @@ fn the_expired_token_hint_names_the_secrets_file_used() {
     );
     assert!(o.status.success(), "{}", stderr(&o));
     let err = stderr(&o);
-    assert!(err.contains("its TTL is 24h"), "{err}");
+    assert!(err.contains("a TTL of 24h from `kubeadm init`"), "{err}");
     assert!(
-        err.contains(
-            "`kubeadm token create <bootstrap_token from lab-secrets.yaml> --ttl 24h0m0s`"
-        ),
+        err.contains("`kubeprint secrets token-secret -s lab-secrets.yaml | kubectl apply -f -`"),
         "{err}"
     );
-    assert!(!err.contains("from secrets.yaml"), "{err}");
+    assert!(
+        err.contains("`kubeprint secrets rotate-token -s lab-secrets.yaml`"),
+        "{err}"
+    );
+    assert!(!err.contains(" secrets.yaml"), "{err}");
+    assert!(!err.contains("-s secrets.yaml"), "{err}");
 }
 
 #[test]

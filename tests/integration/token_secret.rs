@@ -1,7 +1,8 @@
 //! `secrets token-secret`: the token as the Secret kubeadm would create (checked field by
 //! field, read alike under YAML 1.1 and 1.2, and by `kubernetes-validate --strict`
 //! against the published schemas), the same bytes for the same `--at`, a clear error
-//! for a bad `--ttl`, and never onto a terminal or into a file others can read.
+//! for a bad `--ttl`, and never onto a terminal or into a file others can read. And the
+//! expired-token warning of `explain`, with the two ways on.
 
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
@@ -278,5 +279,66 @@ fn kubernetes_validate_accepts_the_secret_and_rejects_a_misspelt_one() {
         stdout(&o).contains("is not of type 'string'"),
         "{}",
         stdout(&o)
+    );
+}
+
+#[test]
+fn explain_says_when_the_token_has_expired_and_the_ways_on() {
+    let dir = tempfile::tempdir().unwrap();
+    // The fixture's token is from 2026-11-26; the default cluster's TTL is 24h.
+    fixture_at(dir.path(), "lab-secrets.yaml");
+    let o = kubeprint(dir.path(), &["explain", "-s", "lab-secrets.yaml"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("the bootstrap token in lab-secrets.yaml was created 2026-11-26T19:26:40Z"),
+        "{err}"
+    );
+    assert!(
+        err.contains("`kubeprint secrets token-secret -s lab-secrets.yaml | kubectl apply -f -`"),
+        "{err}"
+    );
+    assert!(
+        err.contains("`kubeprint secrets rotate-token -s lab-secrets.yaml`"),
+        "{err}"
+    );
+    assert!(!err.contains(FIXTURE_TOKEN_SECRET), "{err}");
+    // Stdout is the explanation alone, the same with or without the file.
+    let without = kubeprint(dir.path(), &["explain", "-s", "absent.yaml"]);
+    assert!(without.status.success(), "{}", stderr(&without));
+    assert!(
+        !stderr(&without).contains("bootstrap token"),
+        "{}",
+        stderr(&without)
+    );
+    assert_eq!(without.stdout, o.stdout);
+    // Another cluster's file does not stop explain: the check is skipped, and said.
+    let other = format!(
+        "cluster: other\n{}",
+        fs::read_to_string(dir.path().join("lab-secrets.yaml")).unwrap()
+    );
+    fs::write(dir.path().join("other.yaml"), other).unwrap();
+    fs::set_permissions(
+        dir.path().join("other.yaml"),
+        fs::Permissions::from_mode(0o600),
+    )
+    .unwrap();
+    let o = kubeprint(dir.path(), &["explain", "-s", "other.yaml"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("the bootstrap token's age is not checked: the secrets file other.yaml belongs to another cluster than `kubernetes`"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(o.stdout, without.stdout);
+    // A fresh token is not warned about.
+    let g = kubeprint(dir.path(), &["secrets", "generate", "-s", "fresh.yaml"]);
+    assert!(g.status.success(), "{}", stderr(&g));
+    let fresh = kubeprint(dir.path(), &["explain", "-s", "fresh.yaml"]);
+    assert!(fresh.status.success(), "{}", stderr(&fresh));
+    assert!(
+        !stderr(&fresh).contains("bootstrap token"),
+        "{}",
+        stderr(&fresh)
     );
 }

@@ -106,7 +106,7 @@ fn operational_changes(old: &Tree, new: &Tree, a: &Summary, b: &Summary) -> Vec<
     }
     if a.tokens != b.tokens {
         flags.push(
-            "bootstrap token changed: new nodes can join only a control plane that knows the new token (`kubeadm token create` it, or rebuild)"
+            "bootstrap token changed: new nodes can join only a control plane that knows the new token (register it with `kubeprint secrets token-secret | kubectl apply -f -`, or rebuild)"
                 .to_string(),
         );
     }
