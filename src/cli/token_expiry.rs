@@ -46,7 +46,7 @@ pub(super) fn warn_for_explain(cluster: &Cluster, file: &Path) {
     let shown = file.display().to_string();
     let skipped = |why: &str| {
         crate::cli::say::info(format!(
-            "warning: the bootstrap token's age is not checked: the secrets file {shown} {why}\n  = help: pass this cluster's secrets file with `-s FILE`"
+            "warning: the bootstrap token's age is not checked: the secrets file `{shown}` {why}\n  = help: pass this cluster's secrets file with `-s FILE`"
         ));
     };
     let Ok(loaded) = secrets::read(file) else {
@@ -74,7 +74,7 @@ fn message(file: &Path, created: &str, age: i64, ttl: u64) -> String {
         false => format!(" --ttl {ttl_text}"),
     };
     format!(
-        "warning: the bootstrap token in {file} was created {created} ({} ago) and the bundles give it a TTL of {ttl_text} from `kubeadm init`: unless the first control plane was initialized within the last {ttl_text}, it has expired and new nodes cannot join\n  = help: register it again from a machine with admin credentials: `kubeprint secrets token-secret -s {file}{ttl_flag} | kubectl apply -f -` (the rendered user-data keeps working)\n  = help: or replace it: `kubeprint secrets rotate-token -s {file}`, register the new one the same way, render, and republish the joining nodes' user-data (and payloads, with `delivery`); see README, \"Adding nodes later\"",
+        "warning: the bootstrap token in `{file}` was created {created} ({} ago) and the bundles give it a TTL of {ttl_text} from `kubeadm init`: unless the first control plane was initialized within the last {ttl_text}, it has expired and new nodes cannot join\n  = help: register it again from a machine with admin credentials: `kubeprint secrets token-secret -s {file}{ttl_flag} | kubectl apply -f -` (the rendered user-data keeps working)\n  = help: or replace it: `kubeprint secrets rotate-token -s {file}`, register the new one the same way, render, and republish the joining nodes' user-data (and payloads, with `delivery`); see README, \"Adding nodes later\"",
         age_text(age)
     )
 }

@@ -291,7 +291,7 @@ fn explain_says_when_the_token_has_expired_and_the_ways_on() {
     assert!(o.status.success(), "{}", stderr(&o));
     let err = stderr(&o);
     assert!(
-        err.contains("the bootstrap token in lab-secrets.yaml was created 2026-11-26T19:26:40Z"),
+        err.contains("the bootstrap token in `lab-secrets.yaml` was created 2026-11-26T19:26:40Z"),
         "{err}"
     );
     assert!(
@@ -326,7 +326,7 @@ fn explain_says_when_the_token_has_expired_and_the_ways_on() {
     let o = kubeprint(dir.path(), &["explain", "-s", "other.yaml"]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(
-        stderr(&o).contains("the bootstrap token's age is not checked: the secrets file other.yaml belongs to another cluster than `kubernetes`"),
+        stderr(&o).contains("the bootstrap token's age is not checked: the secrets file `other.yaml` belongs to another cluster than `kubernetes`"),
         "{}",
         stderr(&o)
     );
