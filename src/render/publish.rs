@@ -12,8 +12,9 @@ use crate::plan::delivery::partition;
 use crate::plan::{Plan, Role};
 use crate::secrets::REDACTED_TOKEN;
 
-/// One payload to publish: the tree file, where it goes, and its pinned sha256.
+/// One payload to publish: its bundle, the tree file, where it goes, and its pinned sha256.
 struct Payload<'a> {
+    bundle: &'a str,
     file: String,
     location: &'a str,
     sha256: String,
@@ -34,6 +35,7 @@ fn payloads<'a>(plan: &'a Plan, artifacts: &Artifacts) -> Vec<Payload<'a>> {
                 .get(&file)
                 .map_or_else(String::new, |a| sha256_hex(&a.bytes));
             out.push(Payload {
+                bundle: &bundle.dir,
                 file,
                 location,
                 sha256,
@@ -166,9 +168,16 @@ fn policy(aws: &AwsDelivery, payloads: &[Payload], keep: impl Fn(&Payload) -> bo
 
 fn script(plan: &Plan, aws: &AwsDelivery, payloads: &[Payload]) -> String {
     let mut out = script_header(plan, aws);
+    let mut bundles: Vec<&str> = payloads.iter().map(|p| p.bundle).collect();
+    bundles.dedup();
+    out.push_str(&format!(
+        "check_bundles {}\n\n",
+        bundles.iter().map(|b| quote(b)).collect::<Vec<_>>().join(" ")
+    ));
     for p in payloads {
         out.push_str(&format!(
-            "publish {} {} {}\n",
+            "publish {} {} {} {}\n",
+            quote(p.bundle),
             quote(p.location),
             quote(&p.file),
             p.sha256
@@ -183,7 +192,9 @@ fn script_header(plan: &Plan, aws: &AwsDelivery) -> String {
     format!(
         r#"#!/usr/bin/env bash
 # kubeprint {version}: cluster {cluster}. Stores every bundle's payload in AWS Secrets
-# Manager ({region}) before nodes boot. Run it from anywhere with the AWS CLI and
+# Manager ({region}) before nodes boot; `publish-secrets.sh BUNDLE...` stores only
+# those bundles' (e.g. `worker` after a token rotation, so the control planes' CA keys
+# their machines deleted are not restored). Run it from anywhere with the AWS CLI and
 # credentials allowed secretsmanager:DescribeSecret, CreateSecret, PutSecretValue and
 # RestoreSecret on {prefix}/*. Idempotent: each run stores the tree's bytes again
 # (a secret scheduled for deletion by a node that fetched it is restored first).
@@ -193,12 +204,28 @@ fn script_header(plan: &Plan, aws: &AwsDelivery) -> String {
 set -Eeuo pipefail
 cd "$(dirname "$0")/.."
 readonly region={region_q}
+# The bundles named on the command line, space-separated and padded (no array: macOS's
+# bash 3.2 calls an empty one unbound under `set -u`).
+readonly wanted=" $* "
 
-# publish SECRET FILE SHA256: refuses a file other than the one the user-data pins (an
-# edited file), and a payload of a tree written by render --redact, whose stubs pin its
-# placeholders: nodes would install it and fail without the token and keys.
+# check_bundles KNOWN...: every bundle named on the command line is one of this tree's.
+check_bundles() {{
+  local name
+  for name in $wanted; do
+    case " $* " in *" $name "*) ;; *)
+      echo "error: no bundle $name in this tree; bundles: $*" >&2
+      exit 2 ;;
+    esac
+  done
+}}
+
+# publish BUNDLE SECRET FILE SHA256: skips a bundle not named (when any is named), and
+# refuses a file other than the one the user-data pins (an edited file) and a payload of
+# a tree written by render --redact, whose stubs pin its placeholders: nodes would
+# install it and fail without the token and keys.
 publish() {{
-  local id=$1 file=$2 sha256=$3 actual deleted
+  local bundle=$1 id=$2 file=$3 sha256=$4 actual deleted
+  case $wanted in "  " | *" $bundle "*) ;; *) return 0 ;; esac
   actual=$(sha256sum "$file" | cut -d ' ' -f 1)
   if [ "$actual" != "$sha256" ]; then
     echo "error: $file has sha256 $actual, not $sha256 as its user-data pins; publish the tree kubeprint render wrote" >&2

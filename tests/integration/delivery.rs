@@ -508,6 +508,11 @@ fn diff_says_when_payloads_must_be_published_again() {
 /// Runs `publish/publish-secrets.sh` of `artifacts` with an `aws` stand-in that knows
 /// no secret yet; returns the exit code, stderr and the AWS CLI calls it made.
 fn publish(artifacts: &Artifacts) -> (Option<i32>, String, String) {
+    publish_bundles(artifacts, &[])
+}
+
+/// [`publish`] with bundle names on the script's command line.
+fn publish_bundles(artifacts: &Artifacts, bundles: &[&str]) -> (Option<i32>, String, String) {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
     common::write_tree(artifacts, &out);
@@ -527,6 +532,7 @@ fn publish(artifacts: &Artifacts) -> (Option<i32>, String, String) {
     let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
     let run = Command::new("bash")
         .arg(out.join("publish/publish-secrets.sh"))
+        .args(bundles)
         .env("PATH", path)
         .output()
         .unwrap();
@@ -560,6 +566,30 @@ fn publish_script_creates_every_secret_and_refuses_a_redacted_tree() {
         !calls.contains("create-secret") && !calls.contains("put-secret-value"),
         "{calls}"
     );
+}
+
+/// After a token rotation only `worker` is republished: the control planes' payloads
+/// (the CA keys their machines deleted) must not come back.
+#[test]
+fn publish_script_stores_only_the_bundles_named() {
+    let artifacts = with_delivery(AWS);
+    let (code, stderr, calls) = publish_bundles(&artifacts, &["worker"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    let stored: Vec<&str> = calls.lines().filter(|l| l.contains("create-secret")).collect();
+    assert_eq!(stored.len(), 2, "{calls}");
+    assert!(
+        stored.iter().all(|l| l.contains("--name kubeprint/kubernetes/worker")),
+        "{calls}"
+    );
+    assert!(!calls.contains("control-plane"), "{calls}");
+
+    let (code, stderr, calls) = publish_bundles(&artifacts, &["worker", "workers"]);
+    assert_eq!(code, Some(2));
+    assert!(
+        stderr.contains("error: no bundle workers in this tree; bundles: control-plane worker"),
+        "{stderr}"
+    );
+    assert!(calls.is_empty(), "{calls}");
 }
 
 #[test]
