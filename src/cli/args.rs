@@ -152,6 +152,29 @@ pub(super) enum Command {
         #[arg(short, long, value_name = "DIR")]
         output: Option<PathBuf>,
     },
+    /// Write the bundles that upgrade a running cluster in place, one minor at a time:
+    /// the first control plane (`kubeadm upgrade apply`), then every other node
+    /// (`kubeadm upgrade node`), each drained before its kubelet is upgraded.
+    #[command(
+        after_help = "Refused: a downgrade, the same version, a skipped minor (the chain is spelled out), another cluster's secrets (the CA the `--from` tree records), and a version the OS cannot install. DIR/README.md gives the order to run the bundles; README, \"Upgrading\", explains it and the alternative of replacing nodes."
+    )]
+    Upgrade {
+        /// The tree rendered for the running cluster (`render -o`); its manifest.json
+        /// names the version the nodes run. Only read.
+        #[arg(long, value_name = "OLD_TREE")]
+        from: PathBuf,
+        /// Cluster definition with the target `kubernetes.version` (`-` reads standard
+        /// input); default `./cluster.yaml`, else the embedded guide cluster.
+        #[arg(short, long, value_name = "FILE")]
+        config: Option<PathBuf>,
+        /// The secrets file the running cluster was rendered with; must exist.
+        #[arg(short, long, value_name = "FILE", default_value = "secrets.yaml")]
+        secrets: PathBuf,
+        /// Where the upgrade bundles go, replaced as a whole like `render -o`: only when
+        /// absent, empty or a tree kubeprint wrote.
+        #[arg(short, long, value_name = "DIR")]
+        output: PathBuf,
+    },
     /// Compare two rendered directories and flag what matters operationally; exit 1
     /// when they differ, like diff(1).
     Diff {

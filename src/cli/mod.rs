@@ -14,6 +14,7 @@ mod secret_commands;
 mod secrets_backup;
 mod secrets_import;
 mod secrets_show;
+mod upgrade_command;
 mod versions;
 
 use std::path::Path;
@@ -73,6 +74,17 @@ fn run(command: Command) -> Result<()> {
         Command::Explain { config, format } => checked_cluster(config.as_deref(), false)
             .and_then(|cluster| cmd_explain(&cluster, format)),
         Command::Diff { old, new, format } => cmd_diff(&old, &new, format),
+        Command::Upgrade {
+            from,
+            config,
+            secrets,
+            output,
+        } => crate::cli::upgrade_command::cmd_upgrade(&crate::cli::upgrade_command::Upgrade {
+            from: &from,
+            config: config.as_deref(),
+            secrets: &secrets,
+            output: &output,
+        }),
         Command::Completion { shell } => {
             let mut command = <Cli as clap::CommandFactory>::command();
             clap_complete::generate(shell, &mut command, "kubeprint", &mut std::io::stdout());

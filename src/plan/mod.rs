@@ -24,6 +24,7 @@ mod recovery;
 mod retries;
 mod role;
 mod steps;
+pub(crate) mod upgrade;
 
 pub(crate) use context::Context;
 pub(crate) use role::{Role, Step};

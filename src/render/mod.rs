@@ -15,6 +15,7 @@ pub(crate) mod manifest;
 pub(crate) mod mime;
 pub(crate) mod packer;
 pub(crate) mod publish;
+pub(crate) mod upgrade;
 
 use std::collections::BTreeMap;
 
@@ -67,6 +68,17 @@ static TEMPLATES: &[(&str, &str)] = templates![
     "image/pull-images.sh.j2",
     "image/record-bake.sh.j2",
     "image/sysprep.sh.j2",
+    "upgrade.sh.j2",
+    "upgrade/drain.sh.j2",
+    "upgrade/uncordon.sh.j2",
+    "steps/upgrade-repositories.sh.j2",
+    "steps/upgrade-kubeadm.sh.j2",
+    "steps/upgrade-kubeadm-upgrade.sh.j2",
+    "steps/upgrade-kubeadm-config.sh.j2",
+    "steps/upgrade-cordoned.sh.j2",
+    "steps/upgrade-cri-o.sh.j2",
+    "steps/upgrade-kubelet.sh.j2",
+    "steps/upgrade-node-version.sh.j2",
 ];
 
 pub(crate) fn environment() -> Environment<'static> {

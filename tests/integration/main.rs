@@ -31,6 +31,7 @@ mod review;
 mod secrets_file;
 mod snapshots;
 mod tree_safety;
+mod upgrade;
 mod urls;
 mod user_files;
 mod validators;
