@@ -10,6 +10,7 @@ pub(crate) mod apiserver;
 mod apiserver_docs;
 pub(crate) mod cni;
 mod context;
+pub(crate) mod daytwo;
 pub(crate) mod delivery;
 pub(crate) mod extras;
 pub(crate) mod kube_vip;

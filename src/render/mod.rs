@@ -68,7 +68,7 @@ static TEMPLATES: &[(&str, &str)] = templates![
     "image/pull-images.sh.j2",
     "image/record-bake.sh.j2",
     "image/sysprep.sh.j2",
-    "upgrade.sh.j2",
+    "daytwo.sh.j2",
     "upgrade/drain.sh.j2",
     "upgrade/uncordon.sh.j2",
     "steps/upgrade-repositories.sh.j2",

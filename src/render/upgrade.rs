@@ -62,6 +62,7 @@ fn render_bundle(
     let dir = bundle.dir.as_str();
     let ctx = context! {
         upgrade => Value::from(Serde(&bundle.upgrade)),
+        run => Value::from(Serde(&bundle.run)),
         ..Value::from(Serde(&bundle.context))
     };
     let mut steps = Vec::new();
@@ -80,7 +81,7 @@ fn render_bundle(
         });
     }
     let runner = env
-        .get_template("upgrade.sh.j2")?
+        .get_template("daytwo.sh.j2")?
         .render(context! { steps => steps, ..ctx })?;
     // The kubeadm document step carries the token: root only, like bootstrap.sh.
     artifacts.insert(format!("{dir}/upgrade.sh"), file(runner, 0o700, true, dir));
@@ -114,7 +115,7 @@ fn readme(plan: &UpgradePlan) -> String {
         format!("Written by `kubeprint {version} upgrade`. Each directory is one role's bundle: copy it to"),
         "the node and run `sudo ./upgrade.sh` there (or the `steps/` one by one). A bundle records".into(),
         format!("its progress under `/var/lib/kubeprint/upgrade-{to}/` and resumes where it stopped"),
-        "when run again; its log is `/var/log/kubeprint-upgrade.log`. `admin/drain.sh` and".into(),
+        "when run again; its log is `/var/log/kubeprint-daytwo.log`. `admin/drain.sh` and".into(),
         "`admin/uncordon.sh` run where the admin credentials are (`KUBECONFIG` pointing at an".into(),
         "`admin.conf`): no node ever gets them. `upgrade.sh` holds the bootstrap token (for the".into(),
         "kubeadm document it rewrites): copy it root-only and delete the copy when done.".into(),
