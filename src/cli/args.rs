@@ -175,6 +175,25 @@ pub(super) enum Command {
         #[arg(short, long, value_name = "DIR")]
         output: PathBuf,
     },
+    /// Renew the certificates kubeadm signed on the control planes (a bundle to run on
+    /// each) and the operator's admin.conf (a new client certificate, same CA).
+    #[command(
+        after_help = "The secrets file gets the new admin certificates (nothing else in it changes), so a later `render` writes the same admin.conf. DIR/README.md says how to run the bundle; README, \"Certificates over time\", explains what expires when."
+    )]
+    Renew {
+        /// Cluster definition (`-` reads standard input); default `./cluster.yaml`, else
+        /// the embedded guide cluster.
+        #[arg(short, long, value_name = "FILE")]
+        config: Option<PathBuf>,
+        /// The secrets file the cluster was rendered with; must exist. Its admin
+        /// certificates are replaced.
+        #[arg(short, long, value_name = "FILE", default_value = "secrets.yaml")]
+        secrets: PathBuf,
+        /// Where the renewal bundle and the new admin.conf go, replaced as a whole like
+        /// `render -o`: only when absent, empty or a tree kubeprint wrote.
+        #[arg(short, long, value_name = "DIR")]
+        output: PathBuf,
+    },
     /// Compare two rendered directories and flag what matters operationally; exit 1
     /// when they differ, like diff(1).
     Diff {

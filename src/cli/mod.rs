@@ -8,6 +8,7 @@ mod man_pages;
 mod moment;
 mod output;
 mod render_command;
+mod renew_command;
 mod review_commands;
 pub(crate) mod say;
 mod secret_commands;
@@ -74,6 +75,11 @@ fn run(command: Command) -> Result<()> {
         Command::Explain { config, format } => checked_cluster(config.as_deref(), false)
             .and_then(|cluster| cmd_explain(&cluster, format)),
         Command::Diff { old, new, format } => cmd_diff(&old, &new, format),
+        Command::Renew {
+            config,
+            secrets,
+            output,
+        } => crate::cli::renew_command::cmd_renew(config.as_deref(), &secrets, &output),
         Command::Upgrade {
             from,
             config,

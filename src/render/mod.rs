@@ -8,6 +8,7 @@
 pub(crate) mod budget;
 pub(crate) mod bundle;
 pub(crate) mod cloudinit;
+pub(crate) mod daytwo;
 pub(crate) mod delivery;
 pub(crate) mod hclfmt;
 pub(crate) mod image;
@@ -15,6 +16,7 @@ pub(crate) mod manifest;
 pub(crate) mod mime;
 pub(crate) mod packer;
 pub(crate) mod publish;
+pub(crate) mod renew;
 pub(crate) mod upgrade;
 
 use std::collections::BTreeMap;
@@ -79,6 +81,9 @@ static TEMPLATES: &[(&str, &str)] = templates![
     "steps/upgrade-cri-o.sh.j2",
     "steps/upgrade-kubelet.sh.j2",
     "steps/upgrade-node-version.sh.j2",
+    "steps/renew-certs.sh.j2",
+    "steps/renew-restart.sh.j2",
+    "steps/renew-check.sh.j2",
 ];
 
 pub(crate) fn environment() -> Environment<'static> {

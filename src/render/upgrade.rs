@@ -6,12 +6,11 @@
 use minijinja::value::{Serde, Value};
 use minijinja::{Environment, context};
 
-use crate::artifact::{Artifact, Artifacts};
+use crate::artifact::Artifacts;
 use crate::error::{Error, Result};
 use crate::plan::Role;
-use crate::plan::Stage;
 use crate::plan::upgrade::{UpgradeBundle, UpgradePlan};
-use crate::render::bundle::{step_body, step_file};
+use crate::render::daytwo::{self, file};
 
 pub(crate) fn render_upgrade(plan: &UpgradePlan) -> Result<Artifacts> {
     let env = crate::render::environment();
@@ -44,48 +43,25 @@ pub(crate) fn render_upgrade(plan: &UpgradePlan) -> Result<Artifacts> {
     Ok(artifacts)
 }
 
-fn file(text: String, mode: u32, secret: bool, role: &str) -> Artifact {
-    Artifact {
-        bytes: text.into_bytes(),
-        mode,
-        secret,
-        role: role.to_string(),
-        stage: Stage::Boot,
-    }
-}
-
 fn render_bundle(
     env: &Environment,
     bundle: &UpgradeBundle,
     artifacts: &mut Artifacts,
 ) -> std::result::Result<(), minijinja::Error> {
-    let dir = bundle.dir.as_str();
     let ctx = context! {
         upgrade => Value::from(Serde(&bundle.upgrade)),
         run => Value::from(Serde(&bundle.run)),
         ..Value::from(Serde(&bundle.context))
     };
-    let mut steps = Vec::new();
-    for step in &bundle.steps {
-        let body = step_body(env, step, &ctx, &ctx)?;
-        let text = step_file(env, step, &body, &ctx)?;
-        let mode = if step.secret { 0o700 } else { 0o755 };
-        artifacts.insert(
-            format!("{dir}/steps/{}.sh", step.id),
-            file(text, mode, step.secret, dir),
-        );
-        steps.push(context! {
-            id => step.id.clone(),
-            fn => step.function(),
-            body => Value::from_safe_string(body),
-        });
-    }
-    let runner = env
-        .get_template("daytwo.sh.j2")?
-        .render(context! { steps => steps, ..ctx })?;
-    // The kubeadm document step carries the token: root only, like bootstrap.sh.
-    artifacts.insert(format!("{dir}/upgrade.sh"), file(runner, 0o700, true, dir));
-    Ok(())
+    // The kubeadm document step carries the token: the runner is root-only.
+    daytwo::render_bundle(
+        env,
+        &bundle.dir,
+        "upgrade.sh",
+        &bundle.steps,
+        &ctx,
+        artifacts,
+    )
 }
 
 /// The order to run the bundles in, for the person running them.
