@@ -20,7 +20,14 @@ pub(crate) struct Run {
     pub done: String,
     /// Refuse to start on a machine without `/etc/kubernetes/kubelet.conf`.
     pub needs_node: bool,
+    pub kubelet_kubeconfig: &'static str,
 }
+
+/// The kubeconfig every kubeadm node has, whose node identity may read Node objects
+/// (kubernetes/kubernetes plugin/pkg/auth/authorizer/rbac/bootstrappolicy/policy.go,
+/// `NodeRules`: get, list, watch on nodes): a day-two bundle checks its own node's state
+/// with it, so no node ever needs admin.conf.
+pub(crate) const KUBELET_KUBECONFIG: &str = "/etc/kubernetes/kubelet.conf";
 
 /// `/var/lib/kubeprint/<name>`.
 pub(crate) fn state_dir(name: &str) -> String {

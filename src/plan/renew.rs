@@ -120,6 +120,7 @@ pub(crate) fn plan(cluster: &Cluster, plan: Plan) -> Option<RenewPlan> {
                 cluster.name
             ),
             needs_node: true,
+            kubelet_kubeconfig: daytwo::KUBELET_KUBECONFIG,
         },
         admin_kubeconfig: plan.admin_kubeconfig,
         provenance: plan.provenance,

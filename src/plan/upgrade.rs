@@ -29,11 +29,6 @@ fn state_dir(to: &Version) -> String {
     daytwo::state_dir(&format!("upgrade-{to}"))
 }
 
-/// The kubeconfig every kubeadm node has, whose node identity may read Node objects
-/// (kubernetes/kubernetes plugin/pkg/auth/authorizer/rbac/bootstrappolicy/policy.go,
-/// `NodeRules`: get, list, watch on nodes): the bundle checks its own node's state with
-/// it, so no node ever needs admin.conf.
-pub(crate) const KUBELET_KUBECONFIG: &str = "/etc/kubernetes/kubelet.conf";
 
 pub(crate) struct UpgradePlan {
     pub from: Version,
@@ -62,7 +57,6 @@ pub(crate) struct UpgradeContext {
     /// `v1.34.2`, as kubeadm and the API server spell it.
     pub to_tag: String,
     pub state_dir: String,
-    pub kubelet_kubeconfig: &'static str,
     /// `kubeadm upgrade apply` (the first control plane) rather than `upgrade node`.
     pub apply: bool,
     /// kubeprint's repository lists the target no longer uses (Kubic's libcontainers
@@ -238,6 +232,7 @@ fn run(from: &Version, to: &Version, role: Role) -> Run {
         what: format!("upgrade to {to}"),
         done: format!("this node runs Kubernetes {to}; uncordon it with admin/uncordon.sh"),
         needs_node: true,
+        kubelet_kubeconfig: daytwo::KUBELET_KUBECONFIG,
     }
 }
 
@@ -276,7 +271,6 @@ fn upgrade_context(from: &Version, target: &Cluster, ctx: &Context, role: Role) 
         to_version: target.version.to_string(),
         to_tag: format!("v{}", target.version),
         state_dir: state_dir(&target.version),
-        kubelet_kubeconfig: KUBELET_KUBECONFIG,
         apply: role == Role::ControlPlane,
         stale_lists,
         kubeadm_pin: pin("kubeadm"),
