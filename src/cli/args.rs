@@ -194,6 +194,30 @@ pub(super) enum Command {
         #[arg(short, long, value_name = "DIR")]
         output: PathBuf,
     },
+    /// Write the bundles that take one node out of the cluster: drain and delete on the
+    /// admin side, `kubeadm reset` on the node (which also leaves etcd on a control plane).
+    #[command(
+        after_help = "Refused: a name that is not a node name, a node an inventory (`nodes`) does not list, and the only control plane. DIR/README.md gives the order: admin/drain.sh, NODE/remove.sh on the node, admin/delete.sh."
+    )]
+    Remove {
+        /// The node's name, as `kubectl get nodes` shows it.
+        #[arg(long, value_name = "NAME")]
+        node: String,
+        /// The node is a control plane (read from `nodes` when the definition lists them).
+        #[arg(long)]
+        control_plane: bool,
+        /// Cluster definition (`-` reads standard input); default `./cluster.yaml`, else
+        /// the embedded guide cluster.
+        #[arg(short, long, value_name = "FILE")]
+        config: Option<PathBuf>,
+        /// The cluster's secrets file; must exist. Nothing of it reaches the bundles.
+        #[arg(short, long, value_name = "FILE", default_value = "secrets.yaml")]
+        secrets: PathBuf,
+        /// Where the removal bundles go, replaced as a whole like `render -o`: only when
+        /// absent, empty or a tree kubeprint wrote.
+        #[arg(short, long, value_name = "DIR")]
+        output: PathBuf,
+    },
     /// Compare two rendered directories and flag what matters operationally; exit 1
     /// when they differ, like diff(1).
     Diff {

@@ -7,6 +7,7 @@ mod init_command;
 mod man_pages;
 mod moment;
 mod output;
+mod remove_command;
 mod render_command;
 mod renew_command;
 mod review_commands;
@@ -75,6 +76,19 @@ fn run(command: Command) -> Result<()> {
         Command::Explain { config, format } => checked_cluster(config.as_deref(), false)
             .and_then(|cluster| cmd_explain(&cluster, format)),
         Command::Diff { old, new, format } => cmd_diff(&old, &new, format),
+        Command::Remove {
+            node,
+            control_plane,
+            config,
+            secrets,
+            output,
+        } => crate::cli::remove_command::cmd_remove(&crate::cli::remove_command::Remove {
+            node: &node,
+            control_plane,
+            config: config.as_deref(),
+            secrets: &secrets,
+            output: &output,
+        }),
         Command::Renew {
             config,
             secrets,

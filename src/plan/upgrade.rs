@@ -29,7 +29,6 @@ fn state_dir(to: &Version) -> String {
     daytwo::state_dir(&format!("upgrade-{to}"))
 }
 
-
 pub(crate) struct UpgradePlan {
     pub from: Version,
     pub to: Version,

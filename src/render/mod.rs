@@ -16,6 +16,7 @@ pub(crate) mod manifest;
 pub(crate) mod mime;
 pub(crate) mod packer;
 pub(crate) mod publish;
+pub(crate) mod remove;
 pub(crate) mod renew;
 pub(crate) mod upgrade;
 
@@ -84,6 +85,9 @@ static TEMPLATES: &[(&str, &str)] = templates![
     "steps/renew-certs.sh.j2",
     "steps/renew-restart.sh.j2",
     "steps/renew-check.sh.j2",
+    "steps/remove-reset.sh.j2",
+    "remove/drain.sh.j2",
+    "remove/delete.sh.j2",
 ];
 
 pub(crate) fn environment() -> Environment<'static> {

@@ -27,6 +27,7 @@ mod proxy;
 mod publish;
 mod quiet;
 mod redact;
+mod remove;
 mod renew;
 mod review;
 mod secrets_file;
