@@ -156,6 +156,72 @@ pub(super) enum Command {
         #[arg(short, long, value_name = "DIR")]
         output: Option<PathBuf>,
     },
+    /// Write the bundles that upgrade a running cluster in place, one minor at a time:
+    /// the first control plane (`kubeadm upgrade apply`), then every other node
+    /// (`kubeadm upgrade node`), each drained before its kubelet is upgraded.
+    #[command(
+        after_help = "Refused: a downgrade, the same version, a skipped minor (the chain is spelled out), another cluster's secrets (the CA the `--from` tree records), and a version the OS cannot install. DIR/README.md gives the order to run the bundles; README, \"Upgrading\", explains it and the alternative of replacing nodes."
+    )]
+    Upgrade {
+        /// The tree rendered for the running cluster (`render -o`); its manifest.json
+        /// names the version the nodes run. Only read.
+        #[arg(long, value_name = "OLD_TREE")]
+        from: PathBuf,
+        /// Cluster definition with the target `kubernetes.version` (`-` reads standard
+        /// input); default `./cluster.yaml`, else the embedded guide cluster.
+        #[arg(short, long, value_name = "FILE")]
+        config: Option<PathBuf>,
+        /// The secrets file the running cluster was rendered with; must exist.
+        #[arg(short, long, value_name = "FILE", default_value = "secrets.yaml")]
+        secrets: PathBuf,
+        /// Where the upgrade bundles go, replaced as a whole like `render -o`: only when
+        /// absent, empty or a tree kubeprint wrote.
+        #[arg(short, long, value_name = "DIR")]
+        output: PathBuf,
+    },
+    /// Renew the certificates kubeadm signed on the control planes (a bundle to run on
+    /// each) and the operator's admin.conf (a new client certificate, same CA).
+    #[command(
+        after_help = "The secrets file gets the new admin certificates (nothing else in it changes), so a later `render` writes the same admin.conf. DIR/README.md says how to run the bundle; README, \"Certificates over time\", explains what expires when."
+    )]
+    Renew {
+        /// Cluster definition (`-` reads standard input); default `./cluster.yaml`, else
+        /// the embedded guide cluster.
+        #[arg(short, long, value_name = "FILE")]
+        config: Option<PathBuf>,
+        /// The secrets file the cluster was rendered with; must exist. Its admin
+        /// certificates are replaced.
+        #[arg(short, long, value_name = "FILE", default_value = "secrets.yaml")]
+        secrets: PathBuf,
+        /// Where the renewal bundle and the new admin.conf go, replaced as a whole like
+        /// `render -o`: only when absent, empty or a tree kubeprint wrote.
+        #[arg(short, long, value_name = "DIR")]
+        output: PathBuf,
+    },
+    /// Write the bundles that take one node out of the cluster: drain and delete on the
+    /// admin side, `kubeadm reset` on the node (which also leaves etcd on a control plane).
+    #[command(
+        after_help = "Refused: a name that is not a node name, a node an inventory (`nodes`) does not list, and the only control plane. DIR/README.md gives the order: admin/drain.sh, NODE/remove.sh on the node, admin/delete.sh."
+    )]
+    Remove {
+        /// The node's name, as `kubectl get nodes` shows it.
+        #[arg(long, value_name = "NAME")]
+        node: String,
+        /// The node is a control plane (read from `nodes` when the definition lists them).
+        #[arg(long)]
+        control_plane: bool,
+        /// Cluster definition (`-` reads standard input); default `./cluster.yaml`, else
+        /// the embedded guide cluster.
+        #[arg(short, long, value_name = "FILE")]
+        config: Option<PathBuf>,
+        /// The cluster's secrets file; must exist. Nothing of it reaches the bundles.
+        #[arg(short, long, value_name = "FILE", default_value = "secrets.yaml")]
+        secrets: PathBuf,
+        /// Where the removal bundles go, replaced as a whole like `render -o`: only when
+        /// absent, empty or a tree kubeprint wrote.
+        #[arg(short, long, value_name = "DIR")]
+        output: PathBuf,
+    },
     /// Compare two rendered directories and flag what matters operationally; exit 1
     /// when they differ, like diff(1).
     Diff {

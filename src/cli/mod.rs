@@ -7,7 +7,9 @@ mod init_command;
 mod man_pages;
 mod moment;
 mod output;
+mod remove_command;
 mod render_command;
+mod renew_command;
 mod review_commands;
 pub(crate) mod say;
 mod secret_commands;
@@ -16,6 +18,7 @@ mod secrets_import;
 mod secrets_show;
 mod token_expiry;
 mod token_secret;
+mod upgrade_command;
 mod versions;
 
 use std::path::Path;
@@ -81,6 +84,35 @@ fn run(command: Command) -> Result<()> {
             cmd_explain(&cluster, format)
         }),
         Command::Diff { old, new, format } => cmd_diff(&old, &new, format),
+        Command::Remove {
+            node,
+            control_plane,
+            config,
+            secrets,
+            output,
+        } => crate::cli::remove_command::cmd_remove(&crate::cli::remove_command::Remove {
+            node: &node,
+            control_plane,
+            config: config.as_deref(),
+            secrets: &secrets,
+            output: &output,
+        }),
+        Command::Renew {
+            config,
+            secrets,
+            output,
+        } => crate::cli::renew_command::cmd_renew(config.as_deref(), &secrets, &output),
+        Command::Upgrade {
+            from,
+            config,
+            secrets,
+            output,
+        } => crate::cli::upgrade_command::cmd_upgrade(&crate::cli::upgrade_command::Upgrade {
+            from: &from,
+            config: config.as_deref(),
+            secrets: &secrets,
+            output: &output,
+        }),
         Command::Completion { shell } => {
             let mut command = <Cli as clap::CommandFactory>::command();
             clap_complete::generate(shell, &mut command, "kubeprint", &mut std::io::stdout());

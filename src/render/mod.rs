@@ -8,6 +8,7 @@
 pub(crate) mod budget;
 pub(crate) mod bundle;
 pub(crate) mod cloudinit;
+pub(crate) mod daytwo;
 pub(crate) mod delivery;
 pub(crate) mod hclfmt;
 pub(crate) mod image;
@@ -15,6 +16,9 @@ pub(crate) mod manifest;
 pub(crate) mod mime;
 pub(crate) mod packer;
 pub(crate) mod publish;
+pub(crate) mod remove;
+pub(crate) mod renew;
+pub(crate) mod upgrade;
 
 use std::collections::BTreeMap;
 
@@ -67,6 +71,23 @@ static TEMPLATES: &[(&str, &str)] = templates![
     "image/pull-images.sh.j2",
     "image/record-bake.sh.j2",
     "image/sysprep.sh.j2",
+    "daytwo.sh.j2",
+    "upgrade/drain.sh.j2",
+    "upgrade/uncordon.sh.j2",
+    "steps/upgrade-repositories.sh.j2",
+    "steps/upgrade-kubeadm.sh.j2",
+    "steps/upgrade-kubeadm-upgrade.sh.j2",
+    "steps/upgrade-kubeadm-config.sh.j2",
+    "steps/upgrade-cordoned.sh.j2",
+    "steps/upgrade-cri-o.sh.j2",
+    "steps/upgrade-kubelet.sh.j2",
+    "steps/upgrade-node-version.sh.j2",
+    "steps/renew-certs.sh.j2",
+    "steps/renew-restart.sh.j2",
+    "steps/renew-check.sh.j2",
+    "steps/remove-reset.sh.j2",
+    "remove/drain.sh.j2",
+    "remove/delete.sh.j2",
 ];
 
 pub(crate) fn environment() -> Environment<'static> {

@@ -88,12 +88,12 @@ impl Expiry {
 }
 
 /// How a certificate of kubeprint's is renewed, for the messages about it: CAs by
-/// hand (kubeadm renews only what they sign), the admin certificate by the next render.
+/// hand (kubeadm renews only what they sign), the admin certificate by `renew`.
 pub(crate) fn renewal_hint(is_ca: bool) -> &'static str {
     if is_ca {
         "kubeadm never renews a CA: plan a CA rotation before it expires (README, \"Certificates over time\")"
     } else {
-        "remove its `admin:` entry from the secrets file and render again for a new one signed by the same CA"
+        "`kubeprint renew -c CLUSTER -s SECRETS -o DIR` writes a new admin.conf signed by the same CA (and the bundle renewing the control planes' certificates)"
     }
 }
 

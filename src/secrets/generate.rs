@@ -118,6 +118,21 @@ pub(crate) fn complete(
         });
         added.push("service_account");
     }
+    if add_admin(secrets, key_type)? {
+        added.push("admin");
+    }
+    // Only when asked: a key nothing uses is one more secret to guard for nothing.
+    if needs.encryption_key && secrets.encryption_key.is_none() {
+        secrets.encryption_key = Some(generate_encryption_key()?);
+        added.push("encryption_key");
+    }
+    Ok(added)
+}
+
+/// Adds an admin client certificate, signed by the cluster CA, for each admin group that
+/// has none; whether any was added.
+fn add_admin(secrets: &mut Secrets, key_type: KeyType) -> Result<bool> {
+    let mut added = false;
     for group in [ADMIN_GROUP, LEGACY_ADMIN_GROUP] {
         if !secrets.admin.iter().any(|a| a.organization == group) {
             let cert = pki::generate_client_cert(
@@ -131,16 +146,18 @@ pub(crate) fn complete(
                 certificate: cert.certificate,
                 private_key: Secret(cert.private_key),
             });
-            added.push("admin");
+            added = true;
         }
     }
-    added.dedup();
-    // Only when asked: a key nothing uses is one more secret to guard for nothing.
-    if needs.encryption_key && secrets.encryption_key.is_none() {
-        secrets.encryption_key = Some(generate_encryption_key()?);
-        added.push("encryption_key");
-    }
     Ok(added)
+}
+
+/// Replaces the admin client certificates with new ones signed by the same cluster CA
+/// (`kubeprint renew`); nothing else changes.
+pub(crate) fn renew_admin(secrets: &mut Secrets) -> Result<()> {
+    let key_type = key_type_of(secrets);
+    secrets.admin.clear();
+    add_admin(secrets, key_type).map(|_| ())
 }
 
 /// The key type of the cluster CA, so completed parts match it.

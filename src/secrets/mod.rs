@@ -27,7 +27,8 @@ pub(crate) use encryption::{
 };
 pub(crate) use file::{load, parse, read, save};
 pub(crate) use generate::{
-    complete, generate, generate_token, is_valid_token, key_type_of, missing, rotate_token,
+    complete, generate, generate_token, is_valid_token, key_type_of, missing, renew_admin,
+    rotate_token,
 };
 pub(crate) use prepare::load_or_generate;
 pub(crate) use token_secret::{KUBEADM_DEFAULT_TTL_SECONDS, expiration, rfc3339_utc, token_secret};

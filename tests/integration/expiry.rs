@@ -47,7 +47,7 @@ fn verify_reports_each_certificate_and_fails_once_one_expired() {
     let o = at("2027-10-01");
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(
-        stderr(&o).contains("warning: admin.conf: the admin certificate expires on 2027-11-26, in 56 days; remove its `admin:` entry"),
+        stderr(&o).contains("warning: admin.conf: the admin certificate expires on 2027-11-26, in 56 days; `kubeprint renew -c CLUSTER -s SECRETS -o DIR` writes a new admin.conf"),
         "{}",
         stderr(&o)
     );
@@ -137,7 +137,7 @@ fn secrets_show_says_how_long_each_certificate_has_left() {
         stdout(&o)
     );
     let err = stderr(&o);
-    assert!(err.contains("warning: the admin (kubeadm:cluster-admins) certificate EXPIRED on 2027-11-26, 35 days ago\n  = help: remove its `admin:` entry from the secrets file and render again"), "{err}");
+    assert!(err.contains("warning: the admin (kubeadm:cluster-admins) certificate EXPIRED on 2027-11-26, 35 days ago\n  = help: `kubeprint renew -c CLUSTER -s SECRETS -o DIR` writes a new admin.conf signed by the same CA"), "{err}");
     assert!(!err.contains("CA certificate"), "{err}");
     assert!(
         kubeprint(dir.path(), &["-q", "secrets", "show", "--at", "2028-01-01"])

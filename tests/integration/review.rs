@@ -318,6 +318,11 @@ fn diff_flags_a_version_upgrade() {
         out.contains("kubernetesVersion changed (v1.21.3 → v1.21.14)"),
         "{out}"
     );
+    // Both ways on for the running nodes: in place, or replaced.
+    assert!(
+        out.contains("upgrade them in place with `kubeprint upgrade --from OLD_DIR`, or replace them from the new tree"),
+        "{out}"
+    );
     assert!(!out.contains("CA changed"), "{out}");
 }
 

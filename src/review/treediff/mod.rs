@@ -124,7 +124,7 @@ fn operational_changes(old: &Tree, new: &Tree, a: &Summary, b: &Summary) -> Vec<
     if pins.is_some() || repos.is_some() {
         let what: Vec<String> = [pins, repos].into_iter().flatten().collect();
         flags.push(format!(
-            "package versions changed ({}): an upgrade; running nodes keep their held packages, upgrade them with `kubeadm upgrade`",
+            "package versions changed ({}): an upgrade; running nodes keep their held packages: upgrade them in place with `kubeprint upgrade --from OLD_DIR`, or replace them from the new tree",
             what.join("; ")
         ));
     }
