@@ -165,8 +165,13 @@ fn bundles_run_kubeadm_first_and_the_kubelet_only_when_cordoned() {
     }
     let apply = fs::read_to_string(up.join("control-plane/upgrade.sh")).unwrap();
     assert!(at(&apply, "kubeadm upgrade plan v1.34.3") < at(&apply, "kubeadm upgrade apply"));
+    // A node reads kubeadm-config with its kubelet.conf, never a Node but its own: since
+    // 1.32 the Node authorizer forbids listing the others.
     let worker = fs::read_to_string(up.join("worker/upgrade.sh")).unwrap();
-    assert!(worker.contains("-l node-role.kubernetes.io/control-plane"));
+    assert!(worker.contains(
+        "kubectl --kubeconfig /etc/kubernetes/kubelet.conf -n kube-system get configmap kubeadm-config"
+    ));
+    assert!(!worker.contains("get nodes"));
     assert!(!worker.contains("/etc/kubernetes/admin.conf"));
     let readme = fs::read_to_string(up.join("README.md")).unwrap();
     assert!(
@@ -244,4 +249,59 @@ fn the_old_tree_is_never_the_output() {
     );
     assert_eq!(o.status.code(), Some(1));
     assert_eq!(files(&dir.path().join("old")), before);
+}
+
+/// Runs `admin/drain.sh NODE` with a kubectl stand-in: kubeadm-config at `recorded`, the
+/// control planes `cp-1` at v1.34.3 and `cp-2` at `cp2`; returns the exit code, stderr and
+/// whether it drained.
+fn drain(up: &Path, node: &str, recorded: &str, cp2: &str) -> (Option<i32>, String, bool) {
+    let bin = tempfile::tempdir().unwrap();
+    let drained = bin.path().join("drained");
+    let kubectl = format!(
+        r#"#!/bin/bash
+case "$*" in
+  *"get configmap kubeadm-config"*) printf 'apiVersion: kubeadm.k8s.io/v1beta4\nkubernetesVersion: {recorded}\n' ;;
+  *"get nodes -l node-role.kubernetes.io/control-plane"*) printf 'cp-1=v1.34.3\ncp-2={cp2}\n' ;;
+  "drain "*) echo "$2" > {drained} ;;
+  *) echo "kubectl stand-in: unexpected $*" >&2; exit 1 ;;
+esac
+"#,
+        drained = drained.display()
+    );
+    fs::write(bin.path().join("kubectl"), kubectl).unwrap();
+    fs::set_permissions(bin.path().join("kubectl"), fs::Permissions::from_mode(0o755)).unwrap();
+    let path = format!("{}:{}", bin.path().display(), std::env::var("PATH").unwrap());
+    let o = std::process::Command::new("bash")
+        .arg(up.join("admin/drain.sh"))
+        .arg(node)
+        .env("PATH", path)
+        .output()
+        .unwrap();
+    (o.status.code(), stderr(&o), drained.exists())
+}
+
+/// drain.sh holds a node back until `upgrade apply` has run, and a worker until every
+/// control plane's kubelet runs the target (a worker could not check that itself).
+#[test]
+fn drain_refuses_a_worker_until_every_control_plane_runs_the_target() {
+    let dir = setup("ha-ubuntu-22.04-1.35.yaml", "1.35.9", "1.33.4", "1.34.3");
+    assert!(upgrade(dir.path(), "new.yaml").status.success());
+    let up = dir.path().join("up");
+
+    let (code, e, drained) = drain(&up, "cp-2", "v1.33.4", "v1.33.4");
+    assert_eq!((code, drained), (Some(1), false), "{e}");
+    assert!(e.contains("the cluster is not at v1.34.3 yet (kubeadm-config)"), "{e}");
+
+    let (code, e, drained) = drain(&up, "worker-7", "v1.34.3", "v1.33.4");
+    assert_eq!((code, drained), (Some(1), false), "{e}");
+    assert!(
+        e.contains("control planes not at v1.34.3 yet (cp-2=v1.33.4)"),
+        "{e}"
+    );
+
+    // A control plane itself may be drained while another is behind.
+    let (code, e, drained) = drain(&up, "cp-2", "v1.34.3", "v1.33.4");
+    assert_eq!((code, drained), (Some(0), true), "{e}");
+    let (code, e, drained) = drain(&up, "worker-7", "v1.34.3", "v1.34.3");
+    assert_eq!((code, drained), (Some(0), true), "{e}");
 }
