@@ -67,7 +67,40 @@ fn supported_release(v: Version, c: &mut Checker) -> Option<&'static Release> {
             "it gets no security fixes; prefer a maintained release (`kubeprint versions`)",
         );
     }
+    newer_than_known(v, r, c);
     Some(r)
+}
+
+/// A patch above the newest one kubeprint knows may not exist yet: apt then finds no
+/// `kubeadm=1.Y.Z-*` and the node stops at its package step. Lower patches are fine.
+fn newer_than_known(v: Version, r: &Release, c: &mut Checker) {
+    let Some(known) = r.patch.filter(|p| v.patch > p.patch) else {
+        return;
+    };
+    let newest = format!("1.{}.{}", r.minor, known.patch);
+    let (what, help) = if known.is_final {
+        (
+            format!("the final 1.{} patch release ({})", r.minor, known.source),
+            format!(
+                "Kubernetes {v} does not exist: every node would fail at step 05 (kube-packages: apt finds no kubeadm {v}); use `{newest}`"
+            ),
+        )
+    } else {
+        (
+            format!(
+                "the newest 1.{} patch kubeprint knows ({}, {})",
+                r.minor, known.source, known.as_of
+            ),
+            format!(
+                "if Kubernetes {v} is not released, every node fails at step 05 (kube-packages: apt finds no kubeadm {v}): check https://kubernetes.io/releases/ or use `{newest}`"
+            ),
+        )
+    };
+    c.warning(
+        "kubernetes.version",
+        format!("Kubernetes {v} is newer than {newest}, {what}"),
+        help,
+    );
 }
 
 /// CRI-O's minor must equal Kubernetes' (cri-o's compatibility matrix).
