@@ -19,6 +19,9 @@ pub struct Cluster {
     pub(crate) os: &'static Os,
     pub(crate) version: Version,
     pub(crate) release: &'static Release,
+    /// CRI-O pinned to one release (`1.30.4`) or package version (`1.30.4-1.1`);
+    /// `None`: the newest of the minor's stream.
+    pub(crate) crio_pin: Option<String>,
     pub(crate) endpoint: Endpoint,
     pub(crate) pod_subnet: IpNet,
     pub(crate) service_subnet: IpNet,

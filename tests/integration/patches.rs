@@ -1,5 +1,6 @@
 //! Patch releases: the newest patch the matrix knows per minor, as `versions` shows it,
-//! as `init` writes it, and the warning for a newer one.
+//! as `init` writes it, and the warning for a newer one; and CRI-O pinned to an exact
+//! version.
 
 use std::fs;
 
@@ -187,4 +188,90 @@ fn render_shows_the_same_warning() {
         "{}",
         stderr(&o)
     );
+}
+
+fn with_crio(version: &str, crio: &str) -> String {
+    format!(
+        "name: lab\nos: ubuntu-24.04\nkubernetes:\n  version: \"{version}\"\n  endpoint: 10.0.7.10:6443\nruntime:\n  crio_version: {crio}\n"
+    )
+}
+
+/// The `apt_get install` line of the CRI-O step for a definition.
+fn crio_install_line(text: &str) -> String {
+    let artifacts = common::render_text(text, "crio-pin");
+    let step = common::text(&artifacts, "worker/steps/04-cri-o.sh");
+    assert!(step.contains("apt-mark hold cri-o"), "{step}");
+    step.lines()
+        .find(|l| l.starts_with("apt_get install -y "))
+        .unwrap()
+        .to_string()
+}
+
+#[test]
+fn crio_can_be_pinned_to_a_release_or_a_package_version() {
+    // The stream (the default): whatever patch the repository has newest.
+    let plain = "name: lab\nos: ubuntu-24.04\nkubernetes:\n  version: \"1.36.4\"\n  endpoint: 10.0.7.10:6443\n";
+    assert_eq!(crio_install_line(plain), "apt_get install -y cri-o");
+    assert_eq!(
+        crio_install_line(&with_crio("1.36.4", "\"1.36\"")),
+        "apt_get install -y cri-o"
+    );
+    // One release, whatever packaging revision the repository built of it.
+    assert_eq!(
+        crio_install_line(&with_crio("1.36.4", "1.36.2")),
+        "apt_get install -y 'cri-o=1.36.2-*'"
+    );
+    // Exactly the package version the repository lists.
+    assert_eq!(
+        crio_install_line(&with_crio("1.36.4", "1.36.6-3.1")),
+        "apt_get install -y 'cri-o=1.36.6-3.1'"
+    );
+    // The manifest records what was pinned.
+    let artifacts = common::render_text(&with_crio("1.36.4", "1.36.2"), "crio-pin");
+    let manifest: serde_json::Value =
+        serde_json::from_str(&common::text(&artifacts, "manifest.json")).unwrap();
+    assert_eq!(
+        manifest["inputs"]["crio_version"], "1.36.2",
+        "{}",
+        manifest["inputs"]
+    );
+
+    // Kubic's own spelling is the user's to give; its package versions are not known.
+    let kubic = "name: lab\nos: ubuntu-20.04\nkubernetes:\n  version: \"1.27.16\"\n  endpoint: 10.0.7.10:6443\nruntime:\n  crio_version: 1.27.3-1.1\n";
+    let line = crio_install_line(kubic);
+    assert_eq!(line, "apt_get install -y 'cri-o=1.27.3-1.1' cri-o-runc");
+}
+
+fn crio_error(version: &str, crio: &str) -> String {
+    let (cluster, report) =
+        kubeprint::load_cluster(&with_crio(version, crio), "cluster.yaml", false);
+    assert!(cluster.is_none(), "{crio} was accepted");
+    report.to_string()
+}
+
+#[test]
+fn a_crio_pin_has_a_known_shape_and_the_kubernetes_minor() {
+    for bad in [
+        "1.36.x",
+        "1.36.2-",
+        "v1.36.2",
+        "1.36.2.1",
+        "1.36.2-1/1",
+        "\"\"",
+    ] {
+        let e = crio_error("1.36.4", bad);
+        assert!(e.contains("is not a CRI-O version"), "{bad}: {e}");
+        assert!(e.contains("`runtime.crio_version`"), "{bad}: {e}");
+        assert!(e.contains("like `1.36.4-1.1`"), "{bad}: {e}");
+    }
+    for other in ["1.35.2", "1.35.2-1.1", "\"1.35\""] {
+        let e = crio_error("1.36.4", other);
+        assert!(
+            e.contains("does not match Kubernetes 1.36.4"),
+            "{other}: {e}"
+        );
+        assert!(e.contains("set `crio_version: \"1.36\"`"), "{other}: {e}");
+    }
+    let e = crio_error("1.27.16", "1.27.3");
+    assert!(e.contains("comes from openSUSE Kubic"), "{e}");
 }
