@@ -215,6 +215,9 @@ pub(crate) struct Node {
     pub name: String,
     pub role: NodeRole,
     pub address: IpAddr,
+    /// The subnet of the node's interface, when `address` gives a prefix length
+    /// (`10.0.1.11/24` -> 10.0.1.0/24); `None`: unknown.
+    pub subnet: Option<IpNet>,
     pub labels: BTreeMap<String, String>,
     /// `None`: kubeadm's default (the control-plane taint on control planes); `Some`,
     /// even empty, replaces it.
