@@ -63,9 +63,9 @@ pub(super) enum Command {
         /// Operating system of the nodes.
         #[arg(long, default_value = "ubuntu-24.04", value_parser = os_values())]
         os: String,
-        /// Kubernetes release (full X.Y.Z); default: the newest maintained release whose
-        /// pinned CNI is tested with it.
-        #[arg(long, value_name = "X.Y.Z")]
+        /// Kubernetes release: X.Y for its newest known patch, or a full X.Y.Z; default:
+        /// the newest maintained release whose pinned CNI is tested with it.
+        #[arg(long, value_name = "X.Y[.Z]")]
         version: Option<String>,
         /// Pod network plugin.
         #[arg(long, default_value = "calico", value_parser = ["flannel", "canal", "calico", "none"])]

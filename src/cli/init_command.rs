@@ -22,9 +22,33 @@ fn current_minor(os: &matrix::Os) -> u32 {
         .iter()
         .rev()
         .find(|r| {
-            !r.is_end_of_life() && r.calico.tests(r.minor) && r.minor >= os.oldest_supported_minor()
+            !r.is_end_of_life()
+                && r.calico.tests(r.minor)
+                && r.minor >= os.oldest_supported_minor()
+                && r.patch.is_some()
         })
         .map_or(matrix::supported_range().1, |r| r.minor)
+}
+
+/// `1.Y` as the newest patch release kubeprint knows of that minor (never `1.Y.0`,
+/// which upstream has long superseded).
+fn newest_of(minor: &str) -> Result<String> {
+    let release = minor
+        .strip_prefix("1.")
+        .and_then(|m| m.parse::<u32>().ok())
+        .and_then(matrix::release);
+    let Some(release) = release else {
+        let (lo, hi) = matrix::supported_range();
+        return Err(Error::new(format!("unsupported Kubernetes release `{minor}`"))
+            .help(format!("pass `--version 1.Y` or `--version 1.Y.Z` with Y from {lo} to {hi}; `kubeprint versions` lists them")));
+    };
+    let Some(patch) = release.patch else {
+        return Err(Error::new(format!(
+            "kubeprint knows no patch release of Kubernetes {minor}"
+        ))
+        .help(format!("pass the full version, like `--version {minor}.N`, with N the newest patch upstream lists")));
+    };
+    Ok(format!("1.{}.{}", release.minor, patch.patch))
 }
 
 pub(super) fn starter(s: &Starter) -> Result<String> {
@@ -33,8 +57,9 @@ pub(super) fn starter(s: &Starter) -> Result<String> {
             .help(format!("choose one of: {}", matrix::os_choices()))
     })?;
     let version = match s.version {
-        Some(v) => v.to_string(),
-        None => format!("1.{}.0", current_minor(os)),
+        Some(v) if v.matches('.').count() >= 2 => v.to_string(),
+        Some(v) => newest_of(v)?,
+        None => newest_of(&format!("1.{}", current_minor(os)))?,
     };
     let os_line = format!("os: {}", s.os);
     let version_line = format!("  version: \"{version}\"");
@@ -49,7 +74,7 @@ pub(super) fn starter(s: &Starter) -> Result<String> {
         ("kubernetes:", ""),
         (
             &version_line,
-            "full X.Y.Z: pick the newest patch of this minor",
+            "the newest patch known: `kubeprint versions`",
         ),
         (
             &endpoint_line,

@@ -18,9 +18,24 @@ pub(super) struct ReleaseRow {
     pub flannel: &'static str,
     pub end_of_life: &'static str,
     pub end_of_life_reached: bool,
+    /// The newest patch release kubeprint knows (`init` writes it), or `null` where no
+    /// source confirmed one.
+    pub newest_patch: Option<PatchRow>,
     /// The CNI manifests this minor's nodes download, each with the sha256 the node
     /// checks before applying it, so a reviewer can audit every pin.
     pub manifests: Vec<ManifestPin>,
+}
+
+/// The newest known patch of a minor and where that knowledge comes from.
+#[derive(Serialize)]
+pub(super) struct PatchRow {
+    /// `1.35.9`.
+    pub version: String,
+    /// Upstream named it the minor's final patch release.
+    pub is_final: bool,
+    /// The date the source showed it as the newest (ISO).
+    pub as_of: &'static str,
+    pub source: &'static str,
 }
 
 /// One pinned download.
@@ -68,6 +83,12 @@ pub(super) fn versions() -> Versions {
             flannel: r.flannel.tag,
             end_of_life: r.end_of_life,
             end_of_life_reached: r.is_end_of_life(),
+            newest_patch: r.patch.map(|p| PatchRow {
+                version: format!("1.{}.{}", r.minor, p.patch),
+                is_final: p.is_final,
+                as_of: p.as_of,
+                source: p.source,
+            }),
             manifests: [
                 ("calico", r.calico.manifest(false)),
                 ("canal", r.calico.manifest(true)),
@@ -107,8 +128,8 @@ pub(super) fn versions() -> Versions {
 pub(super) fn versions_table() -> String {
     let v = versions();
     let mut out = format!(
-        "{:<6} {:<8} {:<17} {:<20} {:<8} {:<8} {}\n",
-        "minor", "kubeadm", "packages", "cri-o", "calico", "flannel", "end of life"
+        "{:<6} {:<14} {:<8} {:<17} {:<20} {:<8} {:<8} {}\n",
+        "minor", "newest patch", "kubeadm", "packages", "cri-o", "calico", "flannel", "end of life"
     );
     for r in &v.releases {
         let calico = format!("{}{}", r.calico, if r.calico_tested { "" } else { "*" });
@@ -117,9 +138,13 @@ pub(super) fn versions_table() -> String {
             r.end_of_life,
             if r.end_of_life_reached { " (EOL)" } else { "" }
         );
+        let patch = r.newest_patch.as_ref().map_or("unknown".into(), |p| {
+            format!("{}{}", p.version, if p.is_final { " final" } else { "" })
+        });
         out.push_str(&format!(
-            "{:<6} {:<8} {:<17} {:<20} {:<8} {:<8} {eol}\n",
+            "{:<6} {:<14} {:<8} {:<17} {:<20} {:<8} {:<8} {eol}\n",
             r.minor,
+            patch,
             r.kubeadm_api.trim_start_matches("kubeadm.k8s.io/"),
             r.packages,
             format!("{} {}", r.crio_repository, r.minor),
@@ -128,7 +153,10 @@ pub(super) fn versions_table() -> String {
         ));
     }
     out.push_str(
-        "* the nearest Calico release: none with a pinnable manifest is tested with this minor\n\n",
+        "* the nearest Calico release: none with a pinnable manifest is tested with this minor\n",
+    );
+    out.push_str(
+        "newest patch: the newest release a source confirmed (`--format json` gives source and date); `final`: upstream's last for that minor\n\n",
     );
     out.push_str(&format!(
         "{:<13} {:<7} {:<11} {}\n",

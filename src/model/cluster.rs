@@ -19,6 +19,9 @@ pub struct Cluster {
     pub(crate) os: &'static Os,
     pub(crate) version: Version,
     pub(crate) release: &'static Release,
+    /// CRI-O pinned to one release (`1.30.4`) or package version (`1.30.4-1.1`);
+    /// `None`: the newest of the minor's stream.
+    pub(crate) crio_pin: Option<String>,
     pub(crate) endpoint: Endpoint,
     pub(crate) pod_subnet: IpNet,
     pub(crate) service_subnet: IpNet,
@@ -212,6 +215,9 @@ pub(crate) struct Node {
     pub name: String,
     pub role: NodeRole,
     pub address: IpAddr,
+    /// The subnet of the node's interface, when `address` gives a prefix length
+    /// (`10.0.1.11/24` -> 10.0.1.0/24); `None`: unknown.
+    pub subnet: Option<IpNet>,
     pub labels: BTreeMap<String, String>,
     /// `None`: kubeadm's default (the control-plane taint on control planes); `Some`,
     /// even empty, replaces it.

@@ -38,6 +38,8 @@ pub(crate) struct Context {
     pub apt_prerequisites: Vec<&'static str>,
     pub crio_repos: Vec<AptRepo>,
     pub crio_packages: Vec<&'static str>,
+    /// `crio_packages` as apt-get installs them: `cri-o` pinned when the cluster pins it.
+    pub crio_package_pins: Vec<String>,
     /// CRI-O's own bridge network config, removed so pods never get addresses from it
     /// before the cluster CNI is up.
     pub crio_bridge_configs: Vec<&'static str>,
@@ -148,6 +150,13 @@ pub(crate) fn context(
         sysctl_file,
         sysctls,
         apt_prerequisites: APT_PREREQUISITES.to_vec(),
+        crio_package_pins: crio_packages
+            .iter()
+            .map(|p| match *p {
+                "cri-o" => packages::crio_install_pin(cluster),
+                other => other.to_string(),
+            })
+            .collect(),
         crio_repos,
         crio_packages,
         crio_bridge_configs: crate::layout::CRIO_BRIDGE_CONFIGS.to_vec(),

@@ -27,6 +27,20 @@ pub(crate) fn package_version(cluster: &Cluster) -> String {
     }
 }
 
+/// `cri-o` as apt-get installs it: the stream's newest, one release with any packaging
+/// revision, or exactly the package version given. The revision is OBS's: cri-o/packaging
+/// templates/latest/cri-o/cri-o.spec at b111fe95bc2aca63e4f146cc9ebb61eb3a1906b7 sets
+/// `Version` to the release and `Release: {{ .Revision }}`, and OBS appends its build
+/// count; users' records of the isv:/cri-o: indexes show `1.35.2-1.1` and, for v1.36 on
+/// 2026-09-29, `1.36.6-3.1`, so `1.Y.Z-1.1` cannot be assumed.
+pub(crate) fn crio_install_pin(cluster: &Cluster) -> String {
+    match cluster.crio_pin.as_deref() {
+        None => "cri-o".into(),
+        Some(v) if v.contains('-') => format!("cri-o={v}"),
+        Some(v) => format!("cri-o={v}-*"),
+    }
+}
+
 fn apt_repo(name: &'static str, url: &str, suite: &str, key_url: String) -> AptRepo {
     let keyring = layout::apt_keyring_path(name);
     AptRepo {

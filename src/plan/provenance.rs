@@ -55,7 +55,10 @@ impl Provenance {
             cluster_name: cluster.name.clone(),
             kubernetes_version: cluster.version.to_string(),
             // validate guarantees the CRI-O minor equals the Kubernetes minor.
-            crio_version: format!("{}.{}", cluster.version.major, cluster.release.minor),
+            crio_version: cluster
+                .crio_pin
+                .clone()
+                .unwrap_or_else(|| format!("{}.{}", cluster.version.major, cluster.release.minor)),
             kubeadm_api_version: cluster.release.kubeadm_api.api_version().to_string(),
             cni_plugin: cluster.cni.plugin.name().to_string(),
             cni_manifest_url,

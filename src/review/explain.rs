@@ -134,11 +134,14 @@ pub(crate) fn explain(cluster: &Cluster) -> String {
     let cni = cluster.cni.plugin.name();
     let _ = writeln!(
         out,
-        "cluster {}: Kubernetes {} on {}, CRI-O 1.{}, CNI {cni}, endpoint {}",
+        "cluster {}: Kubernetes {} on {}, CRI-O {}, CNI {cni}, endpoint {}",
         cluster.name,
         cluster.version,
         cluster.os.id,
-        cluster.release.minor,
+        cluster
+            .crio_pin
+            .clone()
+            .unwrap_or_else(|| format!("1.{}", cluster.release.minor)),
         cluster.endpoint.host_port()
     );
     if let Some(p) = proxy_plan(cluster) {

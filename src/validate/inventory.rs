@@ -74,7 +74,8 @@ fn node(i: usize, n: &NodeConfig, seen: &mut Seen, c: &mut Checker) -> Option<No
     Some(Node {
         name,
         role: role?,
-        address: address?,
+        address: address?.0,
+        subnet: address?.1,
         labels: n.labels.clone(),
         taints,
     })
@@ -105,16 +106,30 @@ fn node_name(i: usize, n: &NodeConfig, seen: &mut Seen, c: &mut Checker) -> Stri
     name
 }
 
-fn node_address(i: usize, n: &NodeConfig, seen: &mut Seen, c: &mut Checker) -> Option<IpAddr> {
+/// The node's address, and its subnet when written in CIDR form (`10.0.1.11/24`: the
+/// address with its interface's prefix length).
+fn node_address(
+    i: usize,
+    n: &NodeConfig,
+    seen: &mut Seen,
+    c: &mut Checker,
+) -> Option<(IpAddr, Option<IpNet>)> {
     let path = format!("nodes[{i}].address");
-    let help = "write the node's private IP address, like `10.0.0.11`";
+    let help = "write the node's private IP address, like `10.0.0.11`, optionally with its subnet's prefix length, like `10.0.0.11/24`";
     let Some(text) = n.address.as_deref() else {
         if c.fully_read(&format!("nodes[{i}]")) {
             c.error(&format!("nodes[{i}]"), "a node needs an `address`", help);
         }
         return None;
     };
-    let Ok(ip) = text.parse::<IpAddr>() else {
+    let parsed = match text.split_once('/') {
+        None => text.parse::<IpAddr>().ok().map(|ip| (ip, None)),
+        Some(_) => text
+            .parse::<IpNet>()
+            .ok()
+            .map(|net| (net.addr(), Some(net.trunc()))),
+    };
+    let Some((ip, subnet)) = parsed else {
         c.error(
             &path,
             format!("`{}` is not an IP address", printable(text)),
@@ -138,7 +153,7 @@ fn node_address(i: usize, n: &NodeConfig, seen: &mut Seen, c: &mut Checker) -> O
             );
         }
     }
-    Some(ip)
+    Some((ip, subnet))
 }
 
 /// Labels the kubelet may set on its own node (`--node-labels`).

@@ -70,6 +70,7 @@ pub(crate) fn validate(
         os: installed.os?,
         version: installed.version?,
         release: installed.release?,
+        crio_pin: installed.crio_pin,
         endpoint: net.endpoint?,
         pod_subnet: net.pod_subnet?,
         service_subnet: net.service_subnet?,

@@ -13,6 +13,8 @@ pub(crate) struct Installed {
     pub os: Option<&'static Os>,
     pub version: Option<Version>,
     pub release: Option<&'static Release>,
+    /// `runtime.crio_version` when it names one CRI-O release, not the stream.
+    pub crio_pin: Option<String>,
 }
 
 /// `os`, `kubernetes.version` (both required) and `runtime.crio_version`.
@@ -37,13 +39,12 @@ pub(crate) fn installed(config: &Config, c: &mut Checker) -> Installed {
     );
     let version = stated.and_then(|scalar| c.version(&scalar));
     let release = version.and_then(|v| supported_release(v, c));
-    if let Some(v) = version {
-        crio_version(config, v, c);
-    }
+    let crio_pin = version.and_then(|v| crio_version(config, v, c));
     Installed {
         os,
         version,
         release,
+        crio_pin,
     }
 }
 
@@ -67,28 +68,101 @@ fn supported_release(v: Version, c: &mut Checker) -> Option<&'static Release> {
             "it gets no security fixes; prefer a maintained release (`kubeprint versions`)",
         );
     }
+    newer_than_known(v, r, c);
     Some(r)
 }
 
-/// CRI-O's minor must equal Kubernetes' (cri-o's compatibility matrix).
-fn crio_version(config: &Config, v: Version, c: &mut Checker) {
-    let Some(scalar) = config.runtime.crio_version.as_ref() else {
+/// A patch above the newest one kubeprint knows may not exist yet: apt then finds no
+/// `kubeadm=1.Y.Z-*` and the node stops at its package step. Lower patches are fine.
+fn newer_than_known(v: Version, r: &Release, c: &mut Checker) {
+    let Some(known) = r.patch.filter(|p| v.patch > p.patch) else {
         return;
     };
-    match scalar.as_text() {
-        Err(hint) => c.error(
-            "runtime.crio_version",
-            "the CRI-O version must be text",
-            format!("{}, like `crio_version: \"1.{}\"`", hint.0, v.minor),
-        ),
-        Ok(text) => {
-            let want = format!("1.{}", v.minor);
-            if text != want {
-                c.error("runtime.crio_version",
-                    format!("CRI-O `{}` does not match Kubernetes {v}", printable(&text)),
-                    format!("CRI-O's minor must equal Kubernetes' minor: set `crio_version: \"{want}\"` or remove the key"));
-            }
+    let newest = format!("1.{}.{}", r.minor, known.patch);
+    let (what, help) = if known.is_final {
+        (
+            format!("the final 1.{} patch release ({})", r.minor, known.source),
+            format!(
+                "Kubernetes {v} does not exist: every node would fail at step 05 (kube-packages: apt finds no kubeadm {v}); use `{newest}`"
+            ),
+        )
+    } else {
+        (
+            format!(
+                "the newest 1.{} patch kubeprint knows ({}, {})",
+                r.minor, known.source, known.as_of
+            ),
+            format!(
+                "if Kubernetes {v} is not released, every node fails at step 05 (kube-packages: apt finds no kubeadm {v}): check https://kubernetes.io/releases/ or use `{newest}`"
+            ),
+        )
+    };
+    c.warning(
+        "kubernetes.version",
+        format!("Kubernetes {v} is newer than {newest}, {what}"),
+        help,
+    );
+}
+
+/// CRI-O's minor must equal Kubernetes' (cri-o's compatibility matrix). Returns an
+/// exact pin (`1.Y.Z` or `1.Y.Z-R`), `None` for the stream (`1.Y` or no key).
+fn crio_version(config: &Config, v: Version, c: &mut Checker) -> Option<String> {
+    let scalar = config.runtime.crio_version.as_ref()?;
+    let text = match scalar.as_text() {
+        Ok(text) => text,
+        Err(hint) => {
+            c.error(
+                "runtime.crio_version",
+                "the CRI-O version must be text",
+                format!("{}, like `crio_version: \"1.{}\"`", hint.0, v.minor),
+            );
+            return None;
         }
+    };
+    let Some((stream, exact)) = crio_parts(&text) else {
+        c.error("runtime.crio_version",
+            format!("`{}` is not a CRI-O version", printable(&text)),
+            format!("write the stream `\"1.{m}\"` (any patch), a release like `1.{m}.4`, or a package version as the repository lists it (`apt-cache madison cri-o`), like `1.{m}.4-1.1`", m = v.minor));
+        return None;
+    };
+    let want = format!("1.{}", v.minor);
+    if stream != want {
+        c.error("runtime.crio_version",
+            format!("CRI-O `{}` does not match Kubernetes {v}", printable(&text)),
+            format!("CRI-O's minor must equal Kubernetes' minor: set `crio_version: \"{want}\"` or remove the key"));
+        return None;
+    }
+    let kubic = matrix::release(v.minor).is_some_and(|r| r.crio_repo == matrix::CrioRepo::Kubic);
+    if exact && kubic && !text.contains('-') {
+        c.error("runtime.crio_version",
+            format!("CRI-O {text} cannot be pinned by release alone: CRI-O 1.{} comes from openSUSE Kubic, whose package versions kubeprint does not know", v.minor),
+            format!("write the package version as your repository lists it (`apt-cache madison cri-o`), or the stream `\"{want}\"`"));
+        return None;
+    }
+    exact.then_some(text)
+}
+
+/// `1.Y` -> (`1.Y`, false); `1.Y.Z` and `1.Y.Z-R` -> (`1.Y`, true); anything else
+/// `None`. `R` is a Debian revision: letters, digits and `.+~`
+/// (deb-version(7); the isv:/cri-o: repositories spell it like `1.1` or `3.1`).
+fn crio_parts(text: &str) -> Option<(String, bool)> {
+    let (upstream, revision) = match text.split_once('-') {
+        Some((u, r)) => (u, Some(r)),
+        None => (text, None),
+    };
+    let ok_revision = revision.is_none_or(|r| {
+        !r.is_empty()
+            && r.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"+.~".contains(&b))
+    });
+    let numbers: Vec<&str> = upstream.split('.').collect();
+    let digits = numbers
+        .iter()
+        .all(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
+    match numbers.as_slice() {
+        ["1", minor] if digits && revision.is_none() => Some((format!("1.{minor}"), false)),
+        ["1", minor, _] if digits && ok_revision => Some((format!("1.{minor}"), true)),
+        _ => None,
     }
 }
 

@@ -4,6 +4,8 @@
 
 use std::net::{IpAddr, Ipv4Addr};
 
+use ipnet::IpNet;
+
 use crate::config::Config;
 use crate::model::cluster::{Delivery, Node, NodeRole, Vip};
 use crate::validate::fields::Checker;
@@ -30,6 +32,7 @@ pub(crate) fn vip(config: &Config, net: &Network, nodes: &[Node], c: &mut Checke
     let address = address(v.address.as_deref(), c)?;
     check_endpoint(address, net, c);
     check_outside(address, net, nodes, c);
+    check_subnet(address, nodes, c);
     if !nodes.iter().any(|n| n.role == NodeRole::ControlPlane) {
         node_ip_warning(c);
     }
@@ -156,6 +159,38 @@ fn check_outside(address: Ipv4Addr, net: &Network, nodes: &[Node], c: &mut Check
             "the VIP must be a free address that no machine has: kube-vip adds it to the control plane holding its lease",
         );
     }
+}
+
+/// ARP is answered only on the link the control planes sit on, so the VIP must be an
+/// address of their subnet. The subnet is known only from prefix lengths in
+/// `nodes[].address` (`10.0.1.11/24`); unless every listed control plane gives one,
+/// nothing is said (no warning from a guess).
+fn check_subnet(address: Ipv4Addr, nodes: &[Node], c: &mut Checker) {
+    let subnets: Option<Vec<IpNet>> = nodes
+        .iter()
+        .filter(|n| n.role == NodeRole::ControlPlane)
+        .map(|n| n.subnet)
+        .collect();
+    let Some(mut subnets) = subnets.filter(|s| !s.is_empty()) else {
+        return;
+    };
+    if subnets.iter().any(|s| s.contains(&IpAddr::V4(address))) {
+        return;
+    }
+    subnets.sort();
+    subnets.dedup();
+    let list: Vec<String> = subnets.iter().map(ToString::to_string).collect();
+    c.warning(
+        "kubernetes.vip.address",
+        format!(
+            "the VIP {address} lies outside every control plane's subnet ({}, from the prefix lengths in `nodes[].address`)",
+            list.join(", ")
+        ),
+        format!(
+            "kube-vip announces the VIP by ARP on the control planes' own link, where only an address of their subnet is reachable: choose a free address in {}, or correct the prefix lengths",
+            list[0]
+        ),
+    );
 }
 
 /// Linux's rule for interface names (net/core/dev.c, `dev_valid_name`): 1 to 15 bytes,

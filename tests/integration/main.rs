@@ -22,6 +22,7 @@ mod image;
 mod import;
 mod limits;
 mod matrix;
+mod patches;
 mod pki;
 mod proxy;
 mod publish;

@@ -270,3 +270,87 @@ fn explain_names_the_vip_and_the_kube_vip_steps() {
     }
     assert_eq!(json["vip"]["address"], "10.0.1.100");
 }
+
+/// `validate` of the VIP example with its control planes' addresses replaced.
+fn validate_vip_with(addresses: [&str; 3], vip: &str) -> (bool, String) {
+    let example =
+        std::fs::read_to_string(common::root().join("examples/vip-ubuntu-24.04-1.36.yaml"))
+            .unwrap();
+    let mut text = example.replace("10.0.1.100", vip);
+    for (i, a) in addresses.iter().enumerate() {
+        text = text.replace(
+            &format!("address: 10.0.1.1{}\n", i + 1),
+            &format!("address: {a}\n"),
+        );
+    }
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("cluster.yaml"), text).unwrap();
+    let o = common::kubeprint(dir.path(), &["validate", "-c", "cluster.yaml"]);
+    (
+        o.status.success(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn a_vip_outside_every_control_planes_subnet_is_a_warning_when_prefixes_are_given() {
+    const WARNING: &str = "lies outside every control plane's subnet";
+    let cidr = ["10.0.1.11/24", "10.0.1.12/24", "10.0.1.13/24"];
+    // Inside their /24: nothing to say.
+    let (ok, e) = validate_vip_with(cidr, "10.0.1.100");
+    assert!(ok && !e.contains(WARNING), "{e}");
+    // Outside: a warning naming the subnet, the field and the fix.
+    let (ok, e) = validate_vip_with(cidr, "10.0.9.100");
+    assert!(ok, "a warning, not an error: {e}");
+    assert!(
+        e.contains(&format!(
+            "warning: the VIP 10.0.9.100 {WARNING} (10.0.1.0/24, from the prefix lengths in `nodes[].address`)"
+        )),
+        "{e}"
+    );
+    assert!(e.contains("(`kubernetes.vip.address`)"), "{e}");
+    assert!(e.contains("choose a free address in 10.0.1.0/24"), "{e}");
+    // Inside one of several subnets is enough.
+    let (_, e) = validate_vip_with(
+        ["10.0.1.11/24", "10.0.2.12/24", "10.0.3.13/24"],
+        "10.0.3.100",
+    );
+    assert!(!e.contains(WARNING), "{e}");
+    // Without a prefix for every control plane the subnet is unknown: no warning.
+    for addresses in [
+        ["10.0.1.11", "10.0.1.12", "10.0.1.13"],
+        ["10.0.1.11/24", "10.0.1.12/24", "10.0.1.13"],
+    ] {
+        let (ok, e) = validate_vip_with(addresses, "10.0.9.100");
+        assert!(ok && !e.contains(WARNING), "{addresses:?}: {e}");
+    }
+    // A malformed prefix is an error at the address.
+    let (ok, e) = validate_vip_with(["10.0.1.11/33", "10.0.1.12", "10.0.1.13"], "10.0.1.100");
+    assert!(!ok, "{e}");
+    assert!(e.contains("`10.0.1.11/33` is not an IP address"), "{e}");
+    assert!(e.contains("like `10.0.0.11/24`"), "{e}");
+}
+
+/// A prefix length describes the node's network only: its bundles use the address.
+#[test]
+fn a_node_address_with_a_prefix_renders_as_the_address() {
+    let with_nodes = |suffix: &str| {
+        let mut text = definition("ubuntu-24.04", "1.36.4", VIP) + "nodes:\n";
+        for i in 1..=3 {
+            text += &format!(
+                "  - name: cp-{i}\n    role: control-plane\n    address: 10.0.1.1{i}{suffix}\n"
+            );
+        }
+        text
+    };
+    let (plain, cidr) = (with_nodes(""), with_nodes("/24"));
+    let a = common::render_text(&plain, "plain");
+    let b = common::render_text(&cidr, "cidr");
+    assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>());
+    for path in a.keys() {
+        if path.ends_with(".sh") || path.ends_with(".yaml") {
+            assert_eq!(common::text(&a, path), common::text(&b, path), "{path}");
+        }
+    }
+    assert!(!common::text(&b, "nodes/cp-1/user-data.yaml").contains("/24"));
+}

@@ -2,6 +2,9 @@
 //! minor, plus the operating systems it renders for. `plan` reads it; nothing else
 //! hard-codes a version, repository or API. Adding a release is adding a row.
 
+mod patches;
+pub(crate) use patches::Patch;
+
 /// Where the Kubernetes packages (kubelet, kubeadm, kubectl) come from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum KubeRepo {
@@ -195,6 +198,8 @@ pub(crate) struct Release {
     /// the nearest one where none is (`validate` warns then).
     pub calico: CalicoPin,
     pub flannel: FlannelPin,
+    /// The newest patch release known for this minor (sources in [`patches`]).
+    pub patch: Option<Patch>,
 }
 
 /// The date the end-of-life column was last reviewed. Rendering must not read the
@@ -225,6 +230,7 @@ const fn row(
         end_of_life,
         calico,
         flannel,
+        patch: patches::newest_patch(minor),
     }
 }
 
