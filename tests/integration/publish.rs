@@ -153,7 +153,8 @@ fn with_an_inventory_only_the_payloads_some_node_fetches_exist() {
     let published: Vec<&str> = script
         .lines()
         .filter_map(|l| l.strip_prefix("publish "))
-        .map(|l| l.split(' ').next().unwrap())
+        // `publish BUNDLE SECRET FILE SHA256`
+        .map(|l| l.split(' ').nth(1).unwrap())
         .collect();
     assert_eq!(
         published,
