@@ -29,13 +29,16 @@ impl Suite {
     /// depends on the virtual python3-cffi-backend-api-*, so the package providing it is
     /// named. The cloud kernel has virtio and the modules the bundle loads. Trixie's
     /// minbase lacks e2fsprogs (priority required in bookworm, important in trixie):
-    /// cloud-init's resizefs fails without resize2fs.
+    /// cloud-init's resizefs fails without resize2fs. Not on a node, for the stand-ins:
+    /// python3-botocore (the AWS stand-in checks SigV4 with botocore's signer).
+    /// The package list is part of the cache key, so a change here rebuilds the cache.
     pub(crate) fn packages(self) -> String {
         let common = "systemd-sysv,cloud-init,python3-cffi-backend,kmod,udev,\
-                      linux-image-cloud-amd64,initramfs-tools,procps";
+                      linux-image-cloud-amd64,initramfs-tools,procps,python3-botocore";
         match self {
             Suite::Bookworm => common.to_string(),
-            Suite::Trixie => format!("{common},e2fsprogs"),
+            // apt verifies with sqv here; the apt stand-in verifies with gpgv, as bookworm's.
+            Suite::Trixie => format!("{common},e2fsprogs,gpgv"),
         }
     }
 }
