@@ -55,8 +55,12 @@ mod guide;
 mod harness;
 #[path = "e2e/options.rs"]
 mod options;
+#[path = "e2e/repos.rs"]
+mod repos;
 #[path = "e2e/scenarios.rs"]
 mod scenarios;
+#[path = "e2e/standins.rs"]
+mod standins;
 
 use std::collections::BTreeSet;
 use std::fs;

@@ -63,7 +63,9 @@ pub(crate) const DOUBLES: [&str; 7] = [
 ];
 /// The stand-in repositories' signing key: a real armored OpenPGP public key (made for
 /// these tests, ed25519) that the curl double serves as every `Release.key` and the gpg
-/// double dearmors, so a keyring is real OpenPGP data as apt's signed-by needs.
+/// double dearmors, so a keyring is real OpenPGP data as apt's signed-by needs; the apt
+/// double checks each InRelease against it with gpgv (the private part signs them, see
+/// repos.rs).
 pub(crate) const REPO_KEY: &str = include_str!("repo-key.asc");
 pub(crate) const BOOT_SH: &str = include_str!("boot.sh");
 pub(crate) const FINISH_SH: &str = include_str!("finish.sh");
@@ -435,6 +437,7 @@ impl Scenario {
             REPO_KEY,
             0o644,
         );
+        repos::install(&root, &self.artifacts);
         write(&root.join("usr/local/lib/e2e/boot.sh"), BOOT_SH, 0o755);
         write(&root.join("usr/local/lib/e2e/finish.sh"), FINISH_SH, 0o755);
         // Stand-in units where packages would install theirs.
