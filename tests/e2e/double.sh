@@ -282,11 +282,16 @@ gpg)
   ;;
 kubeadm)
   manifests=/etc/kubernetes/manifests
-  # Beside --config, kubeadm takes only the flags its validation allows (see
-  # KUBEADM_MIXED_FLAGS in tests/e2e.rs for the source); everything else is refused.
+  # Beside --config, kubeadm takes only the flags isAllowedFlag lists (kubernetes/
+  # kubernetes commit 00d24de699fe4409b5829a5e51b73c1fc7bcba12, cmd/kubeadm/app/apis/
+  # kubeadm/validation/validation.go; names from cmd/kubeadm/app/cmd/options/constant.go)
+  # and any skip-*. Other versions of the function also allow cri-socket, or log-file and
+  # yes (kubernetes/kubernetes PR #125566, in release-1.30 by #126422): only the flags
+  # every version seen allows pass here.
   mixed_ok() {
     case $1 in
-    --config | --ignore-preflight-errors | --dry-run | --kubeconfig | --v | --skip-*) return 0 ;;
+    --config | --ignore-preflight-errors | --dry-run | --kubeconfig | --node-name | \
+      --kubeconfig-dir | --upload-certs | --print-join-command | --rootfs | --v | --skip-*) return 0 ;;
     esac
     return 1
   }
@@ -315,6 +320,13 @@ kubeadm)
     done
     [ -n "$config" ] || fail "kubeadm $sub: no --config"
     [ -f "$config" ] || fail "kubeadm $sub: $config: no such file"
+    # kubeadm decodes the file before anything else: the conformance checker reads it as
+    # the installed kubeadm would (tests/conformance/check_kubeadm.py, README there).
+    v=$(installed_version kubeadm)
+    [ -n "$v" ] || fail "kubeadm: command not found (package not installed)"
+    verdict=$(python3 /usr/local/lib/e2e/conformance/check_kubeadm.py --config "$config" \
+      --kubernetes-version "${v%%-*}" --command "$sub") || fail "$verdict (kubeadm $sub refuses the file)"
+    printf '# %s\n' "$verdict" >>"$transcript"
     # Preflight, as kubeadm's refuses what an earlier run left (cmd/kubeadm/app/preflight/
     # checks.go: the static Pod manifests for init, kubelet.conf for join).
     blocker=$manifests/kube-apiserver.yaml

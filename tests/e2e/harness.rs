@@ -432,6 +432,16 @@ impl Scenario {
             fs::create_dir_all(to.parent().unwrap()).unwrap();
             fs::copy(&path, &to).unwrap();
         }
+        // The conformance checker, which the kubeadm double runs on the file it is given.
+        let conformance = common::root().join("tests/conformance");
+        for path in common::walk(&conformance) {
+            let rel = path.strip_prefix(&conformance).unwrap();
+            if rel.starts_with("upstream") || rel == Path::new("check_kubeadm.py") {
+                let to = root.join("usr/local/lib/e2e/conformance").join(rel);
+                fs::create_dir_all(to.parent().unwrap()).unwrap();
+                fs::copy(&path, &to).unwrap();
+            }
+        }
         write(
             &root.join("usr/local/share/e2e/repo-key.asc"),
             REPO_KEY,

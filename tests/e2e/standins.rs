@@ -1,4 +1,4 @@
-//! The stand-ins' refusals, without a VM: `double.sh` run as apt-get and curl
+//! The stand-ins' refusals, without a VM: `double.sh` run as apt-get, curl and kubeadm
 //! on this machine inside a private mount namespace (`unshare --mount`, root), with its
 //! own /etc (a Debian 12 os-release) and tmpfs over the other directories it reads and
 //! writes, so nothing outside the namespace changes. In: the default scenario's rendered sources; out: exit
@@ -7,7 +7,7 @@
 use super::*;
 
 /// Runs `script` (bash) in a private mount namespace prepared as a Debian 12 VM's image:
-/// the doubles as `$bin/apt-get` and `$bin/curl`, the served URLs, downloads and signed
+/// the doubles as `$bin/apt-get`, `$bin/curl` and `$bin/kubeadm`, the served URLs, downloads and signed
 /// InRelease files of the default scenario, the test key's keyring at `$good`, and the default
 /// scenario's sources entries with `signed-by=$KEYRING`. `(exit code, stderr)`.
 fn in_namespace(script: &str) -> (i32, String) {
@@ -24,7 +24,7 @@ fn in_namespace(script: &str) -> (i32, String) {
         fs::create_dir_all(to.parent().unwrap()).unwrap();
         fs::copy(&path, &to).unwrap();
     }
-    for name in ["apt-get", "curl"] {
+    for name in ["apt-get", "curl", "kubeadm"] {
         write(&t.join("bin").join(name), DOUBLE, 0o755);
     }
     // The namespace's /etc: a Debian 12 os-release, empty apt sources, the loader cache.
@@ -35,6 +35,14 @@ fn in_namespace(script: &str) -> (i32, String) {
     );
     fs::create_dir_all(t.join("etc/apt/sources.list.d")).unwrap();
     let _ = fs::copy("/etc/ld.so.cache", t.join("etc/ld.so.cache"));
+    // The conformance checker where the image has it, for the kubeadm double.
+    let conformance = common::root().join("tests/conformance");
+    for path in common::walk(&conformance) {
+        let rel = path.strip_prefix(&conformance).unwrap();
+        let to = t.join("lib/e2e/conformance").join(rel);
+        fs::create_dir_all(to.parent().unwrap()).unwrap();
+        fs::copy(&path, &to).unwrap();
+    }
     let armored = share.join("e2e/repo-key.asc");
     fs::write(&armored, REPO_KEY).unwrap();
     run(Command::new("gpg")
@@ -44,7 +52,7 @@ fn in_namespace(script: &str) -> (i32, String) {
     let prelude = format!(
         "set -u; t={t}; bin=$t/bin; good=/usr/local/share/good.gpg
          mount --bind $t/etc /etc; mount -t tmpfs tmpfs /var/lib; mount -t tmpfs tmpfs /var/log
-         mount --bind $t/share /usr/local/share
+         mount --bind $t/share /usr/local/share; mount --bind $t/lib /usr/local/lib
          sources() {{
            printf 'deb [signed-by=%s] https://pkgs.k8s.io/core:/stable:/v1.31/deb/ /\\n' \"$1\" \
              >/etc/apt/sources.list.d/kubernetes.list
@@ -126,4 +134,38 @@ fn curl_serves_only_urls_kubeprint_names() {
         assert_eq!(code, 22, "{url}: {err}");
         assert!(err.contains("404"), "{err}");
     }
+}
+
+/// kubeadm reads its --config as the installed minor does: a field its types do not have
+/// and an apiVersion that minor does not read are refused before anything is written.
+#[test]
+#[ignore = "needs root (mount namespaces): cargo test --release --test e2e -- --ignored"]
+fn kubeadm_refuses_a_configuration_the_installed_minor_rejects() {
+    // `$1`: the installed kubeadm package version; `$2`: the networking field to set.
+    let script = r#"init() {
+          mkdir -p /var/lib/dpkg/info
+          printf 'Package: kubeadm\nStatus: install ok installed\nArchitecture: amd64\nVersion: %s\nDescription: x\n\n' "$1" >/var/lib/dpkg/status
+          printf 'apiVersion: kubeadm.k8s.io/v1beta4\nkind: ClusterConfiguration\nkubernetesVersion: v%s\nnetworking:\n  %s: 10.32.0.0/16\n' "${1%%-*}" "$2" >/var/lib/c.yaml
+          $bin/kubeadm init --config /var/lib/c.yaml --skip-token-print
+          echo "exit $?" >&2
+          ls /etc/kubernetes >&2
+        }
+        "#;
+    let (_, err) = in_namespace(&format!("{script} init 1.31.4-1.1 podCIDR"));
+    assert!(
+        err.contains("unknown field 'podCIDR'")
+            && err.contains("exit 1\n")
+            && err.contains("cannot access"),
+        "{err}"
+    );
+    let (_, err) = in_namespace(&format!("{script} init 1.31.4-1.1 podSubnet"));
+    assert!(
+        err.contains("exit 0\n"),
+        "a configuration 1.31 reads: {err}"
+    );
+    let (_, err) = in_namespace(&format!("{script} init 1.29.9-1.1 podSubnet"));
+    assert!(
+        err.contains("kubeadm 1.29: ") && err.contains("exit 1\n") && err.contains("cannot access"),
+        "{err}"
+    );
 }
