@@ -322,6 +322,8 @@ kubeadm)
     [ -f "$config" ] || fail "kubeadm $sub: $config: no such file"
     # kubeadm decodes the file before anything else: the conformance checker reads it as
     # the installed kubeadm would (tests/conformance/check_kubeadm.py, README there).
+    # Stricter in one respect: an unknown or duplicate field, which recent init and join
+    # only warn about, fails here as it fails `kubeadm config validate`.
     v=$(installed_version kubeadm)
     [ -n "$v" ] || fail "kubeadm: command not found (package not installed)"
     verdict=$(python3 /usr/local/lib/e2e/conformance/check_kubeadm.py --config "$config" \
