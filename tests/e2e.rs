@@ -5,8 +5,9 @@
 //! `target/e2e-cache/`.
 //!
 //! Needs root, `debootstrap` (with a debian-archive-keyring that has the Debian 13 keys),
-//! `qemu-system-x86_64`, `mkfs.ext4`/`debugfs` (e2fsprogs), `mkswap` and `useradd`, and
-//! the Debian mirror apt uses on this machine. `.ci/run` installs them. Run with:
+//! `qemu-system-x86_64`, `mkfs.ext4`/`debugfs` (e2fsprogs), `mkswap`, `useradd`, `gpg`
+//! and `unshare`, and the Debian mirror apt uses on this machine. `.ci/run` installs
+//! them. Run with:
 //!
 //! ```sh
 //! cargo test --release --test e2e -- --ignored
@@ -14,8 +15,9 @@
 //!
 //! The VM has no network. Test doubles in `/usr/local/sbin` (ahead of `/usr/bin` on the
 //! PATH systemd gives cloud-init) stand in for apt-get, apt-mark, curl, gpg, kubeadm,
-//! kubectl and crio, record every call in `/var/log/e2e/transcript.log` and succeed
-//! (but for kubeadm init or join while the test's trigger file exists: they fail part-way,
+//! kubectl and crio, record every call in `/var/log/e2e/transcript.log`, refuse what the
+//! real tools refuse (README's end-to-end section lists it) and otherwise succeed (but
+//! for kubeadm init or join while the test's trigger file exists: they fail part-way,
 //! leaving what the real ones leave, which the double's kubeadm reset removes);
 //! everything else is real: swapoff on a real swap file, modprobe of the kernel's modules,
 //! `sysctl --system`, write_files with modes, systemd units, the bundle's runner, and the
@@ -23,7 +25,16 @@
 //! check against kubeprint's pins and its pod-subnet rewrite run on the real bytes. The
 //! harness files live in `tests/e2e/`:
 //!
-//! - `double.sh`: the multi-call test double (dispatches on its name).
+//! - `double.sh`: the multi-call test double (dispatches on its name). Its kubeadm runs
+//!   `tests/conformance/check_kubeadm.py` (copied into the image) on the `--config` it is
+//!   given; its apt-get checks each repository's InRelease with gpgv.
+//! - `repos.rs`: what the doubles serve, from kubeprint's facts (the URLs curl answers,
+//!   the InRelease files signed with `repo-key.TEST-ONLY-secret.asc`, whose public part
+//!   is `repo-key.asc`).
+//! - `standins.rs`: the doubles' refusals, run without a VM in a mount namespace.
+//! - `aws-double.py` + `e2e-aws-double.service`: the AWS and artifact store stand-in of
+//!   the delivery scenarios (botocore checks every signature; python3-botocore is in the
+//!   root filesystem for this).
 //! - `downloads/`: the upstream files the curl double serves, gzip-compressed and named
 //!   after their URL (`https://raw.githubusercontent.com/OWNER/REPO/TAG/PATH` is
 //!   `OWNER-REPO-TAG-PATH.gz`, `/` turned into `-`); the unit test
@@ -55,8 +66,12 @@ mod guide;
 mod harness;
 #[path = "e2e/options.rs"]
 mod options;
+#[path = "e2e/repos.rs"]
+mod repos;
 #[path = "e2e/scenarios.rs"]
 mod scenarios;
+#[path = "e2e/standins.rs"]
+mod standins;
 
 use std::collections::BTreeSet;
 use std::fs;

@@ -5,8 +5,11 @@ upstream Go API types, the way kubeadm decodes them.
 Usage:
     python3 tests/conformance/check_kubeadm.py [--types DIR] [--json FILE] [-v] OUT_DIR [OUT_DIR ...]
     python3 tests/conformance/check_kubeadm.py --selftest
+    python3 tests/conformance/check_kubeadm.py --config FILE --kubernetes-version X.Y.Z --command init|join
 
 OUT_DIR is a `kubeprint render -o` tree. Exit 0 when no error was found, 1 otherwise.
+`--config` checks one file as `kubeadm init|join --config FILE` of version X.Y.Z would
+read it (the VM test's kubeadm stand-in runs this on the node).
 
 What it models (each with the upstream source it follows):
   * YAML -> JSON as sigs.k8s.io/yaml YAMLToJSON (no target type) does it with go-yaml v2
@@ -1141,6 +1144,33 @@ class Checker:
         self.self_port_check(trees)
         return minors
 
+    def check_config(self, path, kver, command):
+        """One file as `kubeadm <command> --config path` of kubeadm kver reads it. There
+        is no tree here: a control plane is what the documents say it is."""
+        minor = int(kver.split(".")[1])
+        text = open(path).read()
+        try:
+            nodes = load_docs_goyaml(text)
+        except yaml.YAMLError as e:
+            self.add("ERROR", path, command, "-", "", None, "not YAML: %s" % e, "yaml")
+            return minor
+        texts = split_docs(text)
+        kinds = []
+        for i, dn in enumerate(nodes):
+            kind, v = self.check_document(path, command, minor, dn, i, kinds,
+                                          texts[i] if len(texts) == len(nodes) else None)
+            if v is None:
+                continue
+            is_cp = kind != "JoinConfiguration" or v.get("controlPlane") is not None
+            self.semantic(path, command, minor, kver, kind, v, is_cp, None)
+        ks = [k for k, _ in kinds]
+        if command == "init" and not ({"InitConfiguration", "ClusterConfiguration"} & set(ks)):
+            self.add("ERROR", path, command, path, "", ks,
+                     "no InitConfiguration or ClusterConfiguration kind was found in the YAML file", "decode")
+        if command == "join" and "JoinConfiguration" not in ks:
+            self.add("ERROR", path, command, path, "", ks, "no JoinConfiguration found in the supplied config", "decode")
+        return minor
+
     def inventory_check(self, tree, defpath):
         """Compare inventory nodes in the cluster definition with what the node bundles tell kubeadm."""
         d = yaml.safe_load(open(defpath)) or {}
@@ -1281,9 +1311,22 @@ def main():
     ap.add_argument("--def", action="append", default=[], metavar="TREE=CLUSTER_YAML",
                     help="compare a tree's inventory bundles with its cluster definition (repeatable)")
     ap.add_argument("--selftest", action="store_true")
+    ap.add_argument("--config", metavar="FILE", help="check one kubeadm configuration file")
+    ap.add_argument("--kubernetes-version", metavar="X.Y.Z", help="the kubeadm reading --config")
+    ap.add_argument("--command", choices=("init", "join"), help="the kubeadm command reading --config")
     a = ap.parse_args()
     if a.selftest:
         return selftest(a.types)
+    if a.config:
+        if not (a.kubernetes_version and a.command) or a.trees:
+            ap.error("--config needs --kubernetes-version and --command, and no trees")
+        ch = Checker(a.types)
+        minor = ch.check_config(a.config, a.kubernetes_version.lstrip("v"), a.command)
+        for f in ch.findings:
+            print(f.line(), file=sys.stderr)
+        errors = sum(f.sev == "ERROR" for f in ch.findings)
+        print("kubeadm 1.%d %s --config %s: %d documents, %d errors" % (minor, a.command, a.config, ch.docs_checked, errors))
+        return 1 if errors or not ch.docs_checked else 0
     if not a.trees:
         ap.error("give rendered trees (kubeprint render -o DIR)")
     ch = Checker(a.types)

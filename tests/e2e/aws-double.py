@@ -8,6 +8,10 @@ the credential scope and signed headers only.
 
     aws-double.py --imds HOST:PORT --sm HOST:PORT [--tls CERT KEY] --secrets DIR
                   [--files DIR] --record FILE --region REGION [--require-botocore]
+                  [--probe-bad-signature]
+
+--probe-bad-signature: before `ready`, send itself one GetSecretValue that botocore signs
+with another secret key, and record whether it was refused (it must be).
 
 A secret is the file DIR/<secret id, `/` as `%2F`>; DeleteSecret renames it to
 `<file>.deleted`, so a second fetch finds nothing, as on AWS. The same server answers
@@ -16,6 +20,7 @@ plain GETs from --files, as the https artifact store of `delivery: url`.
 
 import argparse
 import base64
+import http.client
 import json
 import os
 import ssl
@@ -174,6 +179,28 @@ def serve(handler, address, tls):
     return server
 
 
+def probe_bad_signature():
+    """Signs a request as the fetcher would, with a wrong secret key, and sends it."""
+    host = "secretsmanager.%s.amazonaws.com" % ARGS.region
+    body = json.dumps({"SecretId": "kubeprint/e2e-probe"})
+    request = AWSRequest(method="POST", url="https://%s/" % host, data=body, headers={
+        "Host": host, "Content-Type": "application/x-amz-json-1.1",
+        "X-Amz-Target": "secretsmanager.GetSecretValue"})
+    SigV4Auth(Credentials(ACCESS_KEY, "not-" + SECRET_KEY, SESSION_TOKEN), "secretsmanager",
+              ARGS.region).add_auth(request)
+    address, port = ARGS.sm.rsplit(":", 1)
+    if ARGS.tls:
+        connection = http.client.HTTPSConnection(address, int(port), context=ssl._create_unverified_context())
+    else:
+        connection = http.client.HTTPConnection(address, int(port))
+    connection.request("POST", "/", body=body, headers=dict(request.headers.items()))
+    answer = connection.getresponse()
+    kind = json.loads(answer.read() or b"{}").get("__type")
+    verdict = "refused (%s)" % kind if answer.status == 400 and kind == "InvalidSignatureException" else \
+        "ACCEPTED (HTTP %d %s)" % (answer.status, kind)
+    record("probe: a request signed with another secret key was %s" % verdict)
+
+
 def main():
     global ARGS
     parser = argparse.ArgumentParser()
@@ -185,11 +212,14 @@ def main():
     parser.add_argument("--record", required=True)
     parser.add_argument("--region", required=True)
     parser.add_argument("--require-botocore", action="store_true")
+    parser.add_argument("--probe-bad-signature", action="store_true")
     ARGS = parser.parse_args()
-    if ARGS.require_botocore and SigV4Auth is None:
+    if (ARGS.require_botocore or ARGS.probe_bad_signature) and SigV4Auth is None:
         sys.exit("botocore is not importable")
     serve(Imds, ARGS.imds, None)
     serve(SecretsManager, ARGS.sm, ARGS.tls)
+    if ARGS.probe_bad_signature:
+        probe_bad_signature()
     record("ready")
     threading.Event().wait()
 

@@ -4,7 +4,9 @@
 //! 169.254.169.254, as on EC2), Secrets Manager and an https artifact store, behind
 //! their real host names (in /etc/hosts) and a certificate from a test CA the image
 //! trusts: the stub's fetcher runs exactly as on a node, IMDSv2 session, SigV4 request,
-//! TLS verification and all. The double records every call in /var/log/e2e/aws.log.
+//! TLS verification and all. The double checks every signature with botocore (in the
+//! image for this) and first refuses one made with a wrong key; it records every call in
+//! /var/log/e2e/aws.log.
 
 use std::fs;
 use std::process::Command;
@@ -105,10 +107,34 @@ fn published(scenario: &Scenario, dir: &str) -> Vec<(String, Vec<u8>)> {
         .collect()
 }
 
+/// The Secrets Manager and artifact store calls after the double was ready. Before it
+/// was, it refused a request botocore signed with a wrong key; every Secrets Manager call
+/// after it passed botocore's signature check.
 fn aws_calls(vm: &Vm) -> Vec<String> {
-    vm.read("/var/log/e2e/aws.log")
-        .lines()
-        .filter(|l| !l.starts_with("imds") && *l != "ready")
+    let log = vm.read("/var/log/e2e/aws.log");
+    let (probe, calls) = log
+        .split_once("ready\n")
+        .expect("the AWS double never got ready");
+    assert!(
+        probe.contains("probe: a request signed with another secret key was refused (InvalidSignatureException)"),
+        "the AWS double accepted a bad signature:\n{log}"
+    );
+    let calls: Vec<&str> = calls.lines().filter(|l| !l.starts_with("imds")).collect();
+    let sm = calls
+        .iter()
+        .filter(|l| l.starts_with("GetSecretValue") || l.starts_with("DeleteSecret"))
+        .count();
+    let verified = calls
+        .iter()
+        .filter(|l| **l == "signature verified by botocore")
+        .count();
+    assert_eq!(
+        verified, sm,
+        "every Secrets Manager call is verified by botocore:\n{log}"
+    );
+    calls
+        .into_iter()
+        .filter(|l| *l != "signature verified by botocore")
         .map(String::from)
         .collect()
 }

@@ -42,6 +42,15 @@ esac
 opensuse=https://download.opensuse.org/repositories
 apt_state=/var/lib/e2e-apt
 mkdir -p "$apt_state"
+# What the stand-ins serve, from kubeprint's own facts (tests/e2e/repos.rs): one URL a
+# line, and each repository's signed InRelease.
+served=/usr/local/share/e2e/served-urls
+repos=/usr/local/share/e2e/repos
+
+# repo_dir URL: a repository's directory under $repos.
+repo_dir() {
+  printf '%s' "${1#https://}" | tr / -
+}
 
 # repo_exists URL: the repositories that exist for this OS, and the packages and
 # version format each serves (printed as `PACKAGES;VERSION_REGEX;SOURCE`). Kubic
@@ -77,6 +86,17 @@ is_keyring() {
   return 1
 }
 
+# gpgv_reason STDERR: why apt distrusts a Release file, in apt's words.
+gpgv_reason() {
+  local key
+  key=$(grep -o 'key [0-9A-F]*$' "$1" | head -n1 | cut -d' ' -f2)
+  if grep -q 'BAD signature' "$1"; then
+    echo "The following signatures were invalid: BADSIG $key"
+  else
+    echo "The following signatures couldn't be verified because the public key is not available: NO_PUBKEY $key"
+  fi
+}
+
 apt_update() {
   local f line opts url suite rest keyring found
   : >"$apt_state/available.new"
@@ -97,6 +117,13 @@ apt_update() {
       found=$(repo_exists "$url") ||
         code=100 fail "E: The repository '$url $suite Release' does not have a Release file."
       [ -n "$found" ] || code=100 fail "E: The repository '$url $suite Release' does not have a Release file."
+      # The repository's InRelease, signed with the stand-in key (tests/e2e/repos.rs),
+      # checked against the signed-by keyring as apt does (gpgv).
+      inrelease=$repos/$(repo_dir "$url")/InRelease
+      [ -f "$inrelease" ] || code=100 fail "E: The repository '$url $suite InRelease' is not served to this VM (not named by the rendered sources)."
+      gpgv --keyring "$keyring" "$inrelease" >/dev/null 2>"$apt_state/gpgv.err" ||
+        code=100 fail "W: GPG error: $url $suite InRelease: $(gpgv_reason "$apt_state/gpgv.err")
+E: The repository '$url $suite InRelease' is not signed."
       printf '%s\n' "$found" >>"$apt_state/available.new"
     done <"$f"
   done
@@ -201,6 +228,14 @@ curl)
   # by their URL: https://raw.githubusercontent.com/OWNER/REPO/TAG/PATH is
   # OWNER-REPO-TAG-PATH.gz with every / turned into -.
   shipped=/usr/local/share/e2e/downloads/$(printf '%s' "${url#https://}" | sed 's|^raw\.githubusercontent\.com/||; s|/|-|g').gz
+  # Only URLs kubeprint names are served (the node's own API server aside).
+  case $url in
+  */healthz) ;;
+  *) grep -qxF -- "$url" "$served" || {
+      [ -z "$failing" ] && exit 0
+      code=22 fail "curl: (22) The requested URL returned error: 404 ($url is named nowhere in kubeprint's facts)"
+    } ;;
+  esac
   if [ -f "$shipped" ]; then
     {
       gzip -dc "$shipped"
@@ -220,11 +255,11 @@ curl)
     # The signing key of a repository that exists for this OS (the stand-in repository's
     # test key, a real armored OpenPGP key).
     found=$(repo_exists "${url%Release.key}") || found=
-    [ -n "$found" ] || { [ -z "$failing" ] && exit 0; code=22 fail "curl: (22) The requested URL returned error: 404"; }
+    [ -n "$found" ] || { [ -z "$failing" ] && exit 0; code=22 fail "curl: (22) The requested URL returned error: 404 (no such repository for $kubic_dir)"; }
     body=$(cat /usr/local/share/e2e/repo-key.asc) ;;
   *)
     [ -z "$failing" ] && exit 0
-    code=22 fail "curl: (22) The requested URL returned error: 404 ($url is not served to this VM)" ;;
+    code=22 fail "curl: (22) The requested URL returned error: 404 (kubeprint names $url but tests/e2e/downloads has no copy)" ;;
   esac
   if [ -n "$out" ]; then
     printf '%s\n' "$body" >"$out"
@@ -247,11 +282,16 @@ gpg)
   ;;
 kubeadm)
   manifests=/etc/kubernetes/manifests
-  # Beside --config, kubeadm takes only the flags its validation allows (see
-  # KUBEADM_MIXED_FLAGS in tests/e2e.rs for the source); everything else is refused.
+  # Beside --config, kubeadm takes only the flags isAllowedFlag lists (kubernetes/
+  # kubernetes commit 00d24de699fe4409b5829a5e51b73c1fc7bcba12, cmd/kubeadm/app/apis/
+  # kubeadm/validation/validation.go; names from cmd/kubeadm/app/cmd/options/constant.go)
+  # and any skip-*. Other versions of the function also allow cri-socket, or log-file and
+  # yes (kubernetes/kubernetes PR #125566, in release-1.30 by #126422): only the flags
+  # every version seen allows pass here.
   mixed_ok() {
     case $1 in
-    --config | --ignore-preflight-errors | --dry-run | --kubeconfig | --v | --skip-*) return 0 ;;
+    --config | --ignore-preflight-errors | --dry-run | --kubeconfig | --node-name | \
+      --kubeconfig-dir | --upload-certs | --print-join-command | --rootfs | --v | --skip-*) return 0 ;;
     esac
     return 1
   }
@@ -280,6 +320,15 @@ kubeadm)
     done
     [ -n "$config" ] || fail "kubeadm $sub: no --config"
     [ -f "$config" ] || fail "kubeadm $sub: $config: no such file"
+    # kubeadm decodes the file before anything else: the conformance checker reads it as
+    # the installed kubeadm would (tests/conformance/check_kubeadm.py, README there).
+    # Stricter in one respect: an unknown or duplicate field, which recent init and join
+    # only warn about, fails here as it fails `kubeadm config validate`.
+    v=$(installed_version kubeadm)
+    [ -n "$v" ] || fail "kubeadm: command not found (package not installed)"
+    verdict=$(python3 /usr/local/lib/e2e/conformance/check_kubeadm.py --config "$config" \
+      --kubernetes-version "${v%%-*}" --command "$sub") || fail "$verdict (kubeadm $sub refuses the file)"
+    printf '# %s\n' "$verdict" >>"$transcript"
     # Preflight, as kubeadm's refuses what an earlier run left (cmd/kubeadm/app/preflight/
     # checks.go: the static Pod manifests for init, kubelet.conf for join).
     blocker=$manifests/kube-apiserver.yaml

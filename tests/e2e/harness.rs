@@ -29,13 +29,16 @@ impl Suite {
     /// depends on the virtual python3-cffi-backend-api-*, so the package providing it is
     /// named. The cloud kernel has virtio and the modules the bundle loads. Trixie's
     /// minbase lacks e2fsprogs (priority required in bookworm, important in trixie):
-    /// cloud-init's resizefs fails without resize2fs.
+    /// cloud-init's resizefs fails without resize2fs. Not on a node, for the stand-ins:
+    /// python3-botocore (the AWS stand-in checks SigV4 with botocore's signer).
+    /// The package list is part of the cache key, so a change here rebuilds the cache.
     pub(crate) fn packages(self) -> String {
         let common = "systemd-sysv,cloud-init,python3-cffi-backend,kmod,udev,\
-                      linux-image-cloud-amd64,initramfs-tools,procps";
+                      linux-image-cloud-amd64,initramfs-tools,procps,python3-botocore";
         match self {
             Suite::Bookworm => common.to_string(),
-            Suite::Trixie => format!("{common},e2fsprogs"),
+            // apt verifies with sqv here; the apt stand-in verifies with gpgv, as bookworm's.
+            Suite::Trixie => format!("{common},e2fsprogs,gpgv"),
         }
     }
 }
@@ -60,7 +63,9 @@ pub(crate) const DOUBLES: [&str; 7] = [
 ];
 /// The stand-in repositories' signing key: a real armored OpenPGP public key (made for
 /// these tests, ed25519) that the curl double serves as every `Release.key` and the gpg
-/// double dearmors, so a keyring is real OpenPGP data as apt's signed-by needs.
+/// double dearmors, so a keyring is real OpenPGP data as apt's signed-by needs; the apt
+/// double checks each InRelease against it with gpgv (the private part signs them, see
+/// repos.rs).
 pub(crate) const REPO_KEY: &str = include_str!("repo-key.asc");
 pub(crate) const BOOT_SH: &str = include_str!("boot.sh");
 pub(crate) const FINISH_SH: &str = include_str!("finish.sh");
@@ -427,11 +432,22 @@ impl Scenario {
             fs::create_dir_all(to.parent().unwrap()).unwrap();
             fs::copy(&path, &to).unwrap();
         }
+        // The conformance checker, which the kubeadm double runs on the file it is given.
+        let conformance = common::root().join("tests/conformance");
+        for path in common::walk(&conformance) {
+            let rel = path.strip_prefix(&conformance).unwrap();
+            if rel.starts_with("upstream") || rel == Path::new("check_kubeadm.py") {
+                let to = root.join("usr/local/lib/e2e/conformance").join(rel);
+                fs::create_dir_all(to.parent().unwrap()).unwrap();
+                fs::copy(&path, &to).unwrap();
+            }
+        }
         write(
             &root.join("usr/local/share/e2e/repo-key.asc"),
             REPO_KEY,
             0o644,
         );
+        repos::install(&root, &self.artifacts);
         write(&root.join("usr/local/lib/e2e/boot.sh"), BOOT_SH, 0o755);
         write(&root.join("usr/local/lib/e2e/finish.sh"), FINISH_SH, 0o755);
         // Stand-in units where packages would install theirs.
