@@ -26,6 +26,7 @@ mod pki;
 mod proxy;
 mod publish;
 mod quiet;
+mod readiness;
 mod redact;
 mod review;
 mod secrets_file;
