@@ -235,8 +235,7 @@ fn every_bundle_ends_with_the_wait_under_the_name_kubeadm_registers() {
         let bundle = common::text(&artifacts, &format!("{role}/bootstrap.sh"));
         let last = bundle
             .lines()
-            .filter(|l| l.starts_with("run_step "))
-            .last()
+            .rfind(|l| l.starts_with("run_step "))
             .unwrap();
         assert!(last.contains("-wait-for-node "), "{role}: {last}");
     }
