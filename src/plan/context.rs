@@ -11,6 +11,7 @@ use crate::plan::extras::{self, Extras};
 use crate::plan::kube_vip::{self, KubeVipPlan};
 use crate::plan::kubeadm::NODE_NAME_PLACEHOLDER;
 use crate::plan::kubeadm_step::{Init, Join, kubeadm_steps};
+use crate::plan::node_wait::{NodeWait, node_wait};
 use crate::plan::packages::{self, AptRepo};
 use crate::plan::proxy::{self, ProxyPlan};
 use crate::plan::recovery::recovery;
@@ -56,6 +57,8 @@ pub(crate) struct Context {
     pub pki_files: Vec<PkiFile>,
     pub init: Option<Init>,
     pub join: Option<Join>,
+    /// What `wait-for-node` waits for once kubeadm (and the CNI) are done.
+    pub node_wait: NodeWait,
     pub admin_user: Option<String>,
     /// The user's ssh keys, files and commands for this role.
     pub extras: Extras,
@@ -176,6 +179,7 @@ pub(crate) fn context(
         },
         init,
         join,
+        node_wait: node_wait(cluster, role),
         admin_user: control_plane.then(|| cluster.admin_user.clone()),
         extras: extras::extras(cluster, role, secrets.redacted),
         proxy: proxy::proxy_plan(cluster),

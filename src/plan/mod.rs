@@ -18,6 +18,7 @@ pub(crate) mod kubeadm;
 mod kubeadm_docs;
 mod kubeadm_step;
 pub(crate) mod kubeconfig;
+mod node_wait;
 pub(crate) mod packages;
 pub(crate) mod provenance;
 pub(crate) mod proxy;

@@ -1,6 +1,7 @@
 //! Part of stage 3 (plan): how often a node retries what can fail for a moment at boot
 //! (a mirror mid-sync, a dpkg lock, GitHub, an API server still settling after init) and
-//! how long it waits in between. The prelude's `retry` and the CNI step read them.
+//! how long it waits in between. The prelude's `retry`, the CNI and wait-for-node steps
+//! read them.
 
 use serde::Serialize;
 
@@ -20,6 +21,9 @@ pub(crate) struct Retries {
     pub(crate) manifest_download: Retry,
     /// `kubectl apply` of the CNI manifest, while the new API server settles.
     pub(crate) manifest_apply: Retry,
+    /// `wait-for-node`: polls until the node is registered (Ready on control planes),
+    /// which can take the CNI's image pulls: 61 tries 10 s apart, ten minutes.
+    pub(crate) node_wait: Retry,
 }
 
 pub(crate) const RETRIES: Retries = Retries {
@@ -38,5 +42,9 @@ pub(crate) const RETRIES: Retries = Retries {
     manifest_apply: Retry {
         attempts: 10,
         delay_seconds: 15,
+    },
+    node_wait: Retry {
+        attempts: 61,
+        delay_seconds: 10,
     },
 };

@@ -10,6 +10,7 @@ use crate::artifact::Stage::{self, Bake, Boot};
 use crate::model::cluster::Cluster;
 use crate::plan::extras::{self, Extras};
 use crate::plan::kube_vip;
+use crate::plan::node_wait::node_wait;
 use crate::plan::role::{Role, Step};
 
 /// A step's template name, its one-line purpose for reviewers, and its stage.
@@ -68,6 +69,19 @@ const AUDIT: StepDef = (
 const WAIT: StepDef = (
     "wait-for-api",
     "wait, with a bounded retry, until the control plane's API server answers",
+    Boot,
+);
+/// Last of kubeprint's steps on every role (plan/node_wait decides which), so `complete`
+/// means the node is in the cluster. Its own step: a run after a timeout waits again
+/// instead of skipping it.
+const NODE_READY: StepDef = (
+    "wait-for-node",
+    "wait, with a bounded retry, until the API server reports this node Ready (its pod network is up)",
+    Boot,
+);
+const NODE_REGISTERED: StepDef = (
+    "wait-for-node",
+    "wait, with a bounded retry, until the API server has this node's Node object",
     Boot,
 );
 const ADMIN: StepDef = (
@@ -187,6 +201,11 @@ pub(crate) fn steps(cluster: &Cluster, role: Role) -> Vec<Step> {
         let added = options.into_iter().filter(|(on, _)| *on).map(|(_, s)| s);
         boot.splice(after_pki..after_pki, added);
     }
+    boot.push(if node_wait(cluster, role).ready {
+        NODE_READY
+    } else {
+        NODE_REGISTERED
+    });
     let boot = match cluster.vip {
         Some(_) => with_kube_vip(&boot, role, kube_vip::needs_super_admin(cluster)),
         None => boot,

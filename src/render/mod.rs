@@ -59,6 +59,7 @@ static TEMPLATES: &[(&str, &str)] = templates![
     "steps/admin-kubeconfig.sh.j2",
     "steps/cni.sh.j2",
     "steps/wait-for-api.sh.j2",
+    "steps/wait-for-node.sh.j2",
     "steps/kubeadm-join.sh.j2",
     "steps/kube-vip.sh.j2",
     "steps/kube-vip-admin-conf.sh.j2",

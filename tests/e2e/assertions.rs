@@ -1,6 +1,7 @@
 //! What a booted node must show, read from its disk: cloud-init's verdict, the bundle's
 //! markers, the node's preparation, the control plane's and worker's files, CRI-O's bridge
-//! configs gone, the token private, and the transcript of every double called.
+//! configs gone, the wait for the node, the token private, and the transcript of every
+//! double called.
 
 use super::*;
 
@@ -356,6 +357,29 @@ pub(crate) fn assert_token_private(vm: &Vm) {
     }
 }
 
+/// The bundle's last step waited for this node, asking with the role's own kubeconfig:
+/// the kubectl double has no Node on its first query and reports it NotReady on the next
+/// two, so a control plane (which waits for Ready) asks four times and a worker (which
+/// waits for its Node object, with the kubelet's kubelet.conf) twice.
+pub(crate) fn assert_node_waited(vm: &Vm, scenario: &Scenario) {
+    let (kubeconfig, state, queries) = match scenario.role {
+        "control-plane" => ("admin.conf", "Ready", 4),
+        _ => ("kubelet.conf", "registered", 2),
+    };
+    let query = format!(
+        "kubectl --kubeconfig /etc/kubernetes/{kubeconfig} get node {} -o jsonpath=",
+        scenario.hostname
+    );
+    let transcript = vm.transcript();
+    vm.check(
+        count(&transcript, &query) == queries,
+        &format!("not {queries} times `{query}`:\n{transcript}"),
+    );
+    let log = vm.read("/var/log/kubeprint-bootstrap.log");
+    let done = format!("node {} is {state}\n", scenario.hostname);
+    vm.check(log.contains(&done), &format!("no `{done}` in:\n{log}"));
+}
+
 /// Boots a fresh node of `scenario` once and checks everything a finished node shows.
 pub(crate) fn boot_finished_node(scenario: &Scenario) -> Vm {
     let mut vm = scenario.build_image();
@@ -370,6 +394,7 @@ pub(crate) fn boot_finished_node(scenario: &Scenario) -> Vm {
         assert_worker(&vm);
     }
     assert_crio_bridge_removed(&vm, scenario.role);
+    assert_node_waited(&vm, scenario);
     // Last: this fails while the bundle lets kubeadm print the token to the console.
     assert_token_private(&vm);
     vm

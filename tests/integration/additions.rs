@@ -110,7 +110,8 @@ fn explain_shows_what_the_additions_carry() {
         steps[8]["detail"][0],
         format!("commands.pre[0] (sha256 {hash})")
     );
-    assert_eq!(steps[12]["id"], "13-commands-post");
+    assert_eq!(steps[12]["id"], "13-wait-for-node");
+    assert_eq!(steps[13]["id"], "14-commands-post");
     assert_eq!(e["roles"][0]["steps"][0]["detail"], serde_json::json!([]));
 }
 
@@ -144,7 +145,7 @@ fn verify_notices_edited_additions() {
     );
     assert!(
         has(
-            "worker/steps/11-commands-post.sh: its commands.post differ from those in worker/bootstrap.sh"
+            "worker/steps/12-commands-post.sh: its commands.post differ from those in worker/bootstrap.sh"
         ),
         "{problems:#?}"
     );

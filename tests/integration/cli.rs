@@ -46,8 +46,8 @@ fn first_render_generates_private_secrets_and_second_render_is_identical() {
     let tree = read_tree(&dir.path().join("out"));
     assert_eq!(
         tree.len(),
-        36,
-        "18 bundle files, 2 baked user-data, 2 gzip twins, admin.conf, 9 packer files, SHA256SUMS, manifest.json"
+        38,
+        "20 bundle files, 2 baked user-data, 2 gzip twins, admin.conf, 9 packer files, SHA256SUMS, manifest.json"
     );
 
     let second = kubeprint(dir.path(), &["render"]);

@@ -27,6 +27,7 @@ mod pki;
 mod proxy;
 mod publish;
 mod quiet;
+mod readiness;
 mod redact;
 mod remove;
 mod renew;
