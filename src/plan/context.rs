@@ -117,7 +117,7 @@ pub(crate) struct PkiFile {
 /// What the repository steps need before they can add a repository. apt speaks https
 /// itself since 1.5 (every supported OS has 2.0 or newer); `apt-transport-https` is at
 /// most a dummy package there, so it is not asked for.
-const APT_PREREQUISITES: &[&str] = &["ca-certificates", "curl", "gpg"];
+pub(crate) const APT_PREREQUISITES: &[&str] = &["ca-certificates", "curl", "gpg"];
 
 pub(crate) fn context(
     cluster: &Cluster,
@@ -150,22 +150,13 @@ pub(crate) fn context(
         sysctl_file,
         sysctls,
         apt_prerequisites: APT_PREREQUISITES.to_vec(),
-        crio_package_pins: crio_packages
-            .iter()
-            .map(|p| match *p {
-                "cri-o" => packages::crio_install_pin(cluster),
-                other => other.to_string(),
-            })
-            .collect(),
+        crio_package_pins: packages::crio_package_pins(cluster),
         crio_repos,
         crio_packages,
         crio_bridge_configs: crate::layout::CRIO_BRIDGE_CONFIGS.to_vec(),
         kube_repos: vec![packages::kube_repo(cluster)],
-        kube_package_pins: ["kubelet", "kubeadm", "kubectl"]
-            .iter()
-            .map(|p| format!("{p}={}", packages::package_version(cluster)))
-            .collect(),
-        kube_packages: vec!["kubelet", "kubeadm", "kubectl"],
+        kube_package_pins: packages::kube_package_pins(cluster),
+        kube_packages: packages::KUBE_PACKAGES.to_vec(),
         node_name: node.map(|n| n.name.clone()),
         node_name_placeholder: NODE_NAME_PLACEHOLDER,
         endpoint,

@@ -29,7 +29,7 @@ mod role;
 mod steps;
 pub(crate) mod upgrade;
 
-pub(crate) use context::Context;
+pub(crate) use context::{APT_PREREQUISITES, Context};
 pub(crate) use role::{Role, Step};
 pub(crate) use steps::{image_steps, is_image_only, steps};
 

@@ -7,6 +7,7 @@ mod common;
 
 mod additions;
 mod architecture;
+mod artifacts;
 mod bundle;
 mod cli;
 mod delivery;
