@@ -34,6 +34,17 @@ pub(crate) struct Config {
     pub commands: CommandsConfig,
     /// An HTTP(S) proxy for every download the nodes and the image build make.
     pub proxy: Option<ProxyConfig>,
+    /// Container registry mirrors CRI-O pulls through, and the CA that signs them.
+    pub registries: Option<RegistriesConfig>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RegistriesConfig {
+    /// Registry host (`docker.io`, `registry.k8s.io:443`) → https mirror URLs, in order.
+    pub mirrors: Option<std::collections::BTreeMap<String, Vec<String>>>,
+    /// PEM CA certificate(s) the mirrors' TLS certificates chain to.
+    pub ca: Option<String>,
 }
 
 /// One entry of `files`.

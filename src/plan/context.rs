@@ -61,6 +61,8 @@ pub(crate) struct Context {
     pub extras: Extras,
     /// The HTTP(S) proxy; the same in every bundle and the image build.
     pub proxy: Option<ProxyPlan>,
+    /// CRI-O's registry mirrors and their CA; `None` without `registries.mirrors`.
+    pub registries: Option<crate::plan::registries::RegistriesPlan>,
     /// How often transient failures are retried; the same in every bundle.
     pub retries: Retries,
     /// kube-vip's static pod on control planes with `kubernetes.vip`.
@@ -170,6 +172,7 @@ pub(crate) fn context(
         admin_user: control_plane.then(|| cluster.admin_user.clone()),
         extras: extras::extras(cluster, role, secrets.redacted),
         proxy: proxy::proxy_plan(cluster),
+        registries: crate::plan::registries::registries_plan(cluster),
         retries: RETRIES,
         kube_vip: kube_vip::kube_vip_plan(cluster, role),
         encryption_config: apiserver::encryption_config(cluster, secrets).filter(|_| control_plane),

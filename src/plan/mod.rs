@@ -22,6 +22,7 @@ pub(crate) mod packages;
 pub(crate) mod provenance;
 pub(crate) mod proxy;
 mod recovery;
+pub(crate) mod registries;
 pub(crate) mod remove;
 pub(crate) mod renew;
 mod retries;

@@ -29,6 +29,7 @@ mod proxy;
 mod publish;
 mod quiet;
 mod redact;
+mod registries;
 mod remove;
 mod renew;
 mod review;
