@@ -196,6 +196,8 @@ pub(crate) struct KubernetesConfig {
     pub audit_log: Option<bool>,
     /// A virtual IP for the API servers, announced by kube-vip (no load balancer).
     pub vip: Option<VipConfig>,
+    /// Where kubeadm and kube-vip pull their images from (`host[:port][/path]`).
+    pub image_repository: Option<String>,
 }
 
 /// `kubernetes.vip`: the address kube-vip announces and where.

@@ -54,6 +54,8 @@ pub struct Cluster {
     pub(crate) proxy: Option<Proxy>,
     /// Registry mirrors CRI-O pulls through; `None`: straight from each registry.
     pub(crate) registries: Option<Registries>,
+    /// kubeadm's `imageRepository`, also where kube-vip is pulled from; `None`: upstream.
+    pub(crate) image_repository: Option<String>,
     /// The endpoint's address as a virtual IP kube-vip moves between control planes;
     /// `None`: the endpoint is the user's (a load balancer, a DNS name, one node).
     pub(crate) vip: Option<Vip>,

@@ -31,6 +31,8 @@ pub(crate) struct Context {
     pub os_release: OsRelease,
     pub arch: &'static str,
     pub kubernetes_version: String,
+    /// `kubernetes.image_repository`, for the image build's `kubeadm config images pull`.
+    pub image_repository: Option<String>,
     pub kernel_modules: Vec<&'static str>,
     pub modules_file: String,
     pub sysctl_file: String,
@@ -147,6 +149,7 @@ pub(crate) fn context(
         os_release: os_release(cluster.os.id),
         arch: cluster.arch,
         kubernetes_version: cluster.version.to_string(),
+        image_repository: cluster.image_repository.clone(),
         kernel_modules,
         modules_file,
         sysctl_file,

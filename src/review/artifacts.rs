@@ -78,7 +78,9 @@ pub(crate) fn artifacts(cluster: &Cluster) -> Artifacts {
     items.extend(kubeadm_images(cluster, &all, &control));
     items.extend(cni_items(cluster, &all));
     if cluster.vip.is_some() {
-        items.push(Item::new(Kind::Image, "kube-vip", &control, Stage::Boot).at(kube_vip::image()));
+        items.push(
+            Item::new(Kind::Image, "kube-vip", &control, Stage::Boot).at(kube_vip::image(cluster)),
+        );
     }
     Artifacts {
         cluster: cluster.name.clone(),
@@ -136,10 +138,20 @@ fn apt_items(cluster: &Cluster, all: &[Role]) -> Vec<Item> {
 }
 
 /// `kubeadm config images list`: the control-plane images at the cluster version, which
-/// an image build pre-pulls, and etcd, CoreDNS and pause at kubeadm's versions.
+/// an image build pre-pulls, and etcd, CoreDNS and pause at kubeadm's versions, all in
+/// `kubernetes.image_repository` when set. CoreDNS is `coredns/coredns` only in the
+/// default registry, plain `coredns` in any other (kubernetes/kubernetes
+/// cmd/kubeadm/app/images/images.go, `GetDNSImage`, at
+/// a98d0db2af2a8a535f0b5da2bbd4fed1c006ad5a).
 fn kubeadm_images(cluster: &Cluster, all: &[Role], control: &[Role]) -> Vec<Item> {
     let v = cluster.version;
-    let registry = images::default_registry(v.minor, v.patch);
+    let (registry, coredns) = match &cluster.image_repository {
+        Some(repository) => (repository.as_str(), "coredns"),
+        None => (
+            images::default_registry(v.minor, v.patch),
+            "coredns/coredns",
+        ),
+    };
     let tag = format!("v{v}");
     let mut items: Vec<Item> = [
         "kube-apiserver",
@@ -163,7 +175,7 @@ fn kubeadm_images(cluster: &Cluster, all: &[Role], control: &[Role]) -> Vec<Item
         (
             "coredns",
             all,
-            known.map(|k| format!("{registry}/coredns/coredns:{}", k.coredns)),
+            known.map(|k| format!("{registry}/{coredns}:{}", k.coredns)),
         ),
         (
             "pause",
@@ -231,7 +243,7 @@ mod tests {
     use super::*;
     use crate::model::matrix::RELEASES;
 
-    /// `host/path:tag` as the distribution spec names them: a registry host with a
+    /// `host[:port]/path:tag` as the distribution spec names them: a registry host with a
     /// dot, lowercase path components, a tag of at most 128 word characters, dots and
     /// dashes not starting with either.
     fn well_formed(reference: &str) -> bool {
@@ -247,8 +259,10 @@ mod tests {
                 && c.chars()
                     .all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || "._-".contains(ch))
         };
+        let (host, port) = host.split_once(':').unwrap_or((host, "0"));
         host.contains('.')
             && host.split('.').all(component)
+            && port.parse::<u16>().is_ok()
             && path.split('/').all(component)
             && (1..=128).contains(&tag.len())
             && tag.starts_with(|ch: char| ch.is_ascii_alphanumeric() || ch == '_')
@@ -278,7 +292,6 @@ mod tests {
             .iter()
             .flat_map(|(_, _, refs)| refs.iter().map(|r| r.to_string()))
             .collect();
-        references.push(kube_vip::image());
         for known in images::KUBEADM_IMAGES {
             for registry in ["k8s.gcr.io", "registry.k8s.io"] {
                 references.push(format!("{registry}/etcd:{}", known.etcd));
@@ -288,13 +301,18 @@ mod tests {
         }
         let (cluster, report) = crate::load_cluster(crate::DEFAULT_CLUSTER, "default", false);
         let cluster = cluster.unwrap_or_else(|| panic!("{report}"));
-        references.extend(
-            artifacts(&cluster)
-                .items
-                .into_iter()
-                .filter(|i| i.kind == Kind::Image)
-                .filter_map(|i| i.location),
-        );
+        let mut rewritten = cluster.clone();
+        rewritten.image_repository = Some("registry.example.internal:5000/k8s".into());
+        for cluster in [&cluster, &rewritten] {
+            references.push(kube_vip::image(cluster));
+            references.extend(
+                artifacts(cluster)
+                    .items
+                    .into_iter()
+                    .filter(|i| i.kind == Kind::Image)
+                    .filter_map(|i| i.location),
+            );
+        }
         for reference in &references {
             assert!(well_formed(reference), "{reference}");
         }

@@ -61,6 +61,7 @@ pub(crate) fn validate(
     let commands = commands::commands(config, &mut c);
     let proxy = proxy::proxy(config, &mut c);
     let registries = registries::registries(config, &mut c);
+    let image_repository = registries::image_repository(k, &mut c);
     let vip = vip::vip(config, &net, &topology.nodes, &mut c);
     vip::check_platform(vip.as_ref(), delivery.as_ref(), &mut c);
 
@@ -92,6 +93,7 @@ pub(crate) fn validate(
         commands,
         proxy,
         registries,
+        image_repository,
         vip,
         // Plain booleans: reading them (config) is all the checking they need.
         encryption_at_rest: k.encryption_at_rest.unwrap_or(false),

@@ -3,7 +3,7 @@
 //! with each mirror as containers-registries.conf(5) spells a location, or diagnostics
 //! naming the field.
 
-use crate::config::Config;
+use crate::config::{Config, KubernetesConfig};
 use crate::model::cluster::Registries;
 use crate::validate::fields::Checker;
 use crate::validate::syntax::{is_dns_name, printable, tcp_port};
@@ -53,6 +53,33 @@ pub(crate) fn registries(config: &Config, c: &mut Checker) -> Option<Registries>
     ok.then_some(Registries { mirrors, ca })
 }
 
+/// `kubernetes.image_repository`: `host[:port][/path]`, as kubeadm's `imageRepository`
+/// and an image name's prefix take it (no scheme: kubeadm and CRI-O speak TLS).
+pub(crate) fn image_repository(k: &KubernetesConfig, c: &mut Checker) -> Option<String> {
+    let repository = k.image_repository.as_deref()?;
+    let trimmed = repository.trim_end_matches('/');
+    let (authority, path) = trimmed.split_once('/').unwrap_or((trimmed, ""));
+    if is_host_port(authority) && is_image_path(path) {
+        return Some(trimmed.to_string());
+    }
+    c.error(
+        "kubernetes.image_repository",
+        format!("`{}` is not an image repository", printable(repository)),
+        "write it as images name it, `host[:port][/path]` without a scheme and with a lowercase path, like `registry.example.internal/k8s`",
+    );
+    None
+}
+
+/// An image name's path: lowercase components of letters, digits and `._-`, or none.
+fn is_image_path(path: &str) -> bool {
+    path.is_empty()
+        || path.split('/').all(|p| {
+            p.starts_with(|ch: char| ch.is_ascii_lowercase() || ch.is_ascii_digit())
+                && p.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b))
+        })
+}
+
 /// `https://mirror.example.com:5000/path/` → `mirror.example.com:5000/path`.
 fn location(c: &mut Checker, field: &str, u: &str) -> Option<String> {
     if !url::check(c, field, u, Scheme::Https, HTTPS_HELP) {
@@ -60,13 +87,7 @@ fn location(c: &mut Checker, field: &str, u: &str) -> Option<String> {
     }
     let rest = u.trim_start_matches("https://").trim_end_matches('/');
     let (authority, path) = rest.split_once('/').unwrap_or((rest, ""));
-    let path_ok = path.split('/').all(|p| {
-        path.is_empty()
-            || (!p.is_empty()
-                && p.bytes()
-                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b)))
-    });
-    if !is_host_port(authority) || !path_ok {
+    if !is_host_port(authority) || !is_image_path(path) {
         c.error(
             field,
             format!("`{}` is not a registry mirror URL", printable(u)),
