@@ -62,6 +62,13 @@ pub(crate) const PROXY_CRIO_DROPIN: &str = "/etc/systemd/system/crio.service.d/h
 pub(crate) const PROXY_KUBELET_DROPIN: &str =
     "/etc/systemd/system/kubelet.service.d/http-proxy.conf";
 
+/// kubeprint's registries.conf drop-in (containers-registries.conf.d(5): files in this
+/// directory are read in name order after registries.conf).
+pub(crate) const REGISTRIES_DROPIN: &str =
+    "/etc/containers/registries.conf.d/50-kubeprint-mirrors.conf";
+/// Per-registry TLS directories (containers-certs.d(5)).
+pub(crate) const CONTAINERS_CERTS_DIR: &str = "/etc/containers/certs.d";
+
 /// The bridge network configs CRI-O's packages put in `/etc/cni/net.d`, every name each
 /// source has shipped, so the cri-o step removes them all (pods started before the CNI
 /// would get addresses from them). CRI-O loads only `*.conf`, `*.conflist` and `*.json`

@@ -95,6 +95,17 @@ pub(super) enum Command {
         #[arg(long, alias = "output", value_enum, default_value_t = Output::Text)]
         format: Output,
     },
+    /// List everything the cluster's nodes fetch, per role and stage: apt repositories
+    /// and keys, package versions, the CNI manifest and every container image.
+    Artifacts {
+        /// Cluster definition (`-` reads standard input); default `./cluster.yaml`, else
+        /// the embedded guide cluster (`examples/guide-1.21.yaml`).
+        #[arg(short, long, value_name = "FILE")]
+        config: Option<PathBuf>,
+        /// `json`: `{"cluster", "kubernetes", "items": [...]}` (README, "Artifacts").
+        #[arg(long, alias = "output", value_enum, default_value_t = Output::Text)]
+        format: Output,
+    },
     /// Render in memory and compare with a rendered directory; exit 1 with diffs when
     /// it differs (for CI on pull requests). Never writes anything.
     Check {

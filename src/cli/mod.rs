@@ -121,6 +121,17 @@ fn run(command: Command) -> Result<()> {
         Command::Man { output } => {
             man_pages::man(<Cli as clap::CommandFactory>::command(), output.as_deref())
         }
+        Command::Artifacts { config, format } => {
+            let cluster = checked_cluster(config.as_deref(), false)?;
+            let artifacts = crate::review::artifacts::artifacts(&cluster);
+            match format {
+                Output::Json => print_json(&artifacts),
+                Output::Text => {
+                    print!("{}", crate::review::artifacts_table::table(&artifacts));
+                    Ok(())
+                }
+            }
+        }
         Command::Versions { format } => match format {
             Output::Json => print_json(&versions::versions()),
             Output::Text => {

@@ -112,6 +112,7 @@ fn keep_top_level(
             return true;
         }
         "proxy" => check_section::<ProxyConfig>(name, value, source, problems, failed),
+        "registries" => check_section::<RegistriesConfig>(name, value, source, problems, failed),
         "nodes" if value.is_sequence() => {
             nodes::check_nodes(value, source, problems, failed);
             return true;

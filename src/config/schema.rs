@@ -34,6 +34,17 @@ pub(crate) struct Config {
     pub commands: CommandsConfig,
     /// An HTTP(S) proxy for every download the nodes and the image build make.
     pub proxy: Option<ProxyConfig>,
+    /// Container registry mirrors CRI-O pulls through, and the CA that signs them.
+    pub registries: Option<RegistriesConfig>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RegistriesConfig {
+    /// Registry host (`docker.io`, `registry.k8s.io:443`) → https mirror URLs, in order.
+    pub mirrors: Option<std::collections::BTreeMap<String, Vec<String>>>,
+    /// PEM CA certificate(s) the mirrors' TLS certificates chain to.
+    pub ca: Option<String>,
 }
 
 /// One entry of `files`.
@@ -185,6 +196,8 @@ pub(crate) struct KubernetesConfig {
     pub audit_log: Option<bool>,
     /// A virtual IP for the API servers, announced by kube-vip (no load balancer).
     pub vip: Option<VipConfig>,
+    /// Where kubeadm and kube-vip pull their images from (`host[:port][/path]`).
+    pub image_repository: Option<String>,
 }
 
 /// `kubernetes.vip`: the address kube-vip announces and where.

@@ -52,9 +52,22 @@ pub struct Cluster {
     pub(crate) audit_log: bool,
     /// The HTTP(S) proxy nodes and the image build download through; `None`: direct.
     pub(crate) proxy: Option<Proxy>,
+    /// Registry mirrors CRI-O pulls through; `None`: straight from each registry.
+    pub(crate) registries: Option<Registries>,
+    /// kubeadm's `imageRepository`, also where kube-vip is pulled from; `None`: upstream.
+    pub(crate) image_repository: Option<String>,
     /// The endpoint's address as a virtual IP kube-vip moves between control planes;
     /// `None`: the endpoint is the user's (a load balancer, a DNS name, one node).
     pub(crate) vip: Option<Vip>,
+}
+
+/// Container registry mirrors: for each registry (`host[:port]`), the mirrors' locations
+/// as containers-registries.conf(5) spells them (`host[:port][/path]`, TLS implied), and
+/// the PEM CA the mirrors' certificates chain to.
+#[derive(Debug, Clone)]
+pub(crate) struct Registries {
+    pub mirrors: Vec<(String, Vec<String>)>,
+    pub ca: Option<String>,
 }
 
 /// An HTTP(S) proxy, as the user gave it: URLs without credentials, and the user's own

@@ -2,5 +2,6 @@
 //! cluster.
 
 pub(crate) mod cluster;
+pub(crate) mod images;
 pub(crate) mod kube_vip;
 pub(crate) mod matrix;

@@ -32,6 +32,8 @@ pub(crate) struct Context {
     pub os_release: OsRelease,
     pub arch: &'static str,
     pub kubernetes_version: String,
+    /// `kubernetes.image_repository`, for the image build's `kubeadm config images pull`.
+    pub image_repository: Option<String>,
     pub kernel_modules: Vec<&'static str>,
     pub modules_file: String,
     pub sysctl_file: String,
@@ -64,6 +66,8 @@ pub(crate) struct Context {
     pub extras: Extras,
     /// The HTTP(S) proxy; the same in every bundle and the image build.
     pub proxy: Option<ProxyPlan>,
+    /// CRI-O's registry mirrors and their CA; `None` without `registries.mirrors`.
+    pub registries: Option<crate::plan::registries::RegistriesPlan>,
     /// How often transient failures are retried; the same in every bundle.
     pub retries: Retries,
     /// kube-vip's static pod on control planes with `kubernetes.vip`.
@@ -120,7 +124,7 @@ pub(crate) struct PkiFile {
 /// What the repository steps need before they can add a repository. apt speaks https
 /// itself since 1.5 (every supported OS has 2.0 or newer); `apt-transport-https` is at
 /// most a dummy package there, so it is not asked for.
-const APT_PREREQUISITES: &[&str] = &["ca-certificates", "curl", "gpg"];
+pub(crate) const APT_PREREQUISITES: &[&str] = &["ca-certificates", "curl", "gpg"];
 
 pub(crate) fn context(
     cluster: &Cluster,
@@ -148,27 +152,19 @@ pub(crate) fn context(
         os_release: os_release(cluster.os.id),
         arch: cluster.arch,
         kubernetes_version: cluster.version.to_string(),
+        image_repository: cluster.image_repository.clone(),
         kernel_modules,
         modules_file,
         sysctl_file,
         sysctls,
         apt_prerequisites: APT_PREREQUISITES.to_vec(),
-        crio_package_pins: crio_packages
-            .iter()
-            .map(|p| match *p {
-                "cri-o" => packages::crio_install_pin(cluster),
-                other => other.to_string(),
-            })
-            .collect(),
+        crio_package_pins: packages::crio_package_pins(cluster),
         crio_repos,
         crio_packages,
         crio_bridge_configs: crate::layout::CRIO_BRIDGE_CONFIGS.to_vec(),
         kube_repos: vec![packages::kube_repo(cluster)],
-        kube_package_pins: ["kubelet", "kubeadm", "kubectl"]
-            .iter()
-            .map(|p| format!("{p}={}", packages::package_version(cluster)))
-            .collect(),
-        kube_packages: vec!["kubelet", "kubeadm", "kubectl"],
+        kube_package_pins: packages::kube_package_pins(cluster),
+        kube_packages: packages::KUBE_PACKAGES.to_vec(),
         node_name: node.map(|n| n.name.clone()),
         node_name_placeholder: NODE_NAME_PLACEHOLDER,
         endpoint,
@@ -183,6 +179,7 @@ pub(crate) fn context(
         admin_user: control_plane.then(|| cluster.admin_user.clone()),
         extras: extras::extras(cluster, role, secrets.redacted),
         proxy: proxy::proxy_plan(cluster),
+        registries: crate::plan::registries::registries_plan(cluster),
         retries: RETRIES,
         kube_vip: kube_vip::kube_vip_plan(cluster, role),
         encryption_config: apiserver::encryption_config(cluster, secrets).filter(|_| control_plane),

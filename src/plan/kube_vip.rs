@@ -34,9 +34,14 @@ pub(crate) fn needs_super_admin(cluster: &Cluster) -> bool {
     cluster.release.minor >= SUPER_ADMIN_SINCE_MINOR
 }
 
-/// `repository:tag`, as `generatePodSpec` writes the image.
-pub(crate) fn image() -> String {
-    format!("{IMAGE}:{VERSION}")
+/// `repository:tag`, as `generatePodSpec` writes the image; under
+/// `kubernetes.image_repository` the same name and tag in that repository, as kubeadm
+/// does with its own images (`<repository>/<name>:<tag>`).
+pub(crate) fn image(cluster: &Cluster) -> String {
+    match &cluster.image_repository {
+        Some(repository) => format!("{repository}/kube-vip:{VERSION}"),
+        None => format!("{IMAGE}:{VERSION}"),
+    }
 }
 
 /// The kube-vip steps' inputs for a control plane bundle; `None` for workers and
@@ -44,12 +49,14 @@ pub(crate) fn image() -> String {
 pub(crate) fn kube_vip_plan(cluster: &Cluster, role: Role) -> Option<KubeVipPlan> {
     let vip = cluster.vip.as_ref()?;
     let port = cluster.api_server_port;
-    let final_manifest = manifest(vip, port, ADMIN_CONF);
+    let image = image(cluster);
+    let final_manifest = manifest(vip, port, ADMIN_CONF, &image);
     let (manifest_text, after_init) = match role {
         Role::Worker => return None,
-        Role::ControlPlane if needs_super_admin(cluster) => {
-            (manifest(vip, port, SUPER_ADMIN_CONF), Some(final_manifest))
-        }
+        Role::ControlPlane if needs_super_admin(cluster) => (
+            manifest(vip, port, SUPER_ADMIN_CONF, &image),
+            Some(final_manifest),
+        ),
         Role::ControlPlane | Role::ControlPlaneJoin => (final_manifest, None),
     };
     Some(KubeVipPlan {
@@ -60,14 +67,14 @@ pub(crate) fn kube_vip_plan(cluster: &Cluster, role: Role) -> Option<KubeVipPlan
             .interface
             .clone()
             .unwrap_or_else(|| "the default route's interface".to_string()),
-        image: image(),
+        image,
     })
 }
 
 /// The static pod, with the kubeconfig at `kubeconfig` on the host mounted where
 /// kube-vip reads it.
-pub(crate) fn manifest(vip: &Vip, port: u16, kubeconfig: &str) -> String {
-    yaml::to_string(&pod(vip, port, kubeconfig)).expect("a Pod of plain strings serializes")
+pub(crate) fn manifest(vip: &Vip, port: u16, kubeconfig: &str, image: &str) -> String {
+    yaml::to_string(&pod(vip, port, kubeconfig, image)).expect("a Pod of plain strings serializes")
 }
 
 #[derive(Serialize)]
@@ -165,7 +172,7 @@ struct HostPath<'a> {
     path: &'a str,
 }
 
-fn pod<'a>(vip: &'a Vip, port: u16, kubeconfig: &'a str) -> Pod<'a> {
+fn pod<'a>(vip: &'a Vip, port: u16, kubeconfig: &'a str, image: &str) -> Pod<'a> {
     Pod {
         api_version: "v1",
         kind: "Pod",
@@ -177,7 +184,7 @@ fn pod<'a>(vip: &'a Vip, port: u16, kubeconfig: &'a str) -> Pod<'a> {
             containers: vec![Container {
                 args: vec!["manager"],
                 env: env(vip, port),
-                image: image(),
+                image: image.to_string(),
                 image_pull_policy: "IfNotPresent",
                 name: "kube-vip",
                 // ARP needs raw sockets and address changes, nothing more (the

@@ -45,6 +45,8 @@ pub(crate) struct KubeadmInputs<'a> {
     pub ca_cert_hash: &'a str,
     /// API server flags and mounts of the hardening options (empty when they are off).
     pub api_server: &'a ApiServerExtras,
+    /// ClusterConfiguration's `imageRepository` (v1beta2 to v1beta4 all have it).
+    pub image_repository: Option<&'a str>,
 }
 
 /// What is known about the machine itself (all of it, for inventory nodes).
@@ -122,6 +124,7 @@ pub(crate) fn init_config(i: &KubeadmInputs, node: &NodeFacts) -> String {
             service_subnet: i.service_subnet.clone(),
             dns_domain: i.dns_domain,
         },
+        image_repository: i.image_repository,
         api_server: api_server(i),
     };
     // kubeadm only defaults the kubelet to the systemd cgroup driver from 1.22; CRI-O

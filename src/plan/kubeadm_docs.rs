@@ -105,6 +105,9 @@ pub(super) struct ClusterConfiguration<'a> {
     pub(super) kubernetes_version: String,
     pub(super) control_plane_endpoint: &'a str,
     pub(super) networking: Networking<'a>,
+    /// `kubernetes.image_repository`; absent: kubeadm's default registry.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) image_repository: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(super) api_server: Option<ApiServer<'a>>,
 }

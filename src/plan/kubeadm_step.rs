@@ -57,6 +57,7 @@ pub(super) fn kubeadm_steps(
         token_ttl: validate::go_duration(cluster.token_ttl_seconds),
         ca_cert_hash: &secrets.ca_cert_hash,
         api_server: &api_server,
+        image_repository: cluster.image_repository.as_deref(),
     };
     let facts = node_facts(node);
     let join = |control_plane: bool| Join {

@@ -23,6 +23,7 @@ pub(crate) mod packages;
 pub(crate) mod provenance;
 pub(crate) mod proxy;
 mod recovery;
+pub(crate) mod registries;
 pub(crate) mod remove;
 pub(crate) mod renew;
 mod retries;
@@ -30,7 +31,7 @@ mod role;
 mod steps;
 pub(crate) mod upgrade;
 
-pub(crate) use context::Context;
+pub(crate) use context::{APT_PREREQUISITES, Context};
 pub(crate) use role::{Role, Step};
 pub(crate) use steps::{image_steps, is_image_only, steps};
 

@@ -41,6 +41,28 @@ pub(crate) fn crio_install_pin(cluster: &Cluster) -> String {
     }
 }
 
+/// kubelet, kubeadm and kubectl as apt-get installs them (`name=version`).
+pub(crate) fn kube_package_pins(cluster: &Cluster) -> Vec<String> {
+    KUBE_PACKAGES
+        .iter()
+        .map(|p| format!("{p}={}", package_version(cluster)))
+        .collect()
+}
+
+pub(crate) const KUBE_PACKAGES: &[&str] = &["kubelet", "kubeadm", "kubectl"];
+
+/// The CRI-O packages as apt-get installs them: `cri-o` pinned when the cluster pins it.
+pub(crate) fn crio_package_pins(cluster: &Cluster) -> Vec<String> {
+    crio_repos(cluster)
+        .1
+        .iter()
+        .map(|p| match *p {
+            "cri-o" => crio_install_pin(cluster),
+            other => other.to_string(),
+        })
+        .collect()
+}
+
 fn apt_repo(name: &'static str, url: &str, suite: &str, key_url: String) -> AptRepo {
     let keyring = layout::apt_keyring_path(name);
     AptRepo {

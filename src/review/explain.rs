@@ -102,7 +102,7 @@ pub(crate) fn explained(cluster: &Cluster) -> Explained {
         vip: cluster.vip.as_ref().map(|v| ExplainedVip {
             address: v.address.to_string(),
             interface: v.interface.clone(),
-            image: kube_vip::image(),
+            image: kube_vip::image(cluster),
             super_admin_during_init: kube_vip::needs_super_admin(cluster),
         }),
         api_server: api_server(cluster),
@@ -261,7 +261,7 @@ fn vip_line(cluster: &Cluster, vip: &Vip) -> String {
     format!(
         "VIP {} {interface}: kube-vip {} static pod on every control plane, ARP from the holder of Lease kube-system/{}{init}",
         vip.address,
-        kube_vip::image(),
+        kube_vip::image(cluster),
         crate::model::kube_vip::LEASE_NAME
     )
 }

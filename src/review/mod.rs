@@ -1,5 +1,7 @@
 //! Review tooling: reads rendered trees back and compares, verifies and explains them.
 
+pub(crate) mod artifacts;
+pub(crate) mod artifacts_table;
 pub(crate) mod check;
 pub(crate) mod explain;
 pub(crate) mod facts;

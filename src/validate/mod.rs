@@ -14,6 +14,7 @@ mod names;
 mod network;
 pub(crate) mod placeholders;
 mod proxy;
+mod registries;
 mod release;
 pub(crate) mod ssh_key;
 pub(crate) mod support;
@@ -59,6 +60,8 @@ pub(crate) fn validate(
     let files = files::files(config, &mut c);
     let commands = commands::commands(config, &mut c);
     let proxy = proxy::proxy(config, &mut c);
+    let registries = registries::registries(config, &mut c);
+    let image_repository = registries::image_repository(k, &mut c);
     let vip = vip::vip(config, &net, &topology.nodes, &mut c);
     vip::check_platform(vip.as_ref(), delivery.as_ref(), &mut c);
 
@@ -89,6 +92,8 @@ pub(crate) fn validate(
         files,
         commands,
         proxy,
+        registries,
+        image_repository,
         vip,
         // Plain booleans: reading them (config) is all the checking they need.
         encryption_at_rest: k.encryption_at_rest.unwrap_or(false),

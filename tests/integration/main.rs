@@ -7,6 +7,7 @@ mod common;
 
 mod additions;
 mod architecture;
+mod artifacts;
 mod bundle;
 mod cli;
 mod delivery;
@@ -29,6 +30,7 @@ mod publish;
 mod quiet;
 mod readiness;
 mod redact;
+mod registries;
 mod remove;
 mod renew;
 mod review;
