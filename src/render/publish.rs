@@ -172,7 +172,11 @@ fn script(plan: &Plan, aws: &AwsDelivery, payloads: &[Payload]) -> String {
     bundles.dedup();
     out.push_str(&format!(
         "check_bundles {}\n\n",
-        bundles.iter().map(|b| quote(b)).collect::<Vec<_>>().join(" ")
+        bundles
+            .iter()
+            .map(|b| quote(b))
+            .collect::<Vec<_>>()
+            .join(" ")
     ));
     for p in payloads {
         out.push_str(&format!(

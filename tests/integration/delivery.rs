@@ -575,10 +575,15 @@ fn publish_script_stores_only_the_bundles_named() {
     let artifacts = with_delivery(AWS);
     let (code, stderr, calls) = publish_bundles(&artifacts, &["worker"]);
     assert_eq!(code, Some(0), "{stderr}");
-    let stored: Vec<&str> = calls.lines().filter(|l| l.contains("create-secret")).collect();
+    let stored: Vec<&str> = calls
+        .lines()
+        .filter(|l| l.contains("create-secret"))
+        .collect();
     assert_eq!(stored.len(), 2, "{calls}");
     assert!(
-        stored.iter().all(|l| l.contains("--name kubeprint/kubernetes/worker")),
+        stored
+            .iter()
+            .all(|l| l.contains("--name kubeprint/kubernetes/worker")),
         "{calls}"
     );
     assert!(!calls.contains("control-plane"), "{calls}");

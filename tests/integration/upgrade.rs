@@ -269,8 +269,16 @@ esac
         drained = drained.display()
     );
     fs::write(bin.path().join("kubectl"), kubectl).unwrap();
-    fs::set_permissions(bin.path().join("kubectl"), fs::Permissions::from_mode(0o755)).unwrap();
-    let path = format!("{}:{}", bin.path().display(), std::env::var("PATH").unwrap());
+    fs::set_permissions(
+        bin.path().join("kubectl"),
+        fs::Permissions::from_mode(0o755),
+    )
+    .unwrap();
+    let path = format!(
+        "{}:{}",
+        bin.path().display(),
+        std::env::var("PATH").unwrap()
+    );
     let o = std::process::Command::new("bash")
         .arg(up.join("admin/drain.sh"))
         .arg(node)
@@ -290,7 +298,10 @@ fn drain_refuses_a_worker_until_every_control_plane_runs_the_target() {
 
     let (code, e, drained) = drain(&up, "cp-2", "v1.33.4", "v1.33.4");
     assert_eq!((code, drained), (Some(1), false), "{e}");
-    assert!(e.contains("the cluster is not at v1.34.3 yet (kubeadm-config)"), "{e}");
+    assert!(
+        e.contains("the cluster is not at v1.34.3 yet (kubeadm-config)"),
+        "{e}"
+    );
 
     let (code, e, drained) = drain(&up, "worker-7", "v1.34.3", "v1.33.4");
     assert_eq!((code, drained), (Some(1), false), "{e}");
