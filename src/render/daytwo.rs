@@ -6,6 +6,8 @@ use minijinja::value::Value;
 use minijinja::{Environment, context};
 
 use crate::artifact::{Artifact, Artifacts};
+use crate::error::{Error, Result};
+use crate::plan::provenance::Provenance;
 use crate::plan::{Stage, Step};
 use crate::render::bundle::{step_body, step_file};
 
@@ -52,4 +54,36 @@ pub(crate) fn render_bundle(
     let mode = if secret { 0o700 } else { 0o755 };
     artifacts.insert(format!("{dir}/{script}"), file(runner, mode, secret, dir));
     Ok(())
+}
+
+/// Writes the operator's `admin/NAME.sh` for each of `names`, from
+/// `templates/<family>/NAME.sh.j2` with `ctx`: the scripts run where admin credentials are.
+pub(crate) fn admin_scripts(
+    env: &Environment,
+    family: &str,
+    names: &[&str],
+    ctx: &Value,
+    artifacts: &mut Artifacts,
+) -> Result<()> {
+    for name in names {
+        let text = env
+            .get_template(&format!("{family}/{name}.sh.j2"))
+            .and_then(|t| t.render(ctx))
+            .map_err(|e| Error::new(format!("rendering admin/{name}.sh: {e:#}")))?;
+        artifacts.insert(
+            format!("admin/{name}.sh"),
+            file(text, 0o755, false, "operator"),
+        );
+    }
+    Ok(())
+}
+
+/// Adds the tree's `README.md` and seals it (`SHA256SUMS`, `manifest.json`).
+pub(crate) fn finish(mut artifacts: Artifacts, readme: String, inputs: &Provenance) -> Artifacts {
+    artifacts.insert(
+        "README.md".to_string(),
+        file(readme, 0o644, false, "operator"),
+    );
+    crate::render::manifest::seal(&mut artifacts, inputs);
+    artifacts
 }

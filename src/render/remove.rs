@@ -9,7 +9,7 @@ use minijinja::value::{Serde, Value};
 use crate::artifact::Artifacts;
 use crate::error::{Error, Result};
 use crate::plan::remove::RemovePlan;
-use crate::render::daytwo::{self, file};
+use crate::render::daytwo;
 
 pub(crate) fn render_remove(plan: &RemovePlan) -> Result<Artifacts> {
     let env = crate::render::environment();
@@ -32,22 +32,8 @@ pub(crate) fn render_remove(plan: &RemovePlan) -> Result<Artifacts> {
         cluster_name => plan.cluster_name.clone(),
         node => plan.node.clone(),
     };
-    for name in ["drain", "delete"] {
-        let text = env
-            .get_template(&format!("remove/{name}.sh.j2"))
-            .and_then(|t| t.render(admin.clone()))
-            .map_err(|e| Error::new(format!("rendering admin/{name}.sh: {e:#}")))?;
-        artifacts.insert(
-            format!("admin/{name}.sh"),
-            file(text, 0o755, false, "operator"),
-        );
-    }
-    artifacts.insert(
-        "README.md".to_string(),
-        file(readme(plan), 0o644, false, "operator"),
-    );
-    crate::render::manifest::seal(&mut artifacts, &plan.provenance);
-    Ok(artifacts)
+    daytwo::admin_scripts(&env, "remove", &["drain", "delete"], &admin, &mut artifacts)?;
+    Ok(daytwo::finish(artifacts, readme(plan), &plan.provenance))
 }
 
 fn readme(plan: &RemovePlan) -> String {

@@ -33,12 +33,7 @@ pub(crate) fn render_renew(plan: &RenewPlan) -> Result<Artifacts> {
             file(config.clone(), 0o600, true, "operator"),
         );
     }
-    artifacts.insert(
-        "README.md".to_string(),
-        file(readme(plan), 0o644, false, "operator"),
-    );
-    crate::render::manifest::seal(&mut artifacts, &plan.provenance);
-    Ok(artifacts)
+    Ok(daytwo::finish(artifacts, readme(plan), &plan.provenance))
 }
 
 fn readme(plan: &RenewPlan) -> String {

@@ -10,7 +10,7 @@ use crate::artifact::Artifacts;
 use crate::error::{Error, Result};
 use crate::plan::Role;
 use crate::plan::upgrade::{UpgradeBundle, UpgradePlan};
-use crate::render::daytwo::{self, file};
+use crate::render::daytwo;
 
 pub(crate) fn render_upgrade(plan: &UpgradePlan) -> Result<Artifacts> {
     let env = crate::render::environment();
@@ -25,22 +25,14 @@ pub(crate) fn render_upgrade(plan: &UpgradePlan) -> Result<Artifacts> {
         to_version => plan.to.to_string(),
         to_tag => format!("v{}", plan.to),
     };
-    for name in ["drain", "uncordon"] {
-        let text = env
-            .get_template(&format!("upgrade/{name}.sh.j2"))
-            .and_then(|t| t.render(admin.clone()))
-            .map_err(|e| Error::new(format!("rendering admin/{name}.sh: {e:#}")))?;
-        artifacts.insert(
-            format!("admin/{name}.sh"),
-            file(text, 0o755, false, "operator"),
-        );
-    }
-    artifacts.insert(
-        "README.md".to_string(),
-        file(readme(plan), 0o644, false, "operator"),
-    );
-    crate::render::manifest::seal(&mut artifacts, &plan.provenance);
-    Ok(artifacts)
+    daytwo::admin_scripts(
+        &env,
+        "upgrade",
+        &["drain", "uncordon"],
+        &admin,
+        &mut artifacts,
+    )?;
+    Ok(daytwo::finish(artifacts, readme(plan), &plan.provenance))
 }
 
 fn render_bundle(
