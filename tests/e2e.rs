@@ -15,7 +15,7 @@
 //!
 //! The VM has no network. Test doubles in `/usr/local/sbin` (ahead of `/usr/bin` on the
 //! PATH systemd gives cloud-init) stand in for apt-get, apt-mark, curl, gpg, kubeadm,
-//! kubectl and crio, record every call in `/var/log/e2e/transcript.log`, refuse what the
+//! kubectl, kubelet and crio, record every call in `/var/log/e2e/transcript.log`, refuse what the
 //! real tools refuse (README's end-to-end section lists it) and otherwise succeed (but
 //! for kubeadm init or join while the test's trigger file exists: they fail part-way,
 //! leaving what the real ones leave, which the double's kubeadm reset removes);
@@ -45,6 +45,9 @@
 //! - `e2e-finish.service` + `finish.sh`: after cloud-final.service, optionally resumes a
 //!   failed bundle by hand (first with altered downloads, if the test asked for that),
 //!   writes lsmod/sysctl/swap/unit state, then powers off.
+//! - `e2e-upgrade.service` + `upgrade-run.sh` (the upgrade scenario): after the bootstrap,
+//!   run the upgrade bundles in `/root/upgrade` as an operator would (`upgrade.sh`,
+//!   `admin/drain.sh`, `upgrade.sh`, `admin/uncordon.sh`).
 //! - `90-e2e.cfg`: `datasource_list: [NoCloud, None]` (cloud.cfg.d, not user-data).
 //!
 //! Environment: `KUBEPRINT_E2E_MIRROR` overrides the Debian mirror, `KUBEPRINT_E2E_ACCEL`
@@ -72,6 +75,8 @@ mod repos;
 mod scenarios;
 #[path = "e2e/standins.rs"]
 mod standins;
+#[path = "e2e/upgrade.rs"]
+mod upgrade;
 
 use std::collections::BTreeSet;
 use std::fs;

@@ -1,12 +1,13 @@
 #!/bin/bash
-# kubeprint e2e test double, installed as apt-get, apt-mark, curl, gpg, kubeadm, kubectl
-# and crio in /usr/local/sbin (ahead of /usr/bin on systemd's and cloud-init's PATH).
+# kubeprint e2e test double, installed as apt-get, apt-mark, curl, gpg, kubeadm, kubectl,
+# kubelet and crio in /usr/local/sbin (ahead of /usr/bin on systemd's and cloud-init's PATH).
 # Each call appends `name args...` to the transcript. The VM has no network: each double
 # does what the real tool does where a later step depends on it, and refuses what the
 # real tool refuses (unknown subcommands and flags, repositories that do not exist for
 # this OS, malformed sources, versions a repository does not use, URLs nobody serves).
 # While /etc/e2e-fail-kubeadm exists, kubeadm init and join fail part-way instead,
-# leaving what the real ones leave; kubeadm reset removes it again.
+# leaving what the real ones leave; kubeadm reset removes it again. While
+# /etc/e2e-fail-upgrade-apply exists, kubeadm upgrade apply fails before it changes anything.
 set -u
 name=$(basename "$0")
 transcript=/var/log/e2e/transcript.log
@@ -135,7 +136,10 @@ E: The repository '$url $suite InRelease' is not signed."
 dpkg_record() {
   local pkg=$1 version=$2
   shift 2
-  grep -qx "Package: $pkg" /var/lib/dpkg/status && return 0
+  [ "$(installed_version "$pkg")" = "$version" ] && return 0
+  # An upgrade: the old version's paragraph goes.
+  awk -v p="Package: $pkg" 'BEGIN { RS = ""; ORS = "\n\n" } $1 " " $2 != p' /var/lib/dpkg/status >"$apt_state/status.new"
+  cat "$apt_state/status.new" >/var/lib/dpkg/status
   printf 'Package: %s\nStatus: install ok installed\nPriority: optional\nSection: admin\nMaintainer: kubeprint e2e <e2e@kubeprint.invalid>\nArchitecture: amd64\nVersion: %s\nDescription: e2e stand-in for %s\n\n' \
     "$pkg" "$version" "$pkg" >>/var/lib/dpkg/status
   printf '%s\n' "$@" >"/var/lib/dpkg/info/$pkg.list"
@@ -170,7 +174,7 @@ apt_install() {
     case $pkg in
     ca-certificates | curl | gpg)
       # Debian's own archive (on the image's sources, not in sources.list.d).
-      dpkg_record "$pkg" 0-e2e
+      [ -n "$(installed_version "$pkg")" ] || dpkg_record "$pkg" 0-e2e
       continue ;;
     esac
     [ -f "$apt_state/available" ] || code=100 fail "E: Unable to locate package $pkg"
@@ -186,6 +190,10 @@ apt_install() {
       version=${source#*-}
       version=1.${version:-0}.0-e2e
     fi
+    # apt-get -y changes no held package (without --allow-change-held-packages).
+    current=$(installed_version "$pkg")
+    [ -n "$current" ] && [ "$current" != "$version" ] && [ -e "$apt_state/held/$pkg" ] &&
+      code=100 fail "E: Held packages were changed and -y was used without --allow-change-held-packages ($pkg $current -> $version)"
     if [ "$pkg" = cri-o ]; then
       # shellcheck disable=SC2046
       dpkg_record "$pkg" "$version" $(crio_files "$source")
@@ -198,6 +206,110 @@ apt_install() {
 # installed_version PACKAGE: its version in dpkg's status, as dpkg-query reports it.
 installed_version() {
   dpkg-query -W -f='${Version}' "$1" 2>/dev/null
+}
+
+# The API server the kubeadm and kubectl doubles share: the kubeadm-config ConfigMap's
+# ClusterConfiguration, and one file per node (`role=`, and `kubeletVersion=`/`ready=`
+# for a node of another VM; this VM's node reports its installed kubelet package and
+# whether kubelet.service runs). A cordoned node has a file under cordoned/.
+api=/var/lib/e2e-api
+mkdir -p "$api/nodes" "$api/cordoned"
+node_self=$(hostname | tr '[:upper:]' '[:lower:]')
+
+# cluster_version: kubernetesVersion as kubeadm-config records it.
+cluster_version() {
+  sed -n 's/^kubernetesVersion: *//p' "$api/kubeadm-config" 2>/dev/null
+}
+
+# node_field NODE FIELD: a node's kubeletVersion or Ready status, as the API server sees it.
+node_field() {
+  local node=$1 field=$2 v
+  if [ "$node" = "$node_self" ]; then
+    case $field in
+    kubeletVersion) v=$(installed_version kubelet) && [ -n "$v" ] && echo "v${v%%-*}" ;;
+    ready) if systemctl is-active --quiet kubelet; then echo True; else echo Unknown; fi ;;
+    esac
+  else
+    sed -n "s/^$field=//p" "$api/nodes/$node"
+  fi
+}
+
+# minor_of vX.Y.Z: Y.
+minor_of() {
+  local v=${1#v}
+  v=${v#*.}
+  printf '%s' "${v%%.*}"
+}
+
+# kubectl_api ARGS: kubectl get (the kubeadm-config ConfigMap, nodes), drain and
+# uncordon against the shared API state, with the rights of the kubeconfig's user: a
+# node's credentials read only that node and kubeadm-config (the node authorizer and
+# kubeadm's nodes-kubeadm-config Role), the admin's everything.
+kubectl_api() {
+  local kubeconfig=${KUBECONFIG:-/root/.kube/config} ns='' out='' selector='' words=() daemonsets='' user
+  while [ $# -gt 0 ]; do
+    case $1 in
+    --kubeconfig) kubeconfig=$2; shift ;;
+    -n) ns=$2; shift ;;
+    -o) out=$2; shift ;;
+    -l) selector=$2; shift ;;
+    --ignore-daemonsets) daemonsets=1 ;;
+    -*) fail "kubectl: e2e double does not know flag $1" ;;
+    *) words+=("$1") ;;
+    esac
+    shift
+  done
+  [ -s "$kubeconfig" ] || fail "error: $kubeconfig: no such file (the connection to the server localhost:8080 was refused)"
+  user=$(sed -n 's/^# user: //p' "$kubeconfig")
+  forbid() {
+    [ "$user" = kubernetes-admin ] || [ "$user" = "system:node:${1:-}" ] ||
+      fail "Error from server (Forbidden): User \"$user\" cannot ${words[0]} ${words[1]:-} ${words[2]:-}"
+  }
+  node_exists() {
+    [ -f "$api/nodes/$1" ] || fail "Error from server (NotFound): nodes \"$1\" not found"
+  }
+  case "${words[*]}" in
+  "get configmap kubeadm-config")
+    [ "$ns" = kube-system ] || fail "Error from server (NotFound): configmaps \"kubeadm-config\" not found"
+    [ "$out" = 'jsonpath={.data.ClusterConfiguration}' ] || fail "kubectl: e2e double does not know -o $out here"
+    [ -f "$api/kubeadm-config" ] || fail "Error from server (NotFound): configmaps \"kubeadm-config\" not found"
+    cat "$api/kubeadm-config" ;;
+  "get node "*)
+    node=${words[2]}
+    forbid "$node"
+    node_exists "$node"
+    case $out in
+    'jsonpath={.spec.unschedulable}') [ ! -e "$api/cordoned/$node" ] || printf true ;;
+    'jsonpath={.status.nodeInfo.kubeletVersion}') node_field "$node" kubeletVersion | tr -d '\n' ;;
+    'jsonpath={.status.conditions[?(@.type=="Ready")].status}') node_field "$node" ready | tr -d '\n' ;;
+    *) fail "kubectl: e2e double does not know -o $out for a node" ;;
+    esac ;;
+  "get nodes")
+    forbid
+    [ "$selector" = node-role.kubernetes.io/control-plane ] || fail "kubectl: e2e double does not know -l $selector"
+    [ "$out" = 'jsonpath={range .items[*]}{.metadata.name}={.status.nodeInfo.kubeletVersion}{"\n"}{end}' ] ||
+      fail "kubectl: e2e double does not know -o $out for nodes"
+    for f in "$api/nodes"/*; do
+      grep -qx role=control-plane "$f" || continue
+      printf '%s=%s\n' "${f##*/}" "$(node_field "${f##*/}" kubeletVersion)"
+    done ;;
+  "drain "* | "uncordon "*)
+    node=${words[1]}
+    forbid
+    [ ${#words[@]} -eq 2 ] || fail "error: ${words[0]}: one node, got: ${words[*]:1}"
+    node_exists "$node"
+    if [ "${words[0]}" = drain ]; then
+      # Every node runs the CNI's DaemonSet Pods, which drain refuses to evict without the flag.
+      [ -n "$daemonsets" ] || fail "error: unable to drain node \"$node\": cannot delete DaemonSet-managed Pods (use --ignore-daemonsets to ignore)"
+      touch "$api/cordoned/$node"
+      echo "node/$node cordoned"
+      echo "node/$node drained"
+    else
+      rm -f "$api/cordoned/$node"
+      echo "node/$node uncordoned"
+    fi ;;
+  *) fail "kubectl: e2e double does not know: ${words[*]}" ;;
+  esac
 }
 
 case $name in
@@ -213,10 +325,13 @@ apt-get)
   esac
   ;;
 apt-mark)
-  [ "${1:-}" = hold ] || fail "apt-mark: unknown subcommand ${1:-}"
+  case ${1:-} in hold | unhold) ;; *) fail "apt-mark: unknown subcommand ${1:-}" ;; esac
+  mark=$1
   shift
+  mkdir -p "$apt_state/held"
   for p in "$@"; do
     [ -n "$(installed_version "$p")" ] || fail "E: Unable to locate package $p"
+    if [ "$mark" = hold ]; then touch "$apt_state/held/$p"; else rm -f "$apt_state/held/$p"; fi
   done
   ;;
 curl)
@@ -358,13 +473,27 @@ kubeadm)
       exit 1
     fi
     mkdir -p /etc/kubernetes
+    # init writes admin.conf and the kubelet's kubelet.conf, join kubelet.conf. The
+    # comment names the credentials, which the kubectl double authorizes.
+    confs=(/etc/kubernetes/kubelet.conf)
+    [ "$sub" = init ] && confs+=(/etc/kubernetes/admin.conf)
+    for conf in "${confs[@]}"; do
+      user=system:node:$node_self
+      [ "$conf" = /etc/kubernetes/admin.conf ] && user=kubernetes-admin
+      printf 'apiVersion: v1\nkind: Config\n# e2e stand-in written by the kubeadm double\n# user: %s\n' "$user" >"$conf"
+      chmod 0600 "$conf"
+    done
+    # The node registers; init uploads the ClusterConfiguration as kubeadm-config.
+    role=worker
     if [ "$sub" = init ]; then
-      conf=/etc/kubernetes/admin.conf
-    else
-      conf=/etc/kubernetes/kubelet.conf
+      role=control-plane
+      python3 -c 'import sys, yaml
+docs = [d for d in yaml.safe_load_all(open(sys.argv[1])) if d]
+print(yaml.safe_dump(next(d for d in docs if d.get("kind") == "ClusterConfiguration")), end="")' "$config" >"$api/kubeadm-config"
+    elif grep -q '^controlPlane:' "$config"; then
+      role=control-plane
     fi
-    printf 'apiVersion: v1\nkind: Config\n# e2e stand-in written by the kubeadm double\n' >"$conf"
-    chmod 0600 "$conf"
+    echo "role=$role" >"$api/nodes/$node_self"
     if [ "$sub" = init ] && [ -z "$skip_token_print" ]; then
       # What kubeadm init prints unless --skip-token-print (cmd/kubeadm/app/cmd/phases/
       # init/bootstraptoken.go, runBootstrapToken; the join command at the end).
@@ -382,6 +511,53 @@ c = x509.load_pem_x509_certificate(open("/etc/kubernetes/pki/ca.crt","rb").read(
 print(hashlib.sha256(c.public_key().public_bytes(s.Encoding.DER, s.PublicFormat.SubjectPublicKeyInfo)).hexdigest())' 2>/dev/null)"
     fi
     ;;
+  upgrade)
+    # kubeadm upgrade plan|apply vX.Y.Z, upgrade node (cmd/kubeadm/app/cmd/upgrade/):
+    # apply and plan read admin.conf, node the kubelet's kubelet.conf; the target is at
+    # most the installed kubeadm's version and one minor past the cluster's.
+    v=$(installed_version kubeadm)
+    [ -n "$v" ] || fail "kubeadm: command not found (package not installed)"
+    kubeadm_v=v${v%%-*}
+    running=$(cluster_version)
+    [ -n "$running" ] || fail "[upgrade/config] FATAL: failed to get config map: configmaps \"kubeadm-config\" not found"
+    case ${1:-} in
+    plan | apply)
+      step=$1 target=${2:-}
+      shift 2 || true
+      [[ $target =~ ^v1\.[0-9]+\.[0-9]+$ ]] || fail "kubeadm upgrade $step: expected a version vX.Y.Z, got '$target'"
+      [ -s /etc/kubernetes/admin.conf ] || fail "[upgrade/$step] FATAL: couldn't create a Kubernetes client from file \"/etc/kubernetes/admin.conf\""
+      if [ "$step" = apply ]; then
+        [ "$*" = --yes ] || fail "kubeadm upgrade apply: without --yes it asks [y/N] and reads no answer (got: $*)"
+      else
+        [ $# -eq 0 ] || fail "kubeadm upgrade plan: unknown flags: $*"
+      fi
+      [ "$target" = "$kubeadm_v" ] ||
+        fail "[upgrade/version] FATAL: the target version $target is not the installed kubeadm's $kubeadm_v (e2e double: stricter than kubeadm, which allows an older target)"
+      [ $(($(minor_of "$target") - $(minor_of "$running"))) -le 1 ] ||
+        fail "[upgrade/version] FATAL: the cluster runs $running: kubeadm upgrades one minor version at a time, not to $target"
+      if [ "$step" = plan ]; then
+        echo "[upgrade/versions] Cluster version: $running; kubeadm version: $kubeadm_v; target: $target"
+      else
+        if [ -e /etc/e2e-fail-upgrade-apply ]; then
+          printf '%s\n' "# kubeadm upgrade apply fails on purpose (/etc/e2e-fail-upgrade-apply exists)" >>"$transcript"
+          echo "[upgrade/apply] FATAL: timed out waiting for the static Pods to restart (e2e double, /etc/e2e-fail-upgrade-apply exists)" >&2
+          exit 1
+        fi
+        sed -i "s/^kubernetesVersion: .*/kubernetesVersion: $target/" "$api/kubeadm-config"
+        echo "[upgrade/successful] SUCCESS! Your cluster was upgraded to \"$target\"."
+      fi
+      ;;
+    node)
+      [ $# -eq 1 ] || fail "kubeadm upgrade node: unknown arguments: ${*:2}"
+      [ -s /etc/kubernetes/kubelet.conf ] || fail "[upgrade/node] FATAL: /etc/kubernetes/kubelet.conf: no such file"
+      [ "$running" = "$kubeadm_v" ] ||
+        fail "[upgrade/node] FATAL: kubeadm-config records $running but kubeadm is $kubeadm_v (e2e double: stricter than kubeadm)"
+      echo "[upgrade] The configuration for this node was successfully upgraded to $running"
+      ;;
+    *) fail "kubeadm upgrade: unknown command \"${1:-}\"" ;;
+    esac
+    printf '%s\n' "# kubeadm-config kubernetesVersion: $(cluster_version)" >>"$transcript"
+    ;;
   reset)
     [ "${1:-}" = -f ] && [ "${2:-}" = --cri-socket ] && [ -n "${3:-}" ] && [ $# -eq 3 ] ||
       fail "kubeadm reset: unexpected arguments: $*"
@@ -398,20 +574,22 @@ print(hashlib.sha256(c.public_key().public_bytes(s.Encoding.DER, s.PublicFormat.
   esac
   ;;
 kubectl)
-  if [ "${1:-}" = --kubeconfig ] && [ "${3:-} ${4:-}" = "get node" ]; then
-    # The wait for this node: kubectl reads the kubeconfig first, then the API server
-    # has no Node yet on the first call, then reports it NotReady twice (its Ready
-    # condition's status False), then Ready: wait loops must loop.
-    [ "${6:-}" = "-o" ] && [ "${7:-}" = "jsonpath={.status.conditions[?(@.type==\"Ready\")].status}" ] && [ $# -eq 7 ] ||
-      fail "kubectl: e2e double knows only get node NAME -o jsonpath={...Ready...}, got: $*"
+  if [ "${1:-}" = --kubeconfig ] && [ "${3:-} ${4:-}" = "get node" ] &&
+    [ "${6:-}" = "-o" ] && [ "${7:-}" = "jsonpath={.status.conditions[?(@.type==\"Ready\")].status}" ] && [ $# -eq 7 ] &&
+    [ ! -e "$recorded/node-ready" ]; then
+    # The bootstrap's wait for this node: kubectl reads the kubeconfig first, then the
+    # API server has no Node yet on the first call, then reports it NotReady twice (its
+    # Ready condition's status False), then Ready: wait loops must loop. After that,
+    # the API state below (kubectl_api) answers.
     [ -s "$2" ] || fail "error: stat $2: no such file or directory"
     n=$(($(cat "$recorded/node-queries" 2>/dev/null || echo 0) + 1))
     echo "$n" >"$recorded/node-queries"
     [ "$n" -ge 2 ] || fail "Error from server (NotFound): nodes \"$5\" not found"
-    if [ "$n" -ge 4 ]; then printf True; else printf False; fi
+    if [ "$n" -ge 4 ]; then printf True; touch "$recorded/node-ready"; else printf False; fi
     exit 0
   fi
-  [ "${1:-}" = apply ] && [ "${2:-}" = -f ] && [ $# -eq 3 ] || fail "kubectl: e2e double knows only apply -f FILE, got: $*"
+  [ "${1:-}" = apply ] || { kubectl_api "$@"; exit 0; }
+  [ "${2:-}" = -f ] && [ $# -eq 3 ] || fail "kubectl: e2e double knows only apply -f FILE, got: $*"
   kubeconfig=${KUBECONFIG:-/root/.kube/config}
   [ -s "$kubeconfig" ] || fail "error: $kubeconfig: no such file (the connection to the server localhost:8080 was refused)"
   file=$3
@@ -423,6 +601,12 @@ assert docs and all(isinstance(d, dict) and d.get("kind") and d.get("apiVersion"
   cp "$file" "$recorded/kubectl-applied.yaml"
   # What CRI-O would hand pods when the CNI is applied: the configs it loads then.
   ls /etc/cni/net.d >"$recorded/net.d-at-cni.txt" 2>/dev/null
+  ;;
+kubelet)
+  [ "$*" = --version ] || fail "kubelet: e2e double knows only --version"
+  v=$(installed_version kubelet)
+  [ -n "$v" ] || fail "kubelet: not installed"
+  echo "Kubernetes v${v%%-*}"
   ;;
 crio)
   [ "${1:-}" = --version ] || fail "crio: e2e double knows only --version"

@@ -58,8 +58,8 @@ pub(crate) const TAMPER_LINE: &str = "# altered by the e2e curl double\n";
 pub(crate) const DOWNLOADS: &str = "tests/e2e/downloads";
 
 pub(crate) const DOUBLE: &str = include_str!("double.sh");
-pub(crate) const DOUBLES: [&str; 7] = [
-    "apt-get", "apt-mark", "curl", "gpg", "kubeadm", "kubectl", "crio",
+pub(crate) const DOUBLES: [&str; 8] = [
+    "apt-get", "apt-mark", "curl", "gpg", "kubeadm", "kubectl", "kubelet", "crio",
 ];
 /// The stand-in repositories' signing key: a real armored OpenPGP public key (made for
 /// these tests, ed25519) that the curl double serves as every `Release.key` and the gpg
@@ -447,7 +447,11 @@ impl Scenario {
             REPO_KEY,
             0o644,
         );
-        repos::install(&root, &self.artifacts);
+        let added = self.extra.iter().filter_map(|e| match e {
+            Extra::File(_, bytes, _) => Some(bytes.as_slice()),
+            Extra::Enable(..) => None,
+        });
+        repos::install(&root, &self.artifacts, added);
         write(&root.join("usr/local/lib/e2e/boot.sh"), BOOT_SH, 0o755);
         write(&root.join("usr/local/lib/e2e/finish.sh"), FINISH_SH, 0o755);
         // Stand-in units where packages would install theirs.

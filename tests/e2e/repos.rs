@@ -23,10 +23,12 @@ pub(crate) fn repo_dir(url: &str) -> String {
 }
 
 /// `(URL, SUITE)` of every `deb [OPTIONS] URL SUITE` apt source in the rendered text files.
-pub(crate) fn apt_sources(artifacts: &Artifacts) -> BTreeSet<(String, String)> {
+pub(crate) fn apt_sources<'a>(
+    files: impl IntoIterator<Item = &'a [u8]>,
+) -> BTreeSet<(String, String)> {
     let mut found = BTreeSet::new();
-    for artifact in artifacts.values() {
-        let Ok(text) = std::str::from_utf8(&artifact.bytes) else {
+    for bytes in files {
+        let Ok(text) = std::str::from_utf8(bytes) else {
             continue;
         };
         for (i, _) in text.match_indices("deb [") {
@@ -67,10 +69,16 @@ pub(crate) fn manifest_urls() -> BTreeSet<String> {
 }
 
 /// Writes the served URLs and the signed InRelease of every repository the rendered apt
-/// sources name under `root`. Whether a repository exists for the VM's OS is still the apt
-/// double's decision; these are what it serves when it does.
-pub(crate) fn install(root: &Path, artifacts: &Artifacts) {
-    let sources = apt_sources(artifacts);
+/// sources name under `root` (in `artifacts` and in `more`, e.g. the upgrade bundles a
+/// scenario adds). Whether a repository exists for the VM's OS is still the apt double's
+/// decision; these are what it serves when it does.
+pub(crate) fn install<'a>(
+    root: &Path,
+    artifacts: &'a Artifacts,
+    more: impl IntoIterator<Item = &'a [u8]>,
+) {
+    let rendered = artifacts.values().map(|a| a.bytes.as_slice());
+    let sources = apt_sources(rendered.chain(more));
     let mut urls = manifest_urls();
     urls.extend(sources.iter().map(|(url, _)| format!("{url}Release.key")));
     let list: String = urls.iter().map(|u| format!("{u}\n")).collect();

@@ -17,6 +17,7 @@ fn in_namespace(script: &str) -> (i32, String) {
     repos::install(
         t,
         &default_scenario("standins", "worker", "standins").artifacts,
+        [],
     );
     fs::rename(t.join("usr/local/share"), &share).unwrap();
     for path in common::walk(&common::root().join(DOWNLOADS)) {
