@@ -316,3 +316,18 @@ fn drain_refuses_a_worker_until_every_control_plane_runs_the_target() {
     let (code, e, drained) = drain(&up, "worker-7", "v1.34.3", "v1.34.3");
     assert_eq!((code, drained), (Some(0), true), "{e}");
 }
+
+/// A target that pins CRI-O (`runtime.crio_version: 1.Y.Z`) gets that release on the
+/// upgraded nodes too, as on new ones.
+#[test]
+fn a_pinned_cri_o_is_installed_pinned() {
+    let dir = setup("debian-12-1.30-flannel.yaml", "1.30.14", "1.30.4", "1.31.4");
+    let new = dir.path().join("new.yaml");
+    let text = fs::read_to_string(&new).unwrap();
+    fs::write(&new, format!("{text}runtime:\n  crio_version: 1.31.2\n")).unwrap();
+    let o = upgrade(dir.path(), "new.yaml");
+    assert!(o.status.success(), "{}", stderr(&o));
+    let s = fs::read_to_string(dir.path().join("up/worker/upgrade.sh")).unwrap();
+    assert!(s.contains("apt_get install -y 'cri-o=1.31.2-*'"), "{s}");
+    assert!(s.contains("apt-mark hold cri-o"), "{s}");
+}
