@@ -366,8 +366,10 @@ pub(crate) fn assert_node_waited(vm: &Vm, scenario: &Scenario) {
         "control-plane" => ("admin.conf", "Ready", 4),
         _ => ("kubelet.conf", "registered", 2),
     };
+    // The Ready condition's query only: later queries of the same Node (an upgrade's
+    // cordon and kubelet-version checks) are not the bootstrap's wait.
     let query = format!(
-        "kubectl --kubeconfig /etc/kubernetes/{kubeconfig} get node {} -o jsonpath=",
+        "kubectl --kubeconfig /etc/kubernetes/{kubeconfig} get node {} -o jsonpath={{.status.conditions[?(@.type==\"Ready\")].status}}",
         scenario.hostname
     );
     let transcript = vm.transcript();
