@@ -5,6 +5,8 @@
 use serde::Serialize;
 
 use crate::layout;
+use crate::plan::Stage;
+use crate::plan::role::Step;
 
 #[derive(Debug, Clone, Serialize)]
 pub(crate) struct Run {
@@ -23,10 +25,10 @@ pub(crate) struct Run {
     pub kubelet_kubeconfig: &'static str,
 }
 
-/// The kubeconfig every kubeadm node has, whose node identity may read Node objects
-/// (kubernetes/kubernetes plugin/pkg/auth/authorizer/rbac/bootstrappolicy/policy.go,
-/// `NodeRules`: get, list, watch on nodes): a day-two bundle checks its own node's state
-/// with it, so no node ever needs admin.conf.
+/// The kubeconfig every kubeadm node has. Its node identity may read its own Node object
+/// (since 1.32 no other: KEP-4601, "Using Node Authorization" on kubernetes.io) and the
+/// kubeadm-config ConfigMap (kubeadm's kubeadm:nodes-kubeadm-config Role): a day-two
+/// bundle checks its own node's state with it, so no node ever needs admin.conf.
 pub(crate) const KUBELET_KUBECONFIG: &str = "/etc/kubernetes/kubelet.conf";
 
 /// `/var/lib/kubeprint/<name>`.
@@ -36,3 +38,21 @@ pub(crate) fn state_dir(name: &str) -> String {
 
 /// The day-two bundles' log, root-only like the bootstrap log.
 pub(crate) const DAYTWO_LOG: &str = "/var/log/kubeprint-daytwo.log";
+
+/// A day-two bundle's steps, numbered from `01` in order: `(name, template, summary,
+/// secret)` each, run at boot stage and with no user detail.
+pub(crate) fn numbered_steps(
+    defs: impl IntoIterator<Item = (&'static str, &'static str, &'static str, bool)>,
+) -> Vec<Step> {
+    defs.into_iter()
+        .enumerate()
+        .map(|(i, (name, template, summary, secret))| Step {
+            id: format!("{:02}-{name}", i + 1),
+            template,
+            summary,
+            stage: Stage::Boot,
+            secret,
+            detail: Vec::new(),
+        })
+        .collect()
+}

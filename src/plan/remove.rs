@@ -16,7 +16,8 @@ use crate::model::cluster::{Cluster, NodeRole};
 use crate::plan::daytwo::{self, Run};
 use crate::plan::provenance::Provenance;
 use crate::plan::role::{Role, Step};
-use crate::plan::{Context, Plan, Stage};
+use crate::plan::{Context, Plan};
+use crate::validate::syntax::is_dns_name;
 
 pub(crate) struct RemovePlan {
     pub cluster_name: String,
@@ -40,35 +41,18 @@ const STEPS: &[(&str, &str)] = &[
 ];
 
 fn steps() -> Vec<Step> {
-    ["cordoned", "reset"]
-        .iter()
-        .zip(STEPS)
-        .enumerate()
-        .map(|(i, (name, (template, summary)))| Step {
-            id: format!("{:02}-{name}", i + 1),
-            template,
-            summary,
-            stage: Stage::Boot,
-            secret: false,
-            detail: Vec::new(),
-        })
-        .collect()
-}
-
-/// A Kubernetes node name as the bundles' node-name check admits it.
-fn valid_name(name: &str) -> bool {
-    let ok = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.';
-    !name.is_empty()
-        && name.len() <= 253
-        && name.chars().all(ok)
-        && name.starts_with(|c: char| c.is_ascii_alphanumeric())
-        && name.ends_with(|c: char| c.is_ascii_alphanumeric())
+    daytwo::numbered_steps(
+        ["cordoned", "reset"]
+            .into_iter()
+            .zip(STEPS)
+            .map(|(name, &(template, summary))| (name, template, summary, false)),
+    )
 }
 
 /// Whether `name` is a control plane: the inventory's word when it lists nodes (and
 /// `--control-plane` must agree), else the flag's.
 fn is_control_plane(cluster: &Cluster, name: &str, flag: bool, file: &str) -> Result<bool> {
-    if !valid_name(name) {
+    if !is_dns_name(name) {
         return Err(
             Error::new(format!("`--node {name}` is not a Kubernetes node name")).help(
                 "give the name `kubectl get nodes` shows (lowercase letters, digits, `-` and `.`)",

@@ -17,7 +17,7 @@ use crate::model::cluster::Cluster;
 use crate::plan::daytwo::{self, Run};
 use crate::plan::provenance::Provenance;
 use crate::plan::role::{Role, Step};
-use crate::plan::{Context, Plan, Stage};
+use crate::plan::{Context, Plan};
 
 pub(crate) struct RenewPlan {
     pub cluster_name: String,
@@ -68,18 +68,14 @@ const STEPS: &[(&str, &str)] = &[
 ];
 
 pub(crate) fn steps() -> Vec<Step> {
-    STEPS
-        .iter()
-        .enumerate()
-        .map(|(i, (template, summary))| Step {
-            id: format!("{:02}-{}", i + 1, template.trim_start_matches("renew-")),
+    daytwo::numbered_steps(STEPS.iter().map(|&(template, summary)| {
+        (
+            template.trim_start_matches("renew-"),
             template,
             summary,
-            stage: Stage::Boot,
-            secret: false,
-            detail: Vec::new(),
-        })
-        .collect()
+            false,
+        )
+    }))
 }
 
 /// The renewal of the cluster `plan` was made for; `None` when it has no control plane

@@ -22,7 +22,7 @@ use crate::model::cluster::{Cluster, Version};
 use crate::plan::daytwo::{self, Run};
 use crate::plan::provenance::Provenance;
 use crate::plan::role::{Role, Step};
-use crate::plan::{Context, Plan, Stage};
+use crate::plan::{Context, Plan};
 
 /// Where each node records an upgrade's progress: one directory per target version.
 fn state_dir(to: &Version) -> String {
@@ -129,18 +129,11 @@ fn step_defs(role: Role) -> Vec<StepDef> {
 }
 
 pub(crate) fn steps(role: Role) -> Vec<Step> {
-    step_defs(role)
-        .into_iter()
-        .enumerate()
-        .map(|(i, (name, summary, secret))| Step {
-            id: format!("{:02}-{name}", i + 1),
-            template: template_of(name),
-            summary,
-            stage: Stage::Boot,
-            secret,
-            detail: Vec::new(),
-        })
-        .collect()
+    daytwo::numbered_steps(
+        step_defs(role)
+            .into_iter()
+            .map(|(name, summary, secret)| (name, template_of(name), summary, secret)),
+    )
 }
 
 /// `steps/upgrade-NAME.sh.j2`: apply and node share one template.
