@@ -230,6 +230,23 @@ pub fn kubeprint(dir: &Path, args: &[&str]) -> std::process::Output {
         .expect("kubeprint runs")
 }
 
+/// The fixture secrets (which record no cluster) at `dir/name`, mode 0600 as kubeprint
+/// requires of a secrets file.
+pub fn fixture_secrets_at(dir: &Path, name: &str) -> PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    let path = dir.join(name);
+    std::fs::copy(root().join(FIXTURE_SECRETS), &path).unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+    path
+}
+
+/// `kubeprint validate -c cluster.yaml` of the definition `text`, in a fresh directory.
+pub fn validate_definition(text: &str) -> std::process::Output {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("cluster.yaml"), text).unwrap();
+    kubeprint(dir.path(), &["validate", "-c", "cluster.yaml"])
+}
+
 /// A Python 3 that has PyYAML (a YAML 1.1 reader): the one on PATH, else Debian's (whose
 /// `python3-yaml` package `.ci/run` installs). Under CI a missing one is a failure.
 pub fn python_with_yaml() -> Option<&'static str> {

@@ -107,12 +107,10 @@ fn init_writes_the_newest_known_patch_never_x_y_0() {
 
 /// `validate` (and `render`, which checks the same way) of a definition at `version`.
 fn validate(version: &str) -> (bool, String) {
-    let dir = tempfile::tempdir().unwrap();
     let text = format!(
         "name: lab\nos: ubuntu-24.04\nkubernetes:\n  version: \"{version}\"\n  endpoint: 10.0.7.10:6443\n"
     );
-    fs::write(dir.path().join("cluster.yaml"), text).unwrap();
-    let o = kubeprint(dir.path(), &["validate", "-c", "cluster.yaml"]);
+    let o = common::validate_definition(&text);
     (o.status.success(), stderr(&o))
 }
 

@@ -15,9 +15,7 @@ fn definition(delivery: &str) -> String {
 }
 
 fn validate(cluster: &str) -> (Option<i32>, String) {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("cluster.yaml"), cluster).unwrap();
-    let o = common::kubeprint(dir.path(), &["validate", "-c", "cluster.yaml"]);
+    let o = common::validate_definition(cluster);
     (
         o.status.code(),
         String::from_utf8_lossy(&o.stderr).into_owned(),

@@ -101,9 +101,7 @@ fn without_mirrors_no_file_mentions_them() {
 }
 
 fn validate(cluster: &str) -> (Option<i32>, String) {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("cluster.yaml"), cluster).unwrap();
-    let o = kubeprint(dir.path(), &["validate", "-c", "cluster.yaml"]);
+    let o = common::validate_definition(cluster);
     (
         o.status.code(),
         String::from_utf8_lossy(&o.stderr).into_owned() + &String::from_utf8_lossy(&o.stdout),

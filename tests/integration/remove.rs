@@ -3,7 +3,6 @@
 //! secret in any of it, and the refusals.
 
 use std::fs;
-use std::os::unix::fs::PermissionsExt;
 
 use crate::common::{self, kubeprint};
 
@@ -13,9 +12,7 @@ fn stderr(o: &std::process::Output) -> String {
 
 fn dir_with_secrets() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    let secrets = dir.path().join("secrets.yaml");
-    fs::copy(common::root().join(common::FIXTURE_SECRETS), &secrets).unwrap();
-    fs::set_permissions(&secrets, fs::Permissions::from_mode(0o600)).unwrap();
+    common::fixture_secrets_at(dir.path(), "secrets.yaml");
     dir
 }
 

@@ -3,7 +3,6 @@
 //! the same CA, kept in the secrets file so `render` writes the same admin.conf.
 
 use std::fs;
-use std::os::unix::fs::PermissionsExt;
 
 use base64::Engine;
 
@@ -27,9 +26,7 @@ fn client_certificate(kubeconfig: &str) -> String {
 #[test]
 fn renew_writes_a_new_admin_conf_of_the_same_ca_and_the_control_plane_bundle() {
     let dir = tempfile::tempdir().unwrap();
-    let secrets = dir.path().join("secrets.yaml");
-    fs::copy(common::root().join(common::FIXTURE_SECRETS), &secrets).unwrap();
-    fs::set_permissions(&secrets, fs::Permissions::from_mode(0o600)).unwrap();
+    let secrets = common::fixture_secrets_at(dir.path(), "secrets.yaml");
     let cluster = common::root().join("examples/ha-ubuntu-22.04-1.35.yaml");
     let cluster = cluster.to_str().unwrap();
     let before: serde_yaml::Value =

@@ -4,7 +4,6 @@
 //! that moment.
 
 use std::fs;
-use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::process::Output;
 
@@ -15,17 +14,10 @@ fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
-/// The fixture secrets (which record no cluster) at `dir/name`, mode 0600.
-fn fixture_at(dir: &Path, name: &str) {
-    let path = dir.join(name);
-    fs::copy(common::root().join(common::FIXTURE_SECRETS), &path).unwrap();
-    fs::set_permissions(&path, fs::Permissions::from_mode(0o600)).unwrap();
-}
-
 #[test]
 fn strict_refuses_a_secrets_file_without_its_cluster() {
     let dir = tempfile::tempdir().unwrap();
-    fixture_at(dir.path(), "old.yaml");
+    common::fixture_secrets_at(dir.path(), "old.yaml");
     // A starter definition with its example name and endpoint replaced: no warnings of
     // its own, so `--strict` is about the secrets.
     let o = kubeprint(dir.path(), &["init", "-o", "c.yaml"]);
@@ -117,7 +109,7 @@ fn backups(dir: &Path) -> Vec<std::path::PathBuf> {
 fn the_expired_token_hint_names_the_secrets_file_used() {
     let dir = tempfile::tempdir().unwrap();
     // The fixture's token is from 2026-11-26 and the default cluster's TTL is 24h.
-    fixture_at(dir.path(), "lab-secrets.yaml");
+    common::fixture_secrets_at(dir.path(), "lab-secrets.yaml");
     let o = kubeprint(
         dir.path(),
         &["render", "-s", "lab-secrets.yaml", "-o", "out"],
@@ -140,7 +132,7 @@ fn the_expired_token_hint_names_the_secrets_file_used() {
 #[test]
 fn show_at_a_moment_measures_the_token_age_then() {
     let dir = tempfile::tempdir().unwrap();
-    fixture_at(dir.path(), "s.yaml");
+    common::fixture_secrets_at(dir.path(), "s.yaml");
     let o = kubeprint(
         dir.path(),
         &[

@@ -23,12 +23,6 @@ fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
 
-fn fixture_at(dir: &Path, name: &str) {
-    let path = dir.join(name);
-    fs::copy(common::root().join(common::FIXTURE_SECRETS), &path).unwrap();
-    fs::set_permissions(&path, fs::Permissions::from_mode(0o600)).unwrap();
-}
-
 fn token_secret(dir: &Path, extra: &[&str]) -> Output {
     let mut args = vec!["secrets", "token-secret", "-s", "s.yaml"];
     args.extend_from_slice(extra);
@@ -38,7 +32,7 @@ fn token_secret(dir: &Path, extra: &[&str]) -> Output {
 #[test]
 fn the_secret_is_kubeadms_bootstrap_token_secret() {
     let dir = tempfile::tempdir().unwrap();
-    fixture_at(dir.path(), "s.yaml");
+    common::fixture_secrets_at(dir.path(), "s.yaml");
     let o = token_secret(dir.path(), &["--at", "2026-12-06T08:00:00+01:00"]);
     assert!(o.status.success(), "{}", stderr(&o));
     let doc: serde_yaml::Value = serde_yaml::from_slice(&o.stdout).unwrap();
@@ -74,7 +68,7 @@ fn the_secret_is_kubeadms_bootstrap_token_secret() {
 #[test]
 fn ttl_takes_go_durations_and_zero_means_no_expiration() {
     let dir = tempfile::tempdir().unwrap();
-    fixture_at(dir.path(), "s.yaml");
+    common::fixture_secrets_at(dir.path(), "s.yaml");
     let expiration = |ttl: &str| {
         let o = token_secret(dir.path(), &["--at", "2026-12-06", "--ttl", ttl]);
         assert!(o.status.success(), "{}", stderr(&o));
@@ -112,7 +106,7 @@ fn it_refuses_a_terminal_without_to_terminal() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    fixture_at(dir.path(), "s.yaml");
+    common::fixture_secrets_at(dir.path(), "s.yaml");
     let on_terminal = |flag: &str| {
         let command = format!(
             "{} secrets token-secret -s s.yaml {flag}",
@@ -143,7 +137,7 @@ fn it_refuses_a_terminal_without_to_terminal() {
 #[test]
 fn it_refuses_a_file_others_can_read() {
     let dir = tempfile::tempdir().unwrap();
-    fixture_at(dir.path(), "s.yaml");
+    common::fixture_secrets_at(dir.path(), "s.yaml");
     let into_file = |umask: &str| {
         let script = format!(
             "umask {umask} && exec {} secrets token-secret -s s.yaml > token.yaml",
@@ -218,7 +212,7 @@ fn kubernetes_validate_accepts_the_secret_and_rejects_a_misspelt_one() {
     both.sort_by_key(|m| minor_key(m));
     assert!(both.len() >= 2, "validator knows {known:?}");
     let dir = tempfile::tempdir().unwrap();
-    fixture_at(dir.path(), "s.yaml");
+    common::fixture_secrets_at(dir.path(), "s.yaml");
     for (name, ttl) in [("expiring.yaml", "24h"), ("never.yaml", "0")] {
         let o = token_secret(dir.path(), &["--at", "2026-12-06", "--ttl", ttl]);
         assert!(o.status.success(), "{}", stderr(&o));
@@ -286,7 +280,7 @@ fn kubernetes_validate_accepts_the_secret_and_rejects_a_misspelt_one() {
 fn explain_says_when_the_token_has_expired_and_the_ways_on() {
     let dir = tempfile::tempdir().unwrap();
     // The fixture's token is from 2026-11-26; the default cluster's TTL is 24h.
-    fixture_at(dir.path(), "lab-secrets.yaml");
+    common::fixture_secrets_at(dir.path(), "lab-secrets.yaml");
     let o = kubeprint(dir.path(), &["explain", "-s", "lab-secrets.yaml"]);
     assert!(o.status.success(), "{}", stderr(&o));
     let err = stderr(&o);

@@ -12,9 +12,7 @@ use crate::common::{self, kubeprint};
 /// `new.yaml` at `to`.
 fn setup(base: &str, example_version: &str, from: &str, to: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    let secrets = dir.path().join("secrets.yaml");
-    fs::copy(common::root().join(common::FIXTURE_SECRETS), &secrets).unwrap();
-    fs::set_permissions(&secrets, fs::Permissions::from_mode(0o600)).unwrap();
+    common::fixture_secrets_at(dir.path(), "secrets.yaml");
     let text = fs::read_to_string(common::root().join("examples").join(base)).unwrap();
     assert!(text.contains(example_version), "{base}");
     fs::write(

@@ -2,7 +2,7 @@
 //! echoed), signing keys and manifests only over https, and every curl refusing plain
 //! http and redirects to it.
 
-use crate::common::{self, kubeprint};
+use crate::common;
 
 const PASSWORD: &str = "s3cretPassw0rd";
 
@@ -14,9 +14,7 @@ fn definition(extra: &str) -> String {
 
 /// `validate` of `cluster`: exit code and stderr.
 fn validate(cluster: &str) -> (Option<i32>, String) {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("cluster.yaml"), cluster).unwrap();
-    let o = kubeprint(dir.path(), &["validate", "-c", "cluster.yaml"]);
+    let o = common::validate_definition(cluster);
     (
         o.status.code(),
         String::from_utf8_lossy(&o.stderr).into_owned() + &String::from_utf8_lossy(&o.stdout),

@@ -283,9 +283,7 @@ fn validate_vip_with(addresses: [&str; 3], vip: &str) -> (bool, String) {
             &format!("address: {a}\n"),
         );
     }
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("cluster.yaml"), text).unwrap();
-    let o = common::kubeprint(dir.path(), &["validate", "-c", "cluster.yaml"]);
+    let o = common::validate_definition(&text);
     (
         o.status.success(),
         String::from_utf8_lossy(&o.stderr).into_owned(),
