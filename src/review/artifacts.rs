@@ -165,7 +165,7 @@ fn kubeadm_images(cluster: &Cluster, all: &[Role], control: &[Role]) -> Vec<Item
         Item::new(Kind::Image, "kube-proxy", all, Stage::Bake)
             .at(format!("{registry}/kube-proxy:{tag}")),
     );
-    let known = images::kubeadm_images(&v.to_string());
+    let known = images::kubeadm_images(v.minor, v.patch);
     let others: [(&str, &[Role], Option<String>); 3] = [
         (
             "etcd",

@@ -8,8 +8,8 @@ use serde_json::Value;
 
 use crate::common;
 
-/// `artifacts` of a file under the project root (`None`: the default cluster, run where
-/// no cluster.yaml is), as text and as JSON.
+/// `artifacts` of a file under the project root or at an absolute path (`None`: the
+/// default cluster, run where no cluster.yaml is), as text and as JSON.
 fn artifacts(file: Option<&str>) -> (String, Value) {
     let empty = tempfile::tempdir().unwrap();
     let run = |format: &str| {
@@ -106,7 +106,7 @@ fn the_default_cluster_lists_kubeadm_canal_and_package_artifacts() {
 }
 
 #[test]
-fn a_vip_cluster_lists_kube_vip_and_says_what_it_cannot_confirm() {
+fn a_vip_cluster_lists_kube_vip_and_kubeadm_images_of_its_release() {
     let (text, json) = artifacts(Some("examples/vip-ubuntu-24.04-1.36.yaml"));
     let vip = item(&json, "image", "kube-vip");
     assert_eq!(vip["location"], "ghcr.io/kube-vip/kube-vip:v1.2.3");
@@ -119,19 +119,46 @@ fn a_vip_cluster_lists_kube_vip_and_says_what_it_cannot_confirm() {
             .any(|r| r == "worker"),
         "{vip}"
     );
-    assert!(images(&json).contains("registry.k8s.io/kube-apiserver:v1.36.4"));
-    // No source here confirmed kubeadm 1.36.4's etcd: no guess, a pointer instead.
-    let etcd = item(&json, "image", "etcd");
-    assert!(etcd["location"].is_null(), "{etcd}");
-    let why = etcd["unknown"].as_str().unwrap();
-    assert!(
-        why.starts_with("unknown (see `kubeadm config images list --kubernetes-version v1.36.4`"),
-        "{why}"
-    );
-    assert!(
-        text.contains("ghcr.io/kube-vip/kube-vip:v1.2.3") && text.contains(why),
-        "{text}"
-    );
+    let images = images(&json);
+    for reference in [
+        "registry.k8s.io/kube-apiserver:v1.36.4",
+        "registry.k8s.io/kube-proxy:v1.36.4",
+        "registry.k8s.io/etcd:3.6.8-0",
+        "registry.k8s.io/coredns/coredns:v1.14.2",
+        "registry.k8s.io/pause:3.10.2",
+    ] {
+        assert!(images.contains(reference), "{reference} in {images:?}");
+        assert!(text.contains(reference), "{reference} in\n{text}");
+    }
+    assert!(!text.contains("unknown"), "{text}");
+}
+
+/// A patch release newer than any source here lists: no guess, a pointer instead.
+#[test]
+fn a_release_no_source_confirmed_says_what_it_cannot_confirm() {
+    let dir = tempfile::tempdir().unwrap();
+    let example =
+        std::fs::read_to_string(common::root().join("examples/vip-ubuntu-24.04-1.36.yaml"));
+    let newer = example
+        .unwrap()
+        .replace("version: 1.36.4", "version: 1.36.99");
+    let path = dir.path().join("cluster.yaml");
+    std::fs::write(&path, newer).unwrap();
+    let (text, json) = artifacts(Some(&path.display().to_string()));
+    assert_eq!(json["kubernetes"], "1.36.99");
+    for name in ["etcd", "coredns", "pause"] {
+        let image = item(&json, "image", name);
+        assert!(image["location"].is_null(), "{image}");
+        let why = image["unknown"].as_str().unwrap();
+        assert!(
+            why.starts_with(
+                "unknown (see `kubeadm config images list --kubernetes-version v1.36.99`"
+            ),
+            "{why}"
+        );
+        assert!(text.contains(why), "{text}");
+    }
+    assert!(images(&json).contains("registry.k8s.io/kube-proxy:v1.36.99"));
 }
 
 #[test]
