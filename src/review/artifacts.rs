@@ -139,18 +139,19 @@ fn apt_items(cluster: &Cluster, all: &[Role]) -> Vec<Item> {
 
 /// `kubeadm config images list`: the control-plane images at the cluster version, which
 /// an image build pre-pulls, and etcd, CoreDNS and pause at kubeadm's versions, all in
-/// `kubernetes.image_repository` when set. CoreDNS is `coredns/coredns` only in the
-/// default registry, plain `coredns` in any other (kubernetes/kubernetes
-/// cmd/kubeadm/app/images/images.go, `GetDNSImage`, at
+/// `kubernetes.image_repository` when set. CoreDNS is `coredns/coredns` in kubeadm's
+/// default registry, whether or not `image_repository` names it, and plain `coredns`
+/// in any other: kubeadm compares the repository with its default, not whether one was
+/// set (kubernetes/kubernetes cmd/kubeadm/app/images/images.go, `GetDNSImage`, at
 /// a98d0db2af2a8a535f0b5da2bbd4fed1c006ad5a).
 fn kubeadm_images(cluster: &Cluster, all: &[Role], control: &[Role]) -> Vec<Item> {
     let v = cluster.version;
-    let (registry, coredns) = match &cluster.image_repository {
-        Some(repository) => (repository.as_str(), "coredns"),
-        None => (
-            images::default_registry(v.minor, v.patch),
-            "coredns/coredns",
-        ),
+    let default = images::default_registry(v.minor, v.patch);
+    let registry = cluster.image_repository.as_deref().unwrap_or(default);
+    let coredns = if registry == default {
+        "coredns/coredns"
+    } else {
+        "coredns"
     };
     let tag = format!("v{v}");
     let mut items: Vec<Item> = [

@@ -161,6 +161,33 @@ fn a_release_no_source_confirmed_says_what_it_cannot_confirm() {
     assert!(images(&json).contains("registry.k8s.io/kube-proxy:v1.36.99"));
 }
 
+/// kubeadm names CoreDNS `coredns/coredns` in its default registry even when
+/// `kubernetes.image_repository` spells that registry out, and `coredns` elsewhere.
+#[test]
+fn coredns_is_named_as_kubeadm_names_it_in_each_repository() {
+    let example =
+        std::fs::read_to_string(common::root().join("examples/vip-ubuntu-24.04-1.36.yaml"))
+            .unwrap();
+    for (repository, expected) in [
+        ("registry.k8s.io", "registry.k8s.io/coredns/coredns:v1.14.2"),
+        (
+            "mirror.example.internal/k8s",
+            "mirror.example.internal/k8s/coredns:v1.14.2",
+        ),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("cluster.yaml");
+        let text = example.replace(
+            "kubernetes:\n",
+            &format!("kubernetes:\n  image_repository: {repository}\n"),
+        );
+        assert_ne!(text, example);
+        std::fs::write(&path, text).unwrap();
+        let (_, json) = artifacts(Some(&path.display().to_string()));
+        assert_eq!(item(&json, "image", "coredns")["location"], expected);
+    }
+}
+
 #[test]
 fn a_calico_cluster_lists_the_pinned_manifest_and_its_images() {
     let (text, json) = artifacts(Some("examples/ubuntu-24.04-1.36-calico.yaml"));
