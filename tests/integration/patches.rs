@@ -93,14 +93,9 @@ fn init_writes_the_newest_known_patch_never_x_y_0() {
     assert_eq!(init_version(&["--version", "1.30"]).unwrap(), "1.30.14");
     assert_eq!(init_version(&["--version", "1.35.1"]).unwrap(), "1.35.1");
 
-    // A minor without a known patch is not guessed.
-    assert_eq!(newest(32), None);
-    let e = init_version(&["--version", "1.32"]).unwrap_err();
-    assert!(
-        e.contains("knows no patch release of Kubernetes 1.32"),
-        "{e}"
-    );
-    assert!(e.contains("--version 1.32.N"), "{e}");
+    // An end-of-life minor whose final patch no list names gets the newest release
+    // known, not a claim that it is final.
+    assert_eq!(init_version(&["--version", "1.32"]).unwrap(), "1.32.13");
     let e = init_version(&["--version", "1.99"]).unwrap_err();
     assert!(e.contains("unsupported Kubernetes release `1.99`"), "{e}");
 }
@@ -145,9 +140,13 @@ fn a_patch_above_the_newest_known_is_a_warning_naming_step_05() {
     );
     assert!(e.contains("would fail at step 05"), "{e}");
 
-    // A minor without a known patch has nothing to compare with: no warning.
-    let (_, e) = validate("1.32.40");
-    assert!(!e.contains("is newer than"), "{e}");
+    // Above a newest-known patch of an end-of-life minor: a warning naming its source.
+    let (ok, e) = validate("1.32.14");
+    assert!(ok, "{e}");
+    assert!(
+        e.contains("1.32.14 is newer than 1.32.13, the newest 1.32 patch kubeprint knows (kubernetes/minikube"),
+        "{e}"
+    );
 }
 
 #[test]

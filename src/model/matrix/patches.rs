@@ -44,19 +44,25 @@ const fn newest(patch: u32, as_of: &'static str, source: &'static str) -> Option
 
 /// One entry per minor of the release matrix, 1.21 first.
 ///
-/// - 1.21-1.31: eol.yaml's `finalPatchRelease` (above). 1.29: eol.yaml says 1.29.14;
-///   a v1.29.15 tag is referenced downstream (aws/eks-distro
-///   docs/contents/releases/1-29/37/index.md) but no upstream list names it released.
-/// - 1.32: end of life 2026-02-28; no upstream page or list read here names its final
-///   patch, so none is claimed.
-/// - 1.33-1.37: the "Latest patch release" of kubernetes.io/releases/1.XX/ (the page
+/// - 1.21-1.31 but 1.29: eol.yaml's `finalPatchRelease` (above).
+/// - 1.29: eol.yaml says 1.29.14 is final, but v1.29.15 was published after it:
+///   minikube's generator downloaded its kubeadm (below; added 2025-04-30 by commit
+///   e3f5d85463). So 1.29.15 is the newest known, not claimed final.
+/// - 1.32-1.34: the newest release in kubernetes/minikube
+///   pkg/minikube/constants/constants_kubeadm_images.go at
+///   383c3aa4af9c2d637800f0b4c70b360980d523cf (2026-08-10), a table minikube's
+///   hack/update/kubeadm_constants generates by downloading each release's own kubeadm,
+///   so every version in it was released. `as_of` is the date of the commit that added
+///   it: v1.32.13 89b4c5ec6f (2026-03-02, after 1.32's end of life on 2026-02-28, but
+///   no list read here calls it final), v1.33.13 3684118c9c (2026-06-22), v1.34.10
+///   b353cfc808 (2026-07-27).
+/// - 1.35-1.37: the "Latest patch release" of kubernetes.io/releases/1.XX/ (the page
 ///   kubernetes/website generates from data/releases/schedule.yaml), as stored with its
-///   release date: 1.33.10 (releases/1.33/, 2026-03-19), 1.34.9 (pt-br/releases/1.34,
-///   2026-06-09), 1.35.9 (releases/1.35/, 2026-09-15), 1.36.4 (it/releases/1.36/,
+///   release date: 1.35.9 (releases/1.35/, 2026-09-15), 1.36.4 (it/releases/1.36/,
 ///   2026-08-11), 1.37.1 (releases/1.37/, 2026-09-15; also the top entry of
-///   kubernetes/kubernetes master CHANGELOG/CHANGELOG-1.37.md). 1.33 and 1.34 reached
-///   end of life since, with patches these pages do not show yet.
+///   kubernetes/kubernetes master CHANGELOG/CHANGELOG-1.37.md).
 const PAGE: &str = "kubernetes.io/releases";
+const MINIKUBE: &str = "kubernetes/minikube pkg/minikube/constants/constants_kubeadm_images.go";
 static PATCHES: &[(u32, Option<Patch>)] = &[
     (21, last(14)),
     (22, last(17)),
@@ -66,12 +72,12 @@ static PATCHES: &[(u32, Option<Patch>)] = &[
     (26, last(15)),
     (27, last(16)),
     (28, last(15)),
-    (29, last(14)),
+    (29, newest(15, "2025-04-30", MINIKUBE)),
     (30, last(14)),
     (31, last(14)),
-    (32, None),
-    (33, newest(10, "2026-03-19", PAGE)),
-    (34, newest(9, "2026-06-09", PAGE)),
+    (32, newest(13, "2026-03-02", MINIKUBE)),
+    (33, newest(13, "2026-06-22", MINIKUBE)),
+    (34, newest(10, "2026-07-27", MINIKUBE)),
     (35, newest(9, "2026-09-15", PAGE)),
     (36, newest(4, "2026-08-11", PAGE)),
     (37, newest(1, "2026-09-15", PAGE)),
@@ -126,9 +132,12 @@ mod tests {
     fn known_patches_as_read() {
         let p = |m| newest_patch(m).map(|p| p.patch);
         assert_eq!(p(21), Some(14));
-        assert_eq!(p(29), Some(14));
+        assert_eq!(p(29), Some(15));
+        assert!(newest_patch(29).is_some_and(|p| !p.is_final));
         assert_eq!(p(31), Some(14));
-        assert_eq!(p(32), None);
+        assert_eq!(p(32), Some(13));
+        assert_eq!(p(33), Some(13));
+        assert_eq!(p(34), Some(10));
         assert_eq!(p(35), Some(9));
         assert_eq!(p(36), Some(4));
         assert_eq!(p(37), Some(1));
