@@ -579,3 +579,20 @@ fn mirror_images_copies_pause_for_kubeadm_and_for_cri_o() {
         script.contains("not mirrored: canal: unknown") && !script.contains("not mirrored: etcd")
     );
 }
+
+#[test]
+fn diff_says_when_the_mirrors_must_be_filled_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let (old, new) = (dir.path().join("old"), dir.path().join("new"));
+    common::write_tree(&common::render_text(&example(), EXAMPLE), &old);
+    let newer = example().replace("version: 1.36.4", "version: 1.36.3");
+    common::write_tree(&common::render_text(&newer, EXAMPLE), &new);
+    let out = common::kubeprint(dir.path(), &["diff", "old", "new"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains(
+            "! what the mirrors must serve changed (airgap/mirror-images.sh): run out/airgap/ again"
+        ),
+        "{stdout}"
+    );
+}
