@@ -596,3 +596,16 @@ fn diff_says_when_the_mirrors_must_be_filled_again() {
         "{stdout}"
     );
 }
+
+/// The mirrors' drop-in is kubeprint's: a file of the user's own there is refused.
+#[test]
+fn a_user_file_may_not_replace_the_mirrors_drop_in() {
+    let text = format!(
+        "{}files:\n  - path: /etc/containers/registries.conf.d/50-kubeprint-mirrors.conf\n    content: x\n",
+        example()
+    );
+    let found = errors(&text);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].0, "files[0].path");
+    assert!(found[0].1.contains("registry mirrors"), "{found:?}");
+}
