@@ -185,6 +185,7 @@ const OWNED_PATHS: &[(&str, &str)] = &[
     (PROXY_APT_CONF, "apt's proxy settings"),
     (PROXY_CRIO_DROPIN, "CRI-O's proxy settings"),
     (PROXY_KUBELET_DROPIN, "the kubelet's proxy settings"),
+    (REGISTRIES_DROPIN, "CRI-O's registry mirrors"),
     (
         FSTAB_PATH,
         "the swap entries the disable-swap step comments out",

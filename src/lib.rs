@@ -69,11 +69,28 @@ pub fn load_cluster(text: &str, file: &str, strict: bool) -> (Option<Cluster>, R
             validate::validate(&loaded.config, &loaded.failed, &source, &mut report)
         }
     };
+    if let Some(cluster) = &cluster {
+        offline_problems(cluster, &source, &mut report);
+    }
     if strict {
         report.make_strict();
     }
     let cluster = cluster.filter(|_| !report.has_errors());
     (cluster, report)
+}
+
+/// `offline: true`: every upstream place the nodes would still reach, from the artifact
+/// list (the plan's, which needs a checked cluster), pointing at the key to set or else
+/// at `offline` itself.
+fn offline_problems(cluster: &Cluster, source: &SourceMap, report: &mut Report) {
+    for p in plan::offline::problems(cluster) {
+        let at = source.locate(&p.field).or_else(|| source.locate("offline"));
+        let diag = match p.warning {
+            true => Diagnostic::warning(&p.field, p.message),
+            false => Diagnostic::error(&p.field, p.message),
+        };
+        report.push(diag.help(p.help).at(at));
+    }
 }
 
 /// Output choices beyond the default tree.
@@ -98,6 +115,9 @@ pub fn render_cluster_with(
     secrets::require(&secrets.secrets, secrets::Needs::of(cluster))?;
     let plan = plan::plan(cluster, secrets);
     let mut artifacts = render::render(&plan)?;
+    if let Some(airgap) = plan::airgap::airgap(cluster) {
+        render::airgap::add(&airgap, &mut artifacts);
+    }
     if options.mime {
         render::mime::add_multipart_twins(&mut artifacts);
         // A MIME twin over EC2's limit needs its gzip twin as much as the YAML does.

@@ -111,6 +111,10 @@ pub(super) fn starter(s: &Starter) -> Result<String> {
             "#   region: eu-west-1",
             "then run out/publish/publish-secrets.sh first",
         ),
+        (
+            "# offline: true",
+            "air-gapped: every download from your mirrors",
+        ),
     ];
     Ok(commented(lines))
 }

@@ -123,7 +123,7 @@ fn run(command: Command) -> Result<()> {
         }
         Command::Artifacts { config, format } => {
             let cluster = checked_cluster(config.as_deref(), false)?;
-            let artifacts = crate::review::artifacts::artifacts(&cluster);
+            let artifacts = crate::plan::artifacts::artifacts(&cluster);
             match format {
                 Output::Json => print_json(&artifacts),
                 Output::Text => {

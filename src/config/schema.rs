@@ -36,6 +36,8 @@ pub(crate) struct Config {
     pub proxy: Option<ProxyConfig>,
     /// Container registry mirrors CRI-O pulls through, and the CA that signs them.
     pub registries: Option<RegistriesConfig>,
+    /// Every download from the user's mirrors, none from upstream (air-gapped sites).
+    pub offline: Option<bool>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -234,11 +234,13 @@ fn python_paths(text: &str) -> Vec<Write> {
 
 /// Every path a bundle writes on a node: user-data's `write_files` (and the scripts and
 /// fetcher they carry) and every script of the bundle. The image build's scripts run
-/// before any user file exists and are left out.
+/// before any user file exists, and the operator's never on a node: both are left out.
 fn bundle_writes(artifacts: &crate::Artifacts) -> std::collections::BTreeSet<(String, Write)> {
     let mut found = std::collections::BTreeSet::new();
     for (name, artifact) in artifacts {
-        if name.starts_with("packer/") || name.starts_with("publish/") || name.ends_with(".gz") {
+        // The operator's scripts (publish/, airgap/) run on the operator's host, not a node.
+        let operator = name.starts_with("publish/") || name.starts_with("airgap/");
+        if name.starts_with("packer/") || operator || name.ends_with(".gz") {
             continue;
         }
         let text = String::from_utf8_lossy(&artifact.bytes);

@@ -59,6 +59,9 @@ pub struct Cluster {
     /// The endpoint's address as a virtual IP kube-vip moves between control planes;
     /// `None`: the endpoint is the user's (a load balancer, a DNS name, one node).
     pub(crate) vip: Option<Vip>,
+    /// `offline: true`: every download a node makes must come from the user's mirrors
+    /// (checked after validation, against the artifact list); renders `airgap/`.
+    pub(crate) offline: bool,
 }
 
 /// Container registry mirrors: for each registry (`host[:port]`), the mirrors' locations

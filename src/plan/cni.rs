@@ -12,6 +12,9 @@ pub(crate) struct CniPlan {
     pub manifest_url: String,
     /// sha256 of the manifest as downloaded; the node refuses other bytes.
     pub manifest_sha256: String,
+    /// Where kubeprint's pinned manifest comes from upstream, when the node's bytes are
+    /// those (the pin itself, or a `cni.manifest` mirror of it: same sha256).
+    pub upstream_url: Option<String>,
     pub manifest_file: String,
     /// Literal text replacements that make the manifest agree with the pod subnet.
     pub rewrites: Vec<Rewrite>,
@@ -34,8 +37,9 @@ pub(crate) fn cni_plan(cluster: &Cluster) -> Option<CniPlan> {
     };
     let (manifest_url, manifest_sha256) = match &cluster.cni.manifest {
         Some((url, sha256)) => (url.clone(), sha256.clone()),
-        None => (pinned.0, pinned.1.to_string()),
+        None => (pinned.0.clone(), pinned.1.to_string()),
     };
+    let upstream_url = (manifest_sha256 == pinned.1).then_some(pinned.0);
     let pod = cluster.pod_subnet.to_string();
     let rewrites = match plugin {
         CniPlugin::Flannel | CniPlugin::Canal if pod != FLANNEL_DEFAULT_NETWORK => vec![Rewrite {
@@ -60,6 +64,7 @@ pub(crate) fn cni_plan(cluster: &Cluster) -> Option<CniPlan> {
         plugin: plugin.name(),
         manifest_url,
         manifest_sha256,
+        upstream_url,
         manifest_file: format!("{}/{}.yaml", crate::layout::CNI_MANIFEST_DIR, plugin.name()),
         rewrites,
     })

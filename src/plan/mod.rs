@@ -6,8 +6,10 @@
 //! repositories, package pins, API versions, which steps a role runs, which files carry
 //! secrets. Templates only loop and branch on what this module prepares.
 
+pub(crate) mod airgap;
 pub(crate) mod apiserver;
 mod apiserver_docs;
+pub(crate) mod artifacts;
 pub(crate) mod cni;
 mod context;
 pub(crate) mod daytwo;
@@ -19,6 +21,7 @@ mod kubeadm_docs;
 mod kubeadm_step;
 pub(crate) mod kubeconfig;
 mod node_wait;
+pub(crate) mod offline;
 pub(crate) mod packages;
 pub(crate) mod provenance;
 pub(crate) mod proxy;

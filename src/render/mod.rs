@@ -5,6 +5,7 @@
 //! filter proves it safe (`heredoc`, `safe_words`), so no configuration value can break
 //! out of the command it lands in.
 
+pub(crate) mod airgap;
 pub(crate) mod budget;
 pub(crate) mod bundle;
 pub(crate) mod cloudinit;

@@ -1,8 +1,8 @@
 //! Review tooling: [`Artifacts`] → the readable table `kubeprint artifacts` prints, one
 //! line per download, grouped by stage.
 
+use crate::plan::artifacts::{Artifacts, Item, Kind};
 use crate::plan::{Role, Stage};
-use crate::review::artifacts::{Artifacts, Item, Kind};
 
 pub(crate) fn table(artifacts: &Artifacts) -> String {
     let mut out = format!(

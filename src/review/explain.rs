@@ -31,6 +31,9 @@ pub(crate) struct Explained {
     /// `audit_log`); absent when neither is on.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub api_server: Vec<String>,
+    /// `offline: true`: nodes fetch only from mirrors; `airgap/` fills them.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub offline: bool,
 }
 
 #[derive(serde::Serialize)]
@@ -106,6 +109,7 @@ pub(crate) fn explained(cluster: &Cluster) -> Explained {
             super_admin_during_init: kube_vip::needs_super_admin(cluster),
         }),
         api_server: api_server(cluster),
+        offline: cluster.offline,
     }
 }
 
@@ -149,6 +153,12 @@ pub(crate) fn explain(cluster: &Cluster) -> String {
     }
     if let Some(vip) = &cluster.vip {
         let _ = writeln!(out, "{}", vip_line(cluster, vip));
+    }
+    if cluster.offline {
+        let _ = writeln!(
+            out,
+            "offline: every package, key, manifest and image from the mirrors (`kubeprint artifacts`); airgap/ fills them"
+        );
     }
     let bundles = plan::bundle_roles(cluster);
     let roles = roles(&bundles);

@@ -1,6 +1,5 @@
 //! Review tooling: reads rendered trees back and compares, verifies and explains them.
 
-pub(crate) mod artifacts;
 pub(crate) mod artifacts_table;
 pub(crate) mod check;
 pub(crate) mod explain;

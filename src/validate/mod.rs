@@ -98,5 +98,6 @@ pub(crate) fn validate(
         // Plain booleans: reading them (config) is all the checking they need.
         encryption_at_rest: k.encryption_at_rest.unwrap_or(false),
         audit_log: k.audit_log.unwrap_or(false),
+        offline: config.offline.unwrap_or(false),
     })
 }

@@ -266,3 +266,227 @@ fn package_versions_and_repositories_match_what_the_bundles_install() {
         }
     }
 }
+
+/// What an example's rendered files fetch, read from them: the URLs curl downloads
+/// (`install_apt_key`'s keys, the CNI step's manifest), the apt sources' URLs, the images
+/// of the pods kubeprint writes (`image:`), and kubeadm's registry and version (its
+/// `imageRepository`, or none: kubeadm's default, and the image build's
+/// `kubeadm config images pull --kubernetes-version`).
+#[derive(Default, Debug)]
+struct Fetched {
+    urls: BTreeSet<String>,
+    images: BTreeSet<String>,
+    image_repositories: BTreeSet<String>,
+    kubeadm_versions: BTreeSet<String>,
+}
+
+fn fetched(rendered: &kubeprint::Artifacts) -> Fetched {
+    let mut f = Fetched::default();
+    for (path, artifact) in rendered {
+        let own =
+            path.ends_with(".gz") || path.starts_with("airgap/") || path.starts_with("publish/");
+        if own || path == "manifest.json" || path == "SHA256SUMS" {
+            continue;
+        }
+        for line in String::from_utf8_lossy(&artifact.bytes).lines() {
+            read_line(line.trim(), &mut f);
+        }
+    }
+    f
+}
+
+fn read_line(line: &str, f: &mut Fetched) {
+    let words = || shlex::split(line).unwrap_or_default();
+    if line.starts_with("install_apt_key ") {
+        f.urls.insert(words()[1].clone());
+    } else if line.contains(" curl ") && line.contains("\"$manifest.download\"") {
+        f.urls.insert(words().last().unwrap().clone());
+    } else if line.starts_with("printf '%s\\n' 'deb [") {
+        let source = words()[2].clone();
+        f.urls
+            .insert(source.split_whitespace().nth(2).unwrap().to_string());
+    } else if let Some(image) = line.strip_prefix("image: ") {
+        f.images.insert(image.trim_matches('"').to_string());
+    } else if let Some(repository) = line.strip_prefix("imageRepository: ") {
+        f.image_repositories
+            .insert(repository.trim_matches('"').to_string());
+    } else if line.starts_with("kubeadm config images pull ") {
+        let words = words();
+        let at = words
+            .iter()
+            .position(|w| w == "--kubernetes-version")
+            .unwrap();
+        f.kubeadm_versions.insert(words[at + 1].clone());
+        if let Some(at) = words.iter().position(|w| w == "--image-repository") {
+            f.image_repositories.insert(words[at + 1].clone());
+        }
+    }
+}
+
+/// The images a pinned manifest names, read from the manifest itself when the VM test
+/// keeps a copy of it (`tests/e2e/downloads`, checked against its pin first); `None`
+/// when it keeps none. References without a registry are Docker Hub's.
+fn manifest_images(url: &str, sha256: &str) -> Option<BTreeSet<String>> {
+    let name = url
+        .strip_prefix("https://raw.githubusercontent.com/")?
+        .replace('/', "-");
+    let gz = std::fs::read(common::root().join(format!("tests/e2e/downloads/{name}.gz"))).ok()?;
+    let text = common::plain_text("m.gz", &gz);
+    assert_eq!(common::sha256_hex(text.as_bytes()), sha256, "{url}");
+    Some(
+        text.lines()
+            .filter_map(|l| l.trim().strip_prefix("image: "))
+            .map(|i| {
+                let i = i.trim_matches('"');
+                match i.split_once('/') {
+                    Some((host, _)) if host.contains('.') => i.to_string(),
+                    _ => format!("docker.io/{i}"),
+                }
+            })
+            .collect(),
+    )
+}
+
+/// "Done when": every example's artifact list matches what its rendered files fetch,
+/// both ways, each side derived on its own.
+#[test]
+fn every_example_fetches_exactly_what_artifacts_lists() {
+    let mut manifests_read = 0;
+    for entry in std::fs::read_dir(common::root().join("examples")).unwrap() {
+        let path = entry.unwrap().path();
+        let file = format!("examples/{}", path.file_name().unwrap().to_string_lossy());
+        let (_, json) = artifacts(Some(&file));
+        let rendered = common::render_text(&std::fs::read_to_string(&path).unwrap(), &file);
+        let f = fetched(&rendered);
+
+        let mut listed = BTreeSet::new();
+        for item in items(&json, "apt-repository") {
+            listed.insert(item["location"].as_str().unwrap().to_string());
+            listed.insert(item["key_url"].as_str().unwrap().to_string());
+        }
+        let manifest = items(&json, "manifest").first().map(|m| {
+            let url = m["location"].as_str().unwrap().to_string();
+            listed.insert(url.clone());
+            (
+                url,
+                m["sha256"].as_str().unwrap().to_string(),
+                m["name"].clone(),
+            )
+        });
+        assert_eq!(f.urls, listed, "{file}: URLs");
+
+        let vip: BTreeSet<String> = items(&json, "image")
+            .iter()
+            .filter(|i| i["name"] == "kube-vip")
+            .map(|i| i["location"].as_str().unwrap().to_string())
+            .collect();
+        assert_eq!(f.images, vip, "{file}: pods kubeprint writes");
+
+        let version = json["kubernetes"].as_str().unwrap();
+        assert_eq!(
+            f.kubeadm_versions,
+            BTreeSet::from([format!("v{version}")]),
+            "{file}"
+        );
+        let apiserver = item(&json, "image", "kube-apiserver")["location"]
+            .as_str()
+            .unwrap();
+        let registry = apiserver
+            .strip_suffix(&format!("/kube-apiserver:v{version}"))
+            .unwrap_or_else(|| panic!("{file}: {apiserver}"));
+        match f.image_repositories.iter().next() {
+            Some(repository) => assert_eq!(
+                (f.image_repositories.len(), registry),
+                (1, repository.as_str()),
+                "{file}"
+            ),
+            // kubeadm's own defaults (cmd/kubeadm/app/constants, `DefaultImageRepository`).
+            None => assert!(
+                ["registry.k8s.io", "k8s.gcr.io"].contains(&registry),
+                "{file}"
+            ),
+        }
+
+        let Some((url, sha256, plugin)) = manifest else {
+            continue;
+        };
+        let Some(names) = manifest_images(&url, &sha256) else {
+            continue;
+        };
+        manifests_read += 1;
+        let cni: BTreeSet<String> = items(&json, "image")
+            .iter()
+            .filter(|i| i["stage"] == "boot" && i["name"] != "kube-vip")
+            .map(|i| {
+                i["location"]
+                    .as_str()
+                    .unwrap_or_else(|| panic!("{file}: {plugin}"))
+                    .to_string()
+            })
+            .collect();
+        assert_eq!(cni, names, "{file}: the images of {url}");
+    }
+    assert!(manifests_read >= 1, "no example's manifest was read");
+}
+
+/// `versions --format json` and `artifacts` state every pin alike: per release and
+/// plugin the manifest's URL and sha256, the package repositories, the package
+/// version and kubeadm's image tag.
+#[test]
+fn versions_and_artifacts_agree_on_every_pin() {
+    let dir = tempfile::tempdir().unwrap();
+    for release in common::releases() {
+        let row = &release.row;
+        let version = row["newest_patch"]["version"]
+            .as_str()
+            .map_or_else(|| format!("1.{}.1", release.minor), str::to_string);
+        for pin in row["manifests"].as_array().unwrap() {
+            let plugin = pin["plugin"].as_str().unwrap();
+            let json = ["ubuntu-22.04", "ubuntu-24.04", "ubuntu-20.04", "debian-12", "debian-11", "debian-13"]
+                .into_iter()
+                .find_map(|os| {
+                    let text = format!(
+                        "name: pins\nos: {os}\nkubernetes:\n  version: \"{version}\"\n  endpoint: 10.0.1.5:6443\ncni:\n  plugin: {plugin}\n"
+                    );
+                    std::fs::write(dir.path().join("cluster.yaml"), text).unwrap();
+                    let o = common::kubeprint(dir.path(), &["artifacts", "-c", "cluster.yaml", "--format", "json"]);
+                    o.status.success().then(|| serde_json::from_slice::<Value>(&o.stdout).unwrap())
+                })
+                .unwrap_or_else(|| panic!("no OS runs {version}"));
+            let m = item(&json, "manifest", plugin);
+            assert_eq!(
+                (&m["location"], &m["sha256"]),
+                (&pin["url"], &pin["sha256"]),
+                "{version} {plugin}"
+            );
+            let kube = item(&json, "apt-repository", "kubernetes")["location"]
+                .as_str()
+                .unwrap();
+            let packages = row["packages"].as_str().unwrap();
+            assert!(
+                kube.starts_with(&format!("https://{packages}/")),
+                "{version}: {kube} vs {packages}"
+            );
+            let crio = item(&json, "apt-repository", "cri-o")["location"]
+                .as_str()
+                .unwrap();
+            let kubic = row["crio_repository"] == "opensuse kubic";
+            assert_eq!(crio.contains("/devel:/kubic:/"), kubic, "{version}: {crio}");
+            assert_eq!(crio.contains("/isv:/cri-o:/"), !kubic, "{version}: {crio}");
+            let kubeadm = item(&json, "package", "kubeadm")["version"]
+                .as_str()
+                .unwrap();
+            assert!(
+                kubeadm.starts_with(&format!("{version}-")),
+                "{version}: {kubeadm}"
+            );
+            let apiserver = item(&json, "image", "kube-apiserver")["location"]
+                .as_str()
+                .unwrap();
+            assert!(
+                apiserver.ends_with(&format!("/kube-apiserver:v{version}")),
+                "{apiserver}"
+            );
+        }
+    }
+}

@@ -23,6 +23,7 @@ mod image;
 mod import;
 mod limits;
 mod matrix;
+mod offline;
 mod patches;
 mod pki;
 mod proxy;

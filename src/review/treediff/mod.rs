@@ -119,6 +119,7 @@ fn operational_changes(old: &Tree, new: &Tree, a: &Summary, b: &Summary) -> Vec<
     }
     flags.extend(user_data_changes(old, new, b));
     flags.extend(publish_change(old, new));
+    flags.extend(airgap_change(old, new));
     let pins = set_change(&a.pins, &b.pins);
     let repos = set_change(&a.repos, &b.repos);
     if pins.is_some() || repos.is_some() {
@@ -170,6 +171,19 @@ fn publish_change(old: &Tree, new: &Tree) -> Option<String> {
         .map(|p| {
             format!(
                 "fetched payloads changed ({p}): publish them again before booting nodes from the new tree; its stubs refuse the old ones"
+            )
+        })
+}
+
+/// `offline: true`: the scripts name every image and file the mirrors must hold, so they
+/// change exactly when what the mirrors must serve changes.
+fn airgap_change(old: &Tree, new: &Tree) -> Option<String> {
+    ["airgap/mirror-images.sh", "airgap/download-files.sh"]
+        .into_iter()
+        .find(|p| new.get(*p).is_some_and(|f| old.get(*p).map(|o| &o.bytes) != Some(&f.bytes)))
+        .map(|p| {
+            format!(
+                "what the mirrors must serve changed ({p}): run out/airgap/ again before booting nodes from the new tree"
             )
         })
 }

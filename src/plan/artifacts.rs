@@ -1,8 +1,9 @@
-//! Review tooling, `kubeprint artifacts`: a checked [`Cluster`] → everything its nodes
-//! fetch, per role and stage: apt repositories and their keys, packages as apt-get is
-//! told to install them, the CNI manifest and every container image by full reference.
-//! Needs no secrets. The repositories, pins and manifest come from the same plan
-//! functions the bundles render from; the image facts from `model::images`.
+//! Part of stage 3 (plan), for `kubeprint artifacts`, `offline` and `out/airgap/`: a
+//! checked [`Cluster`] → everything its nodes fetch, per role and stage: apt
+//! repositories and their keys, packages as apt-get is told to install them, the CNI
+//! manifest and every container image by full reference. Needs no secrets. The
+//! repositories, pins and manifest come from the same plan functions the bundles render
+//! from; the image facts from `model::images`.
 
 use serde::Serialize;
 
@@ -218,7 +219,8 @@ fn cni_items(cluster: &Cluster, all: &[Role]) -> Vec<Item> {
         CniPlugin::Flannel => cluster.release.flannel.tag,
         _ => cluster.release.calico.tag,
     };
-    let pinned = cluster.cni.manifest.is_none();
+    // A `cni.manifest` with the pin's sha256 is the pinned manifest served elsewhere.
+    let pinned = plan.upstream_url.is_some();
     match images::cni_images(plan.plugin, tag).filter(|_| pinned) {
         Some(refs) => items.extend(
             refs.iter()
