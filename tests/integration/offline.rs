@@ -91,7 +91,7 @@ fn the_example_is_valid_and_each_missing_mirror_is_exactly_one_error() {
         (
             &["image_repository", "registry.k8s.io: ["],
             "registries.mirrors.registry.k8s.io",
-            "`offline: true`, but nodes would pull kube-apiserver, kube-controller-manager, kube-scheduler, kube-proxy from `registry.k8s.io`",
+            "`offline: true`, but nodes would pull kube-apiserver, kube-controller-manager, kube-scheduler, kube-proxy, etcd, coredns, pause from `registry.k8s.io`",
         ),
         (
             &["registry.k8s.io: ["],
@@ -461,6 +461,9 @@ fn mirror_images_copies_by_digest_records_the_lock_and_stops_when_one_changes() 
         "registry.k8s.io/kube-controller-manager:v1.36.4",
         "registry.k8s.io/kube-scheduler:v1.36.4",
         "registry.k8s.io/kube-proxy:v1.36.4",
+        "registry.k8s.io/etcd:3.6.8-0",
+        "registry.k8s.io/coredns/coredns:v1.14.2",
+        "registry.k8s.io/pause:3.10.2",
         "quay.io/calico/cni:v3.32.1",
         "quay.io/calico/kube-controllers:v3.32.1",
         "quay.io/calico/node:v3.32.1",
@@ -502,15 +505,20 @@ fn mirror_images_copies_by_digest_records_the_lock_and_stops_when_one_changes() 
     )), "{log}");
     assert!(log.contains(&format!(
         "docker.io/flannel/flannel@{} -> registry.example.internal/docker.io/flannel/flannel:v0.24.4\n",
-        digest(7)
+        digest(10)
     )), "{log}");
-    assert_eq!(log.lines().count(), upstream.len());
-    // kubeprint does not know 1.36.4's etcd, CoreDNS and pause: said, not guessed.
-    let stderr = String::from_utf8_lossy(&o.stderr);
-    assert!(
-        stderr.contains("warning: not mirrored: etcd: unknown"),
-        "{stderr}"
-    );
+    // kubeadm's pause goes to the image repository and, for CRI-O's own pause_image,
+    // to the registry.k8s.io mirror: one more copy than there are images.
+    for dest in [
+        "registry.example.internal/k8s/pause:3.10.2",
+        "registry.example.internal/registry.k8s.io/pause:3.10.2",
+    ] {
+        assert!(
+            log.contains(&format!("registry.k8s.io/pause@{} -> {dest}\n", digest(6))),
+            "{log}"
+        );
+    }
+    assert_eq!(log.lines().count(), upstream.len() + 1);
 
     // Again: nothing copied twice, the lock unchanged.
     assert!(go().status.success());
@@ -521,13 +529,13 @@ fn mirror_images_copies_by_digest_records_the_lock_and_stops_when_one_changes() 
     );
 
     // Upstream moves a tag: the run stops naming it, and the lock keeps the reviewed one.
-    seed(upstream[6], &digest(99));
+    seed(upstream[9], &digest(99));
     let o = go();
     assert!(!o.status.success());
     assert!(String::from_utf8_lossy(&o.stderr).contains(&format!(
         "mirror-images.sh: quay.io/calico/node:v3.32.1 is now {} but images.lock records {}",
         digest(99),
-        digest(6)
+        digest(9)
     )));
     assert_eq!(
         std::fs::read_to_string(dir.path().join("images.lock")).unwrap(),
@@ -608,4 +616,21 @@ fn a_user_file_may_not_replace_the_mirrors_drop_in() {
     assert_eq!(found.len(), 1, "{found:?}");
     assert_eq!(found[0].0, "files[0].path");
     assert!(found[0].1.contains("registry mirrors"), "{found:?}");
+}
+
+/// A release whose etcd, CoreDNS and pause kubeprint does not know: the script says
+/// which images it cannot mirror instead of guessing their tags.
+#[test]
+fn mirror_images_names_the_images_it_cannot_know() {
+    let newer = example().replace("version: 1.36.4", "version: 1.36.99");
+    assert_ne!(newer, example());
+    let rendered = common::render_text(&newer, EXAMPLE);
+    let script = String::from_utf8(rendered["airgap/mirror-images.sh"].bytes.clone()).unwrap();
+    for name in ["etcd", "coredns", "pause"] {
+        assert!(
+            script.contains(&format!("warning: not mirrored: {name}: unknown")),
+            "{name}:\n{script}"
+        );
+    }
+    assert!(!script.contains("mirror registry.k8s.io/etcd "), "{script}");
 }
