@@ -58,6 +58,13 @@ pub(crate) const AUDIT_LOG_PATH: &str = "/var/log/kubernetes/audit/audit.log";
 /// The proxy settings (`proxy`) for apt, and the systemd drop-ins CRI-O and the
 /// kubelet start with (sources in `plan::proxy`).
 pub(crate) const PROXY_APT_CONF: &str = "/etc/apt/apt.conf.d/90kubeprint-proxy";
+/// CRI-O's pause image, set to kubeadm's (see `model::images::kubeadm_pause`). CRI-O
+/// reads `/etc/crio/crio.conf.d/` in lexical order, later files overriding earlier ones
+/// (cri-o/cri-o docs/crio.conf.d.5.md at v1.36.0; the directory is CRI-O's default
+/// `--config-dir` already at v1.21.0, docs/crio.8.md), and its packages ship
+/// `10-crio.conf` there without `pause_image` (cri-o/packaging
+/// templates/latest/cri-o/bundle/10-crio.conf at b111fe95bc2aca63e4f146cc9ebb61eb3a1906b7).
+pub(crate) const CRIO_PAUSE_DROPIN: &str = "/etc/crio/crio.conf.d/20-kubeprint-pause.conf";
 pub(crate) const PROXY_CRIO_DROPIN: &str = "/etc/systemd/system/crio.service.d/http-proxy.conf";
 pub(crate) const PROXY_KUBELET_DROPIN: &str =
     "/etc/systemd/system/kubelet.service.d/http-proxy.conf";
@@ -186,6 +193,7 @@ const OWNED_PATHS: &[(&str, &str)] = &[
     (PROXY_CRIO_DROPIN, "CRI-O's proxy settings"),
     (PROXY_KUBELET_DROPIN, "the kubelet's proxy settings"),
     (REGISTRIES_DROPIN, "CRI-O's registry mirrors"),
+    (CRIO_PAUSE_DROPIN, "CRI-O's pause image"),
     (
         FSTAB_PATH,
         "the swap entries the disable-swap step comments out",

@@ -1,7 +1,10 @@
 //! Model: the container images nodes pull that kubeprint does not name itself, as facts
 //! with their sources: kubeadm's add-on and etcd images per Kubernetes release, the
 //! registry kubeadm pulls from by default, and the images each pinned CNI manifest
-//! names. `review::artifacts` lists them; nothing here is computed.
+//! names. `plan::artifacts` lists them; nothing here is computed but which pause
+//! reference kubeadm expects of a cluster (its `PauseVersion` in its registry).
+
+use crate::model::cluster::Cluster;
 
 /// What `kubeadm config images list` prints for a run of patch releases of one minor
 /// besides the images that carry the release's own tag (kube-apiserver,
@@ -105,6 +108,25 @@ pub(crate) fn kubeadm_images(minor: u32, patch: u32) -> Option<&'static KubeadmI
     KUBEADM_IMAGES
         .iter()
         .find(|i| i.minor == minor && (i.first..=i.last).contains(&patch))
+}
+
+/// The pause image kubeadm expects of the runtime (its `PauseVersion`, in the image
+/// repository), `None` for a release whose pause tag no source here confirmed. CRI-O's
+/// compiled-in `pause_image` differs from it (cri-o/cri-o internal/config
+/// `DefaultPauseImage` at v1.36.0 is `registry.k8s.io/pause:3.10.1`, kubeadm 1.36's is
+/// 3.10.2): kubeadm then warns that the runtime's sandbox image is inconsistent
+/// (kubernetes/kubernetes cmd/kubeadm/app/preflight/checks.go), an image build
+/// pre-pulls one pause and a node pulls the other at boot, and an image repository or
+/// mirror would have to serve a tag kubeadm never names. So the `cri-o` step sets it.
+/// (The warning is kubeadm's preflight, cmd/kubeadm/app/preflight/checks.go: "detected
+/// that the sandbox image ... of the container runtime is inconsistent with that used
+/// by kubeadm", as kubeadm 1.26-1.34 print it.)
+pub(crate) fn kubeadm_pause(cluster: &Cluster) -> Option<String> {
+    let v = cluster.version;
+    let known = kubeadm_images(v.minor, v.patch)?;
+    let default = default_registry(v.minor, v.patch);
+    let registry = cluster.image_repository.as_deref().unwrap_or(default);
+    Some(format!("{registry}/pause:{}", known.pause))
 }
 
 /// kubeadm's default `imageRepository`: `registry.k8s.io`, which replaced `k8s.gcr.io`

@@ -101,20 +101,9 @@ fn image(cluster: &Cluster, item: &Item, mine: Option<&Item>, plan: &mut AirgapP
         // `kubernetes.image_repository`: the nodes pull the reference itself.
         None => vec![reference.to_string()],
     };
-    let mut destinations: Vec<String> = destinations.into_iter().filter(|d| d != source).collect();
-    // CRI-O's own pause image keeps kubeadm's default registry (see `plan::offline`):
-    // copy kubeadm's pause there too, the tag CRI-O most likely names.
-    if item.name == "pause" && cluster.image_repository.is_some() {
-        let (upstream_registry, path) = source.split_once('/').unwrap_or((source, ""));
-        let upstream_mirrors = cluster
-            .registries
-            .iter()
-            .flat_map(|r| r.mirrors.iter())
-            .filter(|(r, _)| r == upstream_registry);
-        for (_, locations) in upstream_mirrors {
-            destinations.extend(locations.iter().map(|l| format!("{l}/{path}")));
-        }
-    }
+    // CRI-O runs kubeadm's pause (the `cri-o` step sets its `pause_image`), so no other
+    // pause needs a copy.
+    let destinations: Vec<String> = destinations.into_iter().filter(|d| d != source).collect();
     plan.images.push(ImageCopy {
         name: name.to_string(),
         tag: tag.to_string(),

@@ -179,11 +179,7 @@ fn kubeadm_images(cluster: &Cluster, all: &[Role], control: &[Role]) -> Vec<Item
             all,
             known.map(|k| format!("{registry}/{coredns}:{}", k.coredns)),
         ),
-        (
-            "pause",
-            all,
-            known.map(|k| format!("{registry}/pause:{}", k.pause)),
-        ),
+        ("pause", all, images::kubeadm_pause(cluster)),
     ];
     for (name, roles, location) in others {
         let mut item = Item::new(Kind::Image, name, roles, Stage::Bake);

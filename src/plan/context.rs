@@ -66,6 +66,10 @@ pub(crate) struct Context {
     pub extras: Extras,
     /// The HTTP(S) proxy; the same in every bundle and the image build.
     pub proxy: Option<ProxyPlan>,
+    /// kubeadm's pause image, which the `cri-o` step makes CRI-O's `pause_image`
+    /// (see `model::images::kubeadm_pause`); `None`
+    /// where kubeprint does not know it (CRI-O's own default then stays).
+    pub crio_pause_image: Option<String>,
     /// CRI-O's registry mirrors and their CA; `None` without `registries.mirrors`.
     pub registries: Option<crate::plan::registries::RegistriesPlan>,
     /// How often transient failures are retried; the same in every bundle.
@@ -179,6 +183,7 @@ pub(crate) fn context(
         admin_user: control_plane.then(|| cluster.admin_user.clone()),
         extras: extras::extras(cluster, role, secrets.redacted),
         proxy: proxy::proxy_plan(cluster),
+        crio_pause_image: crate::model::images::kubeadm_pause(cluster),
         registries: crate::plan::registries::registries_plan(cluster),
         retries: RETRIES,
         kube_vip: kube_vip::kube_vip_plan(cluster, role),

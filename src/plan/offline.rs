@@ -156,10 +156,11 @@ fn image_problems(cluster: &Cluster, items: &[Item], upstream: &BTreeSet<&str>) 
             }
         }
     }
-    // CRI-O runs every pod on its own `pause_image` (crio.conf(5), `[crio.image]`), a name
-    // in kubeadm's default registry that `kubernetes.image_repository` does not change:
-    // kubeprint leaves CRI-O's configuration as the package ships it.
-    if cluster.image_repository.is_some() {
+    // CRI-O runs every pod on its `pause_image` (crio.conf(5), `[crio.image]`). The
+    // `cri-o` step sets it to kubeadm's pause (listed above) where kubeprint knows that;
+    // otherwise CRI-O keeps its compiled-in name in kubeadm's default registry, which
+    // `kubernetes.image_repository` does not change.
+    if cluster.image_repository.is_some() && images::kubeadm_pause(cluster).is_none() {
         let v = cluster.version;
         let default = images::default_registry(v.minor, v.patch);
         if !mirrored.contains(default) {

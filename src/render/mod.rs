@@ -134,6 +134,7 @@ fn layout_global() -> Value {
         ("bootstrap", l::BOOTSTRAP_PATH),
         ("bootstrap_log", l::BOOTSTRAP_LOG),
         ("crio_socket", l::CRIO_SOCKET),
+        ("crio_pause_dropin", l::CRIO_PAUSE_DROPIN),
         ("image_record", l::IMAGE_RECORD_PATH),
         ("kubeadm_init_config", l::KUBEADM_INIT_CONFIG_PATH),
         ("kubeadm_join_config", l::KUBEADM_JOIN_CONFIG_PATH),
