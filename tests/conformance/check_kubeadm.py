@@ -1032,7 +1032,7 @@ class Checker:
             cs = nr.get("criSocket")
             if not (isinstance(cs, str) and cs.startswith("unix:///") and cs.endswith(".sock")):
                 A("ERROR", "nodeRegistration.criSocket", "must be a unix:// URL (kubeadm >=1.24 requires the scheme)", "validation")
-            elif cs != getattr(self, "want_socket", CRIO_SOCKET):
+            elif cs not in ((getattr(self, "want_socket", None),) if getattr(self, "want_socket", None) else (CRIO_SOCKET, CONTAINERD_SOCKET)):
                 A("ERROR", "nodeRegistration.criSocket", "not the socket of the runtime this bundle installs", "validation")
             kea = nr.get("kubeletExtraArgs")
             args = []

@@ -78,3 +78,42 @@ fn a_containerd_cluster_installs_and_talks_to_containerd_everywhere() {
     assert!(pull.contains("systemctl start containerd\n"), "{pull}");
     assert!(pull.contains(&format!("--cri-socket {CONTAINERD_SOCKET}")), "{pull}");
 }
+
+#[test]
+fn init_writes_a_containerd_starter_that_validates() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = common::kubeprint(dir.path(), &["init", "-o", "-", "--runtime", "containerd"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("\nruntime:\n  name: containerd "), "{text}");
+    let out = common::validate_definition(&text);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+#[test]
+fn versions_explain_and_artifacts_name_containerd() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = common::kubeprint(dir.path(), &["versions", "--format", "json"]);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let row = |minor: &str| {
+        json["releases"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["minor"] == minor)
+            .unwrap()["containerd"]
+            .clone()
+    };
+    assert_eq!(row("1.36")["default"], "2.2.7");
+    assert_eq!(row("1.36")["recommended"], serde_json::json!(["2.3.0+", "2.2.0+"]));
+    assert_eq!(row("1.37")["listed"], false);
+    assert_eq!(row("1.21")["default"], "1.5.18");
+    let file = "examples/containerd-ubuntu-24.04-1.36.yaml";
+    let (text, _) = common::explain(file);
+    assert!(text.contains("Kubernetes 1.36.4 on ubuntu-24.04, containerd 2.2.7,"), "{text}");
+    assert!(text.contains("config.toml version 3, runc with SystemdCgroup, sandbox registry.k8s.io/pause:"), "{text}");
+    let out = common::kubeprint(&common::root(), &["artifacts", "-c", file, "--format", "json"]);
+    let json = String::from_utf8_lossy(&out.stdout);
+    assert!(json.contains("\"containerd.io\"") && json.contains("https://download.docker.com/linux/ubuntu"), "{json}");
+    assert!(!json.contains("cri-o"), "{json}");
+}
