@@ -1033,7 +1033,8 @@ class Checker:
             if not (isinstance(cs, str) and cs.startswith("unix:///") and cs.endswith(".sock")):
                 A("ERROR", "nodeRegistration.criSocket", "must be a unix:// URL (kubeadm >=1.24 requires the scheme)", "validation")
             elif cs not in ((getattr(self, "want_socket", None),) if getattr(self, "want_socket", None) else (CRIO_SOCKET, CONTAINERD_SOCKET)):
-                A("ERROR", "nodeRegistration.criSocket", "not the socket of the runtime this bundle installs", "validation")
+                A("ERROR", "nodeRegistration.criSocket", "not the socket of the runtime this bundle installs",
+                  "CRI-O's crio.sock; containerd/containerd defaults/defaults_linux.go@v2.2.7 DefaultAddress")
             kea = nr.get("kubeletExtraArgs")
             args = []
             if kea is not None:
