@@ -39,6 +39,17 @@ pub(crate) const CNI_MANIFEST_DIR: &str = "/etc/kubeprint/cni";
 /// The CRI-O socket kubelet and kubeadm talk to.
 pub(crate) const CRIO_SOCKET: &str = "unix:///var/run/crio/crio.sock";
 
+/// containerd's CRI socket (containerd/containerd defaults/defaults_linux.go at v2.2.7, defaults_unix.go at v1.5.18:
+/// `DefaultAddress = "/run/containerd/containerd.sock"`), its configuration file, the
+/// copy the containerd step keeps of the one the package shipped, and the registry
+/// hosts directory its `config_path` names (docs/hosts.md at v2.2.7).
+pub(crate) const CONTAINERD_SOCKET: &str = "unix:///run/containerd/containerd.sock";
+pub(crate) const CONTAINERD_CONFIG_PATH: &str = "/etc/containerd/config.toml";
+pub(crate) const CONTAINERD_CONFIG_BACKUP_PATH: &str = "/etc/containerd/config.toml.kubeprint.orig";
+pub(crate) const CONTAINERD_CERTS_DIR: &str = "/etc/containerd/certs.d";
+/// crictl's configuration (kubernetes-sigs/cri-tools docs/crictl.md: `/etc/crictl.yaml`).
+pub(crate) const CRICTL_CONFIG_PATH: &str = "/etc/crictl.yaml";
+
 /// Where a delivery stub installs the fetcher and the payload's location and sha256.
 pub(crate) const FETCHER_PATH: &str = "/usr/local/lib/kubeprint/fetch-payload.py";
 pub(crate) const PAYLOAD_CONFIG_PATH: &str = "/usr/local/lib/kubeprint/payload.json";
@@ -66,6 +77,8 @@ pub(crate) const PROXY_APT_CONF: &str = "/etc/apt/apt.conf.d/90kubeprint-proxy";
 /// templates/latest/cri-o/bundle/10-crio.conf at b111fe95bc2aca63e4f146cc9ebb61eb3a1906b7).
 pub(crate) const CRIO_PAUSE_DROPIN: &str = "/etc/crio/crio.conf.d/20-kubeprint-pause.conf";
 pub(crate) const PROXY_CRIO_DROPIN: &str = "/etc/systemd/system/crio.service.d/http-proxy.conf";
+pub(crate) const PROXY_CONTAINERD_DROPIN: &str =
+    "/etc/systemd/system/containerd.service.d/http-proxy.conf";
 pub(crate) const PROXY_KUBELET_DROPIN: &str =
     "/etc/systemd/system/kubelet.service.d/http-proxy.conf";
 
@@ -111,7 +124,9 @@ pub(crate) const FSTAB_BACKUP_PATH: &str = "/etc/fstab.kubeprint.orig";
 
 /// The apt repositories kubeprint adds, by name: each has `<name>.list` in
 /// sources.list.d and `<name>-apt-keyring.gpg` in the keyrings directory.
-pub(crate) const APT_REPOSITORIES: &[&str] = &["kubernetes", "cri-o", "libcontainers"];
+/// (`containerd`: Docker's repository, under a name of its own so a `docker.list` that
+/// Docker's install guide wrote stays the user's.)
+pub(crate) const APT_REPOSITORIES: &[&str] = &["kubernetes", "cri-o", "libcontainers", "containerd"];
 pub(crate) const APT_KEYRINGS_DIR: &str = "/etc/apt/keyrings";
 
 /// Where the repository `name` (one of [`APT_REPOSITORIES`]) is listed.
@@ -191,6 +206,11 @@ const OWNED_PATHS: &[(&str, &str)] = &[
     (AUDIT_LOG_DIR, "the API server's audit log"),
     (PROXY_APT_CONF, "apt's proxy settings"),
     (PROXY_CRIO_DROPIN, "CRI-O's proxy settings"),
+    (PROXY_CONTAINERD_DROPIN, "containerd's proxy settings"),
+    (CONTAINERD_CONFIG_PATH, "containerd's configuration"),
+    (CONTAINERD_CONFIG_BACKUP_PATH, "the configuration the containerd package shipped"),
+    (CONTAINERD_CERTS_DIR, "containerd's registry hosts"),
+    (CRICTL_CONFIG_PATH, "crictl's runtime endpoint"),
     (PROXY_KUBELET_DROPIN, "the kubelet's proxy settings"),
     (REGISTRIES_DROPIN, "CRI-O's registry mirrors"),
     (CRIO_PAUSE_DROPIN, "CRI-O's pause image"),

@@ -59,6 +59,8 @@ mod assertions;
 #[path = "e2e/calico.rs"]
 mod calico;
 mod common;
+#[path = "e2e/containerd.rs"]
+mod containerd;
 #[path = "e2e/debian13.rs"]
 mod debian13;
 #[path = "e2e/delivery.rs"]

@@ -54,7 +54,7 @@ pub(super) enum Command {
     },
     /// Write a commented starter cluster.yaml for a current release.
     #[command(
-        after_help = "The container runtime is CRI-O, of the Kubernetes minor (`runtime.crio_version` in the file; see README, cluster.yaml reference). The starter's `name` and `kubernetes.endpoint` are examples: validate and render warn until they are changed."
+        after_help = "The container runtime is CRI-O, of the Kubernetes minor (`runtime.crio_version` in the file), or with `--runtime containerd` containerd from Docker's apt repository (`runtime.containerd_version`; see README, choosing a runtime). The starter's `name` and `kubernetes.endpoint` are examples: validate and render warn until they are changed."
     )]
     Init {
         /// Where to write it; `-` prints it.
@@ -70,6 +70,9 @@ pub(super) enum Command {
         /// Pod network plugin.
         #[arg(long, default_value = "calico", value_parser = ["flannel", "canal", "calico", "none"])]
         cni: String,
+        /// Container runtime of the nodes.
+        #[arg(long, default_value = "cri-o", value_parser = ["cri-o", "containerd"])]
+        runtime: String,
         /// Replace an existing file.
         #[arg(long)]
         force: bool,

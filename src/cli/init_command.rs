@@ -13,6 +13,8 @@ pub(super) struct Starter<'a> {
     pub os: &'a str,
     pub version: Option<&'a str>,
     pub cni: &'a str,
+    /// `cri-o` (the default: nothing written) or `containerd`.
+    pub runtime: &'a str,
 }
 
 /// The newest maintained release whose pinned Calico is tested with it and which the
@@ -64,6 +66,8 @@ pub(super) fn starter(s: &Starter) -> Result<String> {
     let os_line = format!("os: {}", s.os);
     let version_line = format!("  version: \"{version}\"");
     let cni_line = format!("  plugin: {}", s.cni);
+    // CRI-O stays the default; the starter names the runtime either way.
+    let runtime_line = format!("  name: {}", s.runtime);
     let admin_line = format!("# admin_user: {}", os.login_user);
     let name_line = format!("name: {}", placeholders::NAME);
     let endpoint_line = format!("  endpoint: {}:6443", placeholders::ENDPOINT_HOST);
@@ -97,6 +101,8 @@ pub(super) fn starter(s: &Starter) -> Result<String> {
             "  # control_planes: 3",
             "HA: also point the endpoint at a load balancer",
         ),
+        ("runtime:", ""),
+        (&runtime_line, "cri-o | containerd"),
         ("cni:", ""),
         (&cni_line, "flannel | canal | calico | none"),
         (&admin_line, "default: the OS image's login user"),

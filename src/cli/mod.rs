@@ -63,8 +63,9 @@ fn run(command: Command) -> Result<()> {
             os,
             version,
             cni,
+            runtime,
             force,
-        } => cmd_init(&output, &os, version.as_deref(), &cni, force),
+        } => cmd_init(&output, &os, version.as_deref(), &cni, &runtime, force),
         Command::Secrets { command } => crate::cli::secret_commands::run(command),
         Command::Check {
             config,
@@ -142,8 +143,20 @@ fn run(command: Command) -> Result<()> {
     }
 }
 
-fn cmd_init(output: &Path, os: &str, version: Option<&str>, cni: &str, force: bool) -> Result<()> {
-    let text = init_command::starter(&init_command::Starter { os, version, cni })?;
+fn cmd_init(
+    output: &Path,
+    os: &str,
+    version: Option<&str>,
+    cni: &str,
+    runtime: &str,
+    force: bool,
+) -> Result<()> {
+    let text = init_command::starter(&init_command::Starter {
+        os,
+        version,
+        cni,
+        runtime,
+    })?;
     // Only a definition that validates is written.
     let (cluster, report) = load_cluster(&text, "<starter>", false);
     if cluster.is_none() {

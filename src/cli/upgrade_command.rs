@@ -28,6 +28,14 @@ pub(crate) fn cmd_upgrade(args: &Upgrade) -> Result<()> {
         || "the embedded guide cluster".to_string(),
         |p| p.display().to_string(),
     );
+    // The upgrade bundles move CRI-O with the kubelet; containerd's are not written yet.
+    if cluster.runtime_name() != "cri-o" {
+        return Err(Error::new(format!(
+            "`{definition}`: `runtime.name` is `{}`, and `kubeprint upgrade` upgrades CRI-O nodes only",
+            cluster.runtime_name()
+        ))
+        .help("upgrade containerd nodes by hand (kubeadm's upgrade guide), or replace them with nodes rendered for the new release"));
+    }
     let old = tree::read(args.from)?;
     let manifest = args
         .from

@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use crate::model::matrix::{self, CrioRepo, KubeRepo, Kubic};
+use crate::model::matrix::{self, CrioRepo, KubeRepo, Kubic, containerd};
 
 /// One Kubernetes minor and what kubeprint installs for it.
 #[derive(Serialize)]
@@ -12,6 +12,8 @@ pub(super) struct ReleaseRow {
     pub kubeadm_api: &'static str,
     pub packages: &'static str,
     pub crio_repository: &'static str,
+    /// containerd with `runtime.name: containerd`.
+    pub containerd: ContainerdRow,
     pub calico: &'static str,
     /// Whether the Calico release is tested with this minor (else the nearest one).
     pub calico_tested: bool,
@@ -24,6 +26,18 @@ pub(super) struct ReleaseRow {
     /// The CNI manifests this minor's nodes download, each with the sha256 the node
     /// checks before applying it, so a reviewer can audit every pin.
     pub manifests: Vec<ManifestPin>,
+}
+
+/// What `runtime.name: containerd` installs for a minor, and what containerd's
+/// RELEASES.md recommends for it (`2.2.0+`: the 2.2 stream from 2.2.0).
+#[derive(Serialize)]
+pub(super) struct ContainerdRow {
+    /// The release installed without `runtime.containerd_version`.
+    pub default: &'static str,
+    pub recommended: Vec<String>,
+    /// `false`: containerd's table does not list the minor yet (kubeprint uses the
+    /// newest row).
+    pub listed: bool,
 }
 
 /// The newest known patch of a minor and where that knowledge comes from.
@@ -78,6 +92,14 @@ pub(super) fn versions() -> Versions {
                 CrioRepo::Kubic => "opensuse kubic",
                 CrioRepo::Isv => "opensuse isv",
             },
+            containerd: ContainerdRow {
+                default: containerd::default_version(r.minor),
+                recommended: containerd::recommended(r.minor)
+                    .iter()
+                    .map(|s| format!("{}.{}.{}+", s.major, s.minor, s.min_patch))
+                    .collect(),
+                listed: containerd::listed(r.minor),
+            },
             calico: r.calico.tag,
             calico_tested: r.calico.tests(r.minor),
             flannel: r.flannel.tag,
@@ -128,8 +150,8 @@ pub(super) fn versions() -> Versions {
 pub(super) fn versions_table() -> String {
     let v = versions();
     let mut out = format!(
-        "{:<6} {:<14} {:<8} {:<17} {:<20} {:<8} {:<8} {}\n",
-        "minor", "newest patch", "kubeadm", "packages", "cri-o", "calico", "flannel", "end of life"
+        "{:<6} {:<14} {:<8} {:<17} {:<20} {:<11} {:<8} {:<8} {}\n",
+        "minor", "newest patch", "kubeadm", "packages", "cri-o", "containerd", "calico", "flannel", "end of life"
     );
     for r in &v.releases {
         let calico = format!("{}{}", r.calico, if r.calico_tested { "" } else { "*" });
@@ -142,18 +164,22 @@ pub(super) fn versions_table() -> String {
             format!("{}{}", p.version, if p.is_final { " final" } else { "" })
         });
         out.push_str(&format!(
-            "{:<6} {:<14} {:<8} {:<17} {:<20} {:<8} {:<8} {eol}\n",
+            "{:<6} {:<14} {:<8} {:<17} {:<20} {:<11} {:<8} {:<8} {eol}\n",
             r.minor,
             patch,
             r.kubeadm_api.trim_start_matches("kubeadm.k8s.io/"),
             r.packages,
             format!("{} {}", r.crio_repository, r.minor),
+            format!("{}{}", r.containerd.default, if r.containerd.listed { "" } else { "†" }),
             calico,
             r.flannel,
         ));
     }
     out.push_str(
         "* the nearest Calico release: none with a pinnable manifest is tested with this minor\n",
+    );
+    out.push_str(
+        "containerd: the containerd.io release `runtime.name: containerd` installs (Docker's apt repository), one containerd's RELEASES.md recommends for the minor; † not in that table yet (the newest row applies)\n",
     );
     out.push_str(
         "newest patch: the newest release a source confirmed (`--format json` gives source and date); `final`: upstream's last for that minor\n\n",

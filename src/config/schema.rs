@@ -213,7 +213,9 @@ pub(crate) struct VipConfig {
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RuntimeConfig {
+    pub name: Option<String>,
     pub crio_version: Option<Scalar>,
+    pub containerd_version: Option<Scalar>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -231,6 +233,8 @@ pub(crate) struct PackagesConfig {
     pub kubernetes_key: Option<String>,
     pub crio_repo: Option<String>,
     pub crio_key: Option<String>,
+    pub containerd_repo: Option<String>,
+    pub containerd_key: Option<String>,
 }
 
 /// A scalar that may have been written as a string or a number.

@@ -33,8 +33,13 @@ fn paths_of_the_options_are_taken() {
         AUDIT_LOG_PATH,
         PROXY_APT_CONF,
         PROXY_CRIO_DROPIN,
+        PROXY_CONTAINERD_DROPIN,
         PROXY_KUBELET_DROPIN,
         FSTAB_PATH,
+        CONTAINERD_CONFIG_PATH,
+        "/etc/containerd/certs.d/docker.io/hosts.toml",
+        CRICTL_CONFIG_PATH,
+        "/etc/apt/sources.list.d/containerd.list",
         "/etc/apt/keyrings/cri-o-apt-keyring.gpg",
         "/etc/cni/net.d/100-crio-bridge.conflist",
     ] {
@@ -43,6 +48,8 @@ fn paths_of_the_options_are_taken() {
     for free in [
         "/etc/apt/keyrings/example.gpg",
         "/etc/systemd/system/crio.service.d/50-limits.conf",
+        "/etc/apt/sources.list.d/docker.list",
+        "/etc/containerd/config.d/50-user.toml",
         "/etc/cni/net.d/99-loopback.conf",
     ] {
         assert!(owner_of(free).is_none(), "{free}");

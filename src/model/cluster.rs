@@ -22,6 +22,8 @@ pub struct Cluster {
     /// CRI-O pinned to one release (`1.30.4`) or package version (`1.30.4-1.1`);
     /// `None`: the newest of the minor's stream.
     pub(crate) crio_pin: Option<String>,
+    /// The container runtime the nodes run (`runtime.name`).
+    pub(crate) runtime: Runtime,
     pub(crate) endpoint: Endpoint,
     pub(crate) pod_subnet: IpNet,
     pub(crate) service_subnet: IpNet,
@@ -62,6 +64,13 @@ pub struct Cluster {
     /// `offline: true`: every download a node makes must come from the user's mirrors
     /// (checked after validation, against the artifact list); renders `airgap/`.
     pub(crate) offline: bool,
+}
+
+impl Cluster {
+    /// `runtime.name`: `cri-o` or `containerd`.
+    pub(crate) fn runtime_name(&self) -> &'static str {
+        self.runtime.name()
+    }
 }
 
 /// Container registry mirrors: for each registry (`host[:port]`), the mirrors' locations
@@ -212,12 +221,31 @@ pub(crate) struct Cni {
     pub manifest: Option<(String, String)>,
 }
 
+/// The container runtime (`runtime.name`): CRI-O (the default), or containerd at one
+/// release (`2.2.7`), from `runtime.containerd_version` or the matrix's default.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Runtime {
+    CriO,
+    Containerd { version: String },
+}
+
+impl Runtime {
+    pub(crate) fn name(&self) -> &'static str {
+        match self {
+            Runtime::CriO => "cri-o",
+            Runtime::Containerd { .. } => "containerd",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Mirrors {
     pub kubernetes_repo: Option<String>,
     pub kubernetes_key: Option<String>,
     pub crio_repo: Option<String>,
     pub crio_key: Option<String>,
+    pub containerd_repo: Option<String>,
+    pub containerd_key: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

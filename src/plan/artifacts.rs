@@ -102,10 +102,15 @@ fn roles(cluster: &Cluster) -> Vec<Role> {
         .collect()
 }
 
-/// The repositories and packages of the bake steps `cri-o` and `kube-packages`.
+/// The repositories and packages of the bake steps `cri-o` (or `containerd`) and
+/// `kube-packages`.
 fn apt_items(cluster: &Cluster, all: &[Role]) -> Vec<Item> {
-    let (crio_repos, _) = packages::crio_repos(cluster);
-    let mut items: Vec<Item> = crio_repos
+    let containerd = crate::plan::containerd::containerd_plan(cluster);
+    let runtime_repos = match &containerd {
+        Some(c) => c.repos.clone(),
+        None => packages::crio_repos(cluster).0,
+    };
+    let mut items: Vec<Item> = runtime_repos
         .into_iter()
         .chain([packages::kube_repo(cluster)])
         .map(|repo| {
@@ -120,7 +125,11 @@ fn apt_items(cluster: &Cluster, all: &[Role]) -> Vec<Item> {
         item.unknown = Some("the operating system's own repositories".into());
         items.push(item);
     }
-    let pins = packages::crio_package_pins(cluster)
+    let runtime_pins = match containerd {
+        Some(c) => c.package_pins,
+        None => packages::crio_package_pins(cluster),
+    };
+    let pins = runtime_pins
         .into_iter()
         .chain(packages::kube_package_pins(cluster));
     for pin in pins {
@@ -181,7 +190,13 @@ fn kubeadm_images(cluster: &Cluster, all: &[Role], control: &[Role]) -> Vec<Item
         ),
         ("pause", all, images::kubeadm_pause(cluster)),
     ];
+    // containerd pulls the sandbox image its config.toml pins, whatever kubeadm lists.
+    let sandbox = crate::plan::containerd::containerd_plan(cluster).map(|c| c.sandbox_image);
     for (name, roles, location) in others {
+        let location = match (name, &sandbox) {
+            ("pause", Some(s)) => Some(s.clone()),
+            _ => location,
+        };
         let mut item = Item::new(Kind::Image, name, roles, Stage::Bake);
         match location {
             Some(l) => item.location = Some(l),

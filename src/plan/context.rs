@@ -6,6 +6,7 @@ use serde::Serialize;
 
 use crate::layout::CA_CERT_PATH;
 use crate::model::cluster::{Cluster, Node};
+use crate::plan::containerd::{ContainerdPlan, containerd_plan};
 use crate::plan::apiserver::{self, AuditFiles, ConfigFile};
 use crate::plan::extras::{self, Extras};
 use crate::plan::kube_vip::{self, KubeVipPlan};
@@ -46,6 +47,8 @@ pub(crate) struct Context {
     /// CRI-O's own bridge network config, removed so pods never get addresses from it
     /// before the cluster CNI is up.
     pub crio_bridge_configs: Vec<&'static str>,
+    /// The container runtime: its name, CRI socket and (containerd) what it installs.
+    pub runtime: RuntimePlan,
     pub kube_repos: Vec<AptRepo>,
     /// `name=version` arguments for apt-get.
     pub kube_package_pins: Vec<String>,
@@ -99,6 +102,25 @@ impl Context {
     }
 }
 
+/// The node's container runtime, as every template that talks to it reads it.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct RuntimePlan {
+    /// `cri-o` or `containerd`.
+    pub name: &'static str,
+    /// The CRI endpoint kubeadm, the kubelet and crictl use.
+    pub cri_socket: &'static str,
+    /// containerd's packages and files; `None` on CRI-O nodes.
+    pub containerd: Option<ContainerdPlan>,
+}
+
+pub(crate) fn runtime_plan(cluster: &Cluster) -> RuntimePlan {
+    RuntimePlan {
+        name: cluster.runtime.name(),
+        cri_socket: crate::plan::containerd::cri_socket(&cluster.runtime),
+        containerd: containerd_plan(cluster),
+    }
+}
+
 /// `ID` and `VERSION_ID` of `/etc/os-release` (freedesktop.org os-release(5)): `ubuntu`
 /// and `24.04`, `debian` and `12`. Every OS id is `ID-VERSION_ID` (model/matrix `OSES`).
 #[derive(Debug, Clone, Serialize)]
@@ -144,7 +166,7 @@ pub(crate) fn context(
         .map(|s| format!("{} = {}\n", s.key, s.value))
         .collect();
     let endpoint = cluster.endpoint.host_port();
-    let recovery = recovery(role, steps);
+    let recovery = recovery(role, steps, crate::plan::containerd::cri_socket(&cluster.runtime));
     let (init, join) = kubeadm_steps(cluster, secrets, role, node, &endpoint, recovery);
     let control_plane = role != Role::Worker;
     let (crio_repos, crio_packages) = packages::crio_repos(cluster);
@@ -166,6 +188,7 @@ pub(crate) fn context(
         crio_repos,
         crio_packages,
         crio_bridge_configs: crate::layout::CRIO_BRIDGE_CONFIGS.to_vec(),
+        runtime: runtime_plan(cluster),
         kube_repos: vec![packages::kube_repo(cluster)],
         kube_package_pins: packages::kube_package_pins(cluster),
         kube_packages: packages::KUBE_PACKAGES.to_vec(),

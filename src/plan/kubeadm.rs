@@ -18,7 +18,6 @@ use crate::plan::kubeadm_docs::{
 };
 use crate::yaml;
 
-pub(crate) use crate::layout::CRIO_SOCKET;
 
 /// Stands in for the node name in per-role bundles; the step replaces it with the
 /// machine's validated hostname at boot, since one bundle serves many machines.
@@ -47,6 +46,10 @@ pub(crate) struct KubeadmInputs<'a> {
     pub api_server: &'a ApiServerExtras,
     /// ClusterConfiguration's `imageRepository` (v1beta2 to v1beta4 all have it).
     pub image_repository: Option<&'a str>,
+    /// `nodeRegistration.criSocket`: the runtime's socket. kubeadm writes it into the
+    /// kubelet's `containerRuntimeEndpoint` (or `--container-runtime-endpoint` before
+    /// 1.27) itself.
+    pub cri_socket: &'static str,
 }
 
 /// What is known about the machine itself (all of it, for inventory nodes).
@@ -60,7 +63,7 @@ pub(crate) struct NodeFacts<'a> {
 }
 
 impl NodeFacts<'_> {
-    fn registration<'b>(&'b self, api: KubeadmApi) -> NodeRegistration<'b> {
+    fn registration<'b>(&'b self, api: KubeadmApi, cri_socket: &'static str) -> NodeRegistration<'b> {
         let mut args = BTreeMap::new();
         if let Some(ip) = &self.address {
             args.insert("node-ip".to_string(), ip.clone());
@@ -75,7 +78,7 @@ impl NodeFacts<'_> {
         }
         NodeRegistration {
             name: self.name.unwrap_or(NODE_NAME_PLACEHOLDER),
-            cri_socket: CRIO_SOCKET,
+            cri_socket,
             taints: self.taints.as_ref().map(|ts| {
                 ts.iter()
                     .map(|(key, value, effect)| Taint {
@@ -110,7 +113,7 @@ pub(crate) fn init_config(i: &KubeadmInputs, node: &NodeFacts) -> String {
             groups: ["system:bootstrappers:kubeadm:default-node-token"],
             description: "kubeprint: pre-generated token for joining nodes",
         }],
-        node_registration: node.registration(i.api),
+        node_registration: node.registration(i.api, i.cri_socket),
         local_api_endpoint: node.api_endpoint(i.api_server_port),
     };
     let cluster = ClusterConfiguration {
@@ -161,7 +164,7 @@ pub(crate) fn join_config(i: &KubeadmInputs, node: &NodeFacts, control_plane: bo
                 ca_cert_hashes: [i.ca_cert_hash],
             },
         },
-        node_registration: node.registration(i.api),
+        node_registration: node.registration(i.api, i.cri_socket),
         control_plane: control_plane.then(|| JoinControlPlane {
             local_api_endpoint: node.api_endpoint(i.api_server_port),
         }),

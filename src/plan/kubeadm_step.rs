@@ -58,6 +58,7 @@ pub(super) fn kubeadm_steps(
         ca_cert_hash: &secrets.ca_cert_hash,
         api_server: &api_server,
         image_repository: cluster.image_repository.as_deref(),
+        cri_socket: crate::plan::containerd::cri_socket(&cluster.runtime),
     };
     let facts = node_facts(node);
     let join = |control_plane: bool| Join {

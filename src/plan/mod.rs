@@ -11,6 +11,7 @@ pub(crate) mod apiserver;
 mod apiserver_docs;
 pub(crate) mod artifacts;
 pub(crate) mod cni;
+pub(crate) mod containerd;
 mod context;
 pub(crate) mod daytwo;
 pub(crate) mod delivery;

@@ -160,7 +160,8 @@ fn image_problems(cluster: &Cluster, items: &[Item], upstream: &BTreeSet<&str>) 
     // `cri-o` step sets it to kubeadm's pause (listed above) where kubeprint knows that;
     // otherwise CRI-O keeps its compiled-in name in kubeadm's default registry, which
     // `kubernetes.image_repository` does not change.
-    if cluster.image_repository.is_some() && images::kubeadm_pause(cluster).is_none() {
+    let crio = matches!(cluster.runtime, crate::model::cluster::Runtime::CriO);
+    if crio && cluster.image_repository.is_some() && images::kubeadm_pause(cluster).is_none() {
         let v = cluster.version;
         let default = images::default_registry(v.minor, v.patch);
         if !mirrored.contains(default) {

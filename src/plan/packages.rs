@@ -143,6 +143,25 @@ pub(crate) fn crio_repos(cluster: &Cluster) -> (Vec<AptRepo>, Vec<&'static str>)
     (repos, packages)
 }
 
+/// Docker's repository for `containerd.io` (model/matrix/containerd), or the user's
+/// mirror of it (`packages.containerd_repo`): laid out like Docker's (`deb URL
+/// CODENAME stable`), its key at `gpg` beside it unless `packages.containerd_key`.
+pub(crate) fn containerd_repo(cluster: &Cluster) -> AptRepo {
+    use crate::model::matrix::containerd::{DOCKER_REPO_BASE, codename};
+    let m = &cluster.mirrors;
+    let suite = format!("{} stable", codename(cluster.os.id));
+    let distro = cluster.os.id.split('-').next().unwrap_or("ubuntu");
+    let url = m
+        .containerd_repo
+        .clone()
+        .unwrap_or_else(|| format!("{DOCKER_REPO_BASE}/{distro}"));
+    let key = m
+        .containerd_key
+        .clone()
+        .unwrap_or_else(|| join_url(&url, "gpg"));
+    apt_repo("containerd", &url, &suite, key)
+}
+
 fn join_url(base: &str, file: &str) -> String {
     format!("{}/{file}", base.trim_end_matches('/'))
 }

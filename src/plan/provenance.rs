@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::model::cluster::Cluster;
+use crate::model::cluster::{Cluster, Runtime};
 use crate::plan::cni::cni_plan;
 use crate::plan::delivery::Fetch;
 use crate::plan::proxy::proxy_plan;
@@ -16,7 +16,12 @@ pub(crate) struct Provenance {
     pub kubeprint_version: String,
     pub cluster_name: String,
     pub kubernetes_version: String,
-    pub crio_version: String,
+    /// The CRI-O stream or release; absent on containerd clusters.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub crio_version: Option<String>,
+    /// The containerd release (`runtime.name: containerd`); absent on CRI-O clusters.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub containerd_version: Option<String>,
     pub kubeadm_api_version: String,
     pub cni_plugin: String,
     /// `None` with `cni.plugin: none`.
@@ -55,10 +60,16 @@ impl Provenance {
             cluster_name: cluster.name.clone(),
             kubernetes_version: cluster.version.to_string(),
             // validate guarantees the CRI-O minor equals the Kubernetes minor.
-            crio_version: cluster
-                .crio_pin
-                .clone()
-                .unwrap_or_else(|| format!("{}.{}", cluster.version.major, cluster.release.minor)),
+            crio_version: (cluster.runtime == Runtime::CriO).then(|| {
+                cluster
+                    .crio_pin
+                    .clone()
+                    .unwrap_or_else(|| format!("{}.{}", cluster.version.major, cluster.release.minor))
+            }),
+            containerd_version: match &cluster.runtime {
+                Runtime::Containerd { version } => Some(version.clone()),
+                Runtime::CriO => None,
+            },
             kubeadm_api_version: cluster.release.kubeadm_api.api_version().to_string(),
             cni_plugin: cluster.cni.plugin.name().to_string(),
             cni_manifest_url,

@@ -40,6 +40,8 @@ pub(crate) struct ProxyPlan {
     pub apt_conf_path: &'static str,
     pub apt_conf: String,
     pub crio_dropin_path: &'static str,
+    /// The same environment for containerd's image pulls (a systemd drop-in too).
+    pub containerd_dropin_path: &'static str,
     pub kubelet_dropin_path: &'static str,
     pub systemd_dropin: String,
 }
@@ -58,6 +60,7 @@ pub(crate) fn proxy_plan(cluster: &Cluster) -> Option<ProxyPlan> {
         environment,
         apt_conf_path: APT_CONF,
         crio_dropin_path: CRIO_DROPIN,
+        containerd_dropin_path: crate::layout::PROXY_CONTAINERD_DROPIN,
         kubelet_dropin_path: KUBELET_DROPIN,
     })
 }
@@ -135,7 +138,7 @@ fn apt_conf(cluster: &Cluster, proxy: &Proxy, no_proxy: &[String]) -> String {
     out.push_str(&format!("Acquire::http::Proxy \"{}\";\n", proxy.http));
     out.push_str(&format!("Acquire::https::Proxy \"{}\";\n", proxy.https));
     let m = &cluster.mirrors;
-    let mut hosts: Vec<&str> = [&m.kubernetes_repo, &m.crio_repo]
+    let mut hosts: Vec<&str> = [&m.kubernetes_repo, &m.crio_repo, &m.containerd_repo]
         .into_iter()
         .flatten()
         .filter_map(|url| url_host(url))

@@ -5,7 +5,7 @@
 
 use serde::Serialize;
 
-use crate::layout::{CA_CERT_PATH, CRIO_SOCKET};
+use crate::layout::CA_CERT_PATH;
 use crate::plan::role::{Role, Step};
 
 /// How a kubeadm step recovers when its last `kubeadm init` or `join` stopped part-way
@@ -36,10 +36,10 @@ pub(crate) struct StepCall {
 }
 
 /// How the role's kubeadm step recovers from a run that stopped part-way.
-pub(crate) fn recovery(role: Role, steps: &[Step]) -> Recovery {
+pub(crate) fn recovery(role: Role, steps: &[Step], cri_socket: &'static str) -> Recovery {
     Recovery {
         leftovers: kubeadm_leftovers(role),
-        cri_socket: CRIO_SOCKET,
+        cri_socket,
         pki_step: steps
             .iter()
             .find(|s| s.template == "pki")

@@ -7,7 +7,7 @@
 //! same for every role.
 
 use crate::artifact::Stage::{self, Bake, Boot};
-use crate::model::cluster::Cluster;
+use crate::model::cluster::{Cluster, Runtime};
 use crate::plan::extras::{self, Extras};
 use crate::plan::kube_vip;
 use crate::plan::node_wait::node_wait;
@@ -45,6 +45,18 @@ const PREPARE: &[StepDef] = &[
         Bake,
     ),
 ];
+
+/// With `runtime.name: containerd`, these take the place of the same-named steps.
+const CONTAINERD_MODULES: StepDef = (
+    "kernel-modules",
+    "load overlay and br_netfilter now and at every boot (containerd's storage, bridged pod traffic)",
+    Bake,
+);
+const CONTAINERD: StepDef = (
+    "containerd",
+    "install containerd.io from Docker's repository, pinned and held, with kubeprint's config.toml (CRI on, systemd cgroups, kubeadm's pause image), and start it",
+    Bake,
+);
 
 const PKI: StepDef = (
     "pki",
@@ -212,7 +224,15 @@ pub(crate) fn steps(cluster: &Cluster, role: Role) -> Vec<Step> {
     };
     // Step details name files and commands, never their content: redaction is moot.
     let extras = extras::extras(cluster, role, false);
-    let mut defs: Vec<(StepDef, Vec<String>)> = PREPARE.iter().map(|d| (*d, Vec::new())).collect();
+    let containerd = matches!(cluster.runtime, Runtime::Containerd { .. });
+    let mut defs: Vec<(StepDef, Vec<String>)> = PREPARE
+        .iter()
+        .map(|d| match d.0 {
+            "cri-o" if containerd => (CONTAINERD, Vec::new()),
+            "kernel-modules" if containerd => (CONTAINERD_MODULES, Vec::new()),
+            _ => (*d, Vec::new()),
+        })
+        .collect();
     defs.extend(user_boot_steps(&extras));
     for def in boot {
         if def.0.starts_with("kubeadm-") && !extras.pre.is_empty() {
@@ -290,7 +310,14 @@ pub(crate) fn image_steps(bundle_steps: &[Step]) -> Vec<Step> {
         .filter(|s| s.stage == Stage::Bake)
         .cloned()
         .collect();
+    let containerd = steps.iter().any(|s| s.template == CONTAINERD.0);
     for (name, summary) in IMAGE_ONLY_STEPS {
+        let summary = match *name {
+            "pull-images" if containerd => {
+                "pre-pull the control-plane images with the containerd socket, so nodes start without waiting on registries"
+            }
+            _ => summary,
+        };
         steps.push(Step {
             id: format!("{:02}-{name}", steps.len() + 1),
             template: name,

@@ -242,8 +242,10 @@ fn upgrade_context(from: &Version, target: &Cluster, ctx: &Context, role: Role) 
         .chain(&ctx.kube_repos)
         .map(|r| r.list_file.as_str())
         .collect();
+    // Upgrades are for CRI-O nodes only: a containerd list there is not kubeprint's.
     let stale_lists = layout::APT_REPOSITORIES
         .iter()
+        .filter(|name| **name != "containerd")
         .map(|name| layout::apt_list_path(name))
         .filter(|path| !lists.contains(&path.as_str()))
         .collect();

@@ -21,12 +21,18 @@ pub(crate) struct RenderedBundle {
 
 /// The line the image records at bake time and the baked user-data expects.
 pub(crate) fn bake_record(ctx: &Context, fingerprint: &str) -> String {
+    let runtime = match &ctx.runtime.containerd {
+        Some(c) => format!("containerd={}", c.version),
+        None => format!(
+            "cri-o={}",
+            ctx.kubernetes_version
+                .rsplit_once('.')
+                .map_or("", |(minor, _)| minor)
+        ),
+    };
     format!(
-        "kubeprint-image kubernetes={} cri-o={} bake={fingerprint}",
-        ctx.kubernetes_version,
+        "kubeprint-image kubernetes={} {runtime} bake={fingerprint}",
         ctx.kubernetes_version
-            .rsplit_once('.')
-            .map_or("", |(minor, _)| minor)
     )
 }
 

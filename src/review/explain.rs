@@ -133,21 +133,47 @@ fn api_server(cluster: &Cluster) -> Vec<String> {
     lines
 }
 
+/// `CRI-O 1.31` (the stream or the pinned release) or `containerd 2.2.7`.
+fn runtime_words(cluster: &Cluster) -> String {
+    match &cluster.runtime {
+        crate::model::cluster::Runtime::Containerd { version } => format!("containerd {version}"),
+        crate::model::cluster::Runtime::CriO => format!(
+            "CRI-O {}",
+            cluster
+                .crio_pin
+                .clone()
+                .unwrap_or_else(|| format!("1.{}", cluster.release.minor))
+        ),
+    }
+}
+
 pub(crate) fn explain(cluster: &Cluster) -> String {
     let mut out = String::new();
     let cni = cluster.cni.plugin.name();
     let _ = writeln!(
         out,
-        "cluster {}: Kubernetes {} on {}, CRI-O {}, CNI {cni}, endpoint {}",
+        "cluster {}: Kubernetes {} on {}, {}, CNI {cni}, endpoint {}",
         cluster.name,
         cluster.version,
         cluster.os.id,
-        cluster
-            .crio_pin
-            .clone()
-            .unwrap_or_else(|| format!("1.{}", cluster.release.minor)),
+        runtime_words(cluster),
         cluster.endpoint.host_port()
     );
+    if let Some(c) = crate::plan::containerd::containerd_plan(cluster) {
+        let _ = writeln!(
+            out,
+            "containerd: {}={} from {}; config.toml version {}, runc with SystemdCgroup, sandbox {}",
+            c.packages.join(" "),
+            c.version,
+            c.repos
+                .iter()
+                .filter_map(|r| r.source_line.split(' ').nth(2))
+                .collect::<Vec<_>>()
+                .join(", "),
+            c.config_version,
+            c.sandbox_image
+        );
+    }
     if let Some(p) = proxy_plan(cluster) {
         let _ = writeln!(out, "{}", proxy_line(&p));
     }

@@ -81,6 +81,7 @@ pub(crate) fn mirrors(config: &Config, c: &mut Checker) -> Mirrors {
     for (name, repo, key) in [
         ("kubernetes", &p.kubernetes_repo, &p.kubernetes_key),
         ("crio", &p.crio_repo, &p.crio_key),
+        ("containerd", &p.containerd_repo, &p.containerd_key),
     ] {
         let (repo_field, key_field) = (
             format!("packages.{name}_repo"),
@@ -107,5 +108,7 @@ pub(crate) fn mirrors(config: &Config, c: &mut Checker) -> Mirrors {
         kubernetes_key: p.kubernetes_key.clone(),
         crio_repo: p.crio_repo.clone(),
         crio_key: p.crio_key.clone(),
+        containerd_repo: p.containerd_repo.clone(),
+        containerd_key: p.containerd_key.clone(),
     }
 }

@@ -16,6 +16,7 @@ pub(crate) mod placeholders;
 mod proxy;
 mod registries;
 mod release;
+mod runtime;
 pub(crate) mod ssh_key;
 pub(crate) mod support;
 pub(crate) mod syntax;
@@ -44,6 +45,7 @@ pub(crate) fn validate(
     let k = &config.kubernetes;
     let name = names::cluster_name(config, &mut c);
     let installed = release::installed(config, &mut c);
+    let runtime = runtime::runtime(config, installed.version, &mut c);
     let net = network::network(k, &mut c);
     placeholders::placeholders(name.as_deref(), net.endpoint.as_ref(), &mut c);
     let token_ttl_seconds = names::token_ttl(config, &mut c);
@@ -61,6 +63,7 @@ pub(crate) fn validate(
     let commands = commands::commands(config, &mut c);
     let proxy = proxy::proxy(config, &mut c);
     let registries = registries::registries(config, &mut c);
+    runtime::check_mirrors(runtime.as_ref(), registries.as_ref(), &mut c);
     let image_repository = registries::image_repository(k, &mut c);
     let vip = vip::vip(config, &net, &topology.nodes, &mut c);
     vip::check_platform(vip.as_ref(), delivery.as_ref(), &mut c);
@@ -74,6 +77,7 @@ pub(crate) fn validate(
         version: installed.version?,
         release: installed.release?,
         crio_pin: installed.crio_pin,
+        runtime: runtime?,
         endpoint: net.endpoint?,
         pod_subnet: net.pod_subnet?,
         service_subnet: net.service_subnet?,

@@ -175,8 +175,9 @@ pub(crate) fn repositories(
     c: &mut Checker,
 ) {
     let p = &config.packages;
+    let crio = config.runtime.name.as_deref() != Some("containerd");
     if let (Some(os), Some(r)) = (installed.os, installed.release) {
-        support::check_os_release(c, os, r, p);
+        support::check_os_release(c, os, r, p, crio);
         if let Some(plugin) = plugin
             && config.cni.manifest.is_none()
         {
@@ -191,7 +192,7 @@ pub(crate) fn repositories(
             format!("the upstream packages for Kubernetes 1.{} (apt.kubernetes.io) were removed in March 2024", r.minor),
             "nodes cannot install kubelet/kubeadm/kubectl from it today: set `packages.kubernetes_repo` to a mirror that keeps them, or use Kubernetes 1.24 or newer");
     }
-    if r.crio_repo == matrix::CrioRepo::Kubic && p.crio_repo.is_none() {
+    if crio && r.crio_repo == matrix::CrioRepo::Kubic && p.crio_repo.is_none() {
         c.warning("packages.crio_repo",
             format!("CRI-O 1.{} comes from the openSUSE Kubic repositories, which are no longer maintained and may be gone", r.minor),
             "if nodes cannot install cri-o, set `packages.crio_repo` to a mirror with CRI-O and its dependencies, or use Kubernetes 1.28 or newer");

@@ -8,10 +8,17 @@ use crate::model::cluster::CniPlugin;
 use crate::model::matrix::{CrioRepo, Kubic, Os, Release};
 use crate::validate::fields::Checker;
 
-/// The OS can install this release's CRI-O and Kubernetes packages.
-pub(crate) fn check_os_release(c: &mut Checker, os: &Os, r: &Release, mirrors: &PackagesConfig) {
+/// The OS can install this release's CRI-O (when `crio`: containerd comes from Docker's
+/// repository) and Kubernetes packages.
+pub(crate) fn check_os_release(
+    c: &mut Checker,
+    os: &Os,
+    r: &Release,
+    mirrors: &PackagesConfig,
+    crio: bool,
+) {
     // A mirror is the user's own statement that the packages exist for this OS.
-    if r.crio_repo == CrioRepo::Kubic && mirrors.crio_repo.is_none() {
+    if crio && r.crio_repo == CrioRepo::Kubic && mirrors.crio_repo.is_none() {
         let published = os
             .kubic_minors()
             .iter()
@@ -47,7 +54,7 @@ pub(crate) fn check_os_release(c: &mut Checker, os: &Os, r: &Release, mirrors: &
         }
     }
     if r.minor < os.oldest_minor
-        && (mirrors.kubernetes_repo.is_none() || mirrors.crio_repo.is_none())
+        && (mirrors.kubernetes_repo.is_none() || (crio && mirrors.crio_repo.is_none()))
     {
         c.error(
             "kubernetes.version",

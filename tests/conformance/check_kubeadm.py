@@ -786,6 +786,46 @@ SRC = {
 }
 
 
+
+CRIO_SOCKET = "unix:///var/run/crio/crio.sock"
+# containerd/containerd defaults/defaults_linux.go at v2.2.7 (DefaultAddress).
+CONTAINERD_SOCKET = "unix:///run/containerd/containerd.sock"
+
+
+def check_containerd_config(script):
+    """The config.toml the containerd step writes, as containerd reads it: version 2
+    puts the CRI plugin at io.containerd.grpc.v1.cri (sandbox_image), version 3 splits
+    it into io.containerd.cri.v1.runtime and io.containerd.cri.v1.images
+    (pinned_images.sandbox); runc uses the systemd cgroup driver; no plugin is disabled."""
+    import tomllib
+    m = re.search(r"write_file /etc/containerd/config\.toml [^\n]*<<'KUBEPRINT_EOF'\n(.*?)\nKUBEPRINT_EOF", script, re.S)
+    try:
+        cfg = tomllib.loads(m.group(1))
+    except Exception as e:  # noqa: BLE001 - any parse error is the finding
+        return ["config.toml does not parse: %s" % e]
+    plugins = cfg.get("plugins", {})
+    if cfg.get("version") == 2:
+        cri = plugins.get("io.containerd.grpc.v1.cri", {})
+        runtimes, sandbox, registry = cri.get("containerd", {}).get("runtimes", {}), cri.get("sandbox_image"), cri.get("registry", {})
+    elif cfg.get("version") == 3:
+        images = plugins.get("io.containerd.cri.v1.images", {})
+        runtimes = plugins.get("io.containerd.cri.v1.runtime", {}).get("containerd", {}).get("runtimes", {})
+        sandbox, registry = images.get("pinned_images", {}).get("sandbox"), images.get("registry", {})
+    else:
+        return ["config.toml version is %r, not 2 or 3" % cfg.get("version")]
+    probs = []
+    if cfg.get("disabled_plugins"):
+        probs.append("disabled_plugins is set")
+    runc = runtimes.get("runc", {})
+    if runc.get("runtime_type") != "io.containerd.runc.v2" or runc.get("options", {}).get("SystemdCgroup") is not True:
+        probs.append("runc is not io.containerd.runc.v2 with SystemdCgroup = true")
+    if not (isinstance(sandbox, str) and re.search(r"/pause:[0-9.]+$", sandbox)):
+        probs.append("no pinned pause sandbox image: %r" % sandbox)
+    if registry.get("config_path") != "/etc/containerd/certs.d":
+        probs.append("registry config_path is not /etc/containerd/certs.d")
+    return probs
+
+
 class Checker:
     def __init__(self, types_dir, verbose=False):
         self.gt = GoTypes(types_dir)
@@ -892,6 +932,13 @@ class Checker:
                              "kubeadm documents differ from bootstrap.sh's", "consistency")
             script = copies[0][1]
             is_cp = "/etc/kubernetes/pki/ca.key" in script
+            self.want_socket = CRIO_SOCKET
+            if "write_file /etc/containerd/config.toml " in script:
+                self.want_socket = CONTAINERD_SOCKET
+                for prob in check_containerd_config(script):
+                    self.add("ERROR", tree, bname, "containerd", "/etc/containerd/config.toml", None, prob,
+                             "containerd/containerd docs/cri/config.md at v1.7.34 and v2.2.7")
+                self.counts["containerd configurations checked"] += 1
             if is_cp:
                 self.counts["control-plane bundles with shared PKI checked"] += 1
                 for prob in check_pki(pki_files(script)):
@@ -985,8 +1032,9 @@ class Checker:
             cs = nr.get("criSocket")
             if not (isinstance(cs, str) and cs.startswith("unix:///") and cs.endswith(".sock")):
                 A("ERROR", "nodeRegistration.criSocket", "must be a unix:// URL (kubeadm >=1.24 requires the scheme)", "validation")
-            elif cs != "unix:///var/run/crio/crio.sock":
-                A("WARN", "nodeRegistration.criSocket", "not CRI-O's default socket", "validation")
+            elif cs not in ((getattr(self, "want_socket", None),) if getattr(self, "want_socket", None) else (CRIO_SOCKET, CONTAINERD_SOCKET)):
+                A("ERROR", "nodeRegistration.criSocket", "not the socket of the runtime this bundle installs",
+                  "CRI-O's crio.sock; containerd/containerd defaults/defaults_linux.go@v2.2.7 DefaultAddress")
             kea = nr.get("kubeletExtraArgs")
             args = []
             if kea is not None:

@@ -114,6 +114,11 @@ pub(crate) fn assert_bundle_complete(vm: &Vm, scenario: &Scenario) {
 
 /// Swap, kernel modules, sysctls and the stand-in units, as the node ends its boot.
 pub(crate) fn assert_node_prepared(vm: &Vm) {
+    assert_node_prepared_for(vm, "crio", "cri-o");
+}
+
+/// The same, for a node whose runtime unit is `unit` from the apt repository `repo`.
+pub(crate) fn assert_node_prepared_for(vm: &Vm, unit: &str, repo: &str) {
     let modules = vm.state_section("lsmod");
     for module in ["overlay", "br_netfilter"] {
         vm.check(
@@ -160,15 +165,15 @@ pub(crate) fn assert_node_prepared(vm: &Vm) {
     );
     let units = vm.state_section("units");
     vm.check(
-        units.contains("crio enabled active\n"),
-        &format!("crio is not enabled and running:\n{units}"),
+        units.contains(&format!("{unit} enabled active\n")),
+        &format!("{unit} is not enabled and running:\n{units}"),
     );
     vm.check(
         units.contains("kubelet enabled "),
         &format!("kubelet is not enabled:\n{units}"),
     );
-    for keyring in ["cri-o-apt-keyring.gpg", "kubernetes-apt-keyring.gpg"] {
-        assert_eq!(vm.stat(&format!("/etc/apt/keyrings/{keyring}")).0, 0o644);
+    for repo in [repo, "kubernetes"] {
+        assert_eq!(vm.stat(&format!("/etc/apt/keyrings/{repo}-apt-keyring.gpg")).0, 0o644);
     }
 }
 
@@ -389,13 +394,20 @@ pub(crate) fn boot_finished_node(scenario: &Scenario) -> Vm {
     assert_cloud_init_ok(&vm);
     assert_console_line(&vm, "kubeprint: bootstrap complete");
     assert_bundle_complete(&vm, scenario);
-    assert_node_prepared(&vm);
+    let containerd = scenario.steps().iter().any(|s| s.ends_with("-containerd"));
+    if containerd {
+        assert_node_prepared_for(&vm, "containerd", "containerd");
+    } else {
+        assert_node_prepared(&vm);
+    }
     if scenario.role == "control-plane" {
         assert_control_plane(&vm, scenario);
     } else {
         assert_worker(&vm);
     }
-    assert_crio_bridge_removed(&vm, scenario.role);
+    if !containerd {
+        assert_crio_bridge_removed(&vm, scenario.role);
+    }
     assert_node_waited(&vm, scenario);
     // Last: this fails while the bundle lets kubeadm print the token to the console.
     assert_token_private(&vm);

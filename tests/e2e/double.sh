@@ -70,6 +70,9 @@ repo_exists() {
     minor=${url#"$opensuse/isv:/cri-o:/stable:/v1."}
     minor=${minor%%/*}
     [ "$minor" -ge 28 ] && echo "cri-o;;isv-$minor" ;;
+  "https://download.docker.com/linux/$ID")
+    # Docker's repository: containerd.io, versions like 1.6.39-1 (pinned as 1.6.39-*).
+    echo "containerd.io;^[12]\\.[0-9]+\\.[0-9]+-(\\*|[0-9]+)\$;docker" ;;
   https://pkgs.k8s.io/core:/stable:/v1.*/deb/)
     minor=${url#https://pkgs.k8s.io/core:/stable:/v1.}
     minor=${minor%%/*}
@@ -112,9 +115,15 @@ apt_update() {
       [[ $opts =~ ^signed-by=(/[^ ]+)$ ]] || code=100 fail "E: $f: expected [signed-by=/path], got [$opts]"
       keyring=${BASH_REMATCH[1]}
       is_keyring "$keyring" || code=100 fail "E: $f: signed-by $keyring is not an OpenPGP keyring (missing or armored): NO_PUBKEY"
-      # A flat repository: no components, and the directory ends in /.
-      [ -z "$rest" ] && [ "${suite: -1}" != / ] && code=100 fail "E: Malformed entry in list file $f (absolute Suite Component)"
-      [ "${url: -1}" = / ] || code=100 fail "E: $f: $url: a flat repository's URL ends in / here"
+      if [ -z "$rest" ]; then
+        # A flat repository: no components, and the directory ends in /.
+        [ "${suite: -1}" != / ] && code=100 fail "E: Malformed entry in list file $f (absolute Suite Component)"
+        [ "${url: -1}" = / ] || code=100 fail "E: $f: $url: a flat repository's URL ends in / here"
+      else
+        # A distribution's suite (Docker's): served for this OS's codename only.
+        [ "$suite" = "$VERSION_CODENAME" ] ||
+          code=100 fail "E: The repository '$url $suite Release' does not have a Release file."
+      fi
       found=$(repo_exists "$url") ||
         code=100 fail "E: The repository '$url $suite Release' does not have a Release file."
       [ -n "$found" ] || code=100 fail "E: The repository '$url $suite Release' does not have a Release file."
@@ -366,6 +375,11 @@ curl)
     echo "$n" >"$recorded/healthz-probes"
     [ "$n" -ge 3 ] || code=7 fail "curl: (7) Failed to connect to ${url#https://}: Connection refused"
     body=ok ;;
+  https://download.docker.com/linux/*/gpg)
+    # Docker's signing key, beside its repository (the stand-in's test key).
+    found=$(repo_exists "${url%/gpg}") || found=
+    [ -n "$found" ] || { [ -z "$failing" ] && exit 0; code=22 fail "curl: (22) The requested URL returned error: 404 (no such repository for $ID)"; }
+    body=$(cat /usr/local/share/e2e/repo-key.asc) ;;
   */Release.key)
     # The signing key of a repository that exists for this OS (the stand-in repository's
     # test key, a real armored OpenPGP key).

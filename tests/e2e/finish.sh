@@ -38,9 +38,25 @@ fi
   echo "## swaps"
   tail -n +2 /proc/swaps
   echo "## units"
-  for unit in crio kubelet; do
+  for unit in crio kubelet containerd; do
     echo "$unit $(systemctl is-enabled "$unit" 2>&1) $(systemctl is-active "$unit" 2>&1)"
   done
+  # The real containerd (bookworm's), where a bundle configured it: its version, the
+  # configuration as it reads it, the CRI configuration the running daemon logged at
+  # start, and whether it answers on its socket.
+  if grep -qs '^# Written by kubeprint' /etc/containerd/config.toml; then
+    echo "## containerd"
+    containerd --version 2>&1
+    echo "## containerd config dump"
+    containerd config dump 2>&1
+    echo "## containerd cri start"
+    journalctl -b -u containerd -o cat --no-pager 2>/dev/null | grep -m1 'Start cri plugin with config' |
+      grep -o 'SandboxImage:[^ ]*\|Options:map\[SystemdCgroup:[a-z]*\]\|ConfigPath:[^ ]*' | sort -u
+    echo "## ctr version"
+    ctr --address /run/containerd/containerd.sock version 2>&1
+    echo "## ctr plugins"
+    ctr --address /run/containerd/containerd.sock plugins ls 2>&1 | awk '$2 == "cri" {print $1, $2, $NF}'
+  fi
   echo "## token"
   # The bootstrap token (from the kubeadm configuration kubeadm got, which the kubeadm
   # double keeps root-only: a complete node removes its own copy) must be in no

@@ -30,13 +30,15 @@ impl Suite {
     /// named. The cloud kernel has virtio and the modules the bundle loads. Trixie's
     /// minbase lacks e2fsprogs (priority required in bookworm, important in trixie):
     /// cloud-init's resizefs fails without resize2fs. Not on a node, for the stand-ins:
-    /// python3-botocore (the AWS stand-in checks SigV4 with botocore's signer).
+    /// python3-botocore (the AWS stand-in checks SigV4 with botocore's signer). Bookworm
+    /// also gets Debian's real containerd (1.6.20, with runc), which the containerd
+    /// scenario's step configures and starts; every image has it disabled until then.
     /// The package list is part of the cache key, so a change here rebuilds the cache.
     pub(crate) fn packages(self) -> String {
         let common = "systemd-sysv,cloud-init,python3-cffi-backend,kmod,udev,\
                       linux-image-cloud-amd64,initramfs-tools,procps,python3-botocore";
         match self {
-            Suite::Bookworm => common.to_string(),
+            Suite::Bookworm => format!("{common},containerd"),
             // apt verifies with sqv here; the apt stand-in verifies with gpgv, as bookworm's.
             Suite::Trixie => format!("{common},e2fsprogs,gpgv"),
         }
@@ -421,6 +423,9 @@ impl Scenario {
         let root = dir.join("root");
         run(Command::new("cp").arg("-a").arg(&base.root).arg(&root));
 
+        // Debian's containerd (bookworm) stays off until a bundle enables it, as on a
+        // machine where it is not installed yet.
+        let _ = fs::remove_file(root.join("etc/systemd/system/multi-user.target.wants/containerd.service"));
         // Test doubles, first on PATH (systemd's default PATH starts with /usr/local/sbin).
         for name in DOUBLES {
             write(&root.join("usr/local/sbin").join(name), DOUBLE, 0o755);

@@ -80,7 +80,11 @@ pub(crate) fn install<'a>(
     let rendered = artifacts.values().map(|a| a.bytes.as_slice());
     let sources = apt_sources(rendered.chain(more));
     let mut urls = manifest_urls();
-    urls.extend(sources.iter().map(|(url, _)| format!("{url}Release.key")));
+    // The key beside each repository: `Release.key` in a flat one, `gpg` beside Docker's.
+    urls.extend(sources.iter().map(|(url, _)| match url.ends_with('/') {
+        true => format!("{url}Release.key"),
+        false => format!("{url}/gpg"),
+    }));
     let list: String = urls.iter().map(|u| format!("{u}\n")).collect();
     write(&root.join(SERVED_URLS), &list, 0o644);
 

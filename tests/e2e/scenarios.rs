@@ -49,6 +49,26 @@ pub(crate) fn default_scenario(
     }
 }
 
+/// The guide's cluster on Debian 12 with Kubernetes 1.31 on containerd instead of CRI-O,
+/// pinned to containerd 1.6.39 (a 1.x release, so config.toml `version = 2`, which
+/// bookworm's real containerd 1.6.20 reads; the apt stand-in records the pinned
+/// `containerd.io` without installing anything).
+pub(crate) fn containerd_scenario(
+    name: &'static str,
+    role: &'static str,
+    hostname: &'static str,
+) -> Scenario {
+    let text = debian_guide("1.31.4").replace(
+        "\n  crio_version: \"1.31\"\n",
+        "\n  name: containerd\n  containerd_version: \"1.6.39\"\n",
+    );
+    assert!(text.contains("name: containerd"));
+    Scenario {
+        artifacts: common::render_text(&text, "guide-debian-12-containerd.yaml"),
+        ..default_scenario(name, role, hostname)
+    }
+}
+
 /// The guide's cluster on Debian 12 with Kubernetes 1.27: CRI-O from openSUSE Kubic's
 /// Debian_12 repositories, Canal from Calico v3.28.5.
 pub(crate) fn kubic_scenario(

@@ -238,7 +238,11 @@ fn package_versions_and_repositories_match_what_the_bundles_install() {
         let worker_steps: Vec<String> = rendered
             .keys()
             .filter(|p| p.starts_with("worker/steps/"))
-            .filter(|p| p.ends_with("-cri-o.sh") || p.ends_with("-kube-packages.sh"))
+            .filter(|p| {
+                p.ends_with("-cri-o.sh")
+                    || p.ends_with("-containerd.sh")
+                    || p.ends_with("-kube-packages.sh")
+            })
             .map(|p| common::text(&rendered, p))
             .collect();
         assert_eq!(worker_steps.len(), 2, "{file}");

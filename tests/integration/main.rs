@@ -34,6 +34,7 @@ mod redact;
 mod registries;
 mod remove;
 mod renew;
+mod runtime;
 mod review;
 mod secrets_file;
 mod snapshots;

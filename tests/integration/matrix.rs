@@ -388,7 +388,7 @@ fn running_as_root() -> bool {
 }
 
 /// Every kubeadm and kubelet document kubeprint renders, for every minor it claims
-/// (single control plane, HA, inventory) and every example, decodes as that minor's
+/// (single control plane, HA, inventory, containerd) and every example, decodes as that minor's
 /// kubeadm decodes it: YAML 1.1, strict fields against the upstream API types, the API
 /// versions the minor accepts (`tests/conformance/`, sources in its README).
 #[test]
@@ -424,6 +424,9 @@ fn every_rendered_kubeadm_document_decodes_as_kubeadm_would() {
             "endpoint: api.example.internal:6443",
         );
         render(format!("1.{}-inventory", r.minor), &inventory);
+        // containerd on every minor: containerd's table recommends a release for each.
+        let containerd = definition(os, &version, "runtime: {name: containerd}\n");
+        render(format!("1.{}-containerd", r.minor), &containerd);
     }
     for entry in std::fs::read_dir(common::root().join("examples")).unwrap() {
         let path = entry.unwrap().path();

@@ -2,6 +2,7 @@
 //! minor, plus the operating systems it renders for. `plan` reads it; nothing else
 //! hard-codes a version, repository or API. Adding a release is adding a row.
 
+pub(crate) mod containerd;
 mod patches;
 pub(crate) use patches::Patch;
 

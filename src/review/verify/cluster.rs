@@ -5,7 +5,7 @@
 
 use crate::review::facts::{self, BundleFacts, NodeKind, kind_of};
 
-use super::documents::check_document;
+use super::documents::{Runtime, bundle_runtime, check_document};
 use super::findings::{Findings, display_dir};
 use super::kube_vip::check_kube_vip;
 use super::packages::check_packages;
@@ -25,10 +25,12 @@ pub(super) fn check_cluster(bundles: &[BundleFacts], r: &Reference, out: &mut Fi
             r.file, c.version
         ));
     }
+    let runtime = check_runtimes(bundles, out);
     for b in bundles {
+        let own = bundle_runtime(&b.step_files);
         for k in &b.kubeadm {
             for doc in &k.value {
-                check_document(doc, &k.file, r, &c, out);
+                check_document(doc, &k.file, r, &c, own, out);
             }
         }
         if b.kind() == NodeKind::Init {
@@ -38,7 +40,7 @@ pub(super) fn check_cluster(bundles: &[BundleFacts], r: &Reference, out: &mut Fi
         check_cni(b, r, &c.pod_subnet, out);
         check_packages(b, &c.version, c.minor, out);
     }
-    summarize(bundles, r, &c, out);
+    summarize(bundles, r, &c, runtime, out);
     check_kube_vip(bundles, &c.endpoint, c.minor, out);
 }
 
@@ -89,7 +91,13 @@ fn check_cni(b: &BundleFacts, r: &Reference, pod_subnet: &str, out: &mut Finding
 }
 
 /// What agrees, for the success message.
-fn summarize(bundles: &[BundleFacts], r: &Reference, c: &ClusterSettings, out: &mut Findings) {
+fn summarize(
+    bundles: &[BundleFacts],
+    r: &Reference,
+    c: &ClusterSettings,
+    runtime: Runtime,
+    out: &mut Findings,
+) {
     let join_bundles = bundles
         .iter()
         .filter(|b| b.kind() == NodeKind::Join)
@@ -124,7 +132,26 @@ fn summarize(bundles: &[BundleFacts], r: &Reference, c: &ClusterSettings, out: &
         plugins => format!("pod subnet {pod_subnet} matches {}", plugins.join(", ")),
     });
     out.summary.push(format!(
-        "packages pinned to Kubernetes {}; CRI-O socket and systemd cgroup driver set",
-        c.version
+        "packages pinned to Kubernetes {}; {} socket and systemd cgroup driver set",
+        c.version, runtime.label
     ));
+}
+
+/// Every bundle installs the same runtime (a `cri-o` or a `containerd` step); the
+/// first bundle's is the cluster's.
+fn check_runtimes(bundles: &[BundleFacts], out: &mut Findings) -> Runtime {
+    let first = bundle_runtime(bundles.first().map_or(&[][..], |b| &b.step_files));
+    for b in bundles {
+        let own = bundle_runtime(&b.step_files);
+        if own != first {
+            out.problems.push(format!(
+                "{}: installs {}, but {} installs {}: every node of a cluster runs the same runtime",
+                display_dir(&b.dir),
+                own.label,
+                display_dir(&bundles[0].dir),
+                first.label
+            ));
+        }
+    }
+    first
 }

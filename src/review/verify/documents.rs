@@ -4,7 +4,6 @@
 
 use serde_yaml::Value;
 
-use crate::layout::CRIO_SOCKET;
 use crate::review::facts::kind_of;
 
 use super::findings::Findings;
@@ -17,9 +16,10 @@ pub(super) fn check_document(
     file: &str,
     r: &Reference,
     cluster: &ClusterSettings,
+    runtime: Runtime,
     out: &mut Findings,
 ) {
-    check_cri_socket(doc, file, out);
+    check_cri_socket(doc, file, runtime, out);
     match kind_of(doc) {
         "InitConfiguration" => check_init_tokens(doc, file, r, out),
         "ClusterConfiguration" => check_cluster_copy(doc, file, r, out),
@@ -29,15 +29,39 @@ pub(super) fn check_document(
     }
 }
 
-/// Init and join configurations name CRI-O's socket.
-fn check_cri_socket(doc: &Value, file: &str, out: &mut Findings) {
+/// The runtime a bundle installs, by its runtime step: `NN-containerd.sh` or (every
+/// other bundle) CRI-O's.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) struct Runtime {
+    pub label: &'static str,
+    pub socket: &'static str,
+}
+
+pub(super) fn bundle_runtime(step_files: &[String]) -> Runtime {
+    if step_files.iter().any(|f| f.ends_with("-containerd.sh")) {
+        Runtime {
+            label: "containerd",
+            socket: crate::layout::CONTAINERD_SOCKET,
+        }
+    } else {
+        Runtime {
+            label: "CRI-O",
+            socket: crate::layout::CRIO_SOCKET,
+        }
+    }
+}
+
+/// Init and join configurations name the socket of the runtime their bundle installs.
+fn check_cri_socket(doc: &Value, file: &str, runtime: Runtime, out: &mut Findings) {
     let socket = doc["nodeRegistration"]["criSocket"].as_str();
+    let want = runtime.socket;
     match kind_of(doc) {
-        "InitConfiguration" | "JoinConfiguration" if socket != Some(CRIO_SOCKET) => {
+        "InitConfiguration" | "JoinConfiguration" if socket != Some(want) => {
             out.problems.push(format!(
-                "{file}: {} criSocket is `{}`, expected `{CRIO_SOCKET}` (CRI-O)",
+                "{file}: {} criSocket is `{}`, expected `{want}` ({})",
                 kind_of(doc),
-                socket.unwrap_or("(unset)")
+                socket.unwrap_or("(unset)"),
+                runtime.label
             ));
         }
         _ => {}
