@@ -13,6 +13,8 @@ pub(crate) struct CniPlan {
     /// sha256 of the manifest as downloaded; the node refuses other bytes.
     pub manifest_sha256: String,
     pub manifest_file: String,
+    /// The unedited pinned manifest a baked image keeps; used when its sha256 matches.
+    pub baked_file: String,
     /// Literal text replacements that make the manifest agree with the pod subnet.
     pub rewrites: Vec<Rewrite>,
 }
@@ -61,6 +63,7 @@ pub(crate) fn cni_plan(cluster: &Cluster) -> Option<CniPlan> {
         manifest_url,
         manifest_sha256,
         manifest_file: format!("{}/{}.yaml", crate::layout::CNI_MANIFEST_DIR, plugin.name()),
+        baked_file: format!("{}/{}.yaml", crate::layout::CNI_BAKED_DIR, plugin.name()),
         rewrites,
     })
 }

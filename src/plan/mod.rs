@@ -8,6 +8,7 @@
 
 pub(crate) mod apiserver;
 mod apiserver_docs;
+pub(crate) mod bake;
 pub(crate) mod cni;
 mod context;
 pub(crate) mod daytwo;
