@@ -4,7 +4,6 @@
 //! rendered cni step, run with stand-in curl and kubectl, prefers the image's copy.
 
 use std::os::unix::fs::PermissionsExt;
-use std::path::Path;
 use std::process::Command;
 
 use serde_json::Value;
