@@ -36,6 +36,10 @@ pub(crate) const CA_CERT_PATH: &str = "/etc/kubernetes/pki/ca.crt";
 /// Where the CNI step keeps the manifest it applies (`<plugin>.yaml`).
 pub(crate) const CNI_MANIFEST_DIR: &str = "/etc/kubeprint/cni";
 
+/// Where a baked image keeps the pinned CNI manifest (`<plugin>.yaml`, as downloaded):
+/// not under STATE_DIR, which the image's sysprep empties; public, as the manifest is.
+pub(crate) const CNI_BAKED_DIR: &str = "/usr/local/share/kubeprint/cni";
+
 /// The CRI-O socket kubelet and kubeadm talk to.
 pub(crate) const CRIO_SOCKET: &str = "unix:///var/run/crio/crio.sock";
 

@@ -15,7 +15,7 @@
 //!
 //! The VM has no network. Test doubles in `/usr/local/sbin` (ahead of `/usr/bin` on the
 //! PATH systemd gives cloud-init) stand in for apt-get, apt-mark, curl, gpg, kubeadm,
-//! kubectl, kubelet and crio, record every call in `/var/log/e2e/transcript.log`, refuse what the
+//! kubectl, kubelet, crio and crictl, record every call in `/var/log/e2e/transcript.log`, refuse what the
 //! real tools refuse (README's end-to-end section lists it) and otherwise succeed (but
 //! for kubeadm init or join while the test's trigger file exists: they fail part-way,
 //! leaving what the real ones leave, which the double's kubeadm reset removes);
@@ -48,6 +48,9 @@
 //! - `e2e-upgrade.service` + `upgrade-run.sh` (the upgrade scenario): after the bootstrap,
 //!   run the upgrade bundles in `/root/upgrade` as an operator would (`upgrade.sh`,
 //!   `admin/drain.sh`, `upgrade.sh`, `admin/uncordon.sh`).
+//! - `baked.rs` (the baked-image scenario): `boot.sh` holds the seed back on the image
+//!   build's boot and `finish.sh` runs `out/packer/scripts/*.sh` there, then returns it.
+//!   Every boot's cloud-init seconds go to `target/e2e-cache/boot-times.tsv`.
 //! - `90-e2e.cfg`: `datasource_list: [NoCloud, None]` (cloud.cfg.d, not user-data).
 //!
 //! Environment: `KUBEPRINT_E2E_MIRROR` overrides the Debian mirror, `KUBEPRINT_E2E_ACCEL`
@@ -56,6 +59,8 @@
 
 #[path = "e2e/assertions.rs"]
 mod assertions;
+#[path = "e2e/baked.rs"]
+mod baked;
 #[path = "e2e/calico.rs"]
 mod calico;
 mod common;

@@ -16,6 +16,8 @@ pub(crate) struct CniPlan {
     /// those (the pin itself, or a `cni.manifest` mirror of it: same sha256).
     pub upstream_url: Option<String>,
     pub manifest_file: String,
+    /// The unedited pinned manifest a baked image keeps; used when its sha256 matches.
+    pub baked_file: String,
     /// Literal text replacements that make the manifest agree with the pod subnet.
     pub rewrites: Vec<Rewrite>,
 }
@@ -66,6 +68,7 @@ pub(crate) fn cni_plan(cluster: &Cluster) -> Option<CniPlan> {
         manifest_sha256,
         upstream_url,
         manifest_file: format!("{}/{}.yaml", crate::layout::CNI_MANIFEST_DIR, plugin.name()),
+        baked_file: format!("{}/{}.yaml", crate::layout::CNI_BAKED_DIR, plugin.name()),
         rewrites,
     })
 }

@@ -8,6 +8,7 @@ use crate::layout::CA_CERT_PATH;
 use crate::model::cluster::{Cluster, Node};
 use crate::plan::containerd::{ContainerdPlan, containerd_plan};
 use crate::plan::apiserver::{self, AuditFiles, ConfigFile};
+use crate::plan::bake::{BakePlan, bake_plan};
 use crate::plan::extras::{self, Extras};
 use crate::plan::kube_vip::{self, KubeVipPlan};
 use crate::plan::kubeadm::NODE_NAME_PLACEHOLDER;
@@ -35,6 +36,8 @@ pub(crate) struct Context {
     pub kubernetes_version: String,
     /// `kubernetes.image_repository`, for the image build's `kubeadm config images pull`.
     pub image_repository: Option<String>,
+    /// What the image build pulls besides kubeadm's images, and the CNI manifest it keeps.
+    pub bake: BakePlan,
     pub kernel_modules: Vec<&'static str>,
     pub modules_file: String,
     pub sysctl_file: String,
@@ -179,6 +182,7 @@ pub(crate) fn context(
         arch: cluster.arch,
         kubernetes_version: cluster.version.to_string(),
         image_repository: cluster.image_repository.clone(),
+        bake: bake_plan(cluster),
         kernel_modules,
         modules_file,
         sysctl_file,

@@ -10,6 +10,7 @@ pub(crate) mod airgap;
 pub(crate) mod apiserver;
 mod apiserver_docs;
 pub(crate) mod artifacts;
+pub(crate) mod bake;
 pub(crate) mod cni;
 pub(crate) mod containerd;
 mod context;

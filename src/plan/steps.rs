@@ -290,7 +290,7 @@ fn with_kube_vip(boot: &[StepDef], role: Role, super_admin: bool) -> Vec<StepDef
 const IMAGE_ONLY_STEPS: &[(&str, &str)] = &[
     (
         "pull-images",
-        "pre-pull the control-plane images with the CRI-O socket, so nodes start without waiting on registries",
+        "pre-pull every image a node runs (kubeadm's, the CNI manifest's, the VIP's) through CRI-O and keep the pinned CNI manifest, so nodes from the image download nothing",
     ),
     (
         "record-bake",

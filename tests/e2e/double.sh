@@ -1,6 +1,6 @@
 #!/bin/bash
 # kubeprint e2e test double, installed as apt-get, apt-mark, curl, gpg, kubeadm, kubectl,
-# kubelet and crio in /usr/local/sbin (ahead of /usr/bin on systemd's and cloud-init's PATH).
+# kubelet, crio and crictl in /usr/local/sbin (ahead of /usr/bin on systemd's and cloud-init's PATH).
 # Each call appends `name args...` to the transcript. The VM has no network: each double
 # does what the real tool does where a later step depends on it, and refuses what the
 # real tool refuses (unknown subcommands and flags, repositories that do not exist for
@@ -215,6 +215,18 @@ apt_install() {
 # installed_version PACKAGE: its version in dpkg's status, as dpkg-query reports it.
 installed_version() {
   dpkg-query -W -f='${Version}' "$1" 2>/dev/null
+}
+
+# CRI-O's image store, as the image pulls left it: `crictl pull` adds a reference,
+# `kubeadm config images pull` its --kubernetes-version. Only a baked image has one; on
+# such a node kubeadm init and kubectl apply note in the transcript what the real ones
+# (or the kubelet running the applied Pods) would still have to pull.
+images=/var/lib/e2e-images
+
+# would_pull WHAT: note a pull the baked image should have made unnecessary.
+would_pull() {
+  [ -d "$images" ] && printf '%s\n' "# would pull at boot: $*" >>"$transcript"
+  return 0
 }
 
 # The API server the kubeadm and kubectl doubles share: the kubeadm-config ConfigMap's
@@ -435,6 +447,9 @@ kubeadm)
     ;;
   config)
     [ "${1:-} ${2:-}" = "images pull" ] || fail "kubeadm config: unknown command ${1:-} ${2:-}"
+    v=$(arg_after --kubernetes-version "$@") || fail "kubeadm config images pull: e2e double needs --kubernetes-version"
+    mkdir -p "$images"
+    echo "kubeadm $v" >>"$images/pulled"
     ;;
   init | join)
     config='' skip_token_print=''
@@ -467,6 +482,8 @@ kubeadm)
       exit 1
     fi
     install -m 0600 "$config" "$recorded/kubeadm-$sub.yaml"
+    # kubeadm's preflight pulls the control plane's images it does not find.
+    [ "$sub" = join ] || grep -qx "kubeadm v${v%%-*}" "$images/pulled" 2>/dev/null || would_pull "kubeadm's images for v${v%%-*}"
     if [ -e /etc/e2e-fail-kubeadm ]; then
       # Fail part-way, as when the control-plane images do not come up in time: init has
       # written its kubeconfig files, the kubelet's configuration and the static Pod
@@ -613,6 +630,10 @@ docs = [d for d in yaml.safe_load_all(open(sys.argv[1])) if d is not None]
 assert docs and all(isinstance(d, dict) and d.get("kind") and d.get("apiVersion") for d in docs), "not a manifest"' "$file" ||
     fail "error: error parsing $file"
   cp "$file" "$recorded/kubectl-applied.yaml"
+  # The kubelet pulls what the applied Pods name and the store lacks.
+  sed -n 's/^[ -]*image: *"\{0,1\}\([^" ]*\)"\{0,1\} *$/\1/p' "$file" | sort -u | while IFS= read -r ref; do
+    grep -qxF -- "$ref" "$images/pulled" 2>/dev/null || would_pull "$ref"
+  done
   # What CRI-O would hand pods when the CNI is applied: the configs it loads then.
   ls /etc/cni/net.d >"$recorded/net.d-at-cni.txt" 2>/dev/null
   ;;
@@ -627,6 +648,14 @@ crio)
   v=$(installed_version cri-o)
   [ -n "$v" ] || fail "crio: not installed"
   printf 'crio version %s\nVersion:        %s\n' "${v%%-*}" "${v%%-*}"
+  ;;
+crictl)
+  # crictl --runtime-endpoint SOCKET pull REF: into the store (the image build's pulls).
+  [ "${1:-}" = --runtime-endpoint ] && [ "${2:-}" = unix:///var/run/crio/crio.sock ] && [ "${3:-}" = pull ] && [ $# -eq 4 ] ||
+    fail "crictl: e2e double knows only --runtime-endpoint unix:///var/run/crio/crio.sock pull REF, got: $*"
+  systemctl is-active --quiet crio || fail "crictl: connect: connection refused (crio is not running)"
+  mkdir -p "$images"
+  echo "$4" >>"$images/pulled"
   ;;
 *)
   echo "e2e double: unknown name $name" >&2

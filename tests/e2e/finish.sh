@@ -27,6 +27,18 @@ if [ -e /etc/e2e-resume-on-boot ] && [ -e /var/lib/kubeprint/failed ] && [ ! -e 
   echo "$?" >"$log/resume-exit"
 fi
 
+# The baked-image scenario's first boot: run the image build's scripts as Packer's shell
+# provisioner does (`sudo -E bash SCRIPT`, in order, stopping at a failure; the last is
+# the sysprep), then give the disk its seed back for the boot from the image.
+if [ -e /etc/e2e-bake ]; then
+  for script in /usr/local/lib/e2e/packer/*.sh; do
+    echo "# bake: ${script##*/}" >>"$log/transcript.log"
+    bash "$script" >>"$log/bake.log" 2>&1 || { echo "${script##*/} exit $?" >"$log/bake-failed"; break; }
+  done
+  rm -f /etc/e2e-bake
+  mv /var/lib/e2e-held-seed /var/lib/cloud/seed/nocloud
+fi
+
 {
   echo "## boot $(cat "$log/boots" 2>/dev/null)"
   echo "## lsmod"

@@ -60,8 +60,8 @@ pub(crate) const TAMPER_LINE: &str = "# altered by the e2e curl double\n";
 pub(crate) const DOWNLOADS: &str = "tests/e2e/downloads";
 
 pub(crate) const DOUBLE: &str = include_str!("double.sh");
-pub(crate) const DOUBLES: [&str; 8] = [
-    "apt-get", "apt-mark", "curl", "gpg", "kubeadm", "kubectl", "kubelet", "crio",
+pub(crate) const DOUBLES: [&str; 9] = [
+    "apt-get", "apt-mark", "curl", "gpg", "kubeadm", "kubectl", "kubelet", "crio", "crictl",
 ];
 /// The stand-in repositories' signing key: a real armored OpenPGP public key (made for
 /// these tests, ed25519) that the curl double serves as every `Release.key` and the gpg
@@ -666,6 +666,7 @@ impl Vm {
             }
             Some(_) => eprintln!("e2e: {} boot {} ({accel}): {secs} s", self.name, self.boots),
         }
+        self.record_cloud_init_time(&accel);
         // -no-reboot also ends QEMU on a panic or reboot: the harness's state file proves
         // that this boot reached the end of cloud-init and powered off on purpose.
         let state = self.state();
@@ -674,6 +675,39 @@ impl Vm {
             state.starts_with(&expected),
             &format!("the harness did not finish boot {}", self.boots),
         );
+    }
+
+    /// Seconds from cloud-init's start (its init-local stage) to the end of its final
+    /// stage, which runs the bundle, as the guest's `/var/lib/cloud/data/status.json`
+    /// records them; `None` when cloud-init did not finish a run on this boot (an image
+    /// build's sysprep cleans it away).
+    pub(crate) fn cloud_init_seconds(&self) -> Option<f64> {
+        if !self.exists("/var/lib/cloud/data/status.json") {
+            return None;
+        }
+        let status = self.debugfs("cat /var/lib/cloud/data/status.json").0;
+        let status: serde_json::Value = serde_json::from_str(&status).ok()?;
+        let v1 = &status["v1"];
+        let start = v1["init-local"]["start"].as_f64()?;
+        let finished = v1["modules-final"]["finished"].as_f64()?;
+        Some(finished - start)
+    }
+
+    /// Prints this boot's cloud-init time and appends it to `target/e2e-cache/boot-times.tsv`
+    /// (scenario, boot, accelerator, seconds), the numbers BENCHMARKS.md reports.
+    fn record_cloud_init_time(&self, accel: &str) {
+        let Some(secs) = self.cloud_init_seconds() else {
+            return;
+        };
+        eprintln!(
+            "e2e: {} boot {}: cloud-init start to done: {secs:.1} s",
+            self.name, self.boots
+        );
+        let line = format!("{}\t{}\t{accel}\t{secs:.1}\n", self.name, self.boots);
+        let path = cache_dir().join("boot-times.tsv");
+        if let Ok(mut f) = fs::OpenOptions::new().create(true).append(true).open(path) {
+            let _ = f.write_all(line.as_bytes());
+        }
     }
 
     /// One QEMU run of the disk, until the guest powers off or the timeout: the exit

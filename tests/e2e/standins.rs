@@ -7,7 +7,7 @@
 use super::*;
 
 /// Runs `script` (bash) in a private mount namespace prepared as a Debian 12 VM's image:
-/// the doubles as `$bin/apt-get`, `$bin/curl` and `$bin/kubeadm`, the served URLs, downloads and signed
+/// the doubles as `$bin/apt-get`, `$bin/curl`, `$bin/kubeadm` and `$bin/kubectl`, the served URLs, downloads and signed
 /// InRelease files of the default scenario, the test key's keyring at `$good`, and the default
 /// scenario's sources entries with `signed-by=$KEYRING`. `(exit code, stderr)`.
 fn in_namespace(script: &str) -> (i32, String) {
@@ -25,7 +25,7 @@ fn in_namespace(script: &str) -> (i32, String) {
         fs::create_dir_all(to.parent().unwrap()).unwrap();
         fs::copy(&path, &to).unwrap();
     }
-    for name in ["apt-get", "curl", "kubeadm"] {
+    for name in ["apt-get", "curl", "kubeadm", "kubectl"] {
         write(&t.join("bin").join(name), DOUBLE, 0o755);
     }
     // The namespace's /etc: a Debian 12 os-release, empty apt sources, the loader cache.
@@ -167,6 +167,36 @@ fn kubeadm_refuses_a_configuration_the_installed_minor_rejects() {
     let (_, err) = in_namespace(&format!("{script} init 1.29.9-1.1 podSubnet"));
     assert!(
         err.contains("kubeadm 1.29: ") && err.contains("exit 1\n") && err.contains("cannot access"),
+        "{err}"
+    );
+}
+
+/// On a node with an image store (a baked image), kubectl apply notes each image the
+/// applied Pods name that the store lacks, which the kubelet would pull at boot; without
+/// a store (an unbaked node) it notes nothing.
+#[test]
+#[ignore = "needs root (mount namespaces): cargo test --release --test e2e -- --ignored"]
+fn kubectl_apply_notes_images_a_baked_store_lacks() {
+    let script = r#"printf 'apiVersion: v1\nkind: Config\n' >/var/lib/kc
+        printf 'apiVersion: apps/v1\nkind: DaemonSet\nspec:\n  template:\n    spec:\n      containers:\n        - image: docker.io/calico/node:v3.30.7\n          name: a\n      initContainers:\n        - name: b\n          image: "docker.io/calico/cni:v3.30.7"\n' >/var/lib/m.yaml
+        [ "$1" = baked ] && mkdir -p /var/lib/e2e-images && echo docker.io/calico/cni:v3.30.7 >/var/lib/e2e-images/pulled
+        KUBECONFIG=/var/lib/kc $bin/kubectl apply -f /var/lib/m.yaml
+        echo "exit $?" >&2
+        cat /var/log/e2e/transcript.log >&2
+        "#;
+    let (_, err) = in_namespace(&format!("set -- baked; {script}"));
+    assert!(err.contains("exit 0\n"), "{err}");
+    assert!(
+        err.contains("# would pull at boot: docker.io/calico/node:v3.30.7\n"),
+        "{err}"
+    );
+    assert!(
+        !err.contains("would pull at boot: docker.io/calico/cni"),
+        "{err}"
+    );
+    let (_, err) = in_namespace(&format!("set -- unbaked; {script}"));
+    assert!(
+        err.contains("exit 0\n") && !err.contains("would pull"),
         "{err}"
     );
 }

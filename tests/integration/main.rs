@@ -8,6 +8,7 @@ mod common;
 mod additions;
 mod architecture;
 mod artifacts;
+mod baked;
 mod bundle;
 mod cli;
 mod delivery;
