@@ -222,7 +222,7 @@ pub(crate) struct Cni {
 }
 
 /// The container runtime (`runtime.name`): CRI-O (the default), or containerd at one
-/// release (`2.2.7`), from `runtime.containerd_version` or the matrix's default.
+/// release (`2.2.6`), from `runtime.containerd_version` or the matrix's default.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Runtime {
     CriO,

@@ -19,12 +19,12 @@ use crate::plan::registries::CaFile;
 
 #[derive(Debug, Clone, Serialize)]
 pub(crate) struct ContainerdPlan {
-    /// The release (`2.2.7`) and the config schema it reads (2 or 3).
+    /// The release (`2.2.6`) and the config schema it reads (2 or 3).
     pub version: String,
     pub config_version: u32,
     pub repos: Vec<AptRepo>,
     pub packages: Vec<&'static str>,
-    /// `packages` as apt-get installs them: `containerd.io=2.2.7-*`.
+    /// `packages` as apt-get installs them: `containerd.io=2.2.6-*`.
     pub package_pins: Vec<String>,
     pub config_path: &'static str,
     pub config_backup_path: &'static str,

@@ -133,7 +133,7 @@ fn api_server(cluster: &Cluster) -> Vec<String> {
     lines
 }
 
-/// `CRI-O 1.31` (the stream or the pinned release) or `containerd 2.2.7`.
+/// `CRI-O 1.31` (the stream or the pinned release) or `containerd 2.2.6`.
 fn runtime_words(cluster: &Cluster) -> String {
     match &cluster.runtime {
         crate::model::cluster::Runtime::Containerd { version } => format!("containerd {version}"),

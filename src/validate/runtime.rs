@@ -32,7 +32,7 @@ pub(crate) fn runtime(config: &Config, version: Option<Version>, c: &mut Checker
                 c.error(
                     "runtime.crio_version",
                     "`crio_version` pins CRI-O, but `runtime.name` is `containerd`",
-                    "remove `crio_version`; pin containerd with `containerd_version: \"2.2.7\"` instead",
+                    "remove `crio_version`; pin containerd with `containerd_version: \"2.2.6\"` instead",
                 );
                 return None;
             }
@@ -89,7 +89,7 @@ fn containerd_version(config: &Config, minor: u32, c: &mut Checker) -> Option<St
         c.error(
             FIELD,
             format!("`{}` is not a containerd release", printable(&text)),
-            "write one release as `MAJOR.MINOR.PATCH`, like `containerd_version: \"2.2.7\"`",
+            "write one release as `MAJOR.MINOR.PATCH`, like `containerd_version: \"2.2.6\"`",
         );
         return None;
     };

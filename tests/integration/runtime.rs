@@ -59,7 +59,7 @@ fn a_containerd_cluster_installs_and_talks_to_containerd_everywhere() {
     let names: Vec<&String> = a.keys().collect();
     assert!(names.iter().all(|n| !n.contains("cri-o")), "{names:?}");
     let step = common::text(&a, "worker/steps/04-containerd.sh");
-    assert!(step.contains("apt_get install -y 'containerd.io=2.1.9-*'\n"), "{step}");
+    assert!(step.contains("apt_get install -y 'containerd.io=2.1.5-*'\n"), "{step}");
     assert!(step.contains("apt-mark hold containerd.io\n"), "{step}");
     assert!(step.contains("https://download.docker.com/linux/debian bookworm stable"), "{step}");
     assert!(step.contains("write_file /etc/containerd/config.toml 0644"), "{step}");
@@ -104,13 +104,13 @@ fn versions_explain_and_artifacts_name_containerd() {
             .unwrap()["containerd"]
             .clone()
     };
-    assert_eq!(row("1.36")["default"], "2.2.7");
+    assert_eq!(row("1.36")["default"], "2.2.6");
     assert_eq!(row("1.36")["recommended"], serde_json::json!(["2.3.0+", "2.2.0+"]));
     assert_eq!(row("1.37")["listed"], false);
-    assert_eq!(row("1.21")["default"], "1.5.18");
+    assert_eq!(row("1.21")["default"], "1.5.11");
     let file = "examples/containerd-ubuntu-24.04-1.36.yaml";
     let (text, _) = common::explain(file);
-    assert!(text.contains("Kubernetes 1.36.4 on ubuntu-24.04, containerd 2.2.7,"), "{text}");
+    assert!(text.contains("Kubernetes 1.36.4 on ubuntu-24.04, containerd 2.2.6,"), "{text}");
     assert!(text.contains("config.toml version 3, runc with SystemdCgroup, sandbox registry.k8s.io/pause:"), "{text}");
     let out = common::kubeprint(&common::root(), &["artifacts", "-c", file, "--format", "json"]);
     let json = String::from_utf8_lossy(&out.stdout);

@@ -50,20 +50,28 @@ pub(crate) fn listed(minor: u32) -> bool {
     minor <= 36
 }
 
-/// The containerd release installed when `runtime.containerd_version` is not set: the
-/// newest patch (tags in containerd/containerd as of 301026e5: v1.5.18, v1.6.39,
-/// v1.7.34, v2.0.11, v2.1.9, v2.2.7) of a recommended stream. 1.35 to 1.37 get 2.2,
-/// which their rows list, not 2.3: 2.3.0 shipped a runc shim regression
-/// (kubernetes-sigs/kind PR #4155 went back to 2.2.3 for it; the fix, "runc-shim: don't
-/// hold the service lock across runc create", is commit 9b0c0dc58 in v2.3.2).
+/// The containerd release installed when `runtime.containerd_version` is not set: a
+/// release of a recommended stream that Docker's repository is seen to serve as
+/// `containerd.io` (apt pins `X.Y.Z-*`, so a missing build stops the node at its
+/// runtime step). containerd's own newest tags (as of 301026e5: v1.5.18, v1.6.39,
+/// v1.7.34, v2.0.11, v2.1.9, v2.2.7) are not all confirmed there: Docker builds its
+/// package from containerd's releases (docker/containerd-packaging) on its own
+/// schedule, and no file read here lists its pool. The defaults are the newest builds
+/// that installs pinned to them show, in users' scripts rather than an upstream list:
+/// `containerd.io=1.5.11-1` (focal), `1.6.33-1` (jammy), `1.7.28-1~ubuntu.24.04~noble`,
+/// `2.1.5-1~ubuntu.24.04~noble`, `2.2.6-1~ubuntu.24.04~noble` (and `2.2.5-1` for
+/// Ubuntu 26.04 `resolute`). 1.30 gets 1.7 (its row lists 1.7.13+), as no 2.0 build
+/// was seen. 1.35 to 1.37 get 2.2, which their rows list, not 2.3: 2.3.0 shipped a runc
+/// shim regression (kubernetes-sigs/kind PR #4155 went back to 2.2.3 for it; the fix,
+/// "runc-shim: don't hold the service lock across runc create", is commit 9b0c0dc58 in
+/// v2.3.2).
 pub(crate) fn default_version(minor: u32) -> &'static str {
     match minor {
-        ..=22 => "1.5.18",
-        23 => "1.6.39",
-        24..=29 => "1.7.34",
-        30 => "2.0.11",
-        31..=34 => "2.1.9",
-        _ => "2.2.7",
+        ..=22 => "1.5.11",
+        23 => "1.6.33",
+        24..=30 => "1.7.28",
+        31..=34 => "2.1.5",
+        _ => "2.2.6",
     }
 }
 

@@ -33,7 +33,7 @@ fn cri_o_clusters_have_no_containerd_plan() {
 #[test]
 fn containerd_1_x_reads_a_version_2_config_with_the_grpc_cri_plugin() {
     let p = plan("runtime: {name: containerd}\n", "1.30.6");
-    assert_eq!(p.version, "2.0.11");
+    assert_eq!(p.version, "1.7.28");
     let p = plan("runtime: {name: containerd, containerd_version: \"1.7.34\"}\n", "1.30.6");
     let t = parsed(&p);
     assert_eq!(t["version"].as_integer(), Some(2));
