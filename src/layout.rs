@@ -130,7 +130,8 @@ pub(crate) const FSTAB_BACKUP_PATH: &str = "/etc/fstab.kubeprint.orig";
 /// sources.list.d and `<name>-apt-keyring.gpg` in the keyrings directory.
 /// (`containerd`: Docker's repository, under a name of its own so a `docker.list` that
 /// Docker's install guide wrote stays the user's.)
-pub(crate) const APT_REPOSITORIES: &[&str] = &["kubernetes", "cri-o", "libcontainers", "containerd"];
+pub(crate) const APT_REPOSITORIES: &[&str] =
+    &["kubernetes", "cri-o", "libcontainers", "containerd"];
 pub(crate) const APT_KEYRINGS_DIR: &str = "/etc/apt/keyrings";
 
 /// Where the repository `name` (one of [`APT_REPOSITORIES`]) is listed.
@@ -212,7 +213,10 @@ const OWNED_PATHS: &[(&str, &str)] = &[
     (PROXY_CRIO_DROPIN, "CRI-O's proxy settings"),
     (PROXY_CONTAINERD_DROPIN, "containerd's proxy settings"),
     (CONTAINERD_CONFIG_PATH, "containerd's configuration"),
-    (CONTAINERD_CONFIG_BACKUP_PATH, "the configuration the containerd package shipped"),
+    (
+        CONTAINERD_CONFIG_BACKUP_PATH,
+        "the configuration the containerd package shipped",
+    ),
     (CONTAINERD_CERTS_DIR, "containerd's registry hosts"),
     (CRICTL_CONFIG_PATH, "crictl's runtime endpoint"),
     (PROXY_KUBELET_DROPIN, "the kubelet's proxy settings"),

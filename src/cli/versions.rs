@@ -151,7 +151,15 @@ pub(super) fn versions_table() -> String {
     let v = versions();
     let mut out = format!(
         "{:<6} {:<14} {:<8} {:<17} {:<20} {:<11} {:<8} {:<8} {}\n",
-        "minor", "newest patch", "kubeadm", "packages", "cri-o", "containerd", "calico", "flannel", "end of life"
+        "minor",
+        "newest patch",
+        "kubeadm",
+        "packages",
+        "cri-o",
+        "containerd",
+        "calico",
+        "flannel",
+        "end of life"
     );
     for r in &v.releases {
         let calico = format!("{}{}", r.calico, if r.calico_tested { "" } else { "*" });
@@ -170,7 +178,11 @@ pub(super) fn versions_table() -> String {
             r.kubeadm_api.trim_start_matches("kubeadm.k8s.io/"),
             r.packages,
             format!("{} {}", r.crio_repository, r.minor),
-            format!("{}{}", r.containerd.default, if r.containerd.listed { "" } else { "†" }),
+            format!(
+                "{}{}",
+                r.containerd.default,
+                if r.containerd.listed { "" } else { "†" }
+            ),
             calico,
             r.flannel,
         ));

@@ -62,7 +62,11 @@ pub(crate) fn containerd_plan(cluster: &Cluster) -> Option<ContainerdPlan> {
         config_path: layout::CONTAINERD_CONFIG_PATH,
         config_backup_path: layout::CONTAINERD_CONFIG_BACKUP_PATH,
         config: config_toml(config_version, &sandbox_image),
-        hosts_files: cluster.registries.as_ref().map(hosts_files).unwrap_or_default(),
+        hosts_files: cluster
+            .registries
+            .as_ref()
+            .map(hosts_files)
+            .unwrap_or_default(),
         crictl_path: layout::CRICTL_CONFIG_PATH,
         crictl: crictl_yaml(layout::CONTAINERD_SOCKET),
         sandbox_image,
@@ -80,7 +84,10 @@ pub(crate) fn sandbox_image(cluster: &Cluster) -> String {
         .image_repository
         .clone()
         .unwrap_or_else(|| images::default_registry(v.minor, v.patch).to_string());
-    format!("{registry}/pause:{}", containerd::pause_tag(v.minor, v.patch).0)
+    format!(
+        "{registry}/pause:{}",
+        containerd::pause_tag(v.minor, v.patch).0
+    )
 }
 
 /// A TOML basic string holding `s`, escaped by the `toml` crate.
@@ -128,13 +135,19 @@ fn hosts_files(r: &Registries) -> Vec<CaFile> {
             "docker.io" => "https://registry-1.docker.io".to_string(),
             other => format!("https://{other}"),
         };
-        let mut text = format!("# Written by kubeprint: mirrors of {registry}, tried in order.\nserver = {}\n", q(&server));
+        let mut text = format!(
+            "# Written by kubeprint: mirrors of {registry}, tried in order.\nserver = {}\n",
+            q(&server)
+        );
         for mirror in mirrors {
             let (url, override_path) = match mirror.split_once('/') {
                 Some((host, path)) => (format!("https://{host}/v2/{path}"), true),
                 None => (format!("https://{mirror}"), false),
             };
-            text.push_str(&format!("\n[host.{}]\ncapabilities = [\"pull\", \"resolve\"]\n", q(&url)));
+            text.push_str(&format!(
+                "\n[host.{}]\ncapabilities = [\"pull\", \"resolve\"]\n",
+                q(&url)
+            ));
             if override_path {
                 text.push_str("override_path = true\n");
             }

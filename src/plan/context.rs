@@ -6,9 +6,9 @@ use serde::Serialize;
 
 use crate::layout::CA_CERT_PATH;
 use crate::model::cluster::{Cluster, Node};
-use crate::plan::containerd::{ContainerdPlan, containerd_plan};
 use crate::plan::apiserver::{self, AuditFiles, ConfigFile};
 use crate::plan::bake::{BakePlan, bake_plan};
+use crate::plan::containerd::{ContainerdPlan, containerd_plan};
 use crate::plan::extras::{self, Extras};
 use crate::plan::kube_vip::{self, KubeVipPlan};
 use crate::plan::kubeadm::NODE_NAME_PLACEHOLDER;
@@ -169,7 +169,11 @@ pub(crate) fn context(
         .map(|s| format!("{} = {}\n", s.key, s.value))
         .collect();
     let endpoint = cluster.endpoint.host_port();
-    let recovery = recovery(role, steps, crate::plan::containerd::cri_socket(&cluster.runtime));
+    let recovery = recovery(
+        role,
+        steps,
+        crate::plan::containerd::cri_socket(&cluster.runtime),
+    );
     let (init, join) = kubeadm_steps(cluster, secrets, role, node, &endpoint, recovery);
     let control_plane = role != Role::Worker;
     let (crio_repos, crio_packages) = packages::crio_repos(cluster);

@@ -18,7 +18,6 @@ use crate::plan::kubeadm_docs::{
 };
 use crate::yaml;
 
-
 /// Stands in for the node name in per-role bundles; the step replaces it with the
 /// machine's validated hostname at boot, since one bundle serves many machines.
 /// It is always written single-quoted (`name: 'KUBEPRINT_NODE_NAME'`): a hostname
@@ -63,7 +62,11 @@ pub(crate) struct NodeFacts<'a> {
 }
 
 impl NodeFacts<'_> {
-    fn registration<'b>(&'b self, api: KubeadmApi, cri_socket: &'static str) -> NodeRegistration<'b> {
+    fn registration<'b>(
+        &'b self,
+        api: KubeadmApi,
+        cri_socket: &'static str,
+    ) -> NodeRegistration<'b> {
         let mut args = BTreeMap::new();
         if let Some(ip) = &self.address {
             args.insert("node-ip".to_string(), ip.clone());

@@ -61,10 +61,9 @@ impl Provenance {
             kubernetes_version: cluster.version.to_string(),
             // validate guarantees the CRI-O minor equals the Kubernetes minor.
             crio_version: (cluster.runtime == Runtime::CriO).then(|| {
-                cluster
-                    .crio_pin
-                    .clone()
-                    .unwrap_or_else(|| format!("{}.{}", cluster.version.major, cluster.release.minor))
+                cluster.crio_pin.clone().unwrap_or_else(|| {
+                    format!("{}.{}", cluster.version.major, cluster.release.minor)
+                })
             }),
             containerd_version: match &cluster.runtime {
                 Runtime::Containerd { version } => Some(version.clone()),

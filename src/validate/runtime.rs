@@ -13,7 +13,11 @@ const NAMES: &[&str] = &["cri-o", "containerd"];
 
 /// `runtime.name` (default `cri-o`) and the version key that belongs to it; `None`
 /// when something is wrong (reported).
-pub(crate) fn runtime(config: &Config, version: Option<Version>, c: &mut Checker) -> Option<Runtime> {
+pub(crate) fn runtime(
+    config: &Config,
+    version: Option<Version>,
+    c: &mut Checker,
+) -> Option<Runtime> {
     let r = &config.runtime;
     match r.name.as_deref().unwrap_or("cri-o") {
         "cri-o" => {
@@ -120,7 +124,11 @@ fn containerd_version(config: &Config, minor: u32, c: &mut Checker) -> Option<St
 
 /// containerd reads a mirror with a path (`host/prefix`) through `override_path`, which
 /// hosts.toml has from 1.6.0 (containerd/containerd docs/hosts.md: absent at v1.5.18).
-pub(crate) fn check_mirrors(runtime: Option<&Runtime>, registries: Option<&Registries>, c: &mut Checker) {
+pub(crate) fn check_mirrors(
+    runtime: Option<&Runtime>,
+    registries: Option<&Registries>,
+    c: &mut Checker,
+) {
     let (Some(Runtime::Containerd { version }), Some(r)) = (runtime, registries) else {
         return;
     };

@@ -173,7 +173,11 @@ pub(crate) fn assert_node_prepared_for(vm: &Vm, unit: &str, repo: &str) {
         &format!("kubelet is not enabled:\n{units}"),
     );
     for repo in [repo, "kubernetes"] {
-        assert_eq!(vm.stat(&format!("/etc/apt/keyrings/{repo}-apt-keyring.gpg")).0, 0o644);
+        assert_eq!(
+            vm.stat(&format!("/etc/apt/keyrings/{repo}-apt-keyring.gpg"))
+                .0,
+            0o644
+        );
     }
 }
 

@@ -13,7 +13,10 @@ fn containerd_worker() {
     let scenario = containerd_scenario("containerd-worker", "worker", "e2e-worker-1");
     let vm = boot_finished_node(&scenario);
     let transcript = assert_transcript(&vm, scenario.name);
-    assert!(transcript.contains("apt-get -o DPkg::Lock::Timeout=600 install -y containerd.io=1.6.39-*\n"));
+    assert!(
+        transcript
+            .contains("apt-get -o DPkg::Lock::Timeout=600 install -y containerd.io=1.6.39-*\n")
+    );
     assert!(transcript.contains("apt-mark hold containerd.io\n"));
     assert!(!transcript.contains("cri-o"), "{transcript}");
     let config = vm.read("/etc/containerd/config.toml");
@@ -23,7 +26,10 @@ fn containerd_worker() {
     assert!(!shipped.contains("Written by kubeprint"), "{shipped}");
     let sandbox = "registry.k8s.io/pause:3.10";
     let version = vm.state_section("containerd");
-    vm.check(version.contains(" 1.6.20"), &format!("not Debian 12's containerd 1.6.20:\n{version}"));
+    vm.check(
+        version.contains(" 1.6.20"),
+        &format!("not Debian 12's containerd 1.6.20:\n{version}"),
+    );
     let dump = vm.state_section("containerd config dump");
     for line in [
         "version = 2".to_string(),
@@ -37,7 +43,9 @@ fn containerd_worker() {
         );
     }
     vm.check(
-        !dump.lines().any(|l| l.trim().starts_with("disabled_plugins = [\"") ),
+        !dump
+            .lines()
+            .any(|l| l.trim().starts_with("disabled_plugins = [\"")),
         &format!("a plugin is disabled:\n{dump}"),
     );
     let started = vm.state_section("containerd cri start");
@@ -60,10 +68,18 @@ fn containerd_worker() {
         &format!("the CRI plugin is not up:\n{plugins}"),
     );
     // What the daemon reported, for the log of this run.
-    for section in ["containerd", "containerd cri start", "ctr version", "ctr plugins"] {
+    for section in [
+        "containerd",
+        "containerd cri start",
+        "ctr version",
+        "ctr plugins",
+    ] {
         eprintln!("## {section}\n{}", vm.state_section(section));
     }
     let join = vm.read("/var/log/e2e/recorded/kubeadm-join.yaml");
-    assert!(join.contains("criSocket: unix:///run/containerd/containerd.sock\n"), "{join}");
+    assert!(
+        join.contains("criSocket: unix:///run/containerd/containerd.sock\n"),
+        "{join}"
+    );
     vm.cleanup();
 }

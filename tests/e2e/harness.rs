@@ -425,7 +425,9 @@ impl Scenario {
 
         // Debian's containerd (bookworm) stays off until a bundle enables it, as on a
         // machine where it is not installed yet.
-        let _ = fs::remove_file(root.join("etc/systemd/system/multi-user.target.wants/containerd.service"));
+        let _ = fs::remove_file(
+            root.join("etc/systemd/system/multi-user.target.wants/containerd.service"),
+        );
         // Test doubles, first on PATH (systemd's default PATH starts with /usr/local/sbin).
         for name in DOUBLES {
             write(&root.join("usr/local/sbin").join(name), DOUBLE, 0o755);

@@ -106,7 +106,7 @@ pub(crate) fn codename(os_id: &str) -> &'static str {
 /// Unconfirmed: the newest confirmed tag of the same minor, else of the newest older
 /// minor (a containerd config.toml needs one; `validate` warns then).
 pub(crate) fn pause_tag(minor: u32, patch: u32) -> (&'static str, bool) {
-    use crate::model::images::{kubeadm_images, KUBEADM_IMAGES};
+    use crate::model::images::{KUBEADM_IMAGES, kubeadm_images};
     if let Some(i) = kubeadm_images(minor, patch) {
         return (i.pause, true);
     }
