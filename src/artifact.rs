@@ -39,4 +39,18 @@ pub struct Artifact {
     pub stage: Stage,
 }
 
+impl Artifact {
+    /// A file for whoever runs kubeprint, not for a node (publish and air-gap scripts,
+    /// admin.conf): never baked.
+    pub(crate) fn for_operator(bytes: Vec<u8>, mode: u32, secret: bool) -> Artifact {
+        Artifact {
+            bytes,
+            mode,
+            secret,
+            role: "operator".to_string(),
+            stage: Stage::Boot,
+        }
+    }
+}
+
 pub type Artifacts = BTreeMap<String, Artifact>;

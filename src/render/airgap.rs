@@ -10,7 +10,7 @@
 //! reference, the list for a multi-architecture image (cmd/skopeo/inspect.go, the raw
 //! manifest's `manifest.Digest`).
 
-use crate::artifact::{Artifact, Artifacts, Stage};
+use crate::artifact::{Artifact, Artifacts};
 use crate::plan::airgap::{AirgapPlan, FileCopy, ImageCopy};
 
 pub(crate) const MIRROR_IMAGES: &str = "airgap/mirror-images.sh";
@@ -25,13 +25,7 @@ pub(crate) fn add(plan: &AirgapPlan, artifacts: &mut Artifacts) {
     ] {
         artifacts.insert(
             path.to_string(),
-            Artifact {
-                bytes: text.into_bytes(),
-                mode,
-                secret: false,
-                role: "operator".to_string(),
-                stage: Stage::Boot,
-            },
+            Artifact::for_operator(text.into_bytes(), mode, false),
         );
     }
 }

@@ -27,7 +27,7 @@ use crate::error::Result;
 use minijinja::value::Value;
 use minijinja::{AutoEscape, Environment, Error, ErrorKind, State, UndefinedBehavior};
 
-use crate::artifact::{Artifact, Artifacts, Stage};
+use crate::artifact::{Artifact, Artifacts};
 use crate::plan::Plan;
 
 use crate::layout::HEREDOC_END;
@@ -245,13 +245,7 @@ pub(crate) fn render(plan: &Plan) -> Result<Artifacts> {
     if let Some(config) = &plan.admin_kubeconfig {
         artifacts.insert(
             "admin.conf".to_string(),
-            Artifact {
-                bytes: config.clone().into_bytes(),
-                mode: 0o600,
-                secret: true,
-                role: "operator".to_string(),
-                stage: Stage::Boot,
-            },
+            Artifact::for_operator(config.clone().into_bytes(), 0o600, true),
         );
     }
     let mut bake_fingerprint = None;

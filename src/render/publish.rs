@@ -5,7 +5,7 @@
 
 use serde_json::{Value, json};
 
-use crate::artifact::{Artifact, Artifacts, Stage};
+use crate::artifact::{Artifact, Artifacts};
 use crate::digest::sha256_hex;
 use crate::model::cluster::{AwsDelivery, Delivery};
 use crate::plan::delivery::partition;
@@ -83,13 +83,7 @@ pub(crate) fn add(plan: &Plan, artifacts: &mut Artifacts) {
     for (path, text, mode) in files {
         artifacts.insert(
             path.to_string(),
-            Artifact {
-                bytes: text.into_bytes(),
-                mode,
-                secret: false,
-                role: "operator".to_string(),
-                stage: Stage::Boot,
-            },
+            Artifact::for_operator(text.into_bytes(), mode, false),
         );
     }
 }
