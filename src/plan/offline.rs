@@ -73,11 +73,28 @@ pub(crate) fn problems(cluster: &Cluster) -> Vec<Problem> {
     out
 }
 
-/// The keys that point an apt repository (by its artifact name) at a mirror.
-fn repo_keys(name: &str) -> (&'static str, &'static str) {
+/// The keys that point an apt repository (by its artifact name) at a mirror, the layout
+/// the nodes read the mirror with, and the key file beside it (plan::packages).
+fn repo_keys(name: &str) -> (&'static str, &'static str, &'static str, &'static str) {
     match name {
-        "kubernetes" => ("packages.kubernetes_repo", "packages.kubernetes_key"),
-        _ => ("packages.crio_repo", "packages.crio_key"),
+        "kubernetes" => (
+            "packages.kubernetes_repo",
+            "packages.kubernetes_key",
+            "a flat repository (`deb URL /`)",
+            "Release.key",
+        ),
+        "containerd" => (
+            "packages.containerd_repo",
+            "packages.containerd_key",
+            "laid out like Docker's (`deb URL <codename> stable`)",
+            "gpg",
+        ),
+        _ => (
+            "packages.crio_repo",
+            "packages.crio_key",
+            "a flat repository (`deb URL /`)",
+            "Release.key",
+        ),
     }
 }
 
@@ -86,7 +103,7 @@ fn apt_problems(items: &[Item], hosts: &BTreeSet<&str>) -> Vec<Problem> {
     let upstream = |u: &Option<String>| u.as_deref().is_some_and(|u| hosts.contains(host(u)));
     let mut out: Vec<Problem> = Vec::new();
     for repo in items.iter().filter(|i| i.kind == Kind::AptRepository) {
-        let (repo_key, key_key) = repo_keys(&repo.name);
+        let (repo_key, key_key, layout, key_file) = repo_keys(&repo.name);
         let location = repo.location.as_deref().unwrap_or("");
         let key_url = repo.key_url.as_deref().unwrap_or("");
         let problem = if upstream(&repo.location) {
@@ -97,7 +114,7 @@ fn apt_problems(items: &[Item], hosts: &BTreeSet<&str>) -> Vec<Problem> {
                     repo.name
                 ),
                 help: format!(
-                    "set `{repo_key}` to your mirror of it, a flat repository (`deb URL /`) that serves its `Release.key` too or names the key in `{key_key}` (see {SEE})"
+                    "set `{repo_key}` to your mirror of it, {layout} that serves its `{key_file}` too or names the key in `{key_key}` (see {SEE})"
                 ),
                 warning: false,
             }
@@ -109,7 +126,7 @@ fn apt_problems(items: &[Item], hosts: &BTreeSet<&str>) -> Vec<Problem> {
                     repo.name
                 ),
                 help: format!(
-                    "set `{key_key}` to the key's URL on your mirror (out/airgap/download-files.sh fetches it), or remove it to use the `Release.key` beside `{repo_key}`"
+                    "set `{key_key}` to the key's URL on your mirror (out/airgap/download-files.sh fetches it), or remove it to use the `{key_file}` beside `{repo_key}`"
                 ),
                 warning: false,
             }

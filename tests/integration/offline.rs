@@ -244,6 +244,9 @@ fn every_example_offline_fails_once_per_upstream_location_of_its_artifacts() {
                 "apt-repository" if item["name"] == "kubernetes" => {
                     expected.insert("packages.kubernetes_repo".to_string());
                 }
+                "apt-repository" if item["name"] == "containerd" => {
+                    expected.insert("packages.containerd_repo".to_string());
+                }
                 "apt-repository" => {
                     expected.insert("packages.crio_repo".to_string());
                 }
@@ -646,4 +649,23 @@ fn mirror_images_names_the_images_it_cannot_know() {
         );
     }
     assert!(!script.contains("mirror registry.k8s.io/etcd "), "{script}");
+}
+
+/// A containerd cluster's Docker repository is named by its own keys and layout.
+#[test]
+fn offline_containerd_names_its_repository_keys() {
+    let text = format!(
+        "{}offline: true\n",
+        std::fs::read_to_string(common::root().join("examples/containerd-ubuntu-24.04-1.36.yaml"))
+            .unwrap()
+    );
+    let o = common::validate_definition(&text);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success(), "{err}");
+    assert!(err.contains("(`packages.containerd_repo`)"), "{err}");
+    assert!(
+        err.contains("set `packages.containerd_repo` to your mirror of it, laid out like Docker's (`deb URL <codename> stable`) that serves its `gpg` too or names the key in `packages.containerd_key`"),
+        "{err}"
+    );
+    assert!(!err.contains("packages.crio_repo"), "{err}");
 }
