@@ -124,9 +124,16 @@ pub(crate) fn kubeadm_images(minor: u32, patch: u32) -> Option<&'static KubeadmI
 pub(crate) fn kubeadm_pause(cluster: &Cluster) -> Option<String> {
     let v = cluster.version;
     let known = kubeadm_images(v.minor, v.patch)?;
+    Some(pause_reference(cluster, known.pause))
+}
+
+/// `pause:<tag>` in the registry kubeadm pulls from: `kubernetes.image_repository`, else
+/// kubeadm's default for the release.
+pub(crate) fn pause_reference(cluster: &Cluster, tag: &str) -> String {
+    let v = cluster.version;
     let default = default_registry(v.minor, v.patch);
     let registry = cluster.image_repository.as_deref().unwrap_or(default);
-    Some(format!("{registry}/pause:{}", known.pause))
+    format!("{registry}/pause:{tag}")
 }
 
 /// kubeadm's default `imageRepository`: `registry.k8s.io`, which replaced `k8s.gcr.io`

@@ -80,14 +80,7 @@ pub(crate) fn containerd_plan(cluster: &Cluster) -> Option<ContainerdPlan> {
 /// an older minor (`validate` warns then: kubeadm's preflight compares the two).
 pub(crate) fn sandbox_image(cluster: &Cluster) -> String {
     let v = cluster.version;
-    let registry = cluster
-        .image_repository
-        .clone()
-        .unwrap_or_else(|| images::default_registry(v.minor, v.patch).to_string());
-    format!(
-        "{registry}/pause:{}",
-        containerd::pause_tag(v.minor, v.patch).0
-    )
+    images::pause_reference(cluster, containerd::pause_tag(v.minor, v.patch).0)
 }
 
 /// A TOML basic string holding `s`, escaped by the `toml` crate.
